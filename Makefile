@@ -1,0 +1,122 @@
+# tdpsim — one non-recursive Makefile; each folder adds itself in module.mk.
+#
+#   make            build tdpsim (BUILD=opt)
+#   make test       install missing packages, build and run every test suite
+#   make check      -Wall -Wextra -Werror + ASan/UBSan build, then the tests
+#   make run        the main job on its built-in default
+#   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each
+#   make fuzz       libFuzzer harnesses for every parser, bounded time
+#
+# BUILD=opt|debug|asan picks the mode; objects go to build/$(BUILD).
+
+BUILD  ?= opt
+O      := build/$(BUILD)
+CC     ?= cc
+
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -I. -Wall -Wextra -Wshadow \
+               -Wno-unused-parameter -MMD -MP -fno-strict-aliasing
+ifeq ($(BUILD),opt)
+  CFLAGS_MODE := -O2 -g
+else ifeq ($(BUILD),debug)
+  CFLAGS_MODE := -O0 -g3
+else ifeq ($(BUILD),asan)
+  CFLAGS_MODE := -O1 -g -fsanitize=address,undefined \
+                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  LDFLAGS_MODE := -fsanitize=address,undefined
+else
+  $(error BUILD must be opt, debug or asan, not '$(BUILD)')
+endif
+ifeq ($(WERROR),1)
+  CFLAGS_MODE += -Werror
+endif
+CFLAGS  := $(CFLAGS_BASE) $(CFLAGS_MODE) $(EXTRA_CFLAGS)
+LDFLAGS := $(LDFLAGS_MODE)
+LIBS    := -ljansson -linih -lzstd -llzma -lelf -lm
+TEST_LIBS := -lcmocka
+
+# Filled in by the module fragments.
+LIB_SRCS  :=
+CLI_SRCS  :=
+TESTS     :=
+BENCHES   :=
+FUZZERS   :=
+
+include sim/core/module.mk
+-include sim/host/module.mk
+-include sim/tlb/module.mk
+-include sim/ept/module.mk
+-include sim/npt/module.mk
+-include sim/pml/module.mk
+-include sim/cpu/module.mk
+-include sim/check/module.mk
+-include kvmmu/module.mk
+-include traces/module.mk
+-include workloads/module.mk
+include cli/module.mk
+
+LIB_OBJS := $(patsubst %,$(O)/%.o,$(basename $(LIB_SRCS)))
+CLI_OBJS := $(patsubst %,$(O)/%.o,$(basename $(CLI_SRCS)))
+LIB      := $(O)/libtdpsim.a
+TDPSIM   := $(O)/tdpsim
+TEST_BINS  := $(addprefix $(O)/,$(TESTS))
+BENCH_BINS := $(addprefix $(O)/,$(BENCHES))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test test-run check run bench bench-run fuzz clean
+.DEFAULT_GOAL := all
+
+all: $(TDPSIM) tdpsim
+
+# ./tdpsim is a link to the optimized build so README commands work as written.
+tdpsim: $(TDPSIM)
+	@ln -sf $(TDPSIM) tdpsim
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(O)/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(TDPSIM): $(CLI_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+
+# A test is tests/<dir>/<name>.c linked with the library and cmocka.
+$(O)/tests/%: $(O)/tests/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TEST_LIBS)
+$(O)/bench/%: $(O)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: $(TEST_BINS) $(TDPSIM)
+	@scripts/run-tests.sh $(O) $(TESTS)
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=asan WERROR=1 test-run
+
+run: deps
+	@$(MAKE) --no-print-directory $(TDPSIM)
+	@scripts/run-default.sh $(TDPSIM)
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BENCH_BINS) $(TDPSIM)
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZERS)
+
+clean:
+	rm -rf build tdpsim
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(BENCH_BINS:=.d)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every cmocka suite, then every command-level test script
+# (tests/cli/*.sh), and ends with cmocka's summary lines for the whole run.
+# Usage: run-tests.sh BUILD_DIR TEST...
+set -u
+O=$1; shift
+pass=0; fail=0; suites_failed=()
+for t in "$@"; do
+	bin="$O/$t"
+	out=$("$bin" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+	if [ $rc -ne 0 ] && [ -z "$f" ]; then fail=$((fail + 1)); fi
+	[ $rc -ne 0 ] && suites_failed+=("$t")
+done
+# Command-level tests: each script is one test; it gets the tdpsim binary.
+for s in tests/cli/*.sh; do
+	[ -e "$s" ] || continue
+	name=$(basename "$s" .sh)
+	if out=$(TDPSIM="$O/tdpsim" bash "$s" 2>&1); then
+		echo "[       OK ] cli/$name"; pass=$((pass + 1))
+	else
+		printf '%s\n' "$out" | tail -40
+		echo "[  FAILED  ] cli/$name"; fail=$((fail + 1)); suites_failed+=("cli/$name")
+	fi
+done
+echo "[==========] all suites: $((pass + fail)) test(s) run."
+echo "[  PASSED  ] $pass test(s)."
+if [ $fail -ne 0 ]; then
+	echo "[  FAILED  ] $fail test(s), in: ${suites_failed[*]}"
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,333 @@
+/*
+ * sim/core — the simulation engine every other component runs on.
+ *
+ * A run is a set of simulated threads (vCPUs, host kthreads, the VMM, a
+ * scenario driver), each a coroutine with its own stack and its own cycle
+ * clock.  Nothing here is an OS thread: switching is a few instructions and a
+ * run is a pure function of (scenario, params, seed).
+ *
+ * Time.  A thread's clock advances when it charges cycles.  Work only the
+ * thread itself can observe (a TLB hit) is charged with sim_charge() and never
+ * switches.  An operation on state another thread can observe is a *yield
+ * point*: it first waits until its thread is the earliest in the run (ties go
+ * to the lower thread id), then happens, then charges its cost.  So with
+ * quantum 0 every shared operation happens in exact global clock order, which
+ * is what makes races reproducible.  A positive quantum lets a thread run up
+ * to that many cycles ahead of the others before it must switch.
+ *
+ * Simulated memory.  Every word another thread may touch — page-table
+ * entries, lock words, test counters — lives in one arena of simulated
+ * physical memory owned by the engine, so an entry's physical address is its
+ * offset in the arena (sim_pa) and the event log prints stable addresses.
+ * Frame allocation policy belongs to sim/host; the engine only maps, poisons
+ * and resolves.
+ *
+ * Groups below: engine lifetime, threads and scheduling, time and cycle
+ * accounts, shared-memory primitives, rwlock, RCU, poison, event log, RNG,
+ * stats, params.
+ */
+#ifndef TDPSIM_SIM_CORE_H
+#define TDPSIM_SIM_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t cycles_t;
+#define SIM_NEVER UINT64_MAX
+
+struct sim;
+struct sim_thread;
+struct params;
+
+/* ---------------------------------------------------------------- engine */
+
+enum sim_mode {
+	SIM_TIMED,   /* smallest clock first, ties by thread id */
+	SIM_EXPLORE, /* timed plus seeded delays and PCT-style change points */
+};
+
+/* Outcome of sim_run(). */
+enum sim_status {
+	SIM_DONE = 0,     /* every non-daemon thread returned */
+	SIM_DEADLOCK = 1, /* everyone blocked with nothing scheduled */
+	SIM_STOPPED = 2,  /* sim_stop() was called (e.g. an oracle gave up) */
+};
+
+struct sim *sim_new(const struct params *p);
+void sim_free(struct sim *s);
+enum sim_status sim_run(struct sim *s);
+/* Ends the run at the next switch; the status is SIM_STOPPED. */
+void sim_stop(struct sim *s);
+const struct params *sim_params(const struct sim *s);
+
+/* --------------------------------------------------- threads, scheduling */
+
+typedef void sim_thread_fn(struct sim *s, void *arg);
+
+enum {
+	SIM_THREAD_DAEMON = 1 << 0, /* does not keep the run alive (RCU kthread) */
+};
+
+/* Creates a runnable thread whose clock starts at @start. Ids are dense from 0
+ * in creation order; they break clock ties. */
+struct sim_thread *sim_spawn(struct sim *s, const char *name, sim_thread_fn *fn,
+			     void *arg, cycles_t start, unsigned flags);
+struct sim_thread *sim_self(struct sim *s);
+struct sim_thread *sim_thread_get(struct sim *s, unsigned id);
+unsigned sim_nthreads(const struct sim *s);
+unsigned sim_thread_id(const struct sim_thread *t);
+const char *sim_thread_name(const struct sim_thread *t);
+cycles_t sim_thread_clock(const struct sim_thread *t);
+bool sim_thread_done(const struct sim_thread *t);
+/* Why a blocked thread waits ("rwlock write", "ipi ack", ...), or NULL. */
+const char *sim_thread_wait_reason(const struct sim_thread *t);
+/* Opaque per-thread pointer for the layer that owns the thread (a vCPU). */
+void sim_thread_set_ctx(struct sim_thread *t, void *ctx);
+void *sim_thread_ctx(const struct sim_thread *t);
+
+/* ------------------------------------------------ time and cycle accounts */
+
+/*
+ * Cycle accounts split each thread's clock into named parts that add up to
+ * it.  The engine owns the first few; layers register theirs ("tlb", "walk",
+ * "exit", ...) once per run.  Every cycle a thread's clock advances is
+ * charged to exactly one account.
+ */
+enum {
+	SIM_ACCT_OTHER,      /* charged without a named account */
+	SIM_ACCT_LOCK_WAIT,  /* spinning on a contended rwlock */
+	SIM_ACCT_RCU_WAIT,   /* synchronize_rcu */
+	SIM_ACCT_SLEEP,      /* sim_sleep_until: idle, waiting for its next event */
+	SIM_ACCT_WAIT,       /* blocked for another thread (sim_block) */
+	SIM_ACCT_EXPLORE,    /* delays injected by the explore scheduler */
+	SIM_ACCT_NBUILTIN,
+	SIM_ACCT_MAX = 32,
+};
+int sim_acct_register(struct sim *s, const char *name);
+const char *sim_acct_name(const struct sim *s, int acct);
+int sim_nacct(const struct sim *s);
+uint64_t sim_thread_acct(const struct sim_thread *t, int acct);
+
+/* The current thread's clock. */
+cycles_t sim_now(struct sim *s);
+
+/* Local work: advance the current thread's clock; never switches. */
+void sim_charge(struct sim *s, int acct, cycles_t c);
+
+/* A yield point with no memory operation: wait until this thread is the
+ * earliest, then charge @cost. */
+void sim_yield(struct sim *s, int acct, cycles_t cost);
+
+/* Blocks the current thread until its clock reaches @t (no-op if past). */
+void sim_sleep_until(struct sim *s, cycles_t t);
+
+/*
+ * Blocks the current thread until another thread calls sim_wake() on it.
+ * The time spent blocked is charged to @acct; @why is reported on deadlock.
+ */
+void sim_block(struct sim *s, int acct, const char *why);
+/* Makes a blocked thread runnable at time @at (its clock becomes max(its
+ * clock, @at)).  Waking a runnable thread is a no-op. */
+void sim_wake(struct sim *s, struct sim_thread *t, cycles_t at);
+
+/* --------------------------------------------------- shared memory (arena) */
+
+/* The simulated physical memory; bytes come zeroed.  @size bytes, 4 KiB
+ * aligned when @size is a multiple of 4 KiB.  Never freed individually:
+ * sim/host recycles frames.  Returns NULL when the arena is exhausted. */
+void *sim_mem_alloc(struct sim *s, size_t size);
+/* Physical address <-> pointer for words inside the arena. */
+uint64_t sim_pa(const struct sim *s, const void *p);
+void *sim_va(const struct sim *s, uint64_t pa);
+/* Bytes of arena address space: [0, sim_mem_size) are valid addresses. */
+uint64_t sim_mem_size(const struct sim *s);
+
+/*
+ * Shared-memory primitives on 64-bit words in the arena.  Each is a yield
+ * point: sync, the operation, an event-log record, then its cost
+ * (lat.load / lat.store / lat.atomic, or the explicit @cost of the _c forms).
+ * sim_cmpxchg has try_cmpxchg semantics: on failure *old is updated.
+ */
+uint64_t sim_load(struct sim *s, const uint64_t *p);
+void sim_store(struct sim *s, uint64_t *p, uint64_t v);
+uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v);
+bool sim_cmpxchg(struct sim *s, uint64_t *p, uint64_t *old, uint64_t v);
+uint64_t sim_fetch_or(struct sim *s, uint64_t *p, uint64_t v);
+uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v);
+uint64_t sim_fetch_add(struct sim *s, uint64_t *p, uint64_t v);
+uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct, cycles_t cost);
+uint64_t sim_fetch_or_c(struct sim *s, uint64_t *p, uint64_t v, int acct,
+			cycles_t cost);
+
+/* ------------------------------------------------------- rwlock (spinlock) */
+
+/*
+ * A queued reader/writer spinlock in simulated memory.  A waiter spins: its
+ * clock runs on (charged to SIM_ACCT_LOCK_WAIT) until the lock is handed to
+ * it.  Waiters are served in arrival order; a queued writer keeps new
+ * readers out (qrwlock).  Assertions name the mode a caller must hold.
+ */
+struct sim_rwlock;
+struct sim_rwlock *sim_rwlock_new(struct sim *s, const char *name);
+void sim_rwlock_free(struct sim_rwlock *l);
+void sim_read_lock(struct sim *s, struct sim_rwlock *l);
+void sim_read_unlock(struct sim *s, struct sim_rwlock *l);
+void sim_write_lock(struct sim *s, struct sim_rwlock *l);
+void sim_write_unlock(struct sim *s, struct sim_rwlock *l);
+/* True if someone is queued waiting (rwlock_needbreak). */
+bool sim_rwlock_contended(const struct sim_rwlock *l);
+bool sim_rwlock_held_read(struct sim *s, const struct sim_rwlock *l);
+bool sim_rwlock_held_write(struct sim *s, const struct sim_rwlock *l);
+/* Held by the current thread in either mode. */
+bool sim_rwlock_held(struct sim *s, const struct sim_rwlock *l);
+
+/* -------------------------------------------------------------------- RCU */
+
+void sim_rcu_read_lock(struct sim *s);
+void sim_rcu_read_unlock(struct sim *s);
+bool sim_rcu_read_held(struct sim *s);
+/* Waits for every read section that began before the call to end, plus
+ * rcu.gp_latency cycles. */
+void sim_synchronize_rcu(struct sim *s);
+/* Runs @fn(@arg) after a grace period, on the engine's RCU thread. */
+void sim_call_rcu(struct sim *s, void (*fn)(struct sim *, void *), void *arg);
+/* Callbacks queued and not yet run. */
+unsigned sim_rcu_pending(const struct sim *s);
+
+/* ----------------------------------------------------------------- poison */
+
+/*
+ * Freed memory is filled with SIM_POISON and remembered; a shared load that
+ * returns the poison word and hits a poisoned range is reported through the
+ * poison hook (an oracle) and counted, instead of silently reading garbage.
+ */
+#define SIM_POISON 0x6b6b6b6b6b6b6b6bull
+void sim_mem_poison(struct sim *s, void *p, size_t len);
+void sim_mem_unpoison(struct sim *s, void *p, size_t len);
+bool sim_mem_poisoned(const struct sim *s, uint64_t pa);
+typedef void sim_poison_hook(void *ctx, struct sim *s, uint64_t pa);
+void sim_set_poison_hook(struct sim *s, sim_poison_hook *fn, void *ctx);
+uint64_t sim_poison_reads(const struct sim *s);
+
+/* -------------------------------------------------------------- event log */
+
+/* One record; @op is a static string ("load", "cmpxchg", "tlb.flush"). */
+struct sim_event {
+	cycles_t cycle;
+	const char *op;
+	uint64_t addr;
+	uint64_t old;
+	uint64_t new;
+	uint32_t thread;
+};
+/* Appends a record for the current thread (components log their own ops). */
+void sim_log(struct sim *s, const char *op, uint64_t addr, uint64_t old,
+	     uint64_t new);
+/* Events still in the ring, oldest first; @i < sim_log_count(). */
+size_t sim_log_count(const struct sim *s);
+const struct sim_event *sim_log_get(const struct sim *s, size_t i);
+/* Events ever logged (the ring keeps the last sim.evlog). */
+uint64_t sim_log_total(const struct sim *s);
+
+/* -------------------------------------------------------------------- RNG */
+
+/* xoshiro256** seeded through splitmix64; one stream per thread and purpose. */
+struct rng {
+	uint64_t s[4];
+};
+void rng_seed(struct rng *r, uint64_t seed, uint64_t stream);
+uint64_t rng_next(struct rng *r);
+/* Uniform in [0, n); n > 0. */
+uint64_t rng_below(struct rng *r, uint64_t n);
+/* A stream for (run seed, thread, purpose), independent of spawn order. */
+void sim_rng_stream(struct sim *s, struct rng *r, uint64_t purpose);
+uint64_t sim_seed(const struct sim *s);
+
+/* ------------------------------------------------------------------ stats */
+
+/*
+ * Named 64-bit counters and log2 histograms.  Components keep their counters
+ * as plain fields and register pointers once; the command walks the registry
+ * to write JSON.  Names are flat and dotted ("tlb.l1d.misses").
+ */
+#define HIST_BUCKETS 48
+struct hist {
+	uint64_t count, sum, min, max;
+	uint64_t bucket[HIST_BUCKETS]; /* bucket b holds values in [2^(b-1), 2^b) */
+};
+void hist_add(struct hist *h, uint64_t v);
+
+struct stats;
+struct stats *sim_stats(struct sim *s);
+/* Registers a counter; a name registered twice is a programming error. */
+void stats_counter(struct stats *st, const char *name, uint64_t *v);
+void stats_hist(struct stats *st, const char *name, struct hist *h);
+/* Registered counters sorted by name; histograms likewise. */
+size_t stats_ncounters(const struct stats *st);
+const char *stats_counter_name(const struct stats *st, size_t i);
+uint64_t stats_counter_value(const struct stats *st, size_t i);
+size_t stats_nhists(const struct stats *st);
+const char *stats_hist_name(const struct stats *st, size_t i);
+const struct hist *stats_hist_get(const struct stats *st, size_t i);
+/* Value of a counter by name, or -1 if none (tests and expectations). */
+int stats_get(const struct stats *st, const char *name, uint64_t *v);
+
+/* ----------------------------------------------------------------- params */
+
+/*
+ * Every parameter of a run, declared once in params.def with its type,
+ * default, unit, documentation and source, and expanded into this plain
+ * struct, the defaults, the setter and the `config --defaults` table.
+ */
+struct param_enum {
+	const char *const *names; /* NULL terminated */
+};
+
+/* An enum parameter's values are a list V(CONSTANT, "text") named in the
+ * PARAM_ENUM line; CONSTANT is the int stored in the struct. */
+#define PARAM_U64(field, key, def, unit, doc, src) uint64_t field;
+#define PARAM_ENUM(field, key, def, values, doc, src) int field;
+struct params {
+#include "sim/core/params.def"
+};
+#undef PARAM_U64
+#undef PARAM_ENUM
+
+#define PARAM_ENUM_CONST(id, text) id,
+#define PARAM_U64(field, key, def, unit, doc, src)
+#define PARAM_ENUM(field, key, def, values, doc, src) \
+	enum { values(PARAM_ENUM_CONST) };
+#include "sim/core/params.def"
+#undef PARAM_U64
+#undef PARAM_ENUM
+#undef PARAM_ENUM_CONST
+
+enum param_type { PARAM_T_U64, PARAM_T_ENUM };
+struct param_desc {
+	const char *key;
+	enum param_type type;
+	const char *def;    /* default, as text */
+	const char *unit;   /* U64: unit; ENUM: "a|b|c" */
+	const char *doc;
+	const char *source; /* where the default comes from */
+	size_t offset;
+};
+void params_defaults(struct params *p);
+size_t params_count(void);
+const struct param_desc *params_desc(size_t i);
+const struct param_desc *params_find(const char *key);
+/*
+ * Sets @key from text.  Returns 0, or -1 with a message in @err naming the
+ * key and, for a bad value, the accepted values.  U64 values take K/M/G/T
+ * suffixes (powers of 1024) and 0x prefixes.
+ */
+int params_set(struct params *p, const char *key, const char *value,
+	       char *err, size_t errlen);
+/* Current value as text (enum name or decimal). */
+void params_get(const struct params *p, const struct param_desc *d, char *buf,
+		size_t len);
+/* Cross-key checks (impossible geometries); 0 or -1 with a message. */
+int params_validate(const struct params *p, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,176 @@
+/* sim/core internals: the engine and thread structs, shared by its files. */
+#ifndef TDPSIM_SIM_CORE_INT_H
+#define TDPSIM_SIM_CORE_INT_H
+
+#include "sim/core/core.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIM_ASAN 1
+#endif
+#endif
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+enum thread_state { T_RUNNABLE, T_BLOCKED, T_DONE };
+
+struct sim_thread {
+	unsigned id;
+	enum thread_state state;
+	bool daemon;
+	bool in_heap;
+	cycles_t clock;
+	cycles_t key;       /* heap key: clock if runnable, wake time if blocked */
+	unsigned heap_pos;
+	const char *wait;   /* wait reason while blocked */
+	int wait_acct;      /* account charged for the blocked time */
+	void *sp;           /* saved stack pointer while switched out */
+	void *stack;        /* mapping, guard page included */
+	size_t stack_len;
+	sim_thread_fn *fn;
+	void *arg;
+	void *ctx;
+	struct sim *sim;
+	char *name;
+	unsigned rcu_nest;
+	uint64_t rcu_exits; /* outermost read-section exits: a quiescent-state count */
+	uint64_t acct[SIM_ACCT_MAX];
+#ifdef SIM_ASAN
+	void *asan_fake;
+#endif
+};
+
+struct stat_ent {
+	char *name;
+	void *ptr;
+};
+struct stats {
+	struct stat_ent *c, *h;
+	size_t nc, nh, capc, caph;
+	bool sorted;
+};
+
+struct rcu_wait;
+struct poison_set;
+
+struct sim {
+	struct params p;
+	struct sim_thread **threads;
+	unsigned nthreads, cap_threads;
+	struct sim_thread *cur;
+	unsigned live;            /* threads that keep the run alive */
+	enum sim_status status;
+
+	/* Threads other than the running one with a next event, by (key, id). */
+	struct sim_thread **heap;
+	unsigned heap_n;
+	/* Cached horizon: the running thread may continue while
+	 * (clock, id) < (hz_limit, hz_id). */
+	cycles_t hz_limit;
+	unsigned hz_id;
+
+	void *main_sp;
+#ifdef SIM_ASAN
+	void *main_fake;
+	const void *main_stack_bottom;
+	size_t main_stack_size;
+#endif
+
+	/* cycle accounts */
+	const char *acct_names[SIM_ACCT_MAX];
+	int nacct;
+
+	/* explore */
+	struct rng explore_rng;
+	uint64_t steps;
+	uint64_t *change_points; /* sorted yield-point indices */
+	unsigned ncp, next_cp;
+
+	/* simulated memory */
+	uint8_t *mem;
+	uint64_t mem_size;
+	uint64_t mem_top;         /* sim_mem_alloc bumps down from the top */
+	struct poison_set *poison;
+	sim_poison_hook *poison_fn;
+	void *poison_ctx;
+
+	/* event log */
+	struct sim_event *log;
+	uint64_t log_mask;
+	uint64_t log_total;
+
+	/* RCU */
+	struct rcu_wait *rcu_waits;   /* grace periods in progress */
+	struct rcu_cb *rcu_ready;     /* callbacks whose grace period ended */
+	struct rcu_cb *rcu_ready_tail;
+	struct sim_thread *rcu_thread;
+	unsigned rcu_pending;
+
+	struct stats stats;
+	struct {
+		uint64_t switches, yields, explore_delays, poison_reads,
+			deadlocks, rcu_gps, rcu_callbacks;
+	} ctr;
+};
+
+struct rcu_cb {
+	struct rcu_cb *next;
+	void (*fn)(struct sim *, void *);
+	void *arg;
+	cycles_t ready;
+};
+
+/* sched.c */
+void sim_explore_point(struct sim *s);
+void sim_sched_switch(struct sim *s);
+/* Leaves the running thread (queued, blocked or done) for the next one due. */
+void sim_run_next(struct sim *s);
+void sim_exit_if_idle(struct sim *s);
+
+/* Waits until the running thread is the earliest: the entry of every yield
+ * point.  The common case is one comparison against the cached horizon. */
+static inline void sim_sync(struct sim *s)
+{
+	struct sim_thread *t = s->cur;
+	if (unlikely(s->p.sim_mode == MODE_EXPLORE))
+		sim_explore_point(s);
+	s->ctr.yields++;
+	if (likely(t->clock < s->hz_limit ||
+		   (t->clock == s->hz_limit && t->id < s->hz_id)))
+		return;
+	sim_sched_switch(s);
+}
+
+static inline void sim_charge_fast(struct sim *s, int acct, cycles_t c)
+{
+	s->cur->clock += c;
+	s->cur->acct[acct] += c;
+}
+
+static inline void sim_log_fast(struct sim *s, const char *op, uint64_t addr,
+				uint64_t old, uint64_t new)
+{
+	struct sim_event *e = &s->log[s->log_total++ & s->log_mask];
+	e->cycle = s->cur ? s->cur->clock : 0;
+	e->op = op;
+	e->addr = addr;
+	e->old = old;
+	e->new = new;
+	e->thread = s->cur ? s->cur->id : UINT32_MAX;
+}
+
+/* mem.c */
+int sim_mem_init(struct sim *s);
+void sim_mem_fini(struct sim *s);
+/* rcu in sync.c */
+void sim_rcu_fini(struct sim *s);
+/* stats.c */
+void stats_fini(struct stats *st);
+/* ctx */
+void sim_ctx_switch(void **save_sp, void *load_sp);
+void *sim_ctx_init(void *stack, size_t len, void (*entry)(void *), void *arg);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * The stats registry: names bound to counters and histograms that the
+ * components own.  Sorted by name on first query so that JSON output does
+ * not depend on registration order.
+ */
+#include "sim/core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void hist_add(struct hist *h, uint64_t v)
+{
+	unsigned b = v ? 64 - (unsigned)__builtin_clzll(v) : 0;
+	if (b >= HIST_BUCKETS)
+		b = HIST_BUCKETS - 1;
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->bucket[b]++;
+}
+
+static void add(struct stat_ent **a, size_t *n, size_t *cap, const char *name,
+		void *p)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		struct stat_ent *e = realloc(*a, c * sizeof(*e));
+		if (!e)
+			abort();
+		*a = e;
+		*cap = c;
+	}
+	(*a)[*n].name = strdup(name);
+	(*a)[*n].ptr = p;
+	(*n)++;
+}
+
+void stats_counter(struct stats *st, const char *name, uint64_t *v)
+{
+	add(&st->c, &st->nc, &st->capc, name, v);
+	st->sorted = false;
+}
+
+void stats_hist(struct stats *st, const char *name, struct hist *h)
+{
+	add(&st->h, &st->nh, &st->caph, name, h);
+	st->sorted = false;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_ent *)a)->name,
+		      ((const struct stat_ent *)b)->name);
+}
+
+static void sort(const struct stats *cst)
+{
+	struct stats *st = (struct stats *)cst;
+	if (st->sorted)
+		return;
+	qsort(st->c, st->nc, sizeof(*st->c), cmp);
+	qsort(st->h, st->nh, sizeof(*st->h), cmp);
+	st->sorted = true;
+}
+
+size_t stats_ncounters(const struct stats *st) { return st->nc; }
+const char *stats_counter_name(const struct stats *st, size_t i)
+{
+	sort(st);
+	return st->c[i].name;
+}
+uint64_t stats_counter_value(const struct stats *st, size_t i)
+{
+	sort(st);
+	return *(uint64_t *)st->c[i].ptr;
+}
+size_t stats_nhists(const struct stats *st) { return st->nh; }
+const char *stats_hist_name(const struct stats *st, size_t i)
+{
+	sort(st);
+	return st->h[i].name;
+}
+const struct hist *stats_hist_get(const struct stats *st, size_t i)
+{
+	sort(st);
+	return st->h[i].ptr;
+}
+
+int stats_get(const struct stats *st, const char *name, uint64_t *v)
+{
+	sort(st);
+	struct stat_ent key = { .name = (char *)name };
+	struct stat_ent *e = bsearch(&key, st->c, st->nc, sizeof(*e), cmp);
+	if (!e)
+		return -1;
+	*v = *(uint64_t *)e->ptr;
+	return 0;
+}
+
+void stats_fini(struct stats *st)
+{
+	for (size_t i = 0; i < st->nc; i++)
+		free(st->c[i].name);
+	for (size_t i = 0; i < st->nh; i++)
+		free(st->h[i].name);
+	free(st->c);
+	free(st->h);
+}
