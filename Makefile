@@ -52,6 +52,7 @@ include sim/core/module.mk
 -include kvmmu/module.mk
 -include traces/module.mk
 -include workloads/module.mk
+-include scenarios/module.mk
 include cli/module.mk
 
 LIB_OBJS := $(patsubst %,$(O)/%.o,$(basename $(LIB_SRCS)))

@@ -75,6 +75,7 @@ struct sim {
 	void *main_sp;
 #ifdef SIM_ASAN
 	void *main_fake;
+	bool switch_from_main;
 	const void *main_stack_bottom;
 	size_t main_stack_size;
 #endif

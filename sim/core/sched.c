@@ -111,31 +111,44 @@ static void heap_decrease(struct sim *s, struct sim_thread *t, cycles_t key)
 
 /* ------------------------------------------------------------- switching */
 
+/*
+ * Under ASan every switch is announced (start_switch_fiber, with the stack we
+ * go to) and confirmed on arrival (finish_switch_fiber, which tells us the
+ * bounds of the stack we came from).  The main stack's bounds are learnt the
+ * first time a thread arrives from it.
+ */
+#ifdef SIM_ASAN
+static void asan_arrived(struct sim *s, void *fake)
+{
+	const void *bottom;
+	size_t size;
+	__sanitizer_finish_switch_fiber(fake, &bottom, &size);
+	if (s->switch_from_main) {
+		s->main_stack_bottom = bottom;
+		s->main_stack_size = size;
+	}
+}
+#endif
+
 static void switch_context(struct sim *s, void **save, struct sim_thread *next)
 {
+	struct sim_thread *prev = s->cur;
 #ifdef SIM_ASAN
-	void **fake = s->cur ? &s->cur->asan_fake : &s->main_fake;
+	void **fake = prev ? &prev->asan_fake : &s->main_fake;
+	s->switch_from_main = !prev;
 	if (next)
 		__sanitizer_start_switch_fiber(fake, next->stack,
-					       next->stack_len);
+					       next->stack_len + 4096);
 	else
 		__sanitizer_start_switch_fiber(fake, s->main_stack_bottom,
 					       s->main_stack_size);
 #endif
-	struct sim_thread *prev = s->cur;
 	s->cur = next;
 	s->ctr.switches++;
 	sim_ctx_switch(save, next ? next->sp : s->main_sp);
 	/* Back on prev's stack: whoever switched here set s->cur = prev. */
 #ifdef SIM_ASAN
-	if (prev)
-		__sanitizer_finish_switch_fiber(prev->asan_fake, NULL, NULL);
-	else
-		__sanitizer_finish_switch_fiber(s->main_fake,
-						&s->main_stack_bottom,
-						&s->main_stack_size);
-#else
-	(void)prev;
+	asan_arrived(s, prev ? prev->asan_fake : s->main_fake);
 #endif
 }
 
@@ -277,7 +290,7 @@ static void thread_entry(void *arg)
 	struct sim_thread *t = arg;
 	struct sim *s = t->sim;
 #ifdef SIM_ASAN
-	__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+	asan_arrived(s, NULL);
 #endif
 	t->fn(s, t->arg);
 

@@ -61,8 +61,10 @@ static void sort(const struct stats *cst)
 	struct stats *st = (struct stats *)cst;
 	if (st->sorted)
 		return;
-	qsort(st->c, st->nc, sizeof(*st->c), cmp);
-	qsort(st->h, st->nh, sizeof(*st->h), cmp);
+	if (st->nc)
+		qsort(st->c, st->nc, sizeof(*st->c), cmp);
+	if (st->nh)
+		qsort(st->h, st->nh, sizeof(*st->h), cmp);
 	st->sorted = true;
 }
 
@@ -93,6 +95,8 @@ int stats_get(const struct stats *st, const char *name, uint64_t *v)
 {
 	sort(st);
 	struct stat_ent key = { .name = (char *)name };
+	if (!st->nc)
+		return -1;
 	struct stat_ent *e = bsearch(&key, st->c, st->nc, sizeof(*e), cmp);
 	if (!e)
 		return -1;

@@ -1,0 +1,148 @@
+/* tdpsim run, scenarios, config. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char run_usage[] =
+	"usage: tdpsim run SCENARIO [--set k=v ...] [--seed N] [--config F]\n"
+	"                  [--json OUT] [--log FILE]\n"
+	"Runs one scenario and prints its key stats. --json writes the results\n"
+	"(config, stats, histograms, violations; '-' for stdout); --log writes the\n"
+	"event-log ring. Exit 1 on a violation or failed expectation, 2 on bad input.\n";
+
+static int write_log(const struct run *r, const char *path)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return cli_bad("%s: cannot write the event log", path), -1;
+	for (size_t i = 0; i < sim_log_count(r->sim); i++) {
+		const struct sim_event *e = sim_log_get(r->sim, i);
+		fprintf(f, "%llu %u %s %#llx %#llx %#llx\n",
+			(unsigned long long)e->cycle, e->thread, e->op,
+			(unsigned long long)e->addr, (unsigned long long)e->old,
+			(unsigned long long)e->new);
+	}
+	if (fclose(f) || rename(tmp, path))
+		return remove(tmp), cli_bad("%s: cannot write the event log", path), -1;
+	return 0;
+}
+
+/* Parses SCENARIO and the shared options into @o; returns the scenario. */
+static const struct scenario *parse_scenario_args(int argc, char **argv,
+						  struct opts *o,
+						  const char *usage, int *status)
+{
+	const struct scenario *sc = NULL;
+	params_defaults(&o->p);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			*status = EXIT_OK;
+			return NULL;
+		}
+		int rc = opts_parse_one(o, argc, argv, &i);
+		if (rc < 0) {
+			*status = EXIT_BADINPUT;
+			return NULL;
+		}
+		if (rc)
+			continue;
+		if (argv[i][0] == '-' || sc) {
+			*status = cli_bad("unexpected argument '%s'", argv[i]);
+			return NULL;
+		}
+		sc = scenario_find(argv[i]);
+		if (!sc) {
+			*status = cli_bad("unknown scenario '%s' (tdpsim scenarios lists them)",
+					  argv[i]);
+			return NULL;
+		}
+	}
+	if (!sc) {
+		fputs(usage, stderr);
+		*status = EXIT_BADINPUT;
+		return NULL;
+	}
+	char err[256];
+	if (scenario_defaults(sc, &o->p, err, sizeof(err))) {
+		*status = cli_bad("scenario %s: %s", sc->name, err);
+		return NULL;
+	}
+	if (opts_apply(o)) {
+		*status = EXIT_BADINPUT;
+		return NULL;
+	}
+	return sc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int status = EXIT_OK;
+	const struct scenario *sc = parse_scenario_args(argc, argv, &o, run_usage,
+							&status);
+	if (!sc) {
+		opts_free(&o);
+		return status;
+	}
+	char err[256];
+	struct run *r = scenario_run(sc, &o.p, err, sizeof(err));
+	if (!r) {
+		opts_free(&o);
+		return cli_bad("%s: %s", sc->name, err);
+	}
+	results_print_summary(stdout, sc->name, r);
+	if (check_count(r->check))
+		results_print_counterexample(stdout, sc->name, r, &o);
+	status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
+	if (o.json && results_write_json(r, o.json))
+		status = EXIT_BADINPUT;
+	if (o.log && write_log(r, o.log))
+		status = EXIT_BADINPUT;
+	run_free(r);
+	opts_free(&o);
+	return status;
+}
+
+const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
+					  const char *usage, int *status)
+{
+	return parse_scenario_args(argc, argv, o, usage, status);
+}
+
+int cmd_scenarios(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		puts("usage: tdpsim scenarios\nLists the built-in scenarios.");
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < scenario_count(); i++)
+		printf("%-24s %s\n", scenario_get(i)->name, scenario_get(i)->summary);
+	return EXIT_OK;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "--defaults")) {
+		fputs("usage: tdpsim config --defaults\n"
+		      "Prints every parameter: key, default, unit or accepted values,\n"
+		      "what it means and where its default comes from.\n",
+		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_OK : EXIT_BADINPUT;
+	}
+	printf("%-34s %-10s %-22s %s\n", "key", "default", "unit/values", "meaning [source]");
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char values[128];
+		snprintf(values, sizeof(values), "%s", d->unit);
+		size_t n = strlen(values);
+		if (d->type == PARAM_T_ENUM && n && values[n - 1] == '|')
+			values[n - 1] = 0;
+		printf("%-34s %-10s %-22s %s [%s]\n", d->key, d->def, values, d->doc,
+		       d->source);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,174 @@
+/* JSON results, summaries and counterexamples. */
+#include "cli/cli.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static json_t *config_json(const struct params *p)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char buf[128];
+		params_get(p, d, buf, sizeof(buf));
+		json_object_set_new(o, d->key,
+				    d->type == PARAM_T_U64
+					    ? json_integer((json_int_t)strtoull(buf, NULL, 10))
+					    : json_string(buf));
+	}
+	return o;
+}
+
+static json_t *stats_json(struct run *r)
+{
+	struct stats *st = sim_stats(r->sim);
+	json_t *o = json_object();
+	for (size_t i = 0; i < stats_ncounters(st); i++)
+		json_object_set_new(o, stats_counter_name(st, i),
+				    json_integer((json_int_t)stats_counter_value(st, i)));
+	return o;
+}
+
+static json_t *hists_json(struct run *r)
+{
+	struct stats *st = sim_stats(r->sim);
+	json_t *o = json_object();
+	for (size_t i = 0; i < stats_nhists(st); i++) {
+		const struct hist *h = stats_hist_get(st, i);
+		json_t *b = json_array();
+		int last = 0;
+		for (int k = 0; k < HIST_BUCKETS; k++)
+			if (h->bucket[k])
+				last = k;
+		for (int k = 0; k <= last; k++)
+			json_array_append_new(b, json_integer((json_int_t)h->bucket[k]));
+		json_object_set_new(o, stats_hist_name(st, i),
+			json_pack("{s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)h->count,
+				  "sum", (json_int_t)h->sum, "min", (json_int_t)h->min,
+				  "max", (json_int_t)h->max, "log2_buckets", b));
+	}
+	return o;
+}
+
+static json_t *violations_json(const struct run *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < check_nkept(r->check); i++) {
+		const struct violation *v = check_get(r->check, i);
+		json_array_append_new(a, json_pack("{s:s,s:I,s:i,s:I,s:s}",
+			"kind", check_kind_name(v->kind), "cycle", (json_int_t)v->cycle,
+			"thread", (int)v->thread, "addr", (json_int_t)v->addr,
+			"detail", v->detail));
+	}
+	return a;
+}
+
+int results_write_json(const struct run *cr, const char *path)
+{
+	struct run *r = (struct run *)cr;
+	json_t *root = json_object();
+	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "config", config_json(&r->p));
+	json_object_set_new(root, "stats", stats_json(r));
+	json_object_set_new(root, "histograms", hists_json(r));
+	json_object_set_new(root, "violations", violations_json(r));
+	json_t *fails = json_array();
+	for (unsigned i = 0; i < r->nfailed; i++)
+		json_array_append_new(fails, json_string(r->failed[i]));
+	json_object_set_new(root, "failed_expectations", fails);
+
+	int rc = 0;
+	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
+	if (!strcmp(path, "-")) {
+		json_dumpf(root, stdout, flags);
+		fputc('\n', stdout);
+	} else {
+		/* Atomic: a failed write leaves no partial file behind. */
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+		FILE *f = fopen(tmp, "w");
+		if (!f || json_dumpf(root, f, flags) || fputc('\n', f) == EOF ||
+		    fclose(f) != 0 || rename(tmp, path) != 0) {
+			if (f)
+				unlink(tmp);
+			cli_bad("%s: cannot write results", path);
+			rc = -1;
+		}
+	}
+	json_decref(root);
+	return rc;
+}
+
+void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
+{
+	struct run *r = (struct run *)cr;
+	struct stats *st = sim_stats(r->sim);
+	static const char *const keys[] = {
+		"accesses", "cycles", "tlb.l1d.misses", "tlb.l1i.misses",
+		"tlb.l2.misses", "walk.refs", "exits.ept_violation", "exits.npf",
+		"exits.pml_full", "ipi.sent", "tlb.flushes", "folio.mark_dirty",
+		"violations",
+	};
+	fprintf(f, "%s:", scenario);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		uint64_t v;
+		if (stats_get(st, keys[i], &v) == 0)
+			fprintf(f, " %s=%llu", keys[i], (unsigned long long)v);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < check_nkept(r->check) && i < 5; i++) {
+		const struct violation *v = check_get(r->check, i);
+		if (v->thread == UINT32_MAX)
+			fprintf(f, "  violation %s at the end of the run: %s\n",
+				check_kind_name(v->kind), v->detail);
+		else
+			fprintf(f, "  violation %s at cycle %llu (thread %u): %s\n",
+				check_kind_name(v->kind), (unsigned long long)v->cycle,
+				v->thread, v->detail);
+	}
+	for (unsigned i = 0; i < r->nfailed; i++)
+		fprintf(f, "  failed expectation: %s\n", r->failed[i]);
+}
+
+void replay_command(FILE *f, const char *scenario, const struct opts *o,
+		    uint64_t seed, bool explore)
+{
+	fprintf(f, "tdpsim run %s", scenario);
+	if (o->config)
+		fprintf(f, " --config %s", o->config);
+	for (unsigned i = 0; i < o->nsets; i++)
+		if (strncmp(o->sets[i], "sim.seed=", 9) &&
+		    strncmp(o->sets[i], "sim.mode=", 9))
+			fprintf(f, " --set %s", o->sets[i]);
+	if (explore)
+		fprintf(f, " --set sim.mode=explore");
+	fprintf(f, " --seed %llu\n", (unsigned long long)seed);
+}
+
+void results_print_counterexample(FILE *f, const char *scenario,
+				  const struct run *r, const struct opts *o)
+{
+	const struct violation *v = check_get(r->check, 0);
+	if (v->thread < sim_nthreads(r->sim))
+		fprintf(f, "counterexample: %s at cycle %llu on thread %u (%s): %s\n",
+			check_kind_name(v->kind), (unsigned long long)v->cycle,
+			v->thread, sim_thread_name(sim_thread_get(r->sim, v->thread)),
+			v->detail);
+	else
+		fprintf(f, "counterexample: %s, found at the end of the run: %s\n",
+			check_kind_name(v->kind), v->detail);
+	fprintf(f, "event log before it (cycle thread op addr old -> new):\n");
+	for (size_t i = 0; i < check_tail_count(r->check); i++) {
+		const struct sim_event *e = check_tail(r->check, i);
+		fprintf(f, "  %10llu  %-8s %-14s %#14llx  %#llx -> %#llx\n",
+			(unsigned long long)e->cycle,
+			e->thread < sim_nthreads(r->sim)
+				? sim_thread_name(sim_thread_get(r->sim, e->thread)) : "-",
+			e->op, (unsigned long long)e->addr,
+			(unsigned long long)e->old, (unsigned long long)e->new);
+	}
+	fprintf(f, "replay: ");
+	replay_command(f, scenario, o, r->p.sim_seed, r->p.sim_mode == MODE_EXPLORE);
+}

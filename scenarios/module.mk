@@ -1,0 +1,1 @@
+LIB_SRCS += scenarios/scenario.c scenarios/selftest.c

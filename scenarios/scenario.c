@@ -1,0 +1,96 @@
+/* The scenario catalog and the run lifecycle. */
+#include "scenarios/scenario.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct scenario scenario_counter_race;
+extern const struct scenario scenario_counter_race_cmpxchg;
+
+static const struct scenario *const catalog[] = {
+	&scenario_counter_race,
+	&scenario_counter_race_cmpxchg,
+};
+
+size_t scenario_count(void) { return sizeof(catalog) / sizeof(catalog[0]); }
+const struct scenario *scenario_get(size_t i) { return catalog[i]; }
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < scenario_count(); i++)
+		if (strcmp(catalog[i]->name, name) == 0)
+			return catalog[i];
+	return NULL;
+}
+
+int scenario_defaults(const struct scenario *sc, struct params *p, char *err,
+		      size_t errlen)
+{
+	for (const char *const *kv = sc->defaults; kv && *kv; kv++) {
+		char key[128];
+		const char *eq = strchr(*kv, '=');
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - *kv), *kv);
+		if (params_set(p, key, eq + 1, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+struct run *scenario_run(const struct scenario *sc, const struct params *p,
+			 char *err, size_t errlen)
+{
+	if (params_validate(p, err, errlen))
+		return NULL;
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->p = *p;
+	r->sim = sim_new(&r->p);
+	if (!r->sim) {
+		snprintf(err, errlen, "cannot set up the engine (host.mem %llu bytes?)",
+			 (unsigned long long)p->host_mem);
+		free(r);
+		return NULL;
+	}
+	r->check = check_new(r->sim);
+	if (sc->build(r, err, errlen)) {
+		run_free(r);
+		return NULL;
+	}
+	r->status = sim_run(r->sim);
+	if (r->status == SIM_DEADLOCK)
+		run_expect_fail(r, "deadlock: every thread blocked");
+	if (sc->finish)
+		sc->finish(r);
+	if (sc->destroy)
+		sc->destroy(r);
+	return r;
+}
+
+void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	sim_free(r->sim);
+	check_free(r->check);
+	free(r);
+}
+
+void run_expect_fail(struct run *r, const char *fmt, ...)
+{
+	if (r->nfailed == sizeof(r->failed) / sizeof(r->failed[0]))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->failed[r->nfailed++], sizeof(r->failed[0]), fmt, ap);
+	va_end(ap);
+}
+
+bool run_failed(const struct run *r)
+{
+	return check_count(r->check) > 0 || r->nfailed > 0;
+}

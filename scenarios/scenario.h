@@ -1,0 +1,60 @@
+/*
+ * scenarios — what a user runs: a named experiment that builds the machine,
+ * the VM and its workloads from params, runs them, and lets the oracles and
+ * the expectations judge the outcome.
+ *
+ * A scenario is either built in (a C program registered in the catalog) or
+ * read from a .scn file.  Either way it is run through scenario_run(), which
+ * owns the engine, the oracles and the run's lifetime.
+ */
+#ifndef TDPSIM_SCENARIOS_SCENARIO_H
+#define TDPSIM_SCENARIOS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim/check/check.h"
+#include "sim/core/core.h"
+
+struct run {
+	struct params p;
+	struct sim *sim;
+	struct check *check;
+	enum sim_status status;
+	void *priv;                 /* the scenario's own state */
+	/* Failed expectations, one line each (exit status 1, like violations). */
+	char failed[4][160];
+	unsigned nfailed;
+};
+
+struct scenario {
+	const char *name;
+	const char *summary;
+	/* Param overrides ("key=value") applied before the user's --set. */
+	const char *const *defaults;
+	/* Builds threads and state; 0 or -1 with a message (bad input: 2). */
+	int (*build)(struct run *r, char *err, size_t errlen);
+	/* End-of-run oracles and expectations. */
+	void (*finish)(struct run *r);
+	void (*destroy)(struct run *r);
+};
+
+size_t scenario_count(void);
+const struct scenario *scenario_get(size_t i);
+const struct scenario *scenario_find(const char *name);
+
+/* Applies the scenario's default overrides to @p. */
+int scenario_defaults(const struct scenario *sc, struct params *p, char *err,
+		      size_t errlen);
+/* Runs @sc with @p.  Returns the run (free with run_free) or NULL with a
+ * message in @err when the inputs are bad. */
+struct run *scenario_run(const struct scenario *sc, const struct params *p,
+			 char *err, size_t errlen);
+void run_free(struct run *r);
+/* Records a failed expectation. */
+void run_expect_fail(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Violations plus failed expectations: nonzero means exit status 1. */
+bool run_failed(const struct run *r);
+
+#endif
