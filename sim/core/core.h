@@ -108,6 +108,10 @@ int sim_acct_register(struct sim *s, const char *name);
 const char *sim_acct_name(const struct sim *s, int acct);
 int sim_nacct(const struct sim *s);
 uint64_t sim_thread_acct(const struct sim_thread *t, int acct);
+/* Sets the account that the current thread's shared-memory primitives and
+ * lock operations charge (SIM_ACCT_OTHER at spawn); returns the old one.
+ * A vCPU switches it between guest work and hypervisor work. */
+int sim_set_acct(struct sim *s, int acct);
 
 /* The current thread's clock. */
 cycles_t sim_now(struct sim *s);
@@ -146,7 +150,8 @@ uint64_t sim_mem_size(const struct sim *s);
 /*
  * Shared-memory primitives on 64-bit words in the arena.  Each is a yield
  * point: sync, the operation, an event-log record, then its cost
- * (lat.load / lat.store / lat.atomic, or the explicit @cost of the _c forms).
+ * (lat.load / lat.store / lat.atomic, or the explicit @cost of the _c forms),
+ * charged to the thread's current account (sim_set_acct).
  * sim_cmpxchg has try_cmpxchg semantics: on failure *old is updated.
  */
 uint64_t sim_load(struct sim *s, const uint64_t *p);

@@ -27,6 +27,7 @@ struct sim_thread {
 	unsigned heap_pos;
 	const char *wait;   /* wait reason while blocked */
 	int wait_acct;      /* account charged for the blocked time */
+	int acct_cur;       /* account the shared-memory primitives charge */
 	void *sp;           /* saved stack pointer while switched out */
 	void *stack;        /* mapping, guard page included */
 	size_t stack_len;

@@ -215,7 +215,7 @@ uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct, cycles_t cost)
 
 uint64_t sim_load(struct sim *s, const uint64_t *p)
 {
-	return sim_load_c(s, p, SIM_ACCT_OTHER, s->p.lat_load);
+	return sim_load_c(s, p, s->cur->acct_cur, s->p.lat_load);
 }
 
 void sim_store(struct sim *s, uint64_t *p, uint64_t v)
@@ -224,7 +224,7 @@ void sim_store(struct sim *s, uint64_t *p, uint64_t v)
 	uint64_t old = *p;
 	*p = v;
 	sim_log_fast(s, "store", sim_pa(s, p), old, v);
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_store);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_store);
 }
 
 uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v)
@@ -235,7 +235,7 @@ uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v)
 		poison_check(s, p);
 	*p = v;
 	sim_log_fast(s, "xchg", sim_pa(s, p), old, v);
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 	return old;
 }
 
@@ -251,7 +251,7 @@ bool sim_cmpxchg(struct sim *s, uint64_t *p, uint64_t *old, uint64_t v)
 	sim_log_fast(s, ok ? "cmpxchg" : "cmpxchg-fail", sim_pa(s, p), cur,
 		     ok ? v : cur);
 	*old = cur;
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 	return ok;
 }
 
@@ -270,7 +270,7 @@ uint64_t sim_fetch_or_c(struct sim *s, uint64_t *p, uint64_t v, int acct,
 
 uint64_t sim_fetch_or(struct sim *s, uint64_t *p, uint64_t v)
 {
-	return sim_fetch_or_c(s, p, v, SIM_ACCT_OTHER, s->p.lat_atomic);
+	return sim_fetch_or_c(s, p, v, s->cur->acct_cur, s->p.lat_atomic);
 }
 
 uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v)
@@ -281,7 +281,7 @@ uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v)
 		poison_check(s, p);
 	*p = old & v;
 	sim_log_fast(s, "and", sim_pa(s, p), old, old & v);
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 	return old;
 }
 
@@ -293,6 +293,6 @@ uint64_t sim_fetch_add(struct sim *s, uint64_t *p, uint64_t v)
 		poison_check(s, p);
 	*p = old + v;
 	sim_log_fast(s, "add", sim_pa(s, p), old, old + v);
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 	return old;
 }

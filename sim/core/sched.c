@@ -149,6 +149,8 @@ static void switch_context(struct sim *s, void **save, struct sim_thread *next)
 	/* Back on prev's stack: whoever switched here set s->cur = prev. */
 #ifdef SIM_ASAN
 	asan_arrived(s, prev ? prev->asan_fake : s->main_fake);
+#else
+	(void)prev;
 #endif
 }
 
@@ -418,6 +420,13 @@ const char *sim_acct_name(const struct sim *s, int acct)
 	return acct >= 0 && acct < s->nacct ? s->acct_names[acct] : NULL;
 }
 int sim_nacct(const struct sim *s) { return s->nacct; }
+int sim_set_acct(struct sim *s, int acct)
+{
+	int old = s->cur->acct_cur;
+	s->cur->acct_cur = acct;
+	return old;
+}
+
 uint64_t sim_thread_acct(const struct sim_thread *t, int acct)
 {
 	return t->acct[acct];

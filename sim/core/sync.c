@@ -177,7 +177,7 @@ void sim_read_lock(struct sim *s, struct sim_rwlock *l)
 		wait_turn(s, l, false);
 	}
 	mirror(s, l, "read_lock");
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 }
 
 void sim_read_unlock(struct sim *s, struct sim_rwlock *l)
@@ -189,7 +189,7 @@ void sim_read_unlock(struct sim *s, struct sim_rwlock *l)
 	set_reading(l, s->cur->id, -1);
 	hand_off(s, l);
 	mirror(s, l, "read_unlock");
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 }
 
 void sim_write_lock(struct sim *s, struct sim_rwlock *l)
@@ -201,7 +201,7 @@ void sim_write_lock(struct sim *s, struct sim_rwlock *l)
 	else
 		wait_turn(s, l, true);
 	mirror(s, l, "write_lock");
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 }
 
 void sim_write_unlock(struct sim *s, struct sim_rwlock *l)
@@ -212,7 +212,7 @@ void sim_write_unlock(struct sim *s, struct sim_rwlock *l)
 	l->writer = NULL;
 	hand_off(s, l);
 	mirror(s, l, "write_unlock");
-	sim_charge_fast(s, SIM_ACCT_OTHER, s->p.lat_atomic);
+	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
 }
 
 bool sim_rwlock_contended(const struct sim_rwlock *l) { return l->qlen > 0; }
