@@ -140,16 +140,16 @@ struct tlb_config {
  */
 enum tlb_param_kind { TLB_P_U32, TLB_P_SIZES, TLB_P_REPL, TLB_P_BOOL, TLB_P_L2MODE };
 
-#define TLB_PSC_PARAMS(X, id, key, ent, ways, lat, src)			\
-	X(key ".entries", TLB_P_U32, a[id].entries, ent, "entries", src)	\
-	X(key ".ways", TLB_P_U32, a[id].ways, ways, "ways", src)		\
-	X(key ".latency", TLB_P_U32, a[id].latency, lat, "cycles", src)	\
+#define TLB_PSC_PARAMS(X, id, key, d_ent, d_ways, d_lat, src)		\
+	X(key ".entries", TLB_P_U32, a[id].entries, d_ent, "entries", src)	\
+	X(key ".ways", TLB_P_U32, a[id].ways, d_ways, "ways", src)		\
+	X(key ".latency", TLB_P_U32, a[id].latency, d_lat, "cycles", src)	\
 	X(key ".repl", TLB_P_REPL, a[id].repl, "lru", "lru|plru", src)
 
 /* A TLB array also says which page sizes it holds. */
-#define TLB_ARRAY_PARAMS(X, id, key, ent, ways, lat, sizes, src)	\
-	TLB_PSC_PARAMS(X, id, key, ent, ways, lat, src)			\
-	X(key ".sizes", TLB_P_SIZES, a[id].sizes, sizes, "4k,2m,1g", src)
+#define TLB_ARRAY_PARAMS(X, id, key, d_ent, d_ways, d_lat, d_sizes, src) \
+	TLB_PSC_PARAMS(X, id, key, d_ent, d_ways, d_lat, src)		\
+	X(key ".sizes", TLB_P_SIZES, a[id].sizes, d_sizes, "4k,2m,1g", src)
 
 /*
  * A PSC level caches one prefix length (PDE 2 MiB, PDPTE 1 GiB, PML4E
@@ -255,36 +255,44 @@ static inline uint64_t tlb_entry_hpa(const struct tlb_entry *e, uint64_t addr)
 }
 
 /* ---- Counters (names are the stats contract) ---------------------------- */
-#define TLB_STATS(X)							\
-	X(l1d_hits, "tlb.l1d.hits")					\
-	X(l1d_misses, "tlb.l1d.misses")					\
-	X(l1i_hits, "tlb.l1i.hits")					\
-	X(l1i_misses, "tlb.l1i.misses")					\
-	X(l2_hits, "tlb.l2.hits")					\
-	X(l2_misses, "tlb.l2.misses")					\
-	X(dirty_assists, "tlb.dirty_assists")				\
-	X(perm_mismatches, "tlb.perm_mismatches")			\
-	X(fills, "tlb.fills")						\
-	X(evictions, "tlb.evictions")					\
-	X(flushes, "tlb.flushes")					\
-	X(flushed_entries, "tlb.flushed_entries")			\
-	X(context_loads, "tlb.context_loads")				\
-	X(ntlb_hits, "tlb.ntlb.hits")					\
-	X(ntlb_misses, "tlb.ntlb.misses")				\
-	X(ntlb_dirty_assists, "tlb.ntlb.dirty_assists")			\
-	X(gpsc_pde_hits, "tlb.psc.pde.hits")				\
-	X(gpsc_pdpte_hits, "tlb.psc.pdpte.hits")			\
-	X(gpsc_pml4e_hits, "tlb.psc.pml4e.hits")			\
-	X(gpsc_pml5e_hits, "tlb.psc.pml5e.hits")			\
-	X(gpsc_misses, "tlb.psc.misses")				\
-	X(npsc_pde_hits, "tlb.npsc.pde.hits")				\
-	X(npsc_pdpte_hits, "tlb.npsc.pdpte.hits")			\
-	X(npsc_pml4e_hits, "tlb.npsc.pml4e.hits")			\
-	X(npsc_pml5e_hits, "tlb.npsc.pml5e.hits")			\
-	X(npsc_misses, "tlb.npsc.misses")
+/*
+ * X(field, name, doc). A lookup counts one hit or one miss per level it
+ * probes; a PSC lookup counts one hit at the level found, or one miss.
+ */
+#define TLB_STATS(X)								\
+	X(l1d_hits, "tlb.l1d.hits", "data lookups that hit the L1 dTLB")		\
+	X(l1d_misses, "tlb.l1d.misses", "data lookups that missed the L1 dTLB")	\
+	X(l1i_hits, "tlb.l1i.hits", "fetch lookups that hit the L1 iTLB")		\
+	X(l1i_misses, "tlb.l1i.misses", "fetch lookups that missed the L1 iTLB")	\
+	X(l2_hits, "tlb.l2.hits", "L1 misses that hit the L2 TLB")			\
+	X(l2_misses, "tlb.l2.misses", "L1 misses that missed the L2 TLB too")	\
+	X(dirty_assists, "tlb.dirty_assists",					\
+	  "writes that hit an entry with D clear (the CPU walks to set D)")		\
+	X(perm_mismatches, "tlb.perm_mismatches",				\
+	  "hits on entries that do not grant the access")			\
+	X(fills, "tlb.fills", "translations cached after walks (tlb_fill calls)")	\
+	X(evictions, "tlb.evictions",						\
+	  "valid TLB entries displaced by fills or dropped as overlapping")	\
+	X(flushes, "tlb.flushes", "flush operations (INVEPT, INVVPID, TLB_CONTROL, ...)") \
+	X(flushed_entries, "tlb.flushed_entries", "entries dropped by flushes")	\
+	X(context_loads, "tlb.context_loads", "tlb_set_context calls")		\
+	X(ntlb_hits, "tlb.ntlb.hits", "walker GPA lookups that hit the nested TLB") \
+	X(ntlb_misses, "tlb.ntlb.misses", "walker GPA lookups that missed it")	\
+	X(ntlb_dirty_assists, "tlb.ntlb.dirty_assists",				\
+	  "walker writes that hit a nested-TLB entry with D clear")		\
+	X(gpsc_pde_hits, "tlb.psc.pde.hits", "guest walks resumed from a cached PDE") \
+	X(gpsc_pdpte_hits, "tlb.psc.pdpte.hits", "... from a cached PDPTE")		\
+	X(gpsc_pml4e_hits, "tlb.psc.pml4e.hits", "... from a cached PML4E")		\
+	X(gpsc_pml5e_hits, "tlb.psc.pml5e.hits", "... from a cached PML5E")		\
+	X(gpsc_misses, "tlb.psc.misses", "guest walks with no PSC level cached")	\
+	X(npsc_pde_hits, "tlb.npsc.pde.hits", "nested walks resumed from a cached PDE") \
+	X(npsc_pdpte_hits, "tlb.npsc.pdpte.hits", "... from a cached PDPTE")	\
+	X(npsc_pml4e_hits, "tlb.npsc.pml4e.hits", "... from a cached PML4E")	\
+	X(npsc_pml5e_hits, "tlb.npsc.pml5e.hits", "... from a cached PML5E")	\
+	X(npsc_misses, "tlb.npsc.misses", "nested walks with no PSC level cached")
 
 struct tlb_stats {
-#define TLB_STAT_FIELD(field, name) uint64_t field;
+#define TLB_STAT_FIELD(field, name, doc) uint64_t field;
 	TLB_STATS(TLB_STAT_FIELD)
 #undef TLB_STAT_FIELD
 };
@@ -372,8 +380,10 @@ static inline enum tlb_outcome tlb_lookup(struct tlb *tlb, unsigned need, uint64
 
 /* ---- Fill (after a walk) ------------------------------------------------ */
 struct tlb_map {
-	uint64_t addr;		/* any address in the page (linear; GPA when
-				 * the guest has no paging or for the NTLB) */
+	uint64_t addr;		/* the address walked (linear; GPA when the
+				 * guest has no paging or for the NTLB).
+				 * Entries of other sizes cached for this
+				 * address are dropped by the fill. */
 	uint64_t gpa;		/* guest-physical address of the page */
 	uint64_t hpa;		/* host-physical address of the page */
 	uint64_t gen;		/* host frame generation, opaque */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sim/tlb internals: struct tlb and the set-associative array that every
- * structure (L1s, L2, NTLB, each PSC level) is built from. Only sim/tlb/*.c
- * include this.
+ * structure (L1s, L2, NTLB, each PSC level) is built from. Only the .c
+ * files of sim/tlb include this.
  */
 #ifndef TDPSIM_SIM_TLB_TLB_INT_H
 #define TDPSIM_SIM_TLB_TLB_INT_H
@@ -71,6 +71,25 @@ static inline struct tlb_array *tlb_arr(struct tlb *tlb, enum tlb_array_id id)
 	return &tlb->a[id];
 }
 
+/*
+ * The outcome of a hit for an access needing `need`, counting what it costs
+ * beyond the hit: a missing permission, or a write to a clean entry (the
+ * CPU walks again to set D; real CPUs do this rather than trust a cached D).
+ */
+static inline enum tlb_outcome tlb_classify(struct tlb_stats *st, const struct tlb_entry *e,
+					    unsigned need, uint64_t *assists)
+{
+	if (need & ~e->perms) {
+		st->perm_mismatches++;
+		return TLB_HIT_PERM;
+	}
+	if ((need & TLB_W) && !(e->flags & TLB_F_DIRTY)) {
+		++*assists;
+		return TLB_HIT_DIRTY;
+	}
+	return TLB_HIT;
+}
+
 /* tlb_array.c */
 int tlb_array_init(struct tlb_array *a, const struct tlb_array_config *c,
 		   enum tlb_kind kind, bool leaf, const uint8_t *shifts, unsigned nshifts);
@@ -88,5 +107,9 @@ struct tlb_entry *tlb_array_end(const struct tlb_array *a);
 
 /* tlb.c */
 void tlb_forget_mru(struct tlb *tlb);
+int tlb_make_entry(struct tlb_entry *e, const struct tlb_map *m, const struct tlb_tag *tag,
+		   bool leaf_flags);
+void tlb_tag_normalize(const struct tlb *tlb, const struct tlb_tag *in,
+		       struct tlb_tag *comb, struct tlb_tag *gphys);
 
 #endif /* TDPSIM_SIM_TLB_TLB_INT_H */

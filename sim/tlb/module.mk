@@ -1,0 +1,5 @@
+# sim/tlb: tagged TLBs, paging-structure caches and the nested TLB of one pCPU.
+LIB_SRCS += sim/tlb/tlb.c sim/tlb/tlb_array.c sim/tlb/tlb_config.c \
+            sim/tlb/tlb_flush.c sim/tlb/tlb_psc.c
+TESTS    += tests/sim/tlb/test_tlb
+BENCHES  += bench/tlb_hit

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TLB levels: lifetime, context, lookup, fill, inspection.
+ */
+#include "sim/tlb/tlb_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const array_names[TLB_NARRAYS] = {
+	[TLB_L1D] = "l1d", [TLB_L1I] = "l1i", [TLB_L2] = "l2", [TLB_NTLB] = "ntlb",
+	[TLB_GPSC_PDE] = "psc.pde", [TLB_GPSC_PDPTE] = "psc.pdpte",
+	[TLB_GPSC_PML4E] = "psc.pml4e", [TLB_GPSC_PML5E] = "psc.pml5e",
+	[TLB_NPSC_PDE] = "npsc.pde", [TLB_NPSC_PDPTE] = "npsc.pdpte",
+	[TLB_NPSC_PML4E] = "npsc.pml4e", [TLB_NPSC_PML5E] = "npsc.pml5e",
+};
+
+const char *tlb_array_name(enum tlb_array_id id)
+{
+	return (unsigned)id < TLB_NARRAYS ? array_names[id] : "?";
+}
+
+/* The sizes of a page-size mask as shifts, smallest first. */
+static unsigned sizes_to_shifts(unsigned sizes, uint8_t *shifts)
+{
+	unsigned n = 0;
+
+	for (unsigned s = TLB_4K; s <= TLB_1G; s <<= 1)
+		if (sizes & s)
+			shifts[n++] = (uint8_t)tlb_size_shift(s);
+	return n;
+}
+
+int tlb_create(struct tlb **out, const struct tlb_config *cfg, char *msg, size_t msglen)
+{
+	struct tlb *tlb;
+	int err;
+
+	*out = NULL;
+	err = tlb_config_validate(cfg, msg, msglen);
+	if (err)
+		return err;
+	tlb = calloc(1, sizeof(*tlb));
+	if (!tlb)
+		return -ENOMEM;
+	tlb->cfg = *cfg;
+	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
+		struct tlb_array_config c = cfg->a[id];
+		enum tlb_kind kind = TLB_KIND_COMBINED;
+		bool leaf = true;
+		uint8_t shifts[3];
+		unsigned n;
+
+		if (id >= TLB_GPSC_PDE) {
+			/* A level-L PSC entry covers 2^(12 + 9 (L-1)) bytes. */
+			unsigned level = 2 + (id - TLB_GPSC_PDE) % 4;
+
+			shifts[0] = (uint8_t)(12 + 9 * (level - 1));
+			n = 1;
+			leaf = false;
+			if (id >= TLB_NPSC_PDE)
+				kind = TLB_KIND_GPHYS;
+		} else {
+			n = sizes_to_shifts(c.sizes, shifts);
+			if (id == TLB_NTLB)
+				kind = TLB_KIND_GPHYS;
+		}
+		/* tlb.psc=off removes the walker's caches entirely. */
+		if (!cfg->psc && (id == TLB_NTLB || id >= TLB_GPSC_PDE))
+			c.entries = 0;
+		err = tlb_array_init(&tlb->a[id], &c, kind, leaf, shifts, n);
+		if (err) {
+			tlb_destroy(tlb);
+			return err;
+		}
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned first = k == TLB_PSC_GUEST ? TLB_GPSC_PDE : TLB_NPSC_PDE;
+
+		for (unsigned l = 0; l < 4; l++)
+			if (tlb_array_present(&tlb->a[first + l]) &&
+			    tlb->a[first + l].latency > tlb->psc_latency[k])
+				tlb->psc_latency[k] = tlb->a[first + l].latency;
+	}
+	tlb->hot.l1[TLB_L1D].hits = &tlb->hot.stats.l1d_hits;
+	tlb->hot.l1[TLB_L1D].latency = tlb->a[TLB_L1D].latency;
+	tlb->hot.l1[TLB_L1I].hits = &tlb->hot.stats.l1i_hits;
+	tlb->hot.l1[TLB_L1I].latency = tlb->a[TLB_L1I].latency;
+	*out = tlb;
+	return 0;
+}
+
+void tlb_destroy(struct tlb *tlb)
+{
+	if (!tlb)
+		return;
+	for (unsigned id = 0; id < TLB_NARRAYS; id++)
+		tlb_array_free(&tlb->a[id]);
+	free(tlb);
+}
+
+const struct tlb_config *tlb_config(const struct tlb *tlb)
+{
+	return &tlb->cfg;
+}
+
+void tlb_forget_mru(struct tlb *tlb)
+{
+	tlb->hot.l1[TLB_L1D].mru = NULL;
+	tlb->hot.l1[TLB_L1I].mru = NULL;
+}
+
+/*
+ * Normalize a tag once so that matching never looks at the vendor: on AMD
+ * the nested root is not part of any tag (the reason a same-ASID root
+ * switch without a flush keeps hitting), and on Intel guest-physical
+ * mappings belong to an EP4TA alone, whatever the VPID and PCID.
+ */
+void tlb_tag_normalize(const struct tlb *tlb, const struct tlb_tag *in,
+		       struct tlb_tag *comb, struct tlb_tag *gphys)
+{
+	*comb = (struct tlb_tag){ .vpid = in->vpid, .pcid = in->pcid };
+	*gphys = (struct tlb_tag){ 0 };
+	if (tlb->cfg.vendor == TLB_VENDOR_INTEL) {
+		comb->ep4ta = in->ep4ta & TLB_EP4TA_MASK;
+		gphys->ep4ta = comb->ep4ta;
+	} else {
+		gphys->asid = in->asid;
+	}
+}
+
+void tlb_set_context(struct tlb *tlb, const struct tlb_tag *tag)
+{
+	struct tlb_tag comb, gphys;
+
+	tlb_tag_normalize(tlb, tag, &comb, &gphys);
+	tlb->hot.stats.context_loads++;
+	if (comb.ep4ta == tlb->comb.ep4ta && comb.vpid == tlb->comb.vpid &&
+	    comb.pcid == tlb->comb.pcid)
+		return;
+	tlb->comb = comb;
+	tlb->gphys = gphys;
+	/* The MRU pointers were hits under the old tag: the fast path must not see them. */
+	tlb_forget_mru(tlb);
+}
+
+struct tlb_tag tlb_context(const struct tlb *tlb)
+{
+	return tlb->comb;
+}
+
+/*
+ * Put e, which translates addr, into L1 array l1 and make it that array's
+ * MRU. In victim mode the displaced L1 entry moves down to L2 if L2 holds
+ * its size.
+ */
+static struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1, const struct tlb_entry *e,
+				   uint64_t addr)
+{
+	struct tlb_array *a = &tlb->a[l1], *l2 = &tlb->a[TLB_L2];
+	struct tlb_entry victim, *slot;
+
+	tlb->hot.stats.evictions += tlb_array_purge_overlaps(a, addr, &tlb->comb, e->shift);
+	slot = tlb_array_insert(a, e, &tlb->comb, &victim);
+	tlb->hot.l1[l1].mru = slot;
+	if (!victim.shift)
+		return slot;
+	tlb->hot.stats.evictions++;
+	if (tlb->cfg.l2_mode == TLB_L2_VICTIM && tlb_array_present(l2) &&
+	    tlb_array_holds(l2, victim.shift)) {
+		struct tlb_entry v2;
+		/* The victim keeps its own tag, which need not be current. */
+		struct tlb_tag vt = { .ep4ta = victim.ep4ta, .vpid = victim.id, .pcid = victim.pcid };
+
+		tlb_array_insert(l2, &victim, &vt, &v2);
+		if (v2.shift)
+			tlb->hot.stats.evictions++;
+	}
+	return slot;
+}
+
+enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
+				 struct tlb_result *r)
+{
+	unsigned l1 = (need & TLB_X) ? TLB_L1I : TLB_L1D;
+	struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
+	struct tlb_stats *st = &tlb->hot.stats;
+	struct tlb_entry *e;
+
+	r->cycles = 0;
+	if (tlb_array_present(a1)) {
+		r->cycles += a1->latency;
+		e = tlb_array_find(a1, addr, &tlb->comb);
+		if (e) {
+			tlb_array_touch(a1, e);
+			tlb->hot.l1[l1].mru = e;
+			++*tlb->hot.l1[l1].hits;
+			r->e = e;
+			r->level = (uint8_t)l1;
+			r->outcome = (uint8_t)tlb_classify(st, e, need, &st->dirty_assists);
+			return (enum tlb_outcome)r->outcome;
+		}
+		if (l1 == TLB_L1I)
+			st->l1i_misses++;
+		else
+			st->l1d_misses++;
+	}
+	if (tlb_array_present(a2)) {
+		r->cycles += a2->latency;
+		e = tlb_array_find(a2, addr, &tlb->comb);
+		if (e) {
+			st->l2_hits++;
+			r->level = TLB_L2;
+			r->outcome = (uint8_t)tlb_classify(st, e, need, &st->dirty_assists);
+			tlb_array_touch(a2, e);
+			if (tlb_array_present(a1) && tlb_array_holds(a1, e->shift)) {
+				struct tlb_entry copy = *e;
+
+				/* Exclusive L2: the entry moves up, L1's victim down. */
+				if (tlb->cfg.l2_mode == TLB_L2_VICTIM)
+					e->shift = 0;
+				e = l1_insert(tlb, l1, &copy, addr);
+			}
+			r->e = e;
+			return (enum tlb_outcome)r->outcome;
+		}
+		st->l2_misses++;
+	}
+	r->e = NULL;
+	r->level = 0;
+	r->outcome = TLB_MISS;
+	return TLB_MISS;
+}
+
+/* Build the entry a fill stores, tagged with tag. */
+int tlb_make_entry(struct tlb_entry *e, const struct tlb_map *m, const struct tlb_tag *tag,
+		      bool leaf_flags)
+{
+	unsigned shift = tlb_size_shift(m->size);
+	uint64_t mask;
+
+	if (!shift)
+		return -EINVAL;
+	mask = ~((UINT64_C(1) << shift) - 1);
+	memset(e, 0, sizeof(*e));
+	e->vpn = m->addr >> shift;
+	e->shift = (uint8_t)shift;
+	e->perms = m->perms & TLB_PERMS;
+	e->flags = (uint8_t)((m->dirty ? TLB_F_DIRTY : 0) |
+			     (leaf_flags && m->global ? TLB_F_GLOBAL : 0));
+	/* The fast path may grant W only where no dirty assist is due. */
+	e->fast_perms = m->dirty ? e->perms : (uint8_t)(e->perms & ~TLB_W);
+	e->id = tag->vpid;
+	e->pcid = tag->pcid;
+	e->ep4ta = tag->ep4ta;
+	e->hpa = m->hpa & mask;
+	e->gpa = m->gpa & mask;
+	e->gen = m->gen;
+	return 0;
+}
+
+int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
+{
+	unsigned l1 = (need & TLB_X) ? TLB_L1I : TLB_L1D;
+	struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
+	bool in_l1 = tlb_array_present(a1) && tlb_array_holds(a1, tlb_size_shift(m->size));
+	bool in_l2 = tlb_array_present(a2) && tlb_array_holds(a2, tlb_size_shift(m->size));
+	struct tlb_entry e, victim;
+	int n = 0;
+
+	if (tlb_make_entry(&e, m, &tlb->comb, true))
+		return -EINVAL;
+	tlb->hot.stats.fills++;
+	if (in_l1) {
+		l1_insert(tlb, l1, &e, m->addr);
+		n++;
+	}
+	if (tlb->cfg.l2_mode == TLB_L2_VICTIM && in_l1) {
+		/*
+		 * Exclusive: the fresh copy lives in L1 only. A copy of the
+		 * same page left in L2 (say, clean, before this dirty assist)
+		 * must go, or it would come back up stale in D.
+		 */
+		struct tlb_entry *old = tlb_array_find(a2, m->addr, &tlb->comb);
+
+		if (old && old->shift == e.shift)
+			old->shift = 0;
+	} else if (in_l2) {
+		tlb->hot.stats.evictions += tlb_array_purge_overlaps(a2, m->addr, &tlb->comb,
+								     e.shift);
+		tlb_array_insert(a2, &e, &tlb->comb, &victim);
+		if (victim.shift)
+			tlb->hot.stats.evictions++;
+		n++;
+	}
+	return n;
+}
+
+const struct tlb_stats *tlb_stats(const struct tlb *tlb)
+{
+	return &tlb->hot.stats;
+}
+
+void tlb_stats_foreach(struct tlb *tlb,
+		       void (*cb)(void *ctx, const char *name, uint64_t *v), void *ctx)
+{
+#define TLB_STAT_CB(field, name, doc) cb(ctx, name, &tlb->hot.stats.field);
+	TLB_STATS(TLB_STAT_CB)
+#undef TLB_STAT_CB
+}
+
+unsigned tlb_count(const struct tlb *tlb, enum tlb_array_id id)
+{
+	const struct tlb_array *a = &tlb->a[id];
+	unsigned n = 0;
+
+	if (!tlb_array_present(a))
+		return 0;
+	for (const struct tlb_entry *e = a->e; e < tlb_array_end(a); e++)
+		n += e->shift != 0;
+	return n;
+}
+
+const struct tlb_entry *tlb_probe(const struct tlb *tlb, enum tlb_array_id id, uint64_t addr)
+{
+	const struct tlb_array *a = &tlb->a[id];
+
+	return tlb_array_find(a, addr, a->kind == TLB_KIND_GPHYS ? &tlb->gphys : &tlb->comb);
+}
+
+void tlb_foreach(const struct tlb *tlb,
+		 void (*cb)(void *ctx, enum tlb_array_id id, const struct tlb_entry *e),
+		 void *ctx)
+{
+	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
+		const struct tlb_array *a = &tlb->a[id];
+
+		if (!tlb_array_present(a))
+			continue;
+		for (const struct tlb_entry *e = a->e; e < tlb_array_end(a); e++)
+			if (e->shift)
+				cb(ctx, (enum tlb_array_id)id, e);
+	}
+}
+
+static bool same_key(const struct tlb_entry *a, const struct tlb_entry *b)
+{
+	return a->shift == b->shift && a->vpn == b->vpn && a->ep4ta == b->ep4ta &&
+	       a->id == b->id && a->pcid == b->pcid;
+}
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			snprintf(msg, msglen, __VA_ARGS__);		\
+			return -EFAULT;					\
+		}							\
+	} while (0)
+
+int tlb_check(const struct tlb *tlb, char *msg, size_t msglen)
+{
+	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
+		const struct tlb_array *a = &tlb->a[id];
+		const char *nm = array_names[id];
+
+		if (!tlb_array_present(a))
+			continue;
+		for (const struct tlb_entry *e = a->e; e < tlb_array_end(a); e++) {
+			uint32_t set = tlb_array_set_of(a, e);
+
+			if (!e->shift)
+				continue;
+			CHECK(tlb_array_holds(a, e->shift), "%s: entry of shift %u in an array "
+			      "that does not hold it", nm, e->shift);
+			CHECK((e->vpn & (a->sets - 1)) == set, "%s: vpn %#llx in set %u",
+			      nm, (unsigned long long)e->vpn, set);
+			CHECK(!(e->perms & ~TLB_PERMS) && !(e->fast_perms & ~e->perms),
+			      "%s: bad permissions %#x/%#x", nm, e->perms, e->fast_perms);
+			CHECK((e->flags & TLB_F_DIRTY) || !(e->fast_perms & TLB_W),
+			      "%s: clean entry grants W on the fast path", nm);
+			CHECK(a->kind == TLB_KIND_COMBINED || (!e->pcid && !(e->flags & TLB_F_GLOBAL)),
+			      "%s: guest-physical entry with a PCID or G", nm);
+			CHECK(tlb->cfg.vendor == TLB_VENDOR_INTEL || !e->ep4ta,
+			      "%s: AMD entry tagged by a nested root", nm);
+			for (const struct tlb_entry *f = e + 1; f < a->e + (size_t)(set + 1) * a->ways; f++)
+				CHECK(!same_key(e, f), "%s: duplicate entry vpn %#llx in set %u",
+				      nm, (unsigned long long)e->vpn, set);
+		}
+	}
+	for (unsigned l1 = TLB_L1D; l1 <= TLB_L1I; l1++) {
+		const struct tlb_array *a = &tlb->a[l1];
+		const struct tlb_entry *m = tlb->hot.l1[l1].mru, *w;
+
+		if (!m)
+			continue;
+		CHECK(tlb_array_present(a) && m >= a->e && m < tlb_array_end(a),
+		      "%s: mru outside the array", array_names[l1]);
+		CHECK(m->shift && tlb_tag_hits(m, &tlb->comb),
+		      "%s: mru empty or not of the current context", array_names[l1]);
+		w = a->e + (size_t)tlb_array_set_of(a, m) * a->ways;
+		if (a->repl == TLB_REPL_LRU)
+			for (uint32_t i = 0; i < a->ways; i++)
+				CHECK(!w[i].shift || w[i].stamp <= m->stamp,
+				      "%s: mru is not the newest way of its set", array_names[l1]);
+	}
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Flushes: every architectural invalidation as one scope predicate over all
+ * structures. The scopes are the vendors' (SDM Vol. 3C "Invalidating
+ * Cached Translation Information" and the INVEPT/INVVPID pages; APM Vol. 2
+ * §15.16 TLB_CONTROL and INVLPGA), summarized in tlb.h. Where a manual
+ * says an operation "may" drop more, the model drops exactly the required
+ * set: the point of the simulator is to expose software that relied on
+ * more than the architecture promises.
+ */
+#include "sim/tlb/tlb_int.h"
+
+#include <errno.h>
+
+struct scope {
+	enum tlb_flush_type type;
+	struct tlb_tag comb, gphys;	/* f->tag, normalized for this vendor */
+	uint64_t ep4ta;			/* INVEPT single: bits 51:12 */
+	uint64_t addr, gpa;
+	bool addr_valid;
+	bool keep_gphys;		/* EnlightenedNptTlb: ASID flushes spare GPA maps */
+};
+
+static bool drops(const struct scope *s, const struct tlb_array *a, const struct tlb_entry *e)
+{
+	bool comb = a->kind == TLB_KIND_COMBINED;
+	/* G is a property of guest leaf translations; PSC entries never keep. */
+	bool global = a->leaf && (e->flags & TLB_F_GLOBAL);
+	uint16_t id = s->comb.vpid, pcid = s->comb.pcid;
+
+	switch (s->type) {
+	case TLB_INVEPT_SINGLE:
+		/* Combined (every VPID and PCID) and guest-physical alike. */
+		return e->ep4ta == s->ep4ta;
+	case TLB_INVEPT_GLOBAL:
+	case TLB_AMD_FLUSH_ALL:
+		return true;
+	case TLB_INVVPID_ADDR:
+		/* Every PCID and EP4TA; guest-physical mappings are not VPID-tagged. */
+		return comb && e->id == id && tlb_entry_covers(e, s->addr);
+	case TLB_INVVPID_SINGLE:
+		return comb && e->id == id;
+	case TLB_INVVPID_ALL:
+		return comb && e->id != 0;
+	case TLB_INVVPID_SINGLE_KEEP_GLOBAL:
+		return comb && e->id == id && !global;
+	case TLB_AMD_FLUSH_ASID:
+		return e->id == id && (comb || !s->keep_gphys);
+	case TLB_AMD_FLUSH_ASID_LOCAL:
+		return e->id == id && (comb || !s->keep_gphys) && !global;
+	case TLB_AMD_INVLPGA:
+		return comb && e->id == id && tlb_entry_covers(e, s->addr);
+	case TLB_FLUSH_GPA:
+		/*
+		 * SDM: guest-physical mappings of the current EP4TA that would
+		 * translate the GPA, and, when the GPA came from a linear
+		 * address, combined mappings of the current VPID/PCID/EP4TA
+		 * that would translate that address. "Would translate" is the
+		 * lookup rule, global entries included; PSC entries on the
+		 * path are such mappings too.
+		 */
+		if (!comb)
+			return tlb_entry_covers(e, s->gpa) && tlb_tag_hits(e, &s->gphys);
+		return s->addr_valid && tlb_entry_covers(e, s->addr) && tlb_tag_hits(e, &s->comb);
+	case TLB_GUEST_INVLPG:
+		/*
+		 * SDM 4.10.4.1: the page's entries for the current PCID and its
+		 * global entries, and every PSC entry of the current PCID. Under
+		 * VMX the EP4TA does not narrow it ("all EPTPs").
+		 */
+		if (!comb || e->id != id)
+			return false;
+		if (!a->leaf)
+			return e->pcid == pcid;
+		return (e->pcid == pcid || global) && tlb_entry_covers(e, s->addr);
+	case TLB_GUEST_CR3:
+		return comb && e->id == id && e->pcid == pcid && !global;
+	}
+	return false;
+}
+
+int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
+{
+	bool intel = tlb->cfg.vendor == TLB_VENDOR_INTEL;
+	struct scope s = {
+		.type = f->type,
+		.ep4ta = f->tag.ep4ta & TLB_EP4TA_MASK,
+		.addr = f->addr,
+		.gpa = f->gpa,
+		.addr_valid = f->addr_valid,
+		.keep_gphys = !intel && tlb->cfg.hv_enlightened_npt_tlb,
+	};
+	int n = 0;
+
+	switch (f->type) {
+	case TLB_INVEPT_SINGLE:
+	case TLB_INVEPT_GLOBAL:
+	case TLB_INVVPID_ADDR:
+	case TLB_INVVPID_SINGLE:
+	case TLB_INVVPID_ALL:
+	case TLB_INVVPID_SINGLE_KEEP_GLOBAL:
+		if (!intel)
+			return -EINVAL;
+		break;
+	case TLB_AMD_FLUSH_ALL:
+	case TLB_AMD_FLUSH_ASID:
+	case TLB_AMD_FLUSH_ASID_LOCAL:
+	case TLB_AMD_INVLPGA:
+		if (intel)
+			return -EINVAL;
+		break;
+	case TLB_FLUSH_GPA:
+	case TLB_GUEST_INVLPG:
+	case TLB_GUEST_CR3:
+		break;
+	default:
+		return -EINVAL;
+	}
+	tlb_tag_normalize(tlb, &f->tag, &s.comb, &s.gphys);
+	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
+		struct tlb_array *a = &tlb->a[id];
+
+		if (!tlb_array_present(a))
+			continue;
+		for (struct tlb_entry *e = a->e; e < tlb_array_end(a); e++)
+			if (e->shift && drops(&s, a, e)) {
+				e->shift = 0;
+				n++;
+			}
+	}
+	tlb->hot.stats.flushes++;
+	tlb->hot.stats.flushed_entries += (uint64_t)n;
+	/* An MRU pointer may name a slot just emptied. */
+	tlb_forget_mru(tlb);
+	return n;
+}
+
+int tlb_vmcb_tlb_control(struct tlb *tlb, unsigned code, uint16_t asid)
+{
+	struct tlb_flush f = { .tag = { .asid = asid } };
+
+	if (tlb->cfg.vendor != TLB_VENDOR_AMD)
+		return -EINVAL;
+	switch (code) {
+	case 0:		/* DO_NOTHING: not a flush, so not counted as one */
+		return 0;
+	case 1:
+		f.type = TLB_AMD_FLUSH_ALL;
+		break;
+	case 3:
+		f.type = TLB_AMD_FLUSH_ASID;
+		break;
+	case 7:
+		f.type = TLB_AMD_FLUSH_ASID_LOCAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return tlb_flush(tlb, &f);
+}
+
+int tlb_flush_gpa(struct tlb *tlb, uint64_t gpa, uint64_t addr, bool addr_valid)
+{
+	struct tlb_tag cur = tlb->comb;
+	struct tlb_flush f = {
+		.type = TLB_FLUSH_GPA, .gpa = gpa, .addr = addr, .addr_valid = addr_valid,
+	};
+
+	/* tlb->comb is normalized; on AMD its vpid field holds the ASID. */
+	f.tag = cur;
+	return tlb_flush(tlb, &f);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The walker's caches: paging-structure caches for the guest's and the
+ * nested tables' upper levels, and the nested TLB.
+ *
+ * A PSC entry of level L maps an address prefix (the bits above the level
+ * L-1 index) to the table the level-L entry points at, with the permissions
+ * accumulated from the root. A walker that finds level L cached reads the
+ * level L-1 table directly, skipping 4 - L + 1 (5-level: 5 - L + 1)
+ * references; in a 2D walk each skipped guest reference also skips the
+ * nested walk that would have translated it.
+ *
+ * Tags: the guest PSC holds combined PSC entries (VPID, PCID, EP4TA; AMD
+ * ASID, PCID), the nested PSC and the NTLB guest-physical ones (EP4TA;
+ * AMD ASID), so INVVPID leaves the latter two alone and INVEPT does not.
+ */
+#include "sim/tlb/tlb_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+static unsigned psc_first(enum tlb_psc_kind kind)
+{
+	return kind == TLB_PSC_GUEST ? TLB_GPSC_PDE : TLB_NPSC_PDE;
+}
+
+static const struct tlb_tag *psc_tag(const struct tlb *tlb, enum tlb_psc_kind kind)
+{
+	return kind == TLB_PSC_GUEST ? &tlb->comb : &tlb->gphys;
+}
+
+int tlb_psc_lookup(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
+		   struct tlb_psc_hit *hit)
+{
+	struct tlb_stats *st = &tlb->hot.stats;
+	uint64_t *hits[2][4] = {
+		{ &st->gpsc_pde_hits, &st->gpsc_pdpte_hits, &st->gpsc_pml4e_hits, &st->gpsc_pml5e_hits },
+		{ &st->npsc_pde_hits, &st->npsc_pdpte_hits, &st->npsc_pml4e_hits, &st->npsc_pml5e_hits },
+	};
+	unsigned first = psc_first(kind);
+	bool any = false;
+
+	hit->e = NULL;
+	hit->level = 0;
+	hit->cycles = 0;
+	/*
+	 * The levels are probed together in hardware; the deepest hit wins
+	 * because it skips the most references.
+	 */
+	for (unsigned l = 0; l < 4; l++) {
+		struct tlb_array *a = &tlb->a[first + l];
+		struct tlb_entry *e;
+
+		if (!tlb_array_present(a))
+			continue;
+		any = true;
+		e = tlb_array_find(a, addr, psc_tag(tlb, kind));
+		if (!e)
+			continue;
+		tlb_array_touch(a, e);
+		++*hits[kind][l];
+		hit->e = e;
+		hit->level = (uint8_t)(l + 2);
+		hit->cycles = tlb->psc_latency[kind];
+		return hit->level;
+	}
+	if (any) {
+		if (kind == TLB_PSC_GUEST)
+			st->gpsc_misses++;
+		else
+			st->npsc_misses++;
+		hit->cycles = tlb->psc_latency[kind];
+	}
+	return 0;
+}
+
+int tlb_psc_fill(struct tlb *tlb, enum tlb_psc_kind kind, const struct tlb_psc_fill *f)
+{
+	struct tlb_array *a;
+	struct tlb_entry e, victim;
+	unsigned shift;
+
+	if (f->level < 2 || f->level > 5 || (kind != TLB_PSC_GUEST && kind != TLB_PSC_NESTED))
+		return -EINVAL;
+	a = &tlb->a[psc_first(kind) + f->level - 2];
+	if (!tlb_array_present(a))
+		return 0;
+	shift = 12 + 9 * (f->level - 1);
+	memset(&e, 0, sizeof(e));
+	e.vpn = f->addr >> shift;
+	e.shift = (uint8_t)shift;
+	e.perms = e.fast_perms = f->perms & TLB_PERMS;
+	e.id = psc_tag(tlb, kind)->vpid;
+	e.pcid = psc_tag(tlb, kind)->pcid;
+	e.ep4ta = psc_tag(tlb, kind)->ep4ta;
+	/* Tables are 4 KiB aligned. */
+	e.hpa = f->table_hpa & ~UINT64_C(0xfff);
+	e.gpa = f->table_gpa & ~UINT64_C(0xfff);
+	e.gen = f->gen;
+	tlb_array_insert(a, &e, psc_tag(tlb, kind), &victim);
+	return 1;
+}
+
+enum tlb_outcome tlb_ntlb_lookup(struct tlb *tlb, unsigned need, uint64_t gpa,
+				 struct tlb_result *r)
+{
+	struct tlb_array *a = &tlb->a[TLB_NTLB];
+	struct tlb_stats *st = &tlb->hot.stats;
+	struct tlb_entry *e;
+
+	r->e = NULL;
+	r->cycles = 0;
+	r->level = TLB_NTLB;
+	r->outcome = TLB_MISS;
+	if (!tlb_array_present(a))
+		return TLB_MISS;
+	r->cycles = a->latency;
+	e = tlb_array_find(a, gpa, &tlb->gphys);
+	if (!e) {
+		st->ntlb_misses++;
+		return TLB_MISS;
+	}
+	tlb_array_touch(a, e);
+	st->ntlb_hits++;
+	r->e = e;
+	r->outcome = (uint8_t)tlb_classify(st, e, need, &st->ntlb_dirty_assists);
+	return (enum tlb_outcome)r->outcome;
+}
+
+int tlb_ntlb_fill(struct tlb *tlb, const struct tlb_map *m)
+{
+	struct tlb_array *a = &tlb->a[TLB_NTLB];
+	struct tlb_entry e, victim;
+
+	if (tlb_make_entry(&e, m, &tlb->gphys, false))
+		return -EINVAL;
+	if (!tlb_array_present(a) || !tlb_array_holds(a, e.shift))
+		return 0;
+	tlb_array_purge_overlaps(a, m->addr, &tlb->gphys, e.shift);
+	tlb_array_insert(a, &e, &tlb->gphys, &victim);
+	return 1;
+}
