@@ -123,8 +123,10 @@ void sim_charge(struct sim *s, int acct, cycles_t c);
  * earliest, then charge @cost. */
 void sim_yield(struct sim *s, int acct, cycles_t cost);
 
-/* Blocks the current thread until its clock reaches @t (no-op if past). */
-void sim_sleep_until(struct sim *s, cycles_t t);
+/* Blocks the current thread until its clock reaches @t (no-op if past),
+ * charging the time to @acct (SIM_ACCT_SLEEP for idling).  sim_wake() may
+ * end the sleep earlier. */
+void sim_sleep_until(struct sim *s, int acct, cycles_t t);
 
 /*
  * Blocks the current thread until another thread calls sim_wake() on it.
@@ -275,6 +277,9 @@ uint64_t stats_counter_value(const struct stats *st, size_t i);
 size_t stats_nhists(const struct stats *st);
 const char *stats_hist_name(const struct stats *st, size_t i);
 const struct hist *stats_hist_get(const struct stats *st, size_t i);
+/* Snapshots every counter: from now on queries return the values of this
+ * moment, whatever happens after (a VM's teardown).  0 or -1 (ENOMEM). */
+int stats_freeze(struct stats *st);
 /* Value of a counter by name, or -1 if none (tests and expectations). */
 int stats_get(const struct stats *st, const char *name, uint64_t *v);
 

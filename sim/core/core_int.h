@@ -52,6 +52,7 @@ struct stats {
 	struct stat_ent *c, *h;
 	size_t nc, nh, capc, caph;
 	bool sorted;
+	uint64_t *frozen;  /* counter values at stats_freeze, by sorted index */
 };
 
 struct rcu_wait;

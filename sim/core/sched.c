@@ -478,14 +478,14 @@ void sim_explore_point(struct sim *s)
 	}
 }
 
-void sim_sleep_until(struct sim *s, cycles_t until)
+void sim_sleep_until(struct sim *s, int acct, cycles_t until)
 {
 	struct sim_thread *t = s->cur;
 	if (until <= t->clock)
 		return;
 	t->state = T_BLOCKED;
 	t->wait = "sleep";
-	t->wait_acct = SIM_ACCT_SLEEP;
+	t->wait_acct = acct;
 	t->key = until;
 	heap_push(s, t);
 	sim_run_next(s);

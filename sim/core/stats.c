@@ -40,6 +40,8 @@ static void add(struct stat_ent **a, size_t *n, size_t *cap, const char *name,
 
 void stats_counter(struct stats *st, const char *name, uint64_t *v)
 {
+	if (st->frozen)
+		abort(); /* registering after the values were frozen */
 	add(&st->c, &st->nc, &st->capc, name, v);
 	st->sorted = false;
 }
@@ -77,7 +79,19 @@ const char *stats_counter_name(const struct stats *st, size_t i)
 uint64_t stats_counter_value(const struct stats *st, size_t i)
 {
 	sort(st);
-	return *(uint64_t *)st->c[i].ptr;
+	return st->frozen ? st->frozen[i] : *(uint64_t *)st->c[i].ptr;
+}
+
+int stats_freeze(struct stats *st)
+{
+	sort(st);
+	free(st->frozen);
+	st->frozen = malloc((st->nc ? st->nc : 1) * sizeof(uint64_t));
+	if (!st->frozen)
+		return -1;
+	for (size_t i = 0; i < st->nc; i++)
+		st->frozen[i] = *(uint64_t *)st->c[i].ptr;
+	return 0;
 }
 size_t stats_nhists(const struct stats *st) { return st->nh; }
 const char *stats_hist_name(const struct stats *st, size_t i)
@@ -100,7 +114,7 @@ int stats_get(const struct stats *st, const char *name, uint64_t *v)
 	struct stat_ent *e = bsearch(&key, st->c, st->nc, sizeof(*e), cmp);
 	if (!e)
 		return -1;
-	*v = *(uint64_t *)e->ptr;
+	*v = st->frozen ? st->frozen[e - st->c] : *(uint64_t *)e->ptr;
 	return 0;
 }
 
@@ -112,4 +126,5 @@ void stats_fini(struct stats *st)
 		free(st->h[i].name);
 	free(st->c);
 	free(st->h);
+	free(st->frozen);
 }

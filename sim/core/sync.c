@@ -406,7 +406,7 @@ static void rcu_thread_fn(struct sim *s, void *arg)
 			continue;
 		}
 		if (cb->ready > sim_now(s)) {
-			sim_sleep_until(s, cb->ready);
+			sim_sleep_until(s, SIM_ACCT_SLEEP, cb->ready);
 			continue;
 		}
 		sim_sync(s);

@@ -84,7 +84,7 @@ static void sleeper(struct sim *s, void *arg)
 }
 static void waker(struct sim *s, void *arg)
 {
-	sim_sleep_until(s, 500);
+	sim_sleep_until(s, SIM_ACCT_SLEEP, 500);
 	sim_charge(s, SIM_ACCT_OTHER, 7);
 	sim_wake(s, SLEEPER, sim_now(s) + 100);
 }

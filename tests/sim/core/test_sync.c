@@ -141,7 +141,7 @@ static void rcu_reader(struct sim *s, void *arg)
 	READ_IN = sim_load(s, O.word);
 	assert_false(O.freed);
 	sim_rcu_read_unlock(s);
-	sim_sleep_until(s, 20000);
+	sim_sleep_until(s, SIM_ACCT_SLEEP, 20000);
 	READ_AFTER = sim_load(s, O.word); /* after the grace period */
 }
 
