@@ -58,6 +58,8 @@ struct run *scenario_run(const struct scenario *sc, const struct params *p,
 	}
 	r->check = check_new(r->sim);
 	if (sc->build(r, err, errlen)) {
+		if (sc->destroy)
+			sc->destroy(r);
 		run_free(r);
 		return NULL;
 	}
@@ -66,6 +68,9 @@ struct run *scenario_run(const struct scenario *sc, const struct params *p,
 		run_expect_fail(r, "deadlock: every thread blocked");
 	if (sc->finish)
 		sc->finish(r);
+	/* The results are what the run measured, not what tearing the VM
+	 * down costs. */
+	stats_freeze(sim_stats(r->sim));
 	if (sc->destroy)
 		sc->destroy(r);
 	return r;

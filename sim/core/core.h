@@ -82,6 +82,11 @@ cycles_t sim_thread_clock(const struct sim_thread *t);
 bool sim_thread_done(const struct sim_thread *t);
 /* Why a blocked thread waits ("rwlock write", "ipi ack", ...), or NULL. */
 const char *sim_thread_wait_reason(const struct sim_thread *t);
+/* Called each time a thread resumes (or starts), on its own stack, before
+ * it goes on: a machine restores per-CPU state there (the TLB context of
+ * the pCPU a vCPU runs on, when vCPUs time-share pCPUs). */
+typedef void sim_resume_hook(void *ctx, struct sim_thread *t);
+void sim_set_resume_hook(struct sim *s, sim_resume_hook *fn, void *ctx);
 /* Opaque per-thread pointer for the layer that owns the thread (a vCPU). */
 void sim_thread_set_ctx(struct sim_thread *t, void *ctx);
 void *sim_thread_ctx(const struct sim_thread *t);

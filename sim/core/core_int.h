@@ -82,6 +82,9 @@ struct sim {
 	size_t main_stack_size;
 #endif
 
+	sim_resume_hook *resume_fn;
+	void *resume_ctx;
+
 	/* cycle accounts */
 	const char *acct_names[SIM_ACCT_MAX];
 	int nacct;

@@ -149,9 +149,15 @@ static void switch_context(struct sim *s, void **save, struct sim_thread *next)
 	/* Back on prev's stack: whoever switched here set s->cur = prev. */
 #ifdef SIM_ASAN
 	asan_arrived(s, prev ? prev->asan_fake : s->main_fake);
-#else
-	(void)prev;
 #endif
+	if (prev && s->resume_fn)
+		s->resume_fn(s->resume_ctx, prev);
+}
+
+void sim_set_resume_hook(struct sim *s, sim_resume_hook *fn, void *ctx)
+{
+	s->resume_fn = fn;
+	s->resume_ctx = ctx;
 }
 
 /* The thread popped from the heap becomes the running one; a blocked thread
@@ -294,6 +300,8 @@ static void thread_entry(void *arg)
 #ifdef SIM_ASAN
 	asan_arrived(s, NULL);
 #endif
+	if (s->resume_fn)
+		s->resume_fn(s->resume_ctx, t);
 	t->fn(s, t->arg);
 
 	/* The thread is done: it never runs again. */

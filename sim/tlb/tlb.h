@@ -40,7 +40,7 @@
  * load. Only tlb_flush() (an architectural operation with its scope) and
  * replacement remove entries.
  *
- * Use: tlb_config_default() (and tlb_config_set() per key), tlb_create(),
+ * Use: tlb_config_from_params() (or tlb_config_default()), tlb_create(),
  * tlb_set_context() whenever the pCPU's VPID/ASID, EPTP or guest PCID
  * changes, then per access: tlb_lookup() once; on TLB_MISS / TLB_HIT_DIRTY /
  * TLB_HIT_PERM the caller walks (using tlb_psc_lookup() / tlb_ntlb_lookup()
@@ -54,6 +54,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sim/core/core.h"
 
 /* ---- Permissions and access kinds --------------------------------------
  *
@@ -134,79 +136,31 @@ struct tlb_config {
 };
 
 /*
- * Every parameter, declared once: key, kind, field, default, unit, source.
- * tlb_config_default() parses the defaults below, tlb_config_set() accepts
- * exactly these keys, and the CLI can print the table with tlb_param().
+ * The parameters are keys of the run's one registry, sim/core/params.def
+ * (group "TLBs and paging-structure caches"): tlb.<array>.entries, .ways,
+ * .latency, .repl (and .sizes for l1d, l1i, l2, ntlb), tlb.l2.mode, tlb.psc
+ * and svm.hv_enlightened_npt_tlb; the vendor is cpu.vendor. A PSC level
+ * caches one prefix length (PDE 2 MiB, PDPTE 1 GiB, PML4E 512 GiB, PML5E
+ * 256 TiB), so it has no .sizes. The PSC latencies are charged once per
+ * tlb_psc_lookup() (the levels are probed in parallel): the largest latency
+ * among the kind's present levels.
  */
-enum tlb_param_kind { TLB_P_U32, TLB_P_SIZES, TLB_P_REPL, TLB_P_BOOL, TLB_P_L2MODE };
-
-#define TLB_PSC_PARAMS(X, id, key, d_ent, d_ways, d_lat, src)		\
-	X(key ".entries", TLB_P_U32, a[id].entries, d_ent, "entries", src)	\
-	X(key ".ways", TLB_P_U32, a[id].ways, d_ways, "ways", src)		\
-	X(key ".latency", TLB_P_U32, a[id].latency, d_lat, "cycles", src)	\
-	X(key ".repl", TLB_P_REPL, a[id].repl, "lru", "lru|plru", src)
-
-/* A TLB array also says which page sizes it holds. */
-#define TLB_ARRAY_PARAMS(X, id, key, d_ent, d_ways, d_lat, d_sizes, src) \
-	TLB_PSC_PARAMS(X, id, key, d_ent, d_ways, d_lat, src)		\
-	X(key ".sizes", TLB_P_SIZES, a[id].sizes, d_sizes, "4k,2m,1g", src)
 
 /*
- * A PSC level caches one prefix length (PDE 2 MiB, PDPTE 1 GiB, PML4E
- * 512 GiB, PML5E 256 TiB), so it has no ".sizes". The PSC latencies are
- * charged once per tlb_psc_lookup() (the levels are probed in parallel):
- * the largest latency among the kind's present levels.
+ * Fill *cfg from p and validate it (tlb_config_validate(), plus the range of
+ * each count). Returns 0, or -EINVAL with a message in msg naming the key,
+ * e.g. "tlb.l1d.ways=3 does not divide tlb.l1d.entries=64". The machine
+ * calls it at setup and reports a failure as bad input.
  */
-#define TLB_PARAMS(X)								\
-	TLB_ARRAY_PARAMS(X, TLB_L1D, "tlb.l1d", "64", "4", "1", "4k,2m,1g",	\
-		"Intel opt. manual: Skylake L1 DTLB 64x4K 4-way (size arrays merged)") \
-	TLB_ARRAY_PARAMS(X, TLB_L1I, "tlb.l1i", "128", "8", "1", "4k,2m",	\
-		"Intel opt. manual: Skylake L1 ITLB 128x4K 8-way")		\
-	TLB_ARRAY_PARAMS(X, TLB_L2, "tlb.l2", "1536", "12", "8", "4k,2m,1g",	\
-		"Intel opt. manual: Skylake STLB 1536 12-way; issue 3: L2 hit 8-12") \
-	TLB_ARRAY_PARAMS(X, TLB_NTLB, "tlb.ntlb", "16", "16", "2", "4k,2m,1g", \
-		"Bhargava et al., ASPLOS'08: 16-entry nested TLB")		\
-	TLB_PSC_PARAMS(X, TLB_GPSC_PDE, "tlb.psc.pde", "32", "4", "2",	\
-		"Barr et al., ISCA'10 (PDE cache 32); issue 3: PSC hit 1-4")	\
-	TLB_PSC_PARAMS(X, TLB_GPSC_PDPTE, "tlb.psc.pdpte", "4", "4", "2",	\
-		"Barr et al., ISCA'10")						\
-	TLB_PSC_PARAMS(X, TLB_GPSC_PML4E, "tlb.psc.pml4e", "2", "2", "2",	\
-		"Barr et al., ISCA'10")						\
-	TLB_PSC_PARAMS(X, TLB_GPSC_PML5E, "tlb.psc.pml5e", "2", "2", "2",	\
-		"assumed, like pml4e")						\
-	TLB_PSC_PARAMS(X, TLB_NPSC_PDE, "tlb.npsc.pde", "32", "4", "2",	\
-		"Bhargava et al., ASPLOS'08 (nested PWC); assumed = guest PSC")	\
-	TLB_PSC_PARAMS(X, TLB_NPSC_PDPTE, "tlb.npsc.pdpte", "4", "4", "2",	\
-		"assumed = guest PSC")						\
-	TLB_PSC_PARAMS(X, TLB_NPSC_PML4E, "tlb.npsc.pml4e", "2", "2", "2",	\
-		"assumed = guest PSC")						\
-	TLB_PSC_PARAMS(X, TLB_NPSC_PML5E, "tlb.npsc.pml5e", "2", "2", "2",	\
-		"assumed = guest PSC")						\
-	X("tlb.l2.mode", TLB_P_L2MODE, l2_mode, "fill", "fill|victim",	\
-		"fill: Intel STLB; victim: exclusive L2")			\
-	X("tlb.psc", TLB_P_BOOL, psc, "on", "on|off",				\
-		"SDM 3A 4.10.3 paging-structure caches; off: walks start at the root") \
-	X("svm.hv_enlightened_npt_tlb", TLB_P_BOOL, hv_enlightened_npt_tlb,	\
-		"off", "on|off", "KVM_FACTS E14, e5c972c1fada")
-
-struct tlb_param {
-	const char *key, *def, *unit, *source;
-	enum tlb_param_kind kind;
-	size_t offset;		/* into struct tlb_config */
-};
-/* The i-th parameter, or NULL past the end. */
-const struct tlb_param *tlb_param(size_t i);
-
-/* Fill *cfg with the defaults above (Intel). */
+int tlb_config_from_params(const struct params *p, struct tlb_config *cfg, char *msg,
+			   size_t msglen);
+/* Fill *cfg from the params.def defaults (Intel). */
 void tlb_config_default(struct tlb_config *cfg);
 /*
- * Set one key ("tlb.l1d.ways", "4"). Returns 0, -ENOENT for a key that is
- * not the TLB's (the caller may route it elsewhere), or -EINVAL with a
- * message in msg naming the key and the accepted values.
+ * The geometry checks of tlb_config_from_params() and tlb_create(), for a
+ * config built by hand: 0, or -EINVAL with a message naming the offending
+ * key.
  */
-int tlb_config_set(struct tlb_config *cfg, const char *key, const char *value,
-		   char *msg, size_t msglen);
-/* 0, or -EINVAL with a message naming the offending key. */
 int tlb_config_validate(const struct tlb_config *cfg, char *msg, size_t msglen);
 
 /* ---- Tags -------------------------------------------------------------- */
@@ -425,7 +379,7 @@ struct tlb_psc_fill {
 
 struct tlb_psc_hit {
 	const struct tlb_entry *e;	/* hpa/gpa = next table, perms */
-	uint32_t cycles;		/* the PSC probe (see TLB_PARAMS) */
+	uint32_t cycles;		/* the PSC probe (see Configuration) */
 	uint8_t level;			/* level of the cached entry, 0 = none */
 };
 

@@ -1,147 +1,108 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TLB parameters: the table generated from TLB_PARAMS, their parsing and
- * the geometry checks. The defaults exist only as the strings in
- * TLB_PARAMS and go through the same parser as user input, so a default
- * can never disagree with what the key accepts.
+ * TLB configuration: struct tlb_config from struct params, and the geometry
+ * checks. The keys, defaults and accepted values are declared once, in
+ * sim/core/params.def; nothing here parses text.
  */
 #include "sim/tlb/tlb_int.h"
 
-#include <assert.h>
 #include <errno.h>
-#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 
-static const struct tlb_param params[] = {
-#define TLB_PARAM_ROW(key, kind, field, def, unit, src) \
-	{ key, def, unit, src, kind, offsetof(struct tlb_config, field) },
-	TLB_PARAMS(TLB_PARAM_ROW)
-#undef TLB_PARAM_ROW
-};
+/*
+ * X(id, field prefix in struct params, prefix of its value constants). The
+ * mapping from params.def's fields to the structures, not a declaration of
+ * parameters.
+ */
+#define TLB_SIZED_ARRAYS(X)				\
+	X(TLB_L1D, tlb_l1d, TLB_L1D)			\
+	X(TLB_L1I, tlb_l1i, TLB_L1I)			\
+	X(TLB_L2, tlb_l2, TLB_L2)			\
+	X(TLB_NTLB, tlb_ntlb, TLB_NTLB)
+#define TLB_PSC_ARRAYS(X)					\
+	X(TLB_GPSC_PDE, tlb_psc_pde, TLB_PSC_PDE)		\
+	X(TLB_GPSC_PDPTE, tlb_psc_pdpte, TLB_PSC_PDPTE)		\
+	X(TLB_GPSC_PML4E, tlb_psc_pml4e, TLB_PSC_PML4E)		\
+	X(TLB_GPSC_PML5E, tlb_psc_pml5e, TLB_PSC_PML5E)		\
+	X(TLB_NPSC_PDE, tlb_npsc_pde, TLB_NPSC_PDE)		\
+	X(TLB_NPSC_PDPTE, tlb_npsc_pdpte, TLB_NPSC_PDPTE)	\
+	X(TLB_NPSC_PML4E, tlb_npsc_pml4e, TLB_NPSC_PML4E)	\
+	X(TLB_NPSC_PML5E, tlb_npsc_pml5e, TLB_NPSC_PML5E)
 
-const struct tlb_param *tlb_param(size_t i)
+/* A .sizes value's index is its page-size mask (params.def orders them so). */
+#define TLB_SIZES_ORDER(id, f, P)						\
+	_Static_assert(P##_SIZES_NONE == 0 && P##_SIZES_4K == TLB_4K &&		\
+		       P##_SIZES_2M == TLB_2M && P##_SIZES_4K_2M == (TLB_4K | TLB_2M) && \
+		       P##_SIZES_1G == TLB_1G && P##_SIZES_4K_1G == (TLB_4K | TLB_1G) && \
+		       P##_SIZES_2M_1G == (TLB_2M | TLB_1G) &&			\
+		       P##_SIZES_4K_2M_1G == TLB_SIZES,				\
+		       #P "_SIZES: the value index must be the page-size mask");
+TLB_SIZED_ARRAYS(TLB_SIZES_ORDER)
+#undef TLB_SIZES_ORDER
+
+/* A count the model keeps in 32 bits, within its limit. */
+static int count(uint64_t v, uint32_t limit, uint32_t *out, enum tlb_array_id id,
+		 const char *what, char *msg, size_t msglen)
 {
-	return i < sizeof(params) / sizeof(params[0]) ? &params[i] : NULL;
-}
-
-static int parse_u32(const char *v, uint32_t *out)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!*v || *v == '-' || *v == '+')
+	if (v > limit) {
+		snprintf(msg, msglen, "tlb.%s.%s=%llu exceeds the limit %u",
+			 tlb_array_name(id), what, (unsigned long long)v, limit);
 		return -EINVAL;
-	errno = 0;
-	x = strtoull(v, &end, 0);
-	if (errno || *end || x > UINT32_MAX)
-		return -EINVAL;
-	*out = (uint32_t)x;
+	}
+	*out = (uint32_t)v;
 	return 0;
 }
 
-/* "4k,2m,1g" in any order and case; at least one size, none twice. */
-static int parse_sizes(const char *v, uint8_t *out)
+static int array_from(struct tlb_config *cfg, enum tlb_array_id id, uint64_t entries,
+		      uint64_t ways, uint64_t latency, bool plru, int sizes, char *msg,
+		      size_t msglen)
 {
-	static const struct { const char *name; unsigned bit; } names[] = {
-		{ "4k", TLB_4K }, { "2m", TLB_2M }, { "1g", TLB_1G },
+	struct tlb_array_config *c = &cfg->a[id];
+
+	if (count(entries, TLB_MAX_ENTRIES, &c->entries, id, "entries", msg, msglen) ||
+	    count(ways, TLB_MAX_WAYS, &c->ways, id, "ways", msg, msglen) ||
+	    count(latency, UINT32_MAX, &c->latency, id, "latency", msg, msglen))
+		return -EINVAL;
+	c->repl = plru ? TLB_REPL_PLRU : TLB_REPL_LRU;
+	c->sizes = (uint8_t)sizes;
+	return 0;
+}
+
+int tlb_config_from_params(const struct params *p, struct tlb_config *cfg, char *msg,
+			   size_t msglen)
+{
+	*cfg = (struct tlb_config){
+		.vendor = p->cpu_vendor == VENDOR_AMD ? TLB_VENDOR_AMD : TLB_VENDOR_INTEL,
+		.l2_mode = p->tlb_l2_mode == TLB_L2_MODE_VICTIM ? TLB_L2_VICTIM : TLB_L2_FILL,
+		.psc = p->tlb_psc == TLB_PSC_ON,
+		.hv_enlightened_npt_tlb =
+			p->svm_hv_enlightened_npt_tlb == SVM_HV_ENLIGHTENED_NPT_TLB_ON,
 	};
-	unsigned mask = 0;
-
-	while (*v) {
-		size_t len = strcspn(v, ",");
-		unsigned bit = 0;
-
-		for (unsigned i = 0; i < 3; i++)
-			if (len == 2 && !strncasecmp(v, names[i].name, 2))
-				bit = names[i].bit;
-		if (!bit || (mask & bit))
-			return -EINVAL;
-		mask |= bit;
-		v += len;
-		if (*v == ',' && !*++v)
-			return -EINVAL;	/* trailing comma */
-	}
-	if (!mask)
+#define TLB_SIZED_FROM(id, f, P)						\
+	if (array_from(cfg, id, p->f##_entries, p->f##_ways, p->f##_latency,	\
+		       p->f##_repl == P##_REPL_PLRU, p->f##_sizes, msg, msglen))	\
 		return -EINVAL;
-	*out = (uint8_t)mask;
-	return 0;
-}
-
-static int parse_word(const char *v, const char *const *words, unsigned n, unsigned *out)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (!strcmp(v, words[i])) {
-			*out = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int apply(struct tlb_config *cfg, const struct tlb_param *p, const char *v)
-{
-	static const char *const repl[] = { "lru", "plru" };	/* enum tlb_repl */
-	static const char *const onoff[] = { "off", "on" };
-	static const char *const l2mode[] = { "fill", "victim" };	/* enum tlb_l2_mode */
-	void *field = (char *)cfg + p->offset;
-	unsigned w;
-	int err;
-
-	switch (p->kind) {
-	case TLB_P_U32:
-		return parse_u32(v, field);
-	case TLB_P_SIZES:
-		return parse_sizes(v, field);
-	case TLB_P_REPL:
-		err = parse_word(v, repl, 2, &w);
-		if (!err)
-			*(enum tlb_repl *)field = (enum tlb_repl)w;
-		return err;
-	case TLB_P_BOOL:
-		err = parse_word(v, onoff, 2, &w);
-		if (!err)
-			*(bool *)field = w;
-		return err;
-	case TLB_P_L2MODE:
-		err = parse_word(v, l2mode, 2, &w);
-		if (!err)
-			*(enum tlb_l2_mode *)field = (enum tlb_l2_mode)w;
-		return err;
-	}
-	return -EINVAL;
+#define TLB_PSC_FROM(id, f, P)							\
+	if (array_from(cfg, id, p->f##_entries, p->f##_ways, p->f##_latency,	\
+		       p->f##_repl == P##_REPL_PLRU, 0, msg, msglen))		\
+		return -EINVAL;
+	TLB_SIZED_ARRAYS(TLB_SIZED_FROM)
+	TLB_PSC_ARRAYS(TLB_PSC_FROM)
+#undef TLB_SIZED_FROM
+#undef TLB_PSC_FROM
+	return tlb_config_validate(cfg, msg, msglen);
 }
 
 void tlb_config_default(struct tlb_config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->vendor = TLB_VENDOR_INTEL;
-	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		int err = apply(cfg, &params[i], params[i].def);
+	struct params p;
+	char msg[256];
 
-		assert(!err && "a TLB_PARAMS default does not parse");
-		(void)err;
-	}
-}
-
-int tlb_config_set(struct tlb_config *cfg, const char *key, const char *value,
-		   char *msg, size_t msglen)
-{
-	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		const struct tlb_param *p = &params[i];
-
-		if (strcmp(key, p->key))
-			continue;
-		if (apply(cfg, p, value)) {
-			snprintf(msg, msglen, "%s=%s: expected %s%s", key, value,
-				 p->kind == TLB_P_U32 ? "an unsigned 32-bit count of " : "",
-				 p->unit);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	return -ENOENT;
+	params_defaults(&p);
+	if (tlb_config_from_params(&p, cfg, msg, sizeof(msg)))
+		abort();	/* the params.def defaults are impossible: fix them */
 }
 
 static bool pow2(uint32_t x)
@@ -184,8 +145,10 @@ int tlb_config_validate(const struct tlb_config *cfg, char *msg, size_t msglen)
 			BAD("tlb.%s.repl: expected lru|plru", n);
 		if (c->repl == TLB_REPL_PLRU && !pow2(c->ways))
 			BAD("tlb.%s.repl=plru needs a power-of-two tlb.%s.ways, not %u", n, n, c->ways);
-		if (id <= TLB_NTLB && (!c->sizes || (c->sizes & ~TLB_SIZES)))
-			BAD("tlb.%s.sizes: expected a list of 4k,2m,1g", n);
+		if (id <= TLB_NTLB && !c->sizes)
+			BAD("tlb.%s.sizes=none: a present structure must hold a page size", n);
+		if (id <= TLB_NTLB && (c->sizes & ~TLB_SIZES))
+			BAD("tlb.%s.sizes=%#x: not a mask of TLB_4K|TLB_2M|TLB_1G", n, c->sizes);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
+#include "sim/core/core.h"
 #include "sim/tlb/tlb.h"
 
 #define RW (TLB_R | TLB_W)
@@ -113,16 +114,38 @@ static struct tlb *one_set(enum tlb_repl repl)
 
 /* ---- configuration ------------------------------------------------------ */
 
+/* One key through the run's one setter; the test fails if it is refused. */
+static void set(struct params *p, const char *key, const char *value)
+{
+	char err[256] = "";
+
+	if (params_set(p, key, value, err, sizeof(err)))
+		fail_msg("params_set %s=%s: %s", key, value, err);
+}
+
+/* The defaults with one key changed, through tlb_config_from_params. */
+static int from_key(struct tlb_config *c, const char *key, const char *value, char *msg,
+		    size_t msglen)
+{
+	struct params p;
+
+	params_defaults(&p);
+	set(&p, key, value);
+	return tlb_config_from_params(&p, c, msg, msglen);
+}
+
 static void test_config(void **state)
 {
 	struct tlb_config c;
 	struct tlb *t = (struct tlb *)&c;	/* must be overwritten with NULL */
+	struct params p;
 	char msg[256];
 	size_t n = 0;
 
 	(void)state;
 	tlb_config_default(&c);
 	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), 0);
+	assert_int_equal(c.vendor, TLB_VENDOR_INTEL);
 	assert_int_equal(c.a[TLB_L1D].entries, 64);
 	assert_int_equal(c.a[TLB_L1D].sizes, TLB_4K | TLB_2M | TLB_1G);
 	assert_int_equal(c.a[TLB_L1I].sizes, TLB_4K | TLB_2M);
@@ -130,66 +153,85 @@ static void test_config(void **state)
 	assert_int_equal(c.a[TLB_L2].ways, 12);
 	assert_true(c.psc);
 	assert_int_equal(c.l2_mode, TLB_L2_FILL);
-	while (tlb_param(n))
-		n++;
-	/* 4 TLB arrays x 5 keys + 8 PSC levels x 4 keys + 3 switches. */
-	assert_int_equal(n, 4 * 5 + 8 * 4 + 3);
+	/* The TLB's keys live in params.def: 4 TLB arrays x 5 keys + 8 PSC
+	 * levels x 4 keys + tlb.l2.mode and tlb.psc, plus the Hyper-V switch. */
+	for (size_t i = 0; i < params_count(); i++)
+		n += !strncmp(params_desc(i)->key, "tlb.", 4);
+	assert_int_equal(n, 4 * 5 + 8 * 4 + 2);
+	assert_non_null(params_find("svm.hv_enlightened_npt_tlb"));
 
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.ways", "3", msg, sizeof(msg)), 0);
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(from_key(&c, "tlb.l1d.ways", "3", msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "tlb.l1d.ways=3 does not divide tlb.l1d.entries=64");
+	/* tlb_create refuses the same geometry built by hand. */
+	tlb_config_default(&c);
+	c.a[TLB_L1D].ways = 3;
 	assert_int_equal(tlb_create(&t, &c, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "tlb.l1d.ways=3 does not divide tlb.l1d.entries=64");
 	assert_null(t);
 
-	tlb_config_default(&c);
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.entries", "48", msg, sizeof(msg)), 0);
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(from_key(&c, "tlb.l1d.entries", "48", msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "tlb.l1d.entries=48 / tlb.l1d.ways=4 gives 12 sets, "
 				 "not a power of two");
 
-	tlb_config_default(&c);
-	assert_int_equal(tlb_config_set(&c, "tlb.l2.repl", "plru", msg, sizeof(msg)), 0);
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(from_key(&c, "tlb.l2.repl", "plru", msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "tlb.l2.repl=plru needs a power-of-two tlb.l2.ways, not 12");
 
-	tlb_config_default(&c);
-	assert_int_equal(tlb_config_set(&c, "tlb.l1i.ways", "0", msg, sizeof(msg)), 0);
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(from_key(&c, "tlb.l1i.ways", "0", msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "tlb.l1i.ways=0"));
 
-	tlb_config_default(&c);
-	assert_int_equal(tlb_config_set(&c, "tlb.l2.entries", "0", msg, sizeof(msg)), 0);
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), 0);	/* no L2 */
+	assert_int_equal(from_key(&c, "tlb.l1d.sizes", "none", msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "tlb.l1d.sizes=none: a present structure must hold a page size");
 
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.sizes", "4k,3m", msg, sizeof(msg)), -EINVAL);
-	assert_string_equal(msg, "tlb.l1d.sizes=4k,3m: expected 4k,2m,1g");
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.sizes", "4k,", msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.sizes", "4k,4k", msg, sizeof(msg)), -EINVAL);
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.sizes", "2M,4K", msg, sizeof(msg)), 0);
-	assert_int_equal(c.a[TLB_L1D].sizes, TLB_4K | TLB_2M);
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.entries", "-1", msg, sizeof(msg)), -EINVAL);
-	assert_string_equal(msg, "tlb.l1d.entries=-1: expected an unsigned 32-bit count of entries");
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.entries", "4294967296", msg, sizeof(msg)),
+	/* Counts the model keeps in 32 bits are range-checked, not truncated. */
+	assert_int_equal(from_key(&c, "tlb.l1d.entries", "4294967296", msg, sizeof(msg)),
 			 -EINVAL);
-	assert_int_equal(tlb_config_set(&c, "tlb.psc", "maybe", msg, sizeof(msg)), -EINVAL);
-	assert_string_equal(msg, "tlb.psc=maybe: expected on|off");
-	assert_int_equal(tlb_config_set(&c, "tlb.psc", "off", msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "tlb.l1d.entries=4294967296 exceeds the limit 1048576");
+
+	assert_int_equal(from_key(&c, "tlb.l2.entries", "0", msg, sizeof(msg)), 0);	/* no L2 */
+	assert_int_equal(c.a[TLB_L2].entries, 0);
+
+	/* Bad values are refused by the setter, which names the key and the
+	 * accepted values; p is left unchanged. */
+	params_defaults(&p);
+	assert_int_equal(params_set(&p, "tlb.l1d.sizes", "4k,3m", msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "tlb.l1d.sizes: bad value '4k,3m' (accepted: none, 4k, 2m, "
+				 "4k,2m, 1g, 4k,1g, 2m,1g or 4k,2m,1g)");
+	assert_int_equal(params_set(&p, "tlb.l1d.sizes", "4k,", msg, sizeof(msg)), -1);
+	assert_int_equal(params_set(&p, "tlb.l1d.sizes", "4k,4k", msg, sizeof(msg)), -1);
+	/* Sizes are spelled as listed: smallest first, lower case. */
+	assert_int_equal(params_set(&p, "tlb.l1d.sizes", "2M,4K", msg, sizeof(msg)), -1);
+	set(&p, "tlb.l1d.sizes", "4k,2m");
+	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(c.a[TLB_L1D].sizes, TLB_4K | TLB_2M);
+	assert_int_equal(params_set(&p, "tlb.l1d.entries", "-1", msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "tlb.l1d.entries: bad value '-1' (accepted: an unsigned integer)");
+	assert_int_equal(params_set(&p, "tlb.psc", "maybe", msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "tlb.psc: bad value 'maybe' (accepted: off or on)");
+	assert_int_equal(params_set(&p, "tlb.l1d.bogus", "1", msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "unknown key 'tlb.l1d.bogus'"));
+	set(&p, "tlb.psc", "off");
+	set(&p, "tlb.l2.mode", "victim");
+	set(&p, "svm.hv_enlightened_npt_tlb", "on");
+	set(&p, "cpu.vendor", "amd");
+	set(&p, "tlb.ntlb.repl", "plru");
+	set(&p, "tlb.npsc.pml4e.latency", "7");
+	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), 0);
 	assert_false(c.psc);
-	assert_int_equal(tlb_config_set(&c, "tlb.l2.mode", "victim", msg, sizeof(msg)), 0);
 	assert_int_equal(c.l2_mode, TLB_L2_VICTIM);
-	assert_int_equal(tlb_config_set(&c, "tlb.l1d.bogus", "1", msg, sizeof(msg)), -ENOENT);
-	assert_int_equal(tlb_config_set(&c, "cpu.vendor", "amd", msg, sizeof(msg)), -ENOENT);
-	assert_int_equal(tlb_config_set(&c, "svm.hv_enlightened_npt_tlb", "on", msg,
-					 sizeof(msg)), 0);
 	assert_true(c.hv_enlightened_npt_tlb);
+	assert_int_equal(c.vendor, TLB_VENDOR_AMD);
+	assert_int_equal(c.a[TLB_NTLB].repl, TLB_REPL_PLRU);
+	assert_int_equal(c.a[TLB_L2].repl, TLB_REPL_LRU);
+	assert_int_equal(c.a[TLB_NPSC_PML4E].latency, 7);
+	assert_int_equal(c.a[TLB_L1D].sizes, TLB_4K | TLB_2M);	/* still set */
 
 	/* PSC geometry is checked only while PSCs are on. */
-	tlb_config_default(&c);
-	c.a[TLB_GPSC_PDE].ways = 5;
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), -EINVAL);
+	params_defaults(&p);
+	set(&p, "tlb.psc.pde.ways", "5");
+	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "tlb.psc.pde.ways=5 does not divide tlb.psc.pde.entries=32");
-	c.psc = false;
-	assert_int_equal(tlb_config_validate(&c, msg, sizeof(msg)), 0);
+	set(&p, "tlb.psc", "off");
+	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), 0);
 }
 
 /* ---- replacement -------------------------------------------------------- */

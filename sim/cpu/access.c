@@ -1,0 +1,419 @@
+/*
+ * Guest mode: a vCPU runs its access stream until a VM exit.
+ *
+ * Per access: a yield point (so that with quantum 0 every access is ordered
+ * against every shared operation of the other threads), the TLB lookup,
+ * on a miss a 2D walk, then the access itself — a write bumps the host
+ * frame's content version, the ground truth of the oracles.  An access that
+ * crosses a page boundary is performed as two.
+ *
+ * An exit leaves the access in progress in the vCPU; KVM handles the exit
+ * and re-enters, and the access is retried.  A retried access goes straight
+ * to the walk: the exit already invalidated what it needs (an EPT violation
+ * drops the GPA's cached translations), and an access counts at most one
+ * miss per TLB level however many exits it takes.
+ */
+#include "sim/cpu/cpu_int.h"
+#include "sim/ept/ept.h"
+#include "sim/host/host.h"
+#include "sim/pml/pml.h"
+
+#include <string.h>
+
+#define PAGE_SIZE 4096ull
+
+/* x86-64 PTE bits the minimal guest OS writes (the walker's format). */
+#define GPTE_P (1ull << 0)
+#define GPTE_RW (1ull << 1)
+#define GPTE_US (1ull << 2)
+
+static unsigned need_of(uint8_t kind)
+{
+	switch (kind) {
+	case TRACE_WRITE:
+		return TLB_W;
+	case TRACE_FETCH:
+		return TLB_X;
+	default:
+		return TLB_R;
+	}
+}
+
+static enum walk_access walk_access_of(uint8_t kind)
+{
+	return kind == TRACE_WRITE ? WALK_WRITE
+	       : kind == TRACE_FETCH ? WALK_FETCH : WALK_READ;
+}
+
+static int guest_levels(const struct machine *m)
+{
+	switch (m->p->guest_paging) {
+	case GUEST_PAGING_4LEVEL:
+		return 4;
+	case GUEST_PAGING_5LEVEL:
+		return 5;
+	default:
+		return 0;
+	}
+}
+
+/* Loads the VMCS/VMCB state into the pCPU at VM entry. */
+static void load_context(struct machine *m, struct vcpu *v)
+{
+	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
+	struct tlb_tag tag = { 0 };
+	if (m->p->cpu_vendor == VENDOR_INTEL) {
+		tag.ep4ta = v->vmcs.eptp;
+		tag.vpid = v->vmcs.vpid;
+	} else {
+		tag.asid = (uint16_t)v->vmcs.asid;
+		/* VMRUN applies TLB_CONTROL, then the field is consumed. */
+		if (v->vmcs.tlb_ctl != ENV_TLB_CTL_NONE) {
+			sim_log(m->sim, "tlb_ctl", v->vmcs.asid, v->vmcs.tlb_ctl, v->pcpu);
+			tlb_vmcb_tlb_control(tlb, v->vmcs.tlb_ctl, (uint16_t)v->vmcs.asid);
+			v->vmcs.tlb_ctl = ENV_TLB_CTL_NONE;
+		}
+	}
+	v->tag = tag;
+	m->pcpus[v->pcpu].owner = NULL;
+	cpu_claim_pcpu(m, v);
+}
+
+/* Applies a pending host-scheduler move of @v to another pCPU. */
+static void maybe_migrate(struct machine *m, struct vcpu *v)
+{
+	unsigned to = v->migrate_to;
+	if (to == UINT32_MAX && m->p->cpu_migrate_every && m->npcpus > 1 &&
+	    rng_below(&v->rng, m->p->cpu_migrate_every) < 2000)
+		to = (v->pcpu + 1 + (unsigned)rng_below(&v->rng, m->npcpus - 1)) %
+		     m->npcpus;
+	v->migrate_to = UINT32_MAX;
+	if (to == UINT32_MAX || to == v->pcpu)
+		return;
+	sim_log(m->sim, "migrate", v->idx, v->pcpu, to);
+	v->pcpu = to;
+	v->migrated = true;
+	m->ctr.migrations++;
+}
+
+/* Fetches the next access of @v into v->cur; false at the end. */
+static bool next_access(struct machine *m, struct vcpu *v, bool *bad)
+{
+	if (v->bpos == v->blen) {
+		long n = m->source ? m->source(m->source_ctx, v->idx, v->batch, CPU_BATCH) : 0;
+		if (n < 0)
+			*bad = true;
+		if (n <= 0)
+			return false;
+		v->bpos = 0;
+		v->blen = (size_t)n;
+	}
+	v->cur = v->batch[v->bpos++];
+	if (v->cur.size == 0)
+		v->cur.size = 1;
+	if ((v->cur.addr & (PAGE_SIZE - 1)) + v->cur.size > PAGE_SIZE)
+		m->ctr.splits++;
+	v->have_cur = true;
+	v->gap_done = false;
+	v->retry = false;
+	v->split_done = 0;
+	return true;
+}
+
+static void exit_with(struct machine *m, struct vcpu *v, struct env_exit *x,
+		      enum env_exit_reason reason, uint64_t gpa, uint64_t qual)
+{
+	x->reason = reason;
+	x->gpa = gpa;
+	x->qual = qual;
+	switch (reason) {
+	case ENV_EXIT_EPT_VIOLATION: m->ctr.exits_ept_violation++; break;
+	case ENV_EXIT_EPT_MISCONFIG: m->ctr.exits_ept_misconfig++; break;
+	case ENV_EXIT_NPF: m->ctr.exits_npf++; break;
+	case ENV_EXIT_PML_FULL: m->ctr.exits_pml_full++; break;
+	case ENV_EXIT_EXTINT: m->ctr.exits_extint++; break;
+	default: break;
+	}
+}
+
+/*
+ * The minimal guest OS: a guest #PF on a non-present entry allocates the
+ * next guest frame in first-touch order (a page-table node or the data
+ * page) and writes the entry.  The write is a guest write to the entry's
+ * GPA through the nested translation like any other, so it can take an
+ * EPT violation itself (then the #PF is handled again after the exit).
+ * Returns the exit to take, or ENV_EXIT_NONE when the entry was written.
+ */
+static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
+					   const struct walk_res *wr,
+					   struct env_exit *x);
+
+/* Guest-physical frames in first-touch order, from GPA 0. */
+static uint64_t alloc_guest_frame(struct machine *m)
+{
+	uint64_t gpa = m->next_guest_frame;
+	m->next_guest_frame += PAGE_SIZE;
+	return gpa;
+}
+
+static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq,
+			  uint64_t addr, uint8_t kind, int levels)
+{
+	memset(rq, 0, sizeof(*rq));
+	bool intel = m->p->cpu_vendor == VENDOR_INTEL;
+	rq->fmt = intel ? WALK_EPT : WALK_NPT;
+	rq->root = intel ? v->vmcs.eptp : v->vmcs.ncr3;
+	rq->nested_levels = (int)m->p->cpu_tdp_levels;
+	rq->guest_levels = levels;
+	rq->guest_cr3 = v->guest_cr3;
+	rq->addr = addr;
+	rq->access = walk_access_of(kind);
+	rq->user = levels != 0;
+	rq->tlb = m->pcpus[v->pcpu].tlb;
+	rq->pml = &v->pml;
+	rq->host = m->host;
+	rq->ptc = m->ptc[v->pcpu];
+	rq->stats = &m->walk_stats;
+	rq->acct = m->acct.walk;
+}
+
+/* A walk that ended in a VM exit: fill @x, and drop what the architecture
+ * drops.  The access is retried after KVM handled the exit. */
+static enum env_exit_reason walk_exit(struct machine *m, struct vcpu *v,
+				      const struct walk_res *wr, uint64_t addr,
+				      struct env_exit *x)
+{
+	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
+	v->retry = true;
+	switch (wr->status) {
+	case WALK_EPT_VIOLATION:
+	case WALK_EPT_MISCONFIG:
+		/* SDM 28.3.3.1: the violation drops the cached guest-physical
+		 * and combined mappings of the GPA. */
+		tlb_flush_gpa(tlb, wr->fault.gpa, addr,
+			      (wr->fault.qual & EPT_QUAL_GLA_VALID) != 0);
+		exit_with(m, v, x, wr->status == WALK_EPT_VIOLATION
+				       ? ENV_EXIT_EPT_VIOLATION
+				       : ENV_EXIT_EPT_MISCONFIG,
+			  wr->fault.gpa, wr->fault.qual);
+		break;
+	case WALK_NPF:
+		exit_with(m, v, x, ENV_EXIT_NPF, wr->fault.gpa, wr->fault.qual);
+		break;
+	default: /* WALK_PML_FULL */
+		exit_with(m, v, x, ENV_EXIT_PML_FULL, 0, 0);
+		break;
+	}
+	return x->reason;
+}
+
+/* Translates and performs one piece of an access (inside one page).
+ * Returns ENV_EXIT_NONE when done, else the exit reason (x filled). */
+static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
+				     uint64_t addr, uint8_t kind,
+				     struct env_exit *x)
+{
+	struct sim *s = m->sim;
+	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
+	unsigned need = need_of(kind) | (guest_levels(m) ? TLB_U : 0);
+	struct tlb_result tr;
+	uint64_t pfn, gen;
+
+	if (!v->retry) {
+		enum tlb_outcome o = tlb_lookup(tlb, need, addr, &tr);
+		sim_charge(s, m->acct.tlb, tr.cycles);
+		if (o == TLB_HIT) {
+			pfn = tlb_entry_hpa(tr.e, addr) >> 12;
+			gen = tr.e->gen;
+			goto access;
+		}
+	}
+	for (;;) {
+		struct walk_req rq;
+		struct walk_res wr;
+		fill_walk_req(m, v, &rq, addr, kind, guest_levels(m));
+		int rc = walk_2d(s, &rq, &wr);
+		if (rc < 0) {
+			check_report(m->check, CHECK_MODEL_ASSERT, addr,
+				     "walk_2d failed (%d) at %#llx", rc,
+				     (unsigned long long)addr);
+			v->done = true;
+			exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
+			return ENV_EXIT_HLT;
+		}
+		if (wr.status == WALK_GUEST_PF) {
+			enum env_exit_reason r = guest_os_fault(m, v, &wr, x);
+			if (r != ENV_EXIT_NONE) {
+				v->retry = true;
+				return r;
+			}
+			continue;
+		}
+		if (wr.status != WALK_OK)
+			return walk_exit(m, v, &wr, addr, x);
+		struct tlb_map map = {
+			.addr = addr, .gpa = wr.page_gpa, .hpa = wr.page_hpa,
+			.gen = wr.gen, .size = wr.size, .perms = wr.perms,
+			.dirty = wr.dirty, .global = wr.global,
+		};
+		tlb_fill(tlb, need, &map);
+		pfn = wr.pfn;
+		gen = wr.gen;
+		break;
+	}
+access:
+	v->retry = false;
+	/* Oracle 3: the translation must still name the frame it was made
+	 * for; a freed or reused frame has another generation. */
+	if (host_frame_gen(m->host, pfn) != gen)
+		check_report(m->check, CHECK_STALE_TRANSLATION, pfn << 12,
+			     "vcpu%u %s %#llx through a translation of frame %#llx "
+			     "generation %llu, now %llu",
+			     v->idx, kind == TRACE_WRITE ? "writes" : "reads",
+			     (unsigned long long)addr, (unsigned long long)pfn,
+			     (unsigned long long)gen,
+			     (unsigned long long)host_frame_gen(m->host, pfn));
+	else if (kind == TRACE_WRITE)
+		host_frame_write(m->host, pfn);
+	sim_charge(s, m->acct.tlb, m->p->lat_access);
+	return ENV_EXIT_NONE;
+}
+
+static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
+					   const struct walk_res *wr,
+					   struct env_exit *x)
+{
+	struct sim *s = m->sim;
+	/* Only non-present entries are the minimal OS's business; it never
+	 * write-protects, so any other guest #PF is a model bug. */
+	if (wr->fault.pf_error & 1) {
+		check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
+			     "unexpected guest #PF error %#llx",
+			     (unsigned long long)wr->fault.pf_error);
+		v->done = true;
+		exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
+		return ENV_EXIT_HLT;
+	}
+	if (!v->guest_pf_frame) {
+		v->guest_pf_frame = alloc_guest_frame(m);
+		m->ctr.guest_pfs++;
+		sim_charge(s, m->acct.kvm, m->p->lat_guest_pf);
+	}
+	/* The guest kernel writes the entry through its direct map: an access
+	 * by GPA, translated by EPT/NPT only (not cached in the TLB: entry
+	 * writes are once per page, and the direct map's own tables are not
+	 * modelled). */
+	struct walk_req rq;
+	struct walk_res pr;
+	fill_walk_req(m, v, &rq, wr->fault.pte_gpa, TRACE_WRITE, 0);
+	rq.tlb = NULL;
+	rq.user = false;
+	int rc = walk_2d(s, &rq, &pr);
+	if (rc < 0 || pr.status == WALK_GUEST_PF) {
+		check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
+			     "guest PTE write walk failed (%d)", rc);
+		v->done = true;
+		exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
+		return ENV_EXIT_HLT;
+	}
+	if (pr.status != WALK_OK)
+		return walk_exit(m, v, &pr, wr->fault.pte_gpa, x);
+	uint64_t pte = v->guest_pf_frame | GPTE_P | GPTE_RW | GPTE_US;
+	sim_store(s, sim_va(s, pr.hpa), pte);
+	host_frame_write(m->host, pr.pfn);
+	v->guest_pf_frame = 0;
+	return ENV_EXIT_NONE;
+}
+
+/* Has a kick arrived by now? */
+static bool kicked(struct machine *m, struct vcpu *v)
+{
+	return v->kick_at <= sim_now(m->sim);
+}
+
+/* Acknowledges every sender waiting for this vCPU's kick. */
+static void ack_kicks(struct machine *m, struct vcpu *v)
+{
+	cycles_t at = sim_now(m->sim) + m->p->lat_ipi_ack;
+	for (unsigned i = 0; i < v->nack_waiters; i++)
+		sim_wake(m->sim, v->ack_waiters[i], at);
+	v->nack_waiters = 0;
+	v->kick_at = SIM_NEVER;
+}
+
+void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
+{
+	struct vcpu *v = (struct vcpu *)ev;
+	struct machine *m = v->m;
+	struct sim *s = m->sim;
+	bool bad = false;
+
+	memset(x, 0, sizeof(*x));
+	if (v->done) {
+		x->reason = ENV_EXIT_HLT;
+		return;
+	}
+	maybe_migrate(m, v);
+	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
+	load_context(m, v);
+	if (!v->guest_cr3 && guest_levels(m))
+		v->guest_cr3 = alloc_guest_frame(m);
+	v->pml.page = v->vmcs.pml_page;
+	v->pml.index = v->vmcs.pml_index;
+	v->pml.enabled = v->vmcs.pml_enabled;
+	v->in_guest = true;
+	int old_acct = sim_set_acct(s, m->acct.tlb);
+
+	for (;;) {
+		if (kicked(m, v)) {
+			exit_with(m, v, x, ENV_EXIT_EXTINT, 0, 0);
+			break;
+		}
+		if (!v->have_cur && !next_access(m, v, &bad)) {
+			v->done = true;
+			x->reason = ENV_EXIT_HLT;
+			if (bad)
+				check_report(m->check, CHECK_MODEL_ASSERT, 0,
+					     "vcpu%u: its access stream failed", v->idx);
+			break;
+		}
+		if (!v->gap_done) {
+			/* The guest's own work before this access; a kick
+			 * arriving meanwhile interrupts it (sim_wake). */
+			v->gap_until = sim_now(s) + v->cur.gap;
+			v->gap_done = true;
+		}
+		if (v->gap_until > sim_now(s)) {
+			/* Until the gap ends or a kick arrives, whichever is
+			 * first (a kick sent later shortens the sleep). */
+			cycles_t until = v->gap_until < v->kick_at ? v->gap_until
+								   : v->kick_at;
+			sim_sleep_until(s, m->acct.guest, until);
+			if (kicked(m, v))
+				continue;
+		}
+		/* The yield point that orders this access against everyone
+		 * else's shared operations (one comparison when no switch). */
+		sim_yield(s, m->acct.tlb, 0);
+		uint64_t addr = v->cur.addr + v->split_done;
+		uint64_t left = v->cur.size - v->split_done;
+		uint64_t in_page = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+		uint64_t len = left < in_page ? left : in_page;
+		enum env_exit_reason r = do_piece(m, v, addr, v->cur.kind, x);
+		if (r != ENV_EXIT_NONE)
+			break;
+		v->split_done += len;
+		if (v->split_done < v->cur.size)
+			continue;
+		v->have_cur = false;
+		m->ctr.accesses++;
+		v->accesses++;
+	}
+
+	sim_set_acct(s, old_acct);
+	v->in_guest = false;
+	v->vmcs.pml_index = v->pml.index;
+	sim_charge(s, m->acct.exit, m->p->lat_vmexit);
+	if (x->reason == ENV_EXIT_EXTINT || v->nack_waiters)
+		ack_kicks(m, v);
+}

@@ -1,0 +1,277 @@
+/*
+ * The machine: pCPUs with their TLBs, vCPU threads, guest mode, VM exits,
+ * kick IPIs and vCPU migration.  The translation of one access (TLB, walk,
+ * guest page faults) is in access.c.
+ */
+#include "sim/cpu/cpu_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
+			    char *err, size_t errlen)
+{
+	const struct params *p = sim_params(s);
+	if (p->cpu_vcpus < 1 || p->cpu_vcpus > 1024) {
+		snprintf(err, errlen, "cpu.vcpus: %llu is not in 1..1024",
+			 (unsigned long long)p->cpu_vcpus);
+		return NULL;
+	}
+	if (p->cpu_pcpus < 1 || p->cpu_pcpus > 1024) {
+		snprintf(err, errlen, "cpu.pcpus: %llu is not in 1..1024",
+			 (unsigned long long)p->cpu_pcpus);
+		return NULL;
+	}
+	if (p->cpu_tdp_levels != 4 && p->cpu_tdp_levels != 5) {
+		snprintf(err, errlen, "cpu.tdp_levels: %llu (accepted: 4 or 5)",
+			 (unsigned long long)p->cpu_tdp_levels);
+		return NULL;
+	}
+
+	struct machine *m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->sim = s;
+	m->check = chk;
+	m->host = h;
+	m->p = p;
+	m->npcpus = (unsigned)p->cpu_pcpus;
+	m->nvcpus = (unsigned)p->cpu_vcpus;
+	m->pcpus = calloc(m->npcpus, sizeof(*m->pcpus));
+	m->vcpus = calloc(m->nvcpus, sizeof(*m->vcpus));
+	if (!m->pcpus || !m->vcpus) {
+		snprintf(err, errlen, "out of memory");
+		machine_free(m);
+		return NULL;
+	}
+
+	struct tlb_config cfg;
+	if (tlb_config_from_params(p, &cfg, err, errlen)) {
+		machine_free(m);
+		return NULL;
+	}
+	struct stats *st = sim_stats(s);
+	m->ptc = calloc(m->npcpus, sizeof(*m->ptc));
+	if (!m->ptc) {
+		snprintf(err, errlen, "out of memory");
+		machine_free(m);
+		return NULL;
+	}
+	for (unsigned i = 0; i < m->npcpus; i++) {
+		m->pcpus[i].id = i;
+		if (tlb_create(&m->pcpus[i].tlb, &cfg, err, errlen)) {
+			machine_free(m);
+			return NULL;
+		}
+		if (walk_cache_create(p, &m->ptc[i])) {
+			snprintf(err, errlen, "walk.ptc: bad geometry");
+			machine_free(m);
+			return NULL;
+		}
+	}
+	walk_stats_register(&m->walk_stats, st);
+	/* Every pCPU's TLB counters are summed under the contract names at
+	 * machine_finish(). */
+#define TLB_REG(field, name, doc) stats_counter(st, name, &m->tlb_total.field);
+	TLB_STATS(TLB_REG)
+#undef TLB_REG
+
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		struct vcpu *v = &m->vcpus[i];
+		v->m = m;
+		v->idx = i;
+		v->pcpu = i % m->npcpus;
+		v->migrate_to = UINT32_MAX;
+		v->kick_at = SIM_NEVER;
+		v->vmcs.pml_index = 511;
+		sim_rng_stream(s, &v->rng, 0x76637075000000ull + i);
+	}
+
+	m->acct.guest = sim_acct_register(s, "guest");
+	m->acct.tlb = sim_acct_register(s, "tlb");
+	m->acct.walk = sim_acct_register(s, "walk");
+	m->acct.exit = sim_acct_register(s, "exit");
+	m->acct.kvm = sim_acct_register(s, "kvm");
+	m->acct.ipi = sim_acct_register(s, "ipi");
+
+	stats_counter(st, "accesses", &m->ctr.accesses);
+	stats_counter(st, "accesses.split", &m->ctr.splits);
+	stats_counter(st, "cycles", &m->ctr.cycles);
+	stats_counter(st, "exits.ept_violation", &m->ctr.exits_ept_violation);
+	stats_counter(st, "exits.ept_misconfig", &m->ctr.exits_ept_misconfig);
+	stats_counter(st, "exits.npf", &m->ctr.exits_npf);
+	stats_counter(st, "exits.pml_full", &m->ctr.exits_pml_full);
+	stats_counter(st, "exits.extint", &m->ctr.exits_extint);
+	stats_counter(st, "ipi.sent", &m->ctr.ipi_sent);
+	stats_counter(st, "ipi.wait_cycles", &m->ctr.ipi_wait_cycles);
+	stats_counter(st, "guest.page_faults", &m->ctr.guest_pfs);
+	stats_counter(st, "cpu.migrations", &m->ctr.migrations);
+
+	m->env = env_new(m, err, errlen);
+	if (!m->env) {
+		machine_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void machine_free(struct machine *m)
+{
+	if (!m)
+		return;
+	env_free(m->env);
+	for (unsigned i = 0; m->pcpus && i < m->npcpus; i++) {
+		tlb_destroy(m->pcpus[i].tlb);
+		if (m->ptc)
+			walk_cache_destroy(m->ptc[i]);
+	}
+	free(m->ptc);
+	free(m->pcpus);
+	free(m->vcpus);
+	free(m);
+}
+
+struct sim *machine_sim(const struct machine *m) { return m->sim; }
+struct host *machine_host(const struct machine *m) { return m->host; }
+struct env *machine_env(struct machine *m) { return m->env; }
+const struct machine_accts *machine_accts(const struct machine *m) { return &m->acct; }
+unsigned machine_nvcpus(const struct machine *m) { return m->nvcpus; }
+unsigned machine_npcpus(const struct machine *m) { return m->npcpus; }
+struct vcpu *machine_vcpu(struct machine *m, unsigned idx)
+{
+	return idx < m->nvcpus ? &m->vcpus[idx] : NULL;
+}
+struct tlb *machine_pcpu_tlb(struct machine *m, unsigned pcpu)
+{
+	return pcpu < m->npcpus ? m->pcpus[pcpu].tlb : NULL;
+}
+
+void machine_set_source(struct machine *m, cpu_source_fn *fn, void *ctx)
+{
+	m->source = fn;
+	m->source_ctx = ctx;
+}
+
+void machine_set_hypervisor(struct machine *m, cpu_vcpu_run_fn *run, void *hv)
+{
+	m->run = run;
+	m->hv = hv;
+}
+
+void cpu_claim_pcpu(struct machine *m, struct vcpu *v)
+{
+	struct pcpu *pc = &m->pcpus[v->pcpu];
+	if (pc->owner == v)
+		return;
+	pc->owner = v;
+	tlb_set_context(pc->tlb, &v->tag);
+}
+
+static void resume_hook(void *ctx, struct sim_thread *t)
+{
+	struct machine *m = ctx;
+	struct vcpu *v = sim_thread_ctx(t);
+	if (v >= m->vcpus && v < m->vcpus + m->nvcpus && v->in_guest)
+		cpu_claim_pcpu(m, v);
+}
+
+static void vcpu_thread_fn(struct sim *s, void *arg)
+{
+	struct vcpu *v = arg;
+	v->m->run(v->m->hv, v);
+}
+
+int machine_start(struct machine *m)
+{
+	char name[32];
+	sim_set_resume_hook(m->sim, resume_hook, m);
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		snprintf(name, sizeof(name), "vcpu%u", i);
+		m->vcpus[i].thread = sim_spawn(m->sim, name, vcpu_thread_fn,
+					       &m->vcpus[i], 0, 0);
+		if (!m->vcpus[i].thread)
+			return -1;
+		sim_thread_set_ctx(m->vcpus[i].thread, &m->vcpus[i]);
+	}
+	return 0;
+}
+
+void machine_finish(struct machine *m)
+{
+	for (unsigned i = 0; i < m->npcpus; i++) {
+		const struct tlb_stats *ts = tlb_stats(m->pcpus[i].tlb);
+#define TLB_ADD(field, name, doc) m->tlb_total.field += ts->field;
+		TLB_STATS(TLB_ADD)
+#undef TLB_ADD
+	}
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		struct sim_thread *t = m->vcpus[i].thread;
+		if (!t)
+			continue;
+		m->ctr.cycles += sim_thread_clock(t);
+		for (int a = 0; a < sim_nacct(m->sim); a++)
+			m->ctr.acct_total[a] += sim_thread_acct(t, a);
+	}
+	struct stats *st = sim_stats(m->sim);
+	for (int a = 0; a < sim_nacct(m->sim); a++) {
+		char name[64];
+		snprintf(name, sizeof(name), "cycles.%s", sim_acct_name(m->sim, a));
+		stats_counter(st, name, &m->ctr.acct_total[a]);
+	}
+}
+
+unsigned vcpu_index(const struct vcpu *v) { return v->idx; }
+struct sim_thread *vcpu_thread(const struct vcpu *v) { return v->thread; }
+bool vcpu_in_guest(const struct vcpu *v) { return v->in_guest; }
+
+void vcpu_migrate(struct vcpu *v, unsigned pcpu)
+{
+	if (pcpu < v->m->npcpus)
+		v->migrate_to = pcpu;
+}
+
+/* ----------------------------------------------------------------- kicks */
+
+/*
+ * A kick IPI to @v.  If @v is in guest mode it exits at the first access
+ * boundary at or after the arrival (interrupts are taken between
+ * instructions), and then acknowledges; otherwise the host handler on its
+ * pCPU acknowledges on arrival.  A waiting sender spins until the ack:
+ * send + delivery (+ the target's VM exit) + ack.
+ */
+void cpu_kick(struct machine *m, struct vcpu *v, bool wait)
+{
+	struct sim *s = m->sim;
+	const struct params *p = m->p;
+	struct sim_thread *self = sim_self(s);
+
+	sim_yield(s, m->acct.ipi, p->lat_ipi_send);
+	m->ctr.ipi_sent++;
+	sim_log(s, "ipi", v->idx, 0, wait);
+	cycles_t arrival = sim_now(s) + p->lat_ipi_delivery;
+
+	if (!v->in_guest || v->thread == self) {
+		if (wait) {
+			cycles_t t0 = sim_now(s);
+			sim_sleep_until(s, m->acct.ipi, arrival + p->lat_ipi_ack);
+			m->ctr.ipi_wait_cycles += sim_now(s) - t0;
+		}
+		return;
+	}
+	if (arrival < v->kick_at)
+		v->kick_at = arrival;
+	/* A vCPU idling in guest mode (a trace gap) takes the interrupt on
+	 * arrival. */
+	sim_wake(s, v->thread, arrival);
+	if (!wait)
+		return;
+	if (v->nack_waiters == sizeof(v->ack_waiters) / sizeof(v->ack_waiters[0]))
+		abort(); /* more concurrent waiting senders than threads exist */
+	v->ack_waiters[v->nack_waiters++] = self;
+	cycles_t t0 = sim_now(s);
+	sim_block(s, m->acct.ipi, "ipi ack");
+	m->ctr.ipi_wait_cycles += sim_now(s) - t0;
+}

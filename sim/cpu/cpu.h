@@ -1,0 +1,84 @@
+/*
+ * sim/cpu — the physical CPUs and the vCPUs that run on them.
+ *
+ * A machine has pCPUs, each owning its TLBs and paging-structure caches
+ * (sim/tlb), and vCPUs, each a simulated thread.  A vCPU runs its access
+ * stream in guest mode: access -> TLB lookup -> on a miss, a 2D walk
+ * (sim/ept) -> the access (a write bumps the frame's content version) ->
+ * cycles.  A failed walk, a full PML buffer or a kick IPI ends guest mode
+ * with a VM exit, which is handed to the hypervisor: the vCPU thread runs
+ * kvmmu's vcpu loop itself (through kvmmu/env.h, implemented in env.c here),
+ * and that loop re-enters the guest through env_vcpu_run_guest().
+ *
+ * Nothing is flushed implicitly: not VM entry, not exit, not a root load.
+ * Only what the architecture flushes (INVEPT, INVVPID, TLB_CONTROL, an EPT
+ * violation's GPA) and replacement remove translations.  A vCPU moved to
+ * another pCPU leaves its translations behind in the old pCPU's TLB.
+ *
+ * The cycles of each vCPU split into named accounts (see machine_accts)
+ * that add up to its clock.
+ */
+#ifndef TDPSIM_SIM_CPU_H
+#define TDPSIM_SIM_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/check/check.h"
+#include "sim/core/core.h"
+#include "traces/trace.h"
+
+struct host;
+struct machine;
+struct vcpu;
+struct env;
+struct tlb;
+
+/* A vCPU's access stream: fills up to @max records for vCPU @idx; returns
+ * the count, 0 at the end, -1 on an error (the run stops, bad input). */
+typedef long cpu_source_fn(void *ctx, unsigned idx, struct trace_rec *recs,
+			   size_t max);
+
+/* The hypervisor's body of a vCPU thread: runs the vCPU until its guest is
+ * done (env_vcpu_run_guest returned ENV_EXIT_HLT). */
+typedef void cpu_vcpu_run_fn(void *hv, struct vcpu *v);
+
+/* Cycle accounts of a vCPU (registered with the engine). */
+struct machine_accts {
+	int guest;   /* the guest's own work between accesses (trace gaps) */
+	int tlb;     /* TLB probes and the data access itself */
+	int walk;    /* page walks, A/D updates, PML logging */
+	int exit;    /* VM exit and entry transitions */
+	int kvm;     /* hypervisor work (kvmmu, the guest OS's faults) */
+	int ipi;     /* sending IPIs and waiting for their acknowledgment */
+};
+
+struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
+			    char *err, size_t errlen);
+void machine_free(struct machine *m);
+
+struct sim *machine_sim(const struct machine *m);
+struct host *machine_host(const struct machine *m);
+struct env *machine_env(struct machine *m);
+const struct machine_accts *machine_accts(const struct machine *m);
+unsigned machine_nvcpus(const struct machine *m);
+unsigned machine_npcpus(const struct machine *m);
+struct vcpu *machine_vcpu(struct machine *m, unsigned idx);
+struct tlb *machine_pcpu_tlb(struct machine *m, unsigned pcpu);
+
+void machine_set_source(struct machine *m, cpu_source_fn *fn, void *ctx);
+void machine_set_hypervisor(struct machine *m, cpu_vcpu_run_fn *run, void *hv);
+/* Spawns the vCPU threads; the run starts with sim_run(). */
+int machine_start(struct machine *m);
+/* Adds the machine-wide totals (cycles and accounts summed over vCPUs) to
+ * the stats; call once after the run. */
+void machine_finish(struct machine *m);
+
+unsigned vcpu_index(const struct vcpu *v);
+struct sim_thread *vcpu_thread(const struct vcpu *v);
+bool vcpu_in_guest(const struct vcpu *v);
+/* Moves @v to @pcpu at its next VM entry (a host scheduler decision). */
+void vcpu_migrate(struct vcpu *v, unsigned pcpu);
+
+#endif

@@ -1,0 +1,99 @@
+/* sim/cpu internals shared by cpu.c (the hardware) and env.c (kvmmu's env). */
+#ifndef TDPSIM_SIM_CPU_INT_H
+#define TDPSIM_SIM_CPU_INT_H
+
+#include "kvmmu/env.h"
+#include "sim/cpu/cpu.h"
+#include "sim/ept/ept.h"
+#include "sim/pml/pml.h"
+#include "sim/tlb/tlb.h"
+
+#define CPU_BATCH 256
+
+struct pcpu {
+	unsigned id;
+	struct tlb *tlb;
+	struct vcpu *owner;  /* whose TLB context is loaded */
+};
+
+/* Senders waiting for this vCPU to acknowledge a kick. */
+struct kick_waiter {
+	struct sim_thread *t;
+};
+
+struct vcpu {
+	struct machine *m;
+	unsigned idx;
+	struct sim_thread *thread;
+	unsigned pcpu;
+	unsigned migrate_to;      /* UINT32_MAX: stay */
+	bool migrated;            /* since KVM last asked (env_vcpu_migrated) */
+	bool in_guest;
+	bool done;                /* the guest's workload is over */
+	struct env_vmcs vmcs;
+	struct tlb_tag tag;       /* TLB context loaded at the last VM entry */
+
+	/* Kick IPIs: the earliest pending arrival, and who waits for the ack. */
+	cycles_t kick_at;
+	struct sim_thread *ack_waiters[64];
+	unsigned nack_waiters;
+
+	/* The access stream and the access in progress. */
+	struct trace_rec batch[CPU_BATCH];
+	size_t bpos, blen;
+	bool have_cur;            /* cur is fetched but not yet performed */
+	bool gap_done;            /* its gap has been started */
+	cycles_t gap_until;       /* the guest's work before it ends here */
+	bool retry;               /* it exited: skip the TLB lookup next time */
+	struct trace_rec cur;
+	uint64_t split_done;      /* bytes of cur already performed */
+
+	/* Minimal guest OS (guest.paging != none). */
+	uint64_t guest_cr3;       /* GPA of the top-level guest table */
+	uint64_t guest_pf_frame;  /* frame chosen for the entry being written */
+	struct pml pml;           /* loaded from / stored to the VMCS */
+
+	struct rng rng;
+	uint64_t accesses;
+};
+
+struct machine {
+	struct sim *sim;
+	struct check *check;
+	struct host *host;
+	const struct params *p;
+	struct env *env;
+	struct machine_accts acct;
+	unsigned npcpus, nvcpus;
+	struct pcpu *pcpus;
+	struct vcpu *vcpus;
+	cpu_source_fn *source;
+	void *source_ctx;
+	cpu_vcpu_run_fn *run;
+	void *hv;
+	struct tlb_stats tlb_total;  /* summed over pCPUs at the end */
+	struct walk_cache **ptc;     /* per pCPU page-table line cache, or NULLs */
+	struct walk_stats walk_stats;
+	uint64_t next_guest_frame;  /* minimal guest OS: first-touch order */
+	struct {
+		uint64_t accesses, splits, cycles, exits_ept_violation,
+			exits_ept_misconfig, exits_npf, exits_pml_full,
+			exits_extint, ipi_sent, ipi_wait_cycles, guest_pfs,
+			migrations;
+		uint64_t acct_total[SIM_ACCT_MAX];
+	} ctr;
+};
+
+/* env.c */
+struct env *env_new(struct machine *m, char *err, size_t errlen);
+void env_free(struct env *e);
+
+/* cpu.c: makes @v's TLB context current on its pCPU.  vCPUs that share a
+ * pCPU time-share it at yield-point granularity; each switch back to a
+ * vCPU in guest mode reloads its context (a context switch). */
+void cpu_claim_pcpu(struct machine *m, struct vcpu *v);
+
+/* cpu.c: deliver a kick to @v (the hardware half of env_kick_vcpu). */
+void cpu_kick(struct machine *m, struct vcpu *v, bool wait);
+
+#endif

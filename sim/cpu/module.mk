@@ -1,0 +1,2 @@
+LIB_SRCS += sim/cpu/cpu.c sim/cpu/access.c sim/cpu/env.c
+TESTS    += tests/sim/cpu/test_cpu

@@ -1,0 +1,313 @@
+/*
+ * The machine with a minimal hand-written hypervisor instead of kvmmu: it
+ * builds EPT/NPT tables itself (4 KiB leaves, one data frame per GPA page)
+ * and maps a page when the guest faults on it.  Exact counts of exits, walk
+ * references, TLB misses, IPI costs and cycle accounts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kvmmu/env.h"
+#include "sim/cpu/cpu.h"
+#include "sim/ept/ept.h"
+#include "sim/host/host.h"
+#include "sim/npt/npt.h"
+#include "sim/tlb/tlb.h"
+
+struct mini {
+	struct params p;
+	struct sim *s;
+	struct check *chk;
+	struct host *h;
+	struct machine *m;
+	struct env *e;
+	uint64_t *root[2];       /* two roots, for root switches */
+	int use_root[8];         /* per vCPU */
+	struct trace_rec *stream[8];
+	size_t len[8], pos[8];
+	unsigned exits[8];
+	/* Scripted hypervisor work for the IPI test. */
+	bool kick_from_0;
+	cycles_t kick_cost;
+	uint16_t asid[8];
+};
+
+static struct mini M;
+
+static uint64_t *table_of(uint64_t entry)
+{
+	return sim_va(M.s, entry & EPT_ADDR);
+}
+
+/* Maps GPA page @gpa -> a fresh data frame in root @r, at setup or from a
+ * vCPU thread (plain stores: only this vCPU runs the mini hypervisor). */
+static void map_page(int r, uint64_t gpa)
+{
+	bool intel = M.p.cpu_vendor == VENDOR_INTEL;
+	uint64_t table_bits = intel ? (EPT_R | EPT_W | EPT_X)
+				    : (X86_PTE_P | X86_PTE_RW | X86_PTE_US);
+	uint64_t *t = M.root[r];
+	for (int level = 4; level > 1; level--) {
+		unsigned i = (gpa >> (12 + 9 * (level - 1))) & 511;
+		if (!t[i]) {
+			uint64_t *n = host_pt_alloc(M.h);
+			t[i] = sim_pa(M.s, n) | table_bits;
+		}
+		t = table_of(t[i]);
+	}
+	uint64_t pfn;
+	assert_int_equal(host_folio_alloc(M.h, 0, &pfn), 0);
+	t[(gpa >> 12) & 511] = (pfn << 12) | table_bits |
+			       (intel ? (uint64_t)EPT_MT_WB << EPT_MT_SHIFT : 0);
+}
+
+static long source(void *ctx, unsigned idx, struct trace_rec *recs, size_t max)
+{
+	size_t n = 0;
+	while (n < max && M.pos[idx] < M.len[idx])
+		recs[n++] = M.stream[idx][M.pos[idx]++];
+	return (long)n;
+}
+
+static void load_root(struct env_vcpu *ev, unsigned idx)
+{
+	struct env_vmcs *vmcs = env_vcpu_vmcs(ev);
+	uint64_t pa = sim_pa(M.s, M.root[M.use_root[idx]]);
+	if (M.p.cpu_vendor == VENDOR_INTEL) {
+		vmcs->eptp = ept_eptp(pa, 4, true);
+		vmcs->vpid = (u16)(idx + 1);
+	} else {
+		vmcs->ncr3 = pa;
+		vmcs->asid = M.asid[idx] ? M.asid[idx] : idx + 1;
+	}
+}
+
+static void mini_run(void *hv, struct vcpu *v)
+{
+	unsigned idx = vcpu_index(v);
+	struct env_vcpu *ev = env_vcpu(M.e, idx);
+	struct env_exit x;
+	if (idx == 0 && M.kick_from_0) {
+		/* Hypervisor work on vCPU 0: kick vCPU 1 and wait for its ack. */
+		sim_sleep_until(M.s, SIM_ACCT_SLEEP, 1000);
+		cycles_t t0 = sim_now(M.s);
+		env_kick_vcpu(M.e, env_vcpu(M.e, 1), true);
+		M.kick_cost = sim_now(M.s) - t0;
+		return;
+	}
+	for (;;) {
+		load_root(ev, idx);
+		env_vcpu_run_guest(M.e, ev, &x);
+		if (x.reason == ENV_EXIT_HLT)
+			return;
+		M.exits[idx]++;
+		if (x.reason == ENV_EXIT_EPT_VIOLATION || x.reason == ENV_EXIT_NPF)
+			map_page(M.use_root[idx], x.gpa & ~4095ull);
+	}
+}
+
+static void setup(int vendor, unsigned vcpus, unsigned pcpus)
+{
+	memset(&M, 0, sizeof(M));
+	params_defaults(&M.p);
+	M.p.host_mem = 1ull << 30;
+	M.p.cpu_vendor = vendor;
+	M.p.cpu_vcpus = vcpus;
+	M.p.cpu_pcpus = pcpus;
+	M.s = sim_new(&M.p);
+	M.chk = check_new(M.s);
+	assert_int_equal(host_create(M.s, &M.h), 0);
+	char err[256];
+	M.m = machine_new(M.s, M.chk, M.h, err, sizeof(err));
+	assert_non_null(M.m);
+	M.e = machine_env(M.m);
+	M.root[0] = host_pt_alloc(M.h);
+	M.root[1] = host_pt_alloc(M.h);
+	machine_set_hypervisor(M.m, mini_run, NULL);
+	machine_set_source(M.m, source, NULL);
+}
+
+static void teardown(void)
+{
+	machine_free(M.m);
+	host_destroy(M.h);
+	check_free(M.chk);
+	sim_free(M.s);
+}
+
+static uint64_t stat(const char *name)
+{
+	uint64_t v = 0;
+	assert_int_equal(stats_get(sim_stats(M.s), name, &v), 0);
+	return v;
+}
+
+static struct trace_rec W(uint64_t addr) { return (struct trace_rec){ .addr = addr, .kind = TRACE_WRITE, .size = 8 }; }
+static struct trace_rec R(uint64_t addr) { return (struct trace_rec){ .addr = addr, .kind = TRACE_READ, .size = 8 }; }
+
+/* One cold write to an empty EPT: the walk reads the PML4E (1 reference),
+ * finds it not present and exits; the hypervisor maps the page; the retry
+ * walks all 4 levels (4 references; nothing was cached by the failed walk)
+ * and fills the TLB.  The read of the same page then hits L1. */
+static void test_cold_write_then_hit(void **state)
+{
+	setup(VENDOR_INTEL, 1, 1);
+	struct trace_rec st[] = { W(0x5008), R(0x5010) };
+	M.stream[0] = st;
+	M.len[0] = 2;
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(M.exits[0], 1);
+	assert_int_equal(stat("exits.ept_violation"), 1);
+	assert_int_equal(stat("accesses"), 2);
+	/* The retried write does not look up the TLB again: one miss. */
+	assert_int_equal(stat("tlb.l1d.misses"), 1);
+	assert_int_equal(stat("tlb.l1d.hits"), 1);
+	assert_int_equal(stat("violations"), 0);
+	/* First walk: levels 4,3,2 are non-present at the start -> the walk
+	 * stops at the PML4E: 1 reference.  Retry: 4 references. */
+	assert_int_equal(stat("walk.refs"), 5);
+	teardown();
+}
+
+/* Cycle accounts add up to each vCPU's clock. */
+static void test_accounts_add_up(void **state)
+{
+	setup(VENDOR_INTEL, 2, 2);
+	struct trace_rec a[] = { W(0x1000), W(0x2000), R(0x1000) };
+	struct trace_rec b[] = { R(0x3000), W(0x3000) };
+	a[1].gap = 777;
+	M.stream[0] = a; M.len[0] = 3;
+	M.stream[1] = b; M.len[1] = 2;
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	for (unsigned i = 0; i < 2; i++) {
+		struct sim_thread *t = vcpu_thread(machine_vcpu(M.m, i));
+		uint64_t sum = 0;
+		for (int acct = 0; acct < sim_nacct(M.s); acct++)
+			sum += sim_thread_acct(t, acct);
+		assert_int_equal(sum, sim_thread_clock(t));
+	}
+	struct sim_thread *t0 = vcpu_thread(machine_vcpu(M.m, 0));
+	assert_int_equal(sim_thread_acct(t0, machine_accts(M.m)->guest), 777);
+	/* 2 exits for vCPU 0: each one VM exit + one entry, plus the first
+	 * entry and the final exit into HLT. */
+	assert_int_equal(sim_thread_acct(t0, machine_accts(M.m)->exit),
+			 3 * (M.p.lat_vmentry + M.p.lat_vmexit));
+	assert_int_equal(stat("cycles"),
+			 sim_thread_clock(t0) +
+				 sim_thread_clock(vcpu_thread(machine_vcpu(M.m, 1))));
+	teardown();
+}
+
+/* A waiting kick costs send + delivery + the target's exit + ack. */
+static void test_ipi_wait_cost(void **state)
+{
+	setup(VENDOR_INTEL, 2, 2);
+	M.kick_from_0 = true;
+	static struct trace_rec b[2];
+	b[0] = R(0x1000);
+	b[1] = R(0x1000);
+	b[1].gap = 1000000; /* vCPU 1 is in guest mode, computing */
+	M.stream[1] = b;
+	M.len[1] = 2;
+	map_page(0, 0x1000);
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(M.kick_cost, M.p.lat_ipi_send + M.p.lat_ipi_delivery +
+					      M.p.lat_vmexit + M.p.lat_ipi_ack);
+	assert_int_equal(stat("exits.extint"), 1);
+	assert_int_equal(stat("ipi.sent"), 1);
+	teardown();
+}
+
+/*
+ * AMD: translations are tagged by ASID only.  vCPU 0 (ASID 5) fills pCPU
+ * 0's TLB for GPA 0x7000 through root 0 and is then migrated away; vCPU 1,
+ * on pCPU 0 with the same ASID 5 and a *different* root in which 0x7000 is
+ * not even mapped, hits the leftover entry: no walk, no exit.
+ */
+static void test_amd_asid_leftover_hits(void **state)
+{
+	setup(VENDOR_AMD, 2, 2);
+	M.asid[0] = 5;
+	M.asid[1] = 5;
+	M.use_root[1] = 1;
+	static struct trace_rec a[1], b[1];
+	a[0] = R(0x7000);
+	b[0] = R(0x7008);
+	b[0].gap = 100000; /* after vCPU 0 is done and gone */
+	M.stream[0] = a; M.len[0] = 1;
+	M.stream[1] = b; M.len[1] = 1;
+	map_page(0, 0x7000);
+	assert_int_equal(machine_start(M.m), 0);
+	/* vCPU 1 starts on pCPU 1; move it onto pCPU 0 at its first entry. */
+	vcpu_migrate(machine_vcpu(M.m, 1), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(M.exits[1], 0);
+	assert_int_equal(stat("exits.npf"), 0);
+	assert_int_equal(stat("tlb.l1d.hits"), 1);
+	teardown();
+}
+
+/* The same on Intel: the EP4TA is part of the tag, so vCPU 1 (root 1)
+ * misses, walks, faults, and gets its own mapping. */
+static void test_intel_ep4ta_isolates(void **state)
+{
+	setup(VENDOR_INTEL, 2, 2);
+	M.use_root[1] = 1;
+	static struct trace_rec a[1], b[1];
+	a[0] = R(0x7000);
+	b[0] = R(0x7008);
+	b[0].gap = 100000;
+	M.stream[0] = a; M.len[0] = 1;
+	M.stream[1] = b; M.len[1] = 1;
+	map_page(0, 0x7000);
+	assert_int_equal(machine_start(M.m), 0);
+	vcpu_migrate(machine_vcpu(M.m, 1), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(M.exits[1], 1);
+	assert_int_equal(stat("exits.ept_violation"), 1);
+	teardown();
+}
+
+/* Page-crossing accesses are split: two translations, one access. */
+static void test_split_access(void **state)
+{
+	setup(VENDOR_INTEL, 1, 1);
+	static struct trace_rec a[1];
+	a[0] = (struct trace_rec){ .addr = 0x1ffc, .kind = TRACE_WRITE, .size = 8 };
+	M.stream[0] = a;
+	M.len[0] = 1;
+	map_page(0, 0x1000);
+	map_page(0, 0x2000);
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(stat("accesses"), 1);
+	assert_int_equal(stat("accesses.split"), 1);
+	assert_int_equal(stat("tlb.l1d.misses"), 2);
+	teardown();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cold_write_then_hit),
+		cmocka_unit_test(test_accounts_add_up),
+		cmocka_unit_test(test_ipi_wait_cost),
+		cmocka_unit_test(test_amd_asid_leftover_hits),
+		cmocka_unit_test(test_intel_ep4ta_isolates),
+		cmocka_unit_test(test_split_access),
+	};
+	return cmocka_run_group_tests_name("sim/cpu", tests, NULL, NULL);
+}
