@@ -319,6 +319,9 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	if (pr.status != WALK_OK)
 		return walk_exit(m, v, &pr, wr->fault.pte_gpa, x);
 	uint64_t pte = v->guest_pf_frame | GPTE_P | GPTE_RW | GPTE_US;
+	/* A guest page-table page is a data frame that holds bytes: the host
+	 * must poison it on free and zero it on reuse. */
+	host_frame_use_bytes(m->host, pr.pfn);
 	sim_store(s, sim_va(s, pr.hpa), pte);
 	host_frame_write(m->host, pr.pfn);
 	v->guest_pf_frame = 0;

@@ -1,0 +1,132 @@
+/* sim/host internals: frame metadata, free lists, VMAs; shared by its files. */
+#ifndef TDPSIM_SIM_HOST_INT_H
+#define TDPSIM_SIM_HOST_INT_H
+
+#include "sim/host/host.h"
+
+/*
+ * Per-4 KiB-frame metadata, kept sparse: 512 frames (2 MiB) per chunk, 512
+ * chunks (1 GiB) per group, chunks created on first use.  A folio's state
+ * lives in its head frame; the tails of a 1 GiB folio get a chunk only when
+ * something per-frame (a version, bytes) is recorded for them, so a huge
+ * folio costs one chunk until its frames are written.
+ */
+#define CHUNK_SHIFT 9
+#define CHUNK_FRAMES (1u << CHUNK_SHIFT)
+#define GROUP_SHIFT 18
+#define GROUP_CHUNKS (1u << (GROUP_SHIFT - CHUNK_SHIFT))
+
+enum frame_kind {
+	FK_NONE = 0, /* not a folio head (free, or a tail) */
+	FK_DATA,     /* head of a data folio */
+	FK_PT,       /* a page-table frame (always order 0) */
+};
+
+struct frame {
+	/* Content version; meaningful only while @vgen equals the generation
+	 * of the folio holding the frame, else the frame reads as version 0.
+	 * That makes a reused folio zero-filled without touching its tails. */
+	uint64_t version;
+	uint64_t vgen;
+	/* Head only: the folio's generation (0 when this frame heads no
+	 * folio), reference and map counts, FOLIO_* flags, order, kind. */
+	uint64_t gen;
+	uint32_t refcount;
+	uint32_t mapcount;
+	uint16_t flags;
+	uint8_t order;
+	uint8_t kind;
+	/* The frame's arena page holds real bytes (a page table) ... */
+	uint8_t bytes;
+	/* ... and is poisoned because its folio was freed. */
+	uint8_t poisoned;
+};
+
+struct chunk {
+	uint32_t npoisoned; /* frames with .poisoned set: skip the scan if 0 */
+	struct frame f[CHUNK_FRAMES];
+};
+
+struct group {
+	struct chunk *chunk[GROUP_CHUNKS];
+};
+
+/* A stack of block head pfns. */
+struct pfnvec {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/*
+ * Free blocks of one order.  @hot holds blocks freed by their users and is
+ * LIFO, like Linux's per-CPU lists: the block freed last comes back first.
+ * @cold holds never-used or split-off memory, handed out only when @hot is
+ * empty, lowest address first.  Keeping them apart means an allocation of
+ * another order (which may carve cold blocks) never buries a hot frame.
+ */
+struct freelist {
+	struct pfnvec hot, cold;
+};
+
+#define NORDERS 3 /* 0, 9, 18 */
+
+/* A host page-table entry: frame << 12 | HPTE_* (not a hardware format:
+ * the host's own MMU is not walked by the model). */
+#define HPTE_PRESENT 0x1ull
+#define HPTE_WRITE 0x2ull
+#define HPTE_PFN(e) ((e) >> HOST_PAGE_SHIFT)
+
+/* 2 MiB of a VMA: the 2 MiB mapping, or a table of 4 KiB ones. */
+struct hpmd {
+	uint64_t e[512];
+	uint64_t *pte[512]; /* 512 entries each, or NULL */
+};
+/* 1 GiB of a VMA: the 1 GiB mapping, or a table of 2 MiB slots. */
+struct hpud {
+	uint64_t e;
+	struct hpmd *pmd;
+};
+
+struct vma {
+	uint64_t start, end;
+	enum host_backing backing;
+	unsigned flags;
+	uint64_t pud_base; /* start >> 30 */
+	uint64_t npud;
+	struct hpud *pud;
+};
+
+struct notifier {
+	const struct host_mmu_notifier_ops *ops;
+	void *ctx;
+};
+
+struct host {
+	struct sim *s;
+	uint64_t nframes; /* frames of arena address space */
+	uint64_t bump;    /* lowest never-used frame */
+	uint64_t next_gen;
+	struct freelist fl[NORDERS];
+	struct group **grp;
+	uint64_t ngroups;
+
+	struct vma *vma; /* sorted by start */
+	size_t nvma, capvma;
+	uint64_t mmap_next;
+
+	struct notifier *mn;
+	size_t nmn;
+
+	struct host_stats st;
+};
+
+/* host.c */
+struct frame *host_frame(const struct host *h, uint64_t pfn);
+struct frame *host_frame_mk(struct host *h, uint64_t pfn);
+struct frame *host_folio_head(const struct host *h, uint64_t pfn,
+			      uint64_t *head);
+/* host_vma.c */
+void host_vma_free_all(struct host *h);
+int host_check_vmas(const struct host *h, char *msg, size_t msglen);
+
+#endif

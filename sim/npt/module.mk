@@ -1,0 +1,3 @@
+# sim/npt: the x86-64 long-mode entry format (NPT and guest paging), #NPF.
+LIB_SRCS += sim/npt/npt.c
+TESTS    += tests/sim/npt/test_npt

@@ -1,0 +1,3 @@
+# sim/pml: page-modification logging buffers.
+LIB_SRCS += sim/pml/pml.c
+TESTS    += tests/sim/pml/test_pml
