@@ -63,6 +63,8 @@ TEST_BINS  := $(addprefix $(O)/,$(TESTS))
 BENCH_BINS := $(addprefix $(O)/,$(BENCHES))
 
 .DELETE_ON_ERROR:
+# Keep test and bench objects: they are not intermediate files to delete.
+.SECONDARY:
 .PHONY: all deps test test-run check run bench bench-run fuzz clean
 .DEFAULT_GOAL := all
 
