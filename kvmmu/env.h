@@ -148,6 +148,12 @@ unsigned env_nr_pcpus(struct env *e);
  * until the target acknowledges (smp_call_function with wait): send cost +
  * delivery latency + the target's exit (if in guest mode) + ack. */
 void env_kick_vcpu(struct env *e, struct env_vcpu *target, bool wait);
+/* (kvmmu addition) Kicks @n vCPUs as smp_call_function_many does: every
+ * IPI is sent first, then, with @wait, the sender waits once until all of
+ * them acknowledged (kvm_make_all_cpus_request; the cost is one round trip
+ * plus the slowest target, not the sum). */
+void env_kick_vcpus(struct env *e, struct env_vcpu *const *targets, unsigned n,
+		    bool wait);
 
 /* ------------------------------------- VMX/SVM control state, instructions */
 
@@ -220,8 +226,20 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *v,
 			struct env_exit *exit);
 /* True once since the last call if the vCPU moved to another pCPU (KVM's
  * vcpu_load on a new CPU: raise KVM_REQ_TLB_FLUSH, reset the SVM ASID
- * generation). */
+ * generation).  kvmmu calls it (and env_vcpu_pcpu) at the top of each
+ * entry and again after publishing IN_GUEST_MODE; a move must not happen
+ * between that second call and env_vcpu_run_guest (interrupts are off),
+ * or the first entry on the new pCPU would skip KVM's flush. */
 bool env_vcpu_migrated(struct env_vcpu *v);
+
+/* (kvmmu addition) KVM emulated the access @v last exited on instead of
+ * mapping it: the vCPU completes that access without a translation and
+ * moves on to its next one.  @hva != 0: RAM (a write to a write-tracked
+ * gfn) — perform it on the frame the VMM's @hva maps (a write bumps its
+ * version).  @hva == 0: MMIO or a write to a read-only slot — the device
+ * model takes it; no memory changes. */
+void env_vcpu_emulate_access(struct env *e, struct env_vcpu *v, gpa_t gpa,
+			     hva_t hva);
 
 /* --------------------------------------------------------------- stats */
 

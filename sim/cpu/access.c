@@ -79,8 +79,10 @@ static void load_context(struct machine *m, struct vcpu *v)
 	cpu_claim_pcpu(m, v);
 }
 
-/* Applies a pending host-scheduler move of @v to another pCPU. */
-static void maybe_migrate(struct machine *m, struct vcpu *v)
+/* Applies a pending host-scheduler move of @v to another pCPU.  Called when
+ * the vCPU thread is preemptible: at its start and right after a VM exit,
+ * never between KVM's last env_vcpu_migrated() check and the entry. */
+void cpu_maybe_migrate(struct machine *m, struct vcpu *v)
 {
 	unsigned to = v->migrate_to;
 	if (to == UINT32_MAX && m->p->cpu_migrate_every && m->npcpus > 1 &&
@@ -338,8 +340,13 @@ static bool kicked(struct machine *m, struct vcpu *v)
 static void ack_kicks(struct machine *m, struct vcpu *v)
 {
 	cycles_t at = sim_now(m->sim) + m->p->lat_ipi_ack;
-	for (unsigned i = 0; i < v->nack_waiters; i++)
-		sim_wake(m->sim, v->ack_waiters[i], at);
+	for (unsigned i = 0; i < v->nack_waiters; i++) {
+		struct kick_wait *w = v->ack_waiters[i];
+		if (at > w->latest)
+			w->latest = at;
+		if (--w->pending == 0)
+			sim_wake(m->sim, w->t, w->latest);
+	}
 	v->nack_waiters = 0;
 	v->kick_at = SIM_NEVER;
 }
@@ -356,7 +363,6 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		x->reason = ENV_EXIT_HLT;
 		return;
 	}
-	maybe_migrate(m, v);
 	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
 	load_context(m, v);
 	if (!v->guest_cr3 && guest_levels(m))
@@ -419,4 +425,32 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	sim_charge(s, m->acct.exit, m->p->lat_vmexit);
 	if (x->reason == ENV_EXIT_EXTINT || v->nack_waiters)
 		ack_kicks(m, v);
+	cpu_maybe_migrate(m, v);
+}
+
+/*
+ * KVM emulated the access the vCPU exited on (MMIO, a write to a read-only
+ * slot or to a write-tracked gfn) instead of mapping it: complete it
+ * without a translation and go on with the next access.
+ */
+void env_vcpu_emulate_access(struct env *e, struct env_vcpu *ev, gpa_t gpa,
+			     hva_t hva)
+{
+	struct vcpu *v = (struct vcpu *)ev;
+	struct machine *m = v->m;
+	if (!v->have_cur)
+		return;
+	if (hva && v->cur.kind == TRACE_WRITE) {
+		uint64_t pfn;
+		int level;
+		bool writable;
+		if (host_faultin(m->host, hva, true, &pfn, &level, &writable) >= 0)
+			host_frame_write(m->host, pfn);
+	}
+	sim_log(m->sim, "emulate", gpa, hva, v->cur.kind);
+	v->have_cur = false;
+	v->retry = false;
+	m->ctr.accesses++;
+	m->ctr.emulated++;
+	v->accesses++;
 }

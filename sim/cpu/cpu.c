@@ -109,6 +109,7 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	stats_counter(st, "ipi.wait_cycles", &m->ctr.ipi_wait_cycles);
 	stats_counter(st, "guest.page_faults", &m->ctr.guest_pfs);
 	stats_counter(st, "cpu.migrations", &m->ctr.migrations);
+	stats_counter(st, "accesses.emulated", &m->ctr.emulated);
 
 	m->env = env_new(m, err, errlen);
 	if (!m->env) {
@@ -181,6 +182,7 @@ static void resume_hook(void *ctx, struct sim_thread *t)
 static void vcpu_thread_fn(struct sim *s, void *arg)
 {
 	struct vcpu *v = arg;
+	cpu_maybe_migrate(v->m, v);
 	v->m->run(v->m->hv, v);
 }
 
@@ -236,42 +238,58 @@ void vcpu_migrate(struct vcpu *v, unsigned pcpu)
 /* ----------------------------------------------------------------- kicks */
 
 /*
- * A kick IPI to @v.  If @v is in guest mode it exits at the first access
- * boundary at or after the arrival (interrupts are taken between
- * instructions), and then acknowledges; otherwise the host handler on its
- * pCPU acknowledges on arrival.  A waiting sender spins until the ack:
- * send + delivery (+ the target's VM exit) + ack.
+ * Kick IPIs (smp_call_function_many): each IPI costs the sender lat.ipi.send;
+ * a target in guest mode exits at the first access boundary at or after
+ * the arrival (interrupts are taken between instructions) and then
+ * acknowledges; a target outside guest mode acknowledges on arrival from
+ * its host handler.  With @wait the sender spins once until the last
+ * acknowledgment: send + delivery (+ the target's VM exit) + ack for one
+ * target, the slowest of them for several.
  */
-void cpu_kick(struct machine *m, struct vcpu *v, bool wait)
+void cpu_kick_many(struct machine *m, struct vcpu *const *vs, unsigned n,
+		   bool wait)
 {
 	struct sim *s = m->sim;
 	const struct params *p = m->p;
 	struct sim_thread *self = sim_self(s);
+	struct kick_wait w = { .t = self };
 
-	sim_yield(s, m->acct.ipi, p->lat_ipi_send);
-	m->ctr.ipi_sent++;
-	sim_log(s, "ipi", v->idx, 0, wait);
-	cycles_t arrival = sim_now(s) + p->lat_ipi_delivery;
-
-	if (!v->in_guest || v->thread == self) {
-		if (wait) {
-			cycles_t t0 = sim_now(s);
-			sim_sleep_until(s, m->acct.ipi, arrival + p->lat_ipi_ack);
-			m->ctr.ipi_wait_cycles += sim_now(s) - t0;
+	for (unsigned i = 0; i < n; i++) {
+		struct vcpu *v = vs[i];
+		sim_yield(s, m->acct.ipi, p->lat_ipi_send);
+		m->ctr.ipi_sent++;
+		sim_log(s, "ipi", v->idx, 0, wait);
+		cycles_t arrival = sim_now(s) + p->lat_ipi_delivery;
+		if (!v->in_guest || v->thread == self) {
+			if (arrival + p->lat_ipi_ack > w.latest)
+				w.latest = arrival + p->lat_ipi_ack;
+			continue;
 		}
-		return;
+		if (arrival < v->kick_at)
+			v->kick_at = arrival;
+		/* A vCPU idling in guest mode (a trace gap) takes the
+		 * interrupt on arrival. */
+		sim_wake(s, v->thread, arrival);
+		if (!wait)
+			continue;
+		if (v->nack_waiters == sizeof(v->ack_waiters) / sizeof(v->ack_waiters[0]))
+			abort(); /* more concurrent waiting senders than modelled */
+		v->ack_waiters[v->nack_waiters++] = &w;
+		w.pending++;
 	}
-	if (arrival < v->kick_at)
-		v->kick_at = arrival;
-	/* A vCPU idling in guest mode (a trace gap) takes the interrupt on
-	 * arrival. */
-	sim_wake(s, v->thread, arrival);
 	if (!wait)
 		return;
-	if (v->nack_waiters == sizeof(v->ack_waiters) / sizeof(v->ack_waiters[0]))
-		abort(); /* more concurrent waiting senders than threads exist */
-	v->ack_waiters[v->nack_waiters++] = self;
 	cycles_t t0 = sim_now(s);
-	sim_block(s, m->acct.ipi, "ipi ack");
+	/* The last guest-mode target to acknowledge wakes us (ack_kicks);
+	 * host-mode targets acknowledge at known times. */
+	if (w.pending)
+		sim_block(s, m->acct.ipi, "ipi ack");
+	if (w.latest > sim_now(s))
+		sim_sleep_until(s, m->acct.ipi, w.latest);
 	m->ctr.ipi_wait_cycles += sim_now(s) - t0;
+}
+
+void cpu_kick(struct machine *m, struct vcpu *v, bool wait)
+{
+	cpu_kick_many(m, &v, 1, wait);
 }

@@ -16,9 +16,11 @@ struct pcpu {
 	struct vcpu *owner;  /* whose TLB context is loaded */
 };
 
-/* Senders waiting for this vCPU to acknowledge a kick. */
-struct kick_waiter {
+/* A sender waiting for its kicks to be acknowledged (on its stack). */
+struct kick_wait {
 	struct sim_thread *t;
+	unsigned pending;   /* guest-mode targets that have not acked yet */
+	cycles_t latest;    /* the latest acknowledgment so far */
 };
 
 struct vcpu {
@@ -35,7 +37,7 @@ struct vcpu {
 
 	/* Kick IPIs: the earliest pending arrival, and who waits for the ack. */
 	cycles_t kick_at;
-	struct sim_thread *ack_waiters[64];
+	struct kick_wait *ack_waiters[64];
 	unsigned nack_waiters;
 
 	/* The access stream and the access in progress. */
@@ -79,7 +81,7 @@ struct machine {
 		uint64_t accesses, splits, cycles, exits_ept_violation,
 			exits_ept_misconfig, exits_npf, exits_pml_full,
 			exits_extint, ipi_sent, ipi_wait_cycles, guest_pfs,
-			migrations;
+			migrations, emulated;
 		uint64_t acct_total[SIM_ACCT_MAX];
 	} ctr;
 };
@@ -93,7 +95,13 @@ void env_free(struct env *e);
  * vCPU in guest mode reloads its context (a context switch). */
 void cpu_claim_pcpu(struct machine *m, struct vcpu *v);
 
+/* access.c: applies a pending move of @v to another pCPU. */
+void cpu_maybe_migrate(struct machine *m, struct vcpu *v);
+
 /* cpu.c: deliver a kick to @v (the hardware half of env_kick_vcpu). */
 void cpu_kick(struct machine *m, struct vcpu *v, bool wait);
+/* cpu.c: kick several vCPUs, then wait once for every acknowledgment. */
+void cpu_kick_many(struct machine *m, struct vcpu *const *v, unsigned n,
+		   bool wait);
 
 #endif

@@ -227,6 +227,12 @@ void env_kick_vcpu(struct env *e, struct env_vcpu *target, bool wait)
 	cpu_kick(e->m, (struct vcpu *)target, wait);
 }
 
+void env_kick_vcpus(struct env *e, struct env_vcpu *const *targets, unsigned n,
+		    bool wait)
+{
+	cpu_kick_many(e->m, (struct vcpu *const *)targets, n, wait);
+}
+
 /* ------------------------------------- VMX/SVM control state, instructions */
 
 enum env_vendor env_vendor(struct env *e)
