@@ -13,6 +13,7 @@ static const char usage[] =
 	"  explore SCENARIO --seeds A..B [--jobs N] [--set k=v ...]\n"
 	"                                 search seeded interleavings; exit 1 with the\n"
 	"                                 first counterexample and its replay command\n"
+	"  trace info|convert|gen ...     inspect, convert and generate traces\n"
 	"  scenarios                      list the built-in scenarios\n"
 	"  config --defaults              every parameter, its default, unit and source\n"
 	"\n"
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 		{ "explore", cmd_explore },
 		{ "config", cmd_config },
 		{ "scenarios", cmd_scenarios },
+		{ "trace", cmd_trace },
 	};
 
 	if (argc < 2) {

@@ -33,7 +33,6 @@
 struct champsim {
 	uint64_t next;		/* 1-based number of the next instruction */
 	size_t pos, len;	/* undecoded bytes are buf[pos, len) */
-	bool eof;
 	unsigned npend, pend_pos;	/* an instruction that did not fit */
 	struct trace_rec pend[CS_MAX_RECS];
 	uint8_t buf[CS_BATCH * CS_REC];
@@ -71,24 +70,26 @@ static size_t decode(const uint8_t *b, struct trace_rec *dst)
 /* Makes at least one whole instruction available: 1, 0 at the end, -1. */
 static int refill_instr(struct trace_reader *r, struct champsim *cs)
 {
+	size_t have = cs->len - cs->pos;
 	long got;
 
-	if (cs->len - cs->pos >= CS_REC)
+	if (have >= CS_REC)
 		return 1;
-	if (cs->pos < cs->len)	/* a partial record: the read hit the end */
-		return trace_fail_rec(r, cs->next, "truncated: %zu of %d bytes",
-				      cs->len - cs->pos, CS_REC);
-	if (cs->eof)
-		return 0;
-	got = tsrc_read(&r->src, cs->buf, sizeof(cs->buf));
+	memmove(cs->buf, cs->buf + cs->pos, have);
+	cs->pos = 0;
+	cs->len = have;
+	got = tsrc_read(&r->src, cs->buf + have, sizeof(cs->buf) - have);
 	if (got < 0)
 		return trace_fail_rec(r, cs->next, "%s", r->src.err);
-	cs->pos = 0;
-	cs->len = (size_t)got;
-	cs->eof = (size_t)got < sizeof(cs->buf);
-	if (got == 0)
+	cs->len += (size_t)got;
+	if (cs->len >= CS_REC)
+		return 1;
+	if (cs->len == 0)
 		return 0;
-	return refill_instr(r, cs);
+	/* A short read is the end of the data, or a decoder's damage. */
+	if (r->src.failed)
+		return trace_fail_rec(r, cs->next, "%s", r->src.err);
+	return trace_fail_rec(r, cs->next, "truncated: %zu of %d bytes", cs->len, CS_REC);
 }
 
 static long champsim_read(struct trace_reader *r, struct trace_rec *recs, size_t max)

@@ -158,6 +158,8 @@ static int next_line(struct trace_reader *r, struct lackey *lk, const uint8_t **
 			*p = s;
 			*n = nl ? (size_t)(nl - s) : lk->len - lk->pos;
 			lk->pos += *n + (nl != NULL);
+			if (*n > LK_MAX_LINE)
+				return bad_line(r, lk->line + 1, "line too long", s, *n);
 			return 1;
 		}
 		if (lk->eof)

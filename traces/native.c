@@ -56,6 +56,8 @@ static int check_header(struct trace_reader *r, const uint8_t *h, long got)
 		return trace_fail_rec(r, 0, "unknown flags 0x%x", flags & ~NATIVE_HDR_FLAGS);
 	if (get_le32(h + NH_RESERVED))
 		return trace_fail_rec(r, 0, "reserved field is not zero");
+	if (!(flags & TRACE_COUNTS) && (get_le32(h + NH_NR_VCPUS) || get_le64(h + NH_NR_RECORDS)))
+		return trace_fail_rec(r, 0, "counts set without the COUNTS flag");
 	if (get_le32(h + NH_NR_VCPUS) > 65536)
 		return trace_fail_rec(r, 0, "%u vCPUs, at most 65536",
 				      get_le32(h + NH_NR_VCPUS));
@@ -69,7 +71,7 @@ static int native_open(struct trace_reader *r)
 	struct native *n;
 	unsigned flags;
 
-	if (got < 0)
+	if (got < 0 || (got < NATIVE_HDR_SIZE && r->src.failed))
 		return trace_fail_rec(r, 0, "%s", r->src.err);
 	if (got == 0)
 		return trace_fail_rec(r, 0, "empty file, no header");
@@ -110,13 +112,65 @@ static int reject_rec(struct trace_reader *r, const struct native *n,
 	return trace_fail_rec(r, no, "bad record");
 }
 
-/* The hot loop: one predictable branch per record. */
+/*
+ * Nonzero lanes for bad records.  W holds the second 8 bytes (gap, vCPU,
+ * kind, size; little-endian) of two records, one per lane; each test is
+ * shifts and adds, the same in every lane:
+ *	gap	any bit in GAP_BITS (all of the gap if the trace has none)
+ *	kind	kind + 253 carries into bit 8 iff kind > TRACE_FETCH
+ *	size	size - 1 has bit 6 or 7 set iff size is 0 or > 64
+ *	vCPU	vcpu + 65536 - nr_vcpus carries into bit 16 iff vcpu >= nr_vcpus
+ * GNU vector extensions (GCC and clang) make this SSE2 code on x86-64 and
+ * plain scalar code elsewhere.
+ */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+static u64x2 badness(u64x2 w, uint64_t gap_bits, uint64_t vcpu_bias)
+{
+	return (w & gap_bits) |
+	       ((((w >> 48) & 0xff) + (255 - TRACE_FETCH)) >> 8) |
+	       ((((w >> 56) - 1) & 0xff) >> 6) |
+	       ((((w >> 32) & 0xffff) + vcpu_bias) >> 16);
+}
+
+_Static_assert(TRACE_MAX_SIZE == 64, "the size test above assumes 1..64");
+
+/* The second 8 bytes of records T[0] and T[1]. */
+static u64x2 high_words(const struct trace_rec *t)
+{
+	u64x2 a, b;
+
+	memcpy(&a, &t[0], sizeof(a));
+	memcpy(&b, &t[1], sizeof(b));
+	return __builtin_shufflevector(a, b, 1, 3);
+}
+
+/*
+ * The hot loop: whole blocks of records are checked without a branch, so the
+ * check costs less than the copy that brought them in; only a block with a
+ * bad record is searched one by one (as is every block on a big-endian host,
+ * where the fast test's byte positions do not hold).
+ */
 static size_t first_bad(const struct native *n, const struct trace_rec *t, size_t cnt)
 {
-	for (size_t i = 0; i < cnt; i++) {
-		if (t[i].kind > TRACE_FETCH || (uint8_t)(t[i].size - 1) >= TRACE_MAX_SIZE ||
-		    (t[i].gap & ~n->gap_mask) || t[i].vcpu >= n->nr_vcpus)
-			return i;
+	const uint64_t gap_bits = n->gap_mask ? 0 : 0xffffffffu;
+	const uint64_t vcpu_bias = 65536 - (uint64_t)n->nr_vcpus;
+	enum { BLOCK = 64 };
+
+	for (size_t i = 0; i < cnt; i += BLOCK) {
+		if (TRACE_HOST_LE && cnt - i >= BLOCK) {
+			u64x2 bad = { 0, 0 };
+
+			for (size_t j = 0; j < BLOCK; j += 2)
+				bad |= badness(high_words(&t[i + j]), gap_bits, vcpu_bias);
+			if (!(bad[0] | bad[1]))
+				continue;
+		}
+		for (size_t j = i; j < cnt && j < i + BLOCK; j++)
+			if (t[j].kind > TRACE_FETCH || t[j].size == 0 ||
+			    t[j].size > TRACE_MAX_SIZE || (t[j].gap & ~n->gap_mask) ||
+			    t[j].vcpu >= n->nr_vcpus)
+				return j;
 	}
 	return cnt;
 }
@@ -171,6 +225,8 @@ static long native_read(struct trace_reader *r, struct trace_rec *recs, size_t m
 	if (bad < cnt)
 		return reject_rec(r, n, &recs[bad], n->next + bad);
 	n->next += cnt;
+	if (got % NATIVE_REC_SIZE && r->src.failed)	/* cut short by damage */
+		return trace_fail_rec(r, n->next, "%s", r->src.err);
 	if (got % NATIVE_REC_SIZE)
 		return trace_fail_rec(r, n->next, "truncated: %ld of %d bytes",
 				      got % NATIVE_REC_SIZE, NATIVE_REC_SIZE);

@@ -35,6 +35,8 @@ static long raw_read(struct tsrc *s, uint8_t *dst, size_t n)
 
 		if (n > left)
 			n = left;
+		if (n == 0)	/* s->mem may be NULL for an empty input */
+			return 0;
 		memcpy(dst, s->mem + s->mem_pos, n);
 		s->mem_pos += n;
 		return (long)n;
@@ -67,65 +69,81 @@ static int refill(struct tsrc *s)
 	return 0;
 }
 
+/*
+ * The codecs below decode up to N bytes into DST and set *DONE to how many
+ * they made, also when they fail (-1): the bytes before a damaged spot are
+ * good, and handing them out first lets the error name the exact record.
+ */
+
 /* Plain data: first what detection left in the input buffer, then the file
  * straight into DST. */
-static long plain_read(struct tsrc *s, uint8_t *dst, size_t n)
+static int plain_read(struct tsrc *s, uint8_t *dst, size_t n, size_t *done)
 {
-	size_t done = 0;
-
-	while (done < n) {
+	while (*done < n) {
 		long got;
 
 		if (s->in_pos < s->in_len) {
 			size_t k = s->in_len - s->in_pos;
 
-			if (k > n - done)
-				k = n - done;
-			memcpy(dst + done, s->in + s->in_pos, k);
+			if (k > n - *done)
+				k = n - *done;
+			memcpy(dst + *done, s->in + s->in_pos, k);
 			s->in_pos += k;
-			done += k;
+			*done += k;
 			continue;
 		}
 		if (s->in_eof)
 			break;
-		got = raw_read(s, dst + done, n - done);
+		got = raw_read(s, dst + *done, n - *done);
 		if (got < 0)
 			return -1;
 		if (got == 0)
 			s->in_eof = true;
-		done += (size_t)got;
+		*done += (size_t)got;
 	}
-	return (long)done;
+	return 0;
 }
 
 /*
  * zstd.  ZSTD_decompressStream() may still hold decoded bytes when the input
  * is used up, so the loop ends only when a call makes no progress at all.  A
- * stream that ends inside a frame (zret != 0) is truncated.
+ * stream that ends inside a frame (the last moving call left zret != 0) is
+ * truncated.
  */
-static long zstd_read(struct tsrc *s, uint8_t *dst, size_t n)
+static int zstd_read(struct tsrc *s, uint8_t *dst, size_t n, size_t *done)
 {
 	ZSTD_outBuffer out = { dst, n, 0 };
+	int rc = 0;
 
 	while (out.pos < n) {
 		ZSTD_inBuffer in;
 		size_t before = out.pos, ret;
+		bool progress;
 
-		if (s->in_pos == s->in_len && refill(s) < 0)
-			return -1;
+		if (s->in_pos == s->in_len && refill(s) < 0) {
+			rc = -1;
+			break;
+		}
 		in = (ZSTD_inBuffer){ s->in, s->in_len, s->in_pos };
 		ret = ZSTD_decompressStream(s->zs, &out, &in);
-		if (ZSTD_isError(ret))
-			return src_fail(s, "zstd", ZSTD_getErrorName(ret));
-		s->zret = ret;
+		if (ZSTD_isError(ret)) {
+			rc = src_fail(s, "zstd", ZSTD_getErrorName(ret));
+			break;
+		}
+		/* A call that moves nothing (past the last frame) only reports
+		 * the header size a next frame would need: not truncation. */
+		progress = out.pos > before || in.pos > s->in_pos;
+		if (progress)
+			s->zret = ret;
 		s->in_pos = in.pos;
-		if (out.pos == before && in.pos == in.size && s->in_eof) {
+		if (!progress && in.pos == in.size && s->in_eof) {
 			if (s->zret != 0)
-				return src_fail(s, "zstd", "truncated stream");
+				rc = src_fail(s, "zstd", "truncated stream");
 			break;
 		}
 	}
-	return (long)out.pos;
+	*done = out.pos;
+	return rc;
 }
 
 static const char *xz_strerror(lzma_ret ret)
@@ -142,34 +160,54 @@ static const char *xz_strerror(lzma_ret ret)
 }
 
 /* xz, with LZMA_CONCATENATED so that multi-stream files (pxz, xz -T) work. */
-static long xz_read(struct tsrc *s, uint8_t *dst, size_t n)
+static int xz_read(struct tsrc *s, uint8_t *dst, size_t n, size_t *done)
 {
+	int rc = 0;
+
 	s->xz.next_out = dst;
 	s->xz.avail_out = n;
 	while (s->xz.avail_out > 0 && !s->xz_end) {
 		lzma_ret ret;
 
-		if (s->in_pos == s->in_len && refill(s) < 0)
-			return -1;
+		if (s->in_pos == s->in_len && refill(s) < 0) {
+			rc = -1;
+			break;
+		}
 		s->xz.next_in = s->in + s->in_pos;
 		s->xz.avail_in = s->in_len - s->in_pos;
 		ret = lzma_code(&s->xz, s->in_eof ? LZMA_FINISH : LZMA_RUN);
 		s->in_pos = s->in_len - s->xz.avail_in;
-		if (ret == LZMA_STREAM_END)
+		if (ret == LZMA_STREAM_END) {
 			s->xz_end = true;
-		else if (ret != LZMA_OK)
-			return src_fail(s, "xz", xz_strerror(ret));
+		} else if (ret != LZMA_OK) {
+			rc = src_fail(s, "xz", xz_strerror(ret));
+			break;
+		}
 	}
-	return (long)(n - s->xz.avail_out);
+	*done = n - s->xz.avail_out;
+	return rc;
 }
 
+/* Decoded bytes: how many (N unless at the end), or -1.  After a failure the
+ * bytes made before it are returned first, the error on the next call. */
 static long decoded_read(struct tsrc *s, uint8_t *dst, size_t n)
 {
+	size_t done = 0;
+	int rc;
+
+	if (s->failed)
+		return -1;
 	switch (s->codec) {
-	case TSRC_ZSTD:	return zstd_read(s, dst, n);
-	case TSRC_XZ:	return xz_read(s, dst, n);
-	default:	return plain_read(s, dst, n);
+	case TSRC_ZSTD:	rc = zstd_read(s, dst, n, &done); break;
+	case TSRC_XZ:	rc = xz_read(s, dst, n, &done); break;
+	default:	rc = plain_read(s, dst, n, &done); break;
 	}
+	if (rc < 0) {
+		s->failed = true;
+		if (done == 0)
+			return -1;
+	}
+	return (long)done;
 }
 
 long tsrc_read(struct tsrc *s, void *dst, size_t n)
@@ -184,7 +222,9 @@ long tsrc_read(struct tsrc *s, void *dst, size_t n)
 	if (k == n)
 		return (long)n;
 	got = decoded_read(s, (uint8_t *)dst + k, n - k);
-	return got < 0 ? -1 : (long)k + got;
+	if (got < 0)
+		return k ? (long)k : -1;
+	return (long)k + got;
 }
 
 long tsrc_peek(struct tsrc *s, size_t n, const uint8_t **p)

@@ -63,21 +63,28 @@ void trace_excerpt(char *buf, size_t buflen, const uint8_t *p, size_t n)
 	buf[o < buflen ? o : buflen - 1] = '\0';
 }
 
+/* Peeks at the first decoded bytes: how many (up to WANT), or -1 if there
+ * are none or they cannot be read.  No format takes an empty file. */
+static long first_bytes(struct trace_reader *r, size_t want, const uint8_t **p)
+{
+	long n = tsrc_peek(&r->src, want, p);
+
+	if (n < 0)
+		return trace_fail_rec(r, 0, "%s", r->src.err);
+	if (n == 0)
+		return trace_fail_rec(r, 0, "empty %s, not a trace",
+				      r->src.codec == TSRC_PLAIN ? "file" : "stream");
+	return n;
+}
+
 /* Picks the format from the first decoded bytes. */
 static const struct trace_ops *detect(struct trace_reader *r)
 {
 	const uint8_t *p;
-	long n = tsrc_peek(&r->src, 64, &p);
+	long n = first_bytes(r, 64, &p);
 
-	if (n < 0) {
-		trace_fail_rec(r, 0, "%s", r->src.err);
+	if (n < 0)
 		return NULL;
-	}
-	if (n == 0) {
-		trace_fail_rec(r, 0, "empty %s, not a trace",
-			       r->src.codec == TSRC_PLAIN ? "file" : "stream");
-		return NULL;
-	}
 	for (size_t i = 0; i < sizeof(probe_order) / sizeof(probe_order[0]); i++)
 		if (probe_order[i]->probe(p, (size_t)n))
 			return probe_order[i];
@@ -114,17 +121,21 @@ static void name_format(struct trace_reader *r)
 static struct trace_reader *finish_open(struct trace_reader *r, int src_rc,
 					enum trace_format fmt, char *err, size_t errlen)
 {
+	const uint8_t *p;
+
 	if (src_rc < 0)
 		trace_fail_rec(r, 0, "%s", r->src.err);
-	else
-		r->ops = fmt == TRACE_FMT_AUTO ? detect(r) : ops_of(fmt);
-	if (r->ops && !r->failed) {
+	else if (fmt == TRACE_FMT_AUTO)
+		r->ops = detect(r);
+	else if (first_bytes(r, 1, &p) > 0 && !(r->ops = ops_of(fmt)))
+		trace_fail_rec(r, 0, "no such trace format (%d)", (int)fmt);
+	if (!r->failed) {
 		name_format(r);
 		if (r->ops->open(r) == 0)
 			return r;
 	}
 	if (err && errlen)
-		snprintf(err, errlen, "%s", r->failed ? r->err : "bad trace format");
+		snprintf(err, errlen, "%s", r->err);
 	trace_close(r);
 	return NULL;
 }

@@ -72,7 +72,8 @@ struct trace_reader *trace_open_format(const char *path, enum trace_format fmt,
 struct trace_reader *trace_open_mem(const void *data, size_t len, const char *name,
 				    enum trace_format fmt, char *err, size_t errlen);
 
-/* Fills up to MAX records: returns how many, 0 at the end, -1 on error. */
+/* Fills up to MAX records: returns how many, 0 at the end, -1 on error (the
+ * batch is then void; every later call fails too). */
 long trace_read(struct trace_reader *r, struct trace_rec *recs, size_t max);
 /* The message of the last error ("" if none). */
 const char *trace_error(const struct trace_reader *r);

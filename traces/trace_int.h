@@ -116,12 +116,14 @@ struct tsrc {
 	lzma_stream xz;
 	bool xz_live;		/* xz needs lzma_end() */
 	bool xz_end;		/* LZMA_STREAM_END seen */
-	char err[200];		/* why the last call failed */
+	bool failed;		/* sticky: err says why */
+	char err[200];		/* why the source failed */
 };
 
 int tsrc_open_fd(struct tsrc *s, int fd);
 int tsrc_open_mem(struct tsrc *s, const void *data, size_t len);
-/* Reads up to N decoded bytes (fewer only at the end): count, or -1. */
+/* Reads up to N decoded bytes: count, or -1.  Fewer than N only at the end
+ * or before an error (then s->failed is set, and the next call fails). */
 long tsrc_read(struct tsrc *s, void *dst, size_t n);
 /* Makes up to N (<= TSRC_PEEK) leading decoded bytes visible without
  * consuming them; returns how many there are, or -1. */

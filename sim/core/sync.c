@@ -39,6 +39,8 @@ struct sim_rwlock {
 	struct waiter *q;
 	unsigned qhead, qlen, qcap;
 	uint64_t acquires, contended, wait_cycles;
+	uint64_t write_hold_cycles;  /* summed over write sections */
+	cycles_t write_since;
 };
 
 #define RW_WRITER (1ull << 63)
@@ -68,6 +70,8 @@ struct sim_rwlock *sim_rwlock_new(struct sim *s, const char *name)
 	stats_counter(&s->stats, key, &l->contended);
 	snprintf(key, sizeof(key), "lock.%s.wait_cycles", name);
 	stats_counter(&s->stats, key, &l->wait_cycles);
+	snprintf(key, sizeof(key), "lock.%s.write_hold_cycles", name);
+	stats_counter(&s->stats, key, &l->write_hold_cycles);
 	return l;
 }
 
@@ -202,6 +206,7 @@ void sim_write_lock(struct sim *s, struct sim_rwlock *l)
 		wait_turn(s, l, true);
 	mirror(s, l, "write_lock");
 	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	l->write_since = s->cur->clock;
 }
 
 void sim_write_unlock(struct sim *s, struct sim_rwlock *l)
@@ -209,6 +214,7 @@ void sim_write_unlock(struct sim *s, struct sim_rwlock *l)
 	sim_sync(s);
 	if (l->writer != s->cur)
 		abort(); /* unlocking a write lock this thread does not hold */
+	l->write_hold_cycles += s->cur->clock - l->write_since;
 	l->writer = NULL;
 	hand_off(s, l);
 	mirror(s, l, "write_unlock");

@@ -1,0 +1,449 @@
+/*
+ * tdpsim trace info|convert|gen — inspect, convert and generate traces.
+ *
+ * Exit status: 0 success, 2 bad input (a bad option, an unreadable or corrupt
+ * trace, impossible generator parameters).  Errors are one line on stderr,
+ * "tdpsim: FILE: record N: what" or "tdpsim: FILE:LINE: what".  Output files
+ * are written under a temporary name and renamed only when complete.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "traces/trace.h"
+#include "workloads/workload.h"
+
+int cmd_trace(int argc, char **argv);
+
+#define BATCH	4096
+#define EXIT_BAD 2
+
+static const char usage_info[] =
+	"usage: tdpsim trace info FILE [--format auto|native|lackey|champsim]\n"
+	"  Reads the whole trace and prints its format, record count, vCPUs,\n"
+	"  kinds, address range and the 4 KiB pages it touches.\n";
+
+static const char usage_convert[] =
+	"usage: tdpsim trace convert IN OUT [--zstd] [--format auto|native|lackey|champsim]\n"
+	"  Converts any readable trace (native, lackey, ChampSim; plain, zstd or\n"
+	"  xz) to the native format; --zstd compresses the output.\n";
+
+static const char usage_gen_head[] =
+	"usage: tdpsim trace gen --pattern seq|stride|uniform|zipf [--KEY VALUE ...]\n"
+	"                        [--zstd] -o OUT\n"
+	"  Writes a synthetic native trace.  Keys (default in brackets):\n";
+
+static const char usage_trace[] =
+	"usage: tdpsim trace info FILE [--format F]\n"
+	"       tdpsim trace convert IN OUT [--zstd] [--format F]\n"
+	"       tdpsim trace gen --pattern P [--KEY VALUE ...] [--zstd] -o OUT\n"
+	"  'tdpsim trace SUBCOMMAND --help' describes each.\n";
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tdpsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_BAD;
+}
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "--help") || !strcmp(s, "-h");
+}
+
+static void print_gen_usage(FILE *f)
+{
+	const struct workload_param_doc *d;
+
+	fputs(usage_gen_head, f);
+	for (size_t i = 0; (d = workload_param_doc(i)); i++)
+		fprintf(f, "    --%-8s %s [%s]\n", d->key, d->doc, d->def);
+}
+
+/* ---- Shared option handling -------------------------------------------- */
+
+struct trace_opts {
+	const char *pos[2];	/* positional arguments */
+	int npos;
+	bool zstd;
+	enum trace_format fmt;
+	const char *out;	/* -o */
+};
+
+/* Takes --format, --zstd and positionals; the rest goes to EXTRA, if given.
+ * Returns 0, 1 for --help, or EXIT_BAD. */
+static int parse_common(int argc, char **argv, struct trace_opts *o, int maxpos,
+			int (*extra)(void *, const char *, const char *), void *ctx,
+			int *used)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (is_help(a))
+			return 1;
+		if (!strcmp(a, "--zstd")) {
+			o->zstd = true;
+		} else if (!strcmp(a, "--format") || !strcmp(a, "-o")) {
+			if (!v)
+				return bad("trace %s: %s needs a value", argv[0], a);
+			if (a[1] == 'o')
+				o->out = v;
+			else if (trace_format_parse(v, &o->fmt) < 0)
+				return bad("trace %s: unknown format '%s'", argv[0], v);
+			i++;
+		} else if (a[0] == '-' && a[1] && extra) {
+			int k = extra(ctx, a, v);
+
+			if (k < 0)
+				return EXIT_BAD;
+			i += k;
+		} else if (a[0] == '-' && a[1]) {
+			return bad("trace %s: unknown option '%s'", argv[0], a);
+		} else if (o->npos < maxpos) {
+			o->pos[o->npos++] = a;
+		} else {
+			return bad("trace %s: unexpected argument '%s'", argv[0], a);
+		}
+	}
+	*used = o->npos;
+	return 0;
+}
+
+/* ---- info -------------------------------------------------------------- */
+
+/* A set of page numbers: open addressing, linear probing, grown at 1/2. */
+struct page_set {
+	uint64_t *slot;		/* page + 1; 0 = empty */
+	size_t cap, n;
+};
+
+static int pages_grow(struct page_set *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	uint64_t *slot = calloc(cap, sizeof(*slot));
+
+	if (!slot)
+		return -1;
+	for (size_t i = 0; i < s->cap; i++) {
+		size_t j;
+
+		if (!s->slot[i])
+			continue;
+		for (j = (s->slot[i] * 0x9e3779b97f4a7c15ull) >> 20 & (cap - 1); slot[j];
+		     j = (j + 1) & (cap - 1))
+			;
+		slot[j] = s->slot[i];
+	}
+	free(s->slot);
+	s->slot = slot;
+	s->cap = cap;
+	return 0;
+}
+
+static int pages_add(struct page_set *s, uint64_t page)
+{
+	uint64_t key = page + 1;	/* page 2^64/4096 - 1 + 1 cannot wrap */
+	size_t j;
+
+	if (2 * (s->n + 1) > s->cap && pages_grow(s) < 0)
+		return -1;
+	for (j = (key * 0x9e3779b97f4a7c15ull) >> 20 & (s->cap - 1); s->slot[j];
+	     j = (j + 1) & (s->cap - 1))
+		if (s->slot[j] == key)
+			return 0;
+	s->slot[j] = key;
+	s->n++;
+	return 0;
+}
+
+struct info {
+	uint64_t recs, kinds[3], bytes, gaps;
+	uint64_t lo, hi;		/* lowest byte, highest byte touched */
+	unsigned vcpus, max_vcpu;	/* distinct vCPUs, highest id */
+	uint8_t vcpu_seen[65536 / 8];
+	struct page_set pages;
+};
+
+static int info_add(struct info *in, const struct trace_rec *t)
+{
+	uint64_t last = t->addr + t->size - 1;
+
+	if (last < t->addr)	/* wraps the address space: clamp */
+		last = UINT64_MAX;
+	in->recs++;
+	in->kinds[t->kind]++;
+	in->bytes += t->size;
+	in->gaps += t->gap;
+	if (t->addr < in->lo)
+		in->lo = t->addr;
+	if (last > in->hi)
+		in->hi = last;
+	if (!(in->vcpu_seen[t->vcpu / 8] & 1u << (t->vcpu % 8))) {
+		in->vcpu_seen[t->vcpu / 8] |= (uint8_t)(1u << (t->vcpu % 8));
+		in->vcpus++;
+		if (t->vcpu > in->max_vcpu)
+			in->max_vcpu = t->vcpu;
+	}
+	for (uint64_t p = t->addr >> 12; p <= last >> 12; p++)
+		if (pages_add(&in->pages, p) < 0)
+			return -1;
+	return 0;
+}
+
+static void info_print(const char *path, struct trace_reader *r, const struct info *in)
+{
+	static const char *const kind[] = { "reads", "writes", "fetches" };
+	const struct trace_meta *m = trace_meta(r);
+
+	printf("file     %s\n", path);
+	printf("format   %s\n", trace_format_name(r));
+	printf("records  %" PRIu64 "\n", in->recs);
+	printf("vcpus    %u", in->vcpus);
+	if (in->vcpus)
+		printf(" (ids 0..%u)", in->max_vcpu);
+	putchar('\n');
+	for (int k = 0; k < 3; k++)
+		printf("%-8s %" PRIu64 " (%.1f%%)\n", kind[k], in->kinds[k],
+		       in->recs ? 100.0 * (double)in->kinds[k] / (double)in->recs : 0.0);
+	printf("bytes    %" PRIu64 "\n", in->bytes);
+	if (in->recs)
+		printf("range    0x%" PRIx64 "..0x%" PRIx64 "\n", in->lo, in->hi);
+	printf("pages    %zu (4 KiB)\n", in->pages.n);
+	if (m->flags & TRACE_GAPS)
+		printf("gaps     %" PRIu64 " cycles\n", in->gaps);
+}
+
+static int do_info(const char *path, enum trace_format fmt)
+{
+	struct trace_rec *recs = malloc(BATCH * sizeof(*recs));
+	struct info *in = calloc(1, sizeof(*in));
+	struct trace_reader *r = NULL;
+	char err[512];
+	int rc = EXIT_BAD;
+	long n;
+
+	if (!recs || !in) {
+		bad("out of memory");
+		goto out;
+	}
+	in->lo = UINT64_MAX;
+	r = trace_open_format(path, fmt, err, sizeof(err));
+	if (!r) {
+		bad("%s", err);
+		goto out;
+	}
+	while ((n = trace_read(r, recs, BATCH)) > 0)
+		for (long i = 0; i < n; i++)
+			if (info_add(in, &recs[i]) < 0) {
+				bad("%s: out of memory", path);
+				goto out;
+			}
+	if (n < 0) {
+		bad("%s", trace_error(r));
+		goto out;
+	}
+	info_print(path, r, in);
+	rc = 0;
+out:
+	trace_close(r);
+	if (in)
+		free(in->pages.slot);
+	free(in);
+	free(recs);
+	return rc;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
+	int npos, rc = parse_common(argc, argv, &o, 1, NULL, NULL, &npos);
+
+	if (rc == 1) {
+		fputs(usage_info, stdout);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (npos != 1 || o.zstd || o.out) {
+		fputs(usage_info, stderr);
+		return EXIT_BAD;
+	}
+	return do_info(o.pos[0], o.fmt);
+}
+
+/* ---- convert ----------------------------------------------------------- */
+
+static int do_convert(const char *in, const char *out, enum trace_format fmt, bool zstd)
+{
+	struct trace_rec *recs = malloc(BATCH * sizeof(*recs));
+	struct trace_writer *w = NULL;
+	struct trace_reader *r;
+	char err[512];
+	long n;
+
+	if (!recs)
+		return bad("out of memory");
+	r = trace_open_format(in, fmt, err, sizeof(err));
+	if (!r) {
+		free(recs);
+		return bad("%s", err);
+	}
+	w = trace_create(out, (zstd ? TRACE_ZSTD : 0) | (trace_meta(r)->flags & TRACE_GAPS),
+			 err, sizeof(err));
+	if (!w) {
+		bad("%s", err);
+		goto fail;
+	}
+	while ((n = trace_read(r, recs, BATCH)) > 0)
+		if (trace_write(w, recs, (size_t)n) < 0) {
+			bad("%s", trace_writer_error(w));
+			goto fail;
+		}
+	if (n < 0) {
+		bad("%s", trace_error(r));
+		goto fail;
+	}
+	trace_close(r);
+	free(recs);
+	return trace_finish(w, err, sizeof(err)) < 0 ? bad("%s", err) : 0;
+fail:
+	trace_abort(w);
+	trace_close(r);
+	free(recs);
+	return EXIT_BAD;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
+	int npos, rc = parse_common(argc, argv, &o, 2, NULL, NULL, &npos);
+
+	if (rc == 1) {
+		fputs(usage_convert, stdout);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (npos != 2 || o.out) {
+		fputs(usage_convert, stderr);
+		return EXIT_BAD;
+	}
+	return do_convert(o.pos[0], o.pos[1], o.fmt, o.zstd);
+}
+
+/* ---- gen --------------------------------------------------------------- */
+
+/* --KEY VALUE or --KEY=VALUE for a workload parameter: args used, or -1. */
+static int gen_option(void *ctx, const char *a, const char *v)
+{
+	struct workload_params *p = ctx;
+	const char *eq = strchr(a, '=');
+	char key[32], err[256];
+	size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+	if (a[1] != '-' || klen == 0 || klen >= sizeof(key)) {
+		bad("trace gen: unknown option '%s'", a);
+		return -1;
+	}
+	memcpy(key, a + 2, klen);
+	key[klen] = '\0';
+	if (!eq && !v) {
+		bad("trace gen: --%s needs a value", key);
+		return -1;
+	}
+	if (workload_set(p, key, eq ? eq + 1 : v, err, sizeof(err)) < 0) {
+		bad("trace gen: %s", err);
+		return -1;
+	}
+	return eq ? 0 : 1;
+}
+
+static int do_gen(const struct workload_params *p, const char *out, bool zstd)
+{
+	struct trace_rec *recs = malloc(BATCH * sizeof(*recs));
+	struct workload_gen *g;
+	struct trace_writer *w;
+	char err[512];
+	size_t n;
+
+	if (!recs)
+		return bad("out of memory");
+	g = workload_new(p, err, sizeof(err));
+	if (!g) {
+		free(recs);
+		return bad("trace gen: %s", err);
+	}
+	w = trace_create(out, zstd ? TRACE_ZSTD : 0, err, sizeof(err));
+	if (!w) {
+		workload_free(g);
+		free(recs);
+		return bad("%s", err);
+	}
+	while ((n = workload_fill(g, recs, BATCH)) > 0)
+		if (trace_write(w, recs, n) < 0)
+			break;
+	workload_free(g);
+	free(recs);
+	if (n > 0) {
+		bad("%s", trace_writer_error(w));
+		trace_abort(w);
+		return EXIT_BAD;
+	}
+	return trace_finish(w, err, sizeof(err)) < 0 ? bad("%s", err) : 0;
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
+	struct workload_params p;
+	int npos, rc;
+
+	workload_defaults(&p);
+	rc = parse_common(argc, argv, &o, 0, gen_option, &p, &npos);
+	if (rc == 1) {
+		print_gen_usage(stdout);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (!o.out) {
+		print_gen_usage(stderr);
+		return bad("trace gen: -o OUT is required");
+	}
+	return do_gen(&p, o.out, o.zstd);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} subs[] = {
+		{ "info", cmd_info }, { "convert", cmd_convert }, { "gen", cmd_gen },
+	};
+
+	if (argc < 2) {
+		fputs(usage_trace, stderr);
+		return EXIT_BAD;
+	}
+	if (is_help(argv[1])) {
+		fputs(usage_trace, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(argc - 1, argv + 1);
+	bad("trace: unknown subcommand '%s'", argv[1]);
+	fputs(usage_trace, stderr);
+	return EXIT_BAD;
+}

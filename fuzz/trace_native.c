@@ -1,0 +1,13 @@
+/*
+ * libFuzzer harness: format detection and every codec (plain, zstd, xz), then
+ * the format the content selects: the native format above all.
+ *
+ * fuzz-srcs: traces/source.c traces/trace.c traces/native.c traces/lackey.c traces/champsim.c
+ * fuzz-libs: -lzstd -llzma
+ */
+#include "fuzz/trace_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_trace(data, size, TRACE_FMT_AUTO);
+}

@@ -1,0 +1,3 @@
+# workloads/: synthetic access-stream generators.
+LIB_SRCS += workloads/gen.c workloads/params.c workloads/zipf.c
+TESTS    += tests/workloads/test_gen

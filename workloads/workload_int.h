@@ -1,0 +1,89 @@
+/*
+ * workloads internals: the PRNG, the zipf sampler and the page permutation.
+ * Not for use outside workloads/.
+ */
+#ifndef WORKLOADS_WORKLOAD_INT_H
+#define WORKLOADS_WORKLOAD_INT_H
+
+#include <stdint.h>
+
+#include "workloads/workload.h"
+
+/* xoshiro256** (Blackman & Vigna), seeded through splitmix64 so that any
+ * seed, 0 included, gives a well-mixed nonzero state. */
+struct prng {
+	uint64_t s[4];
+};
+
+static inline uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline void prng_seed(struct prng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t rotl64(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t prng_next(struct prng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t out = rotl64(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl64(s[3], 45);
+	return out;
+}
+
+/* Uniform in [0, n), n >= 1: Lemire's multiply-high (bias < n / 2^64). */
+static inline uint64_t prng_below(struct prng *r, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)prng_next(r) * n) >> 64);
+}
+
+/* Uniform double in [0, 1). */
+static inline double prng_unit(struct prng *r)
+{
+	return (double)(prng_next(r) >> 11) * 0x1p-53;
+}
+
+/* Zipf over ranks 1..n, P(k) ~ k^-s: rejection-inversion (Hörmann and
+ * Derflinger, 1996), O(1) per sample for any n and any s > 0, s = 1 too. */
+struct zipf {
+	uint64_t n;
+	double s;
+	double hx1;		/* H(1.5) - h(1) */
+	double hn;		/* H(n + 0.5) */
+	double squeeze;		/* accept k without the test when k - x <= this */
+};
+
+void zipf_init(struct zipf *z, uint64_t n, double s);
+uint64_t zipf_sample(const struct zipf *z, struct prng *r);
+
+/* A seeded bijection of [0, n): an invertible mix on the next power of two,
+ * cycle-walked back into range. */
+struct perm {
+	uint64_t n, mask;
+	unsigned shift;
+	uint64_t mul1, mul2, add;
+};
+
+void perm_init(struct perm *p, uint64_t n, struct prng *r);
+uint64_t perm_apply(const struct perm *p, uint64_t x);
+
+#endif /* WORKLOADS_WORKLOAD_INT_H */
