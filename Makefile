@@ -36,6 +36,7 @@ TEST_LIBS := -lcmocka
 
 # Filled in by the module fragments.
 LIB_SRCS  :=
+LIB_GEN_OBJS :=
 CLI_SRCS  :=
 TESTS     :=
 BENCHES   :=
@@ -55,7 +56,7 @@ include sim/core/module.mk
 -include scenarios/module.mk
 include cli/module.mk
 
-LIB_OBJS := $(patsubst %,$(O)/%.o,$(basename $(LIB_SRCS)))
+LIB_OBJS := $(patsubst %,$(O)/%.o,$(basename $(LIB_SRCS))) $(LIB_GEN_OBJS)
 CLI_OBJS := $(patsubst %,$(O)/%.o,$(basename $(CLI_SRCS)))
 LIB      := $(O)/libtdpsim.a
 TDPSIM   := $(O)/tdpsim

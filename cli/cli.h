@@ -53,6 +53,7 @@ void replay_command(FILE *f, const char *scenario, const struct opts *o,
 		    uint64_t seed, bool explore);
 
 int cmd_run(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);

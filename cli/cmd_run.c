@@ -54,10 +54,10 @@ static const struct scenario *parse_scenario_args(int argc, char **argv,
 			*status = cli_bad("unexpected argument '%s'", argv[i]);
 			return NULL;
 		}
-		sc = scenario_find(argv[i]);
+		char err[300];
+		sc = scenario_resolve(argv[i], err, sizeof(err));
 		if (!sc) {
-			*status = cli_bad("unknown scenario '%s' (tdpsim scenarios lists them)",
-					  argv[i]);
+			*status = cli_bad("%s", err);
 			return NULL;
 		}
 	}
@@ -94,6 +94,12 @@ int cmd_run(int argc, char **argv)
 		opts_free(&o);
 		return cli_bad("%s: %s", sc->name, err);
 	}
+	if (r->bad_input) {
+		status = cli_bad("%s", r->bad_input_msg);
+		run_free(r);
+		opts_free(&o);
+		return status;
+	}
 	results_print_summary(stdout, sc->name, r);
 	if (check_count(r->check))
 		results_print_counterexample(stdout, sc->name, r, &o);
@@ -119,8 +125,11 @@ int cmd_scenarios(int argc, char **argv)
 		puts("usage: tdpsim scenarios\nLists the built-in scenarios.");
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < scenario_count(); i++)
-		printf("%-24s %s\n", scenario_get(i)->name, scenario_get(i)->summary);
+	for (size_t i = 0; i < scenario_count(); i++) {
+		const struct scenario *sc = scenario_get(i);
+		if (sc)
+			printf("%-24s %s\n", sc->name, sc->summary);
+	}
 	return EXIT_OK;
 }
 

@@ -52,6 +52,11 @@ static int run_seed(const struct scenario *sc, const struct opts *o,
 		cli_bad("%s: %s", sc->name, err);
 		return -1;
 	}
+	if (r->bad_input) {
+		cli_bad("%s", r->bad_input_msg);
+		run_free(r);
+		return -1;
+	}
 	int failed = run_failed(r);
 	run_free(r);
 	return failed;

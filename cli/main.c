@@ -10,6 +10,8 @@ static const char usage[] =
 	"\n"
 	"  run SCENARIO [--set k=v ...] [--seed N] [--config F] [--json OUT]\n"
 	"                                 run one scenario (exit 1 on a violation)\n"
+	"  replay TRACE [--set k=v ...] [--config F] [--json OUT]\n"
+	"                                 replay a trace (native, lackey, ChampSim)\n"
 	"  explore SCENARIO --seeds A..B [--jobs N] [--set k=v ...]\n"
 	"                                 search seeded interleavings; exit 1 with the\n"
 	"                                 first counterexample and its replay command\n"
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "run", cmd_run },
+		{ "replay", cmd_replay },
 		{ "explore", cmd_explore },
 		{ "config", cmd_config },
 		{ "scenarios", cmd_scenarios },

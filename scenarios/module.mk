@@ -1,1 +1,14 @@
-LIB_SRCS += scenarios/scenario.c scenarios/selftest.c
+LIB_SRCS += scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c
+
+# The built-in catalog: workloads/scenarios/*.scn embedded into the binary.
+SCN_FILES := $(sort $(wildcard workloads/scenarios/*.scn))
+LIB_GEN_OBJS += $(O)/gen/scn_catalog.o
+
+$(O)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -o $@ $<
+$(O)/gen/scn_catalog.c: $(SCN_FILES) $(O)/tools/embed
+	@mkdir -p $(@D)
+	$(O)/tools/embed $@ $(SCN_FILES)
+$(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
+	$(CC) $(CFLAGS) -c $< -o $@

@@ -9,19 +9,76 @@
 extern const struct scenario scenario_counter_race;
 extern const struct scenario scenario_counter_race_cmpxchg;
 
-static const struct scenario *const catalog[] = {
+/* Built-in C scenarios first, then the embedded .scn files. */
+static const struct scenario *const builtin[] = {
 	&scenario_counter_race,
 	&scenario_counter_race_cmpxchg,
 };
+#define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
 
-size_t scenario_count(void) { return sizeof(catalog) / sizeof(catalog[0]); }
-const struct scenario *scenario_get(size_t i) { return catalog[i]; }
+struct embedded_scn {
+	const char *file;
+	const char *text;
+};
+extern const struct embedded_scn embedded_scns[];
+extern const size_t n_embedded_scns;
+
+const struct scenario *scenario_from_text(const char *file, const char *text,
+					  size_t len, char *err, size_t errlen);
+
+/*
+ * The embedded scenarios, parsed once on first use.  A built-in scenario
+ * that does not parse is a build defect; the catalog test parses them all.
+ */
+static const struct scenario **embedded;
+
+static void load_embedded(void)
+{
+	if (embedded || !n_embedded_scns)
+		return;
+	embedded = calloc(n_embedded_scns, sizeof(*embedded));
+	for (size_t i = 0; embedded && i < n_embedded_scns; i++) {
+		char err[256];
+		embedded[i] = scenario_from_text(embedded_scns[i].file,
+						 embedded_scns[i].text,
+						 strlen(embedded_scns[i].text),
+						 err, sizeof(err));
+	}
+}
+
+size_t scenario_count(void)
+{
+	load_embedded();
+	return NBUILTIN + (embedded ? n_embedded_scns : 0);
+}
+
+const struct scenario *scenario_get(size_t i)
+{
+	load_embedded();
+	return i < NBUILTIN ? builtin[i] : embedded[i - NBUILTIN];
+}
 
 const struct scenario *scenario_find(const char *name)
 {
-	for (size_t i = 0; i < scenario_count(); i++)
-		if (strcmp(catalog[i]->name, name) == 0)
-			return catalog[i];
+	for (size_t i = 0; i < scenario_count(); i++) {
+		const struct scenario *sc = scenario_get(i);
+		if (sc && strcmp(sc->name, name) == 0)
+			return sc;
+	}
+	return NULL;
+}
+
+const struct scenario *scenario_resolve(const char *name, char *err,
+					size_t errlen)
+{
+	const struct scenario *sc = scenario_find(name);
+	if (sc)
+		return sc;
+	size_t n = strlen(name);
+	if (strchr(name, '/') || (n > 4 && !strcmp(name + n - 4, ".scn")))
+		return scenario_load(name, err, errlen);
+	snprintf(err, errlen, "unknown scenario '%s' (tdpsim scenarios lists them; "
+		 "a path to a .scn file works too)", name);
 	return NULL;
 }
 
@@ -48,6 +105,7 @@ struct run *scenario_run(const struct scenario *sc, const struct params *p,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	r->sc = sc;
 	r->p = *p;
 	r->sim = sim_new(&r->p);
 	if (!r->sim) {

@@ -16,7 +16,10 @@
 #include "sim/check/check.h"
 #include "sim/core/core.h"
 
+struct scenario;
+
 struct run {
+	const struct scenario *sc;
 	struct params p;
 	struct sim *sim;
 	struct check *check;
@@ -25,6 +28,10 @@ struct run {
 	/* Failed expectations, one line each (exit status 1, like violations). */
 	char failed[4][160];
 	unsigned nfailed;
+	/* Bad input found while running (a corrupt trace record): exit 2,
+	 * and no results are written. */
+	bool bad_input;
+	char bad_input_msg[512];
 };
 
 struct scenario {
@@ -37,7 +44,22 @@ struct scenario {
 	/* End-of-run oracles and expectations. */
 	void (*finish)(struct run *r);
 	void (*destroy)(struct run *r);
+	/* A parsed scenario file, for scenarios read from .scn text. */
+	const struct scn *scn;
 };
+
+struct scn;
+/* Parses scenario text; NULL and "FILE:LINE: what" in @err on bad input. */
+struct scn *scn_parse(const char *file, const char *text, size_t len,
+		      char *err, size_t errlen);
+void scn_free(struct scn *scn);
+/* Reads and parses a .scn file, wrapped as a scenario (free with
+ * scenario_free_loaded). */
+const struct scenario *scenario_load(const char *path, char *err, size_t errlen);
+void scenario_free_loaded(const struct scenario *sc);
+/* Looks @name up in the catalog, or loads it when it names a .scn file. */
+const struct scenario *scenario_resolve(const char *name, char *err,
+					size_t errlen);
 
 size_t scenario_count(void);
 const struct scenario *scenario_get(size_t i);

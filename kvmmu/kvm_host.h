@@ -1,0 +1,433 @@
+/*
+ * kvmmu/kvm_host.h — struct kvm, struct kvm_vcpu, memslots, requests and
+ * statistics: the parts of include/linux/kvm_host.h and
+ * arch/x86/include/asm/kvm_host.h that the TDP MMU lives in.  Private to
+ * kvmmu/ (and its tests).
+ *
+ * Concurrency in the simulator.  Other threads run only at env_* calls
+ * (yield points), so code between two env calls is atomic.  KVM state that
+ * only KVM touches (the root list, refcounts, memslot arrays, the
+ * invalidation sequence) is plain memory, and the sections the kernel
+ * guards with spinlocks (tdp_mmu_pages_lock, mn_invalidate_lock) are written
+ * without env calls inside.  State another agent reads or writes — SPTEs
+ * (the CPU's walker), vcpu->requests and vcpu->mode (other vCPUs and the
+ * IPI path), the dirty bitmap and ring (the VMM) — lives in env words and is
+ * accessed only through env_read / env_write / atomics.
+ */
+#ifndef TDPSIM_KVMMU_KVM_HOST_H
+#define TDPSIM_KVMMU_KVM_HOST_H
+
+#include "kvmmu/env.h"
+#include "kvmmu/kvmmu.h"
+#include "kvmmu/spte.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#define INVALID_PAGE (~0ULL)
+#define INVALID_GPA (~0ULL)
+#define VALID_PAGE(x) ((x) != INVALID_PAGE)
+#define BITS_PER_LONG 64
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+/* ------------------------------------------------------------ requests */
+
+#define KVM_REQUEST_MASK 0xffu
+#define KVM_REQUEST_NO_WAKEUP (1u << 8)
+#define KVM_REQUEST_WAIT (1u << 9)
+#define KVM_REQ_TLB_FLUSH (0u | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
+#define KVM_REQ_DIRTY_RING_SOFT_FULL 3u
+#define KVM_REQ_MMU_FREE_OBSOLETE_ROOTS (4u | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
+#define KVM_REQ_TLB_FLUSH_CURRENT 5u
+#define KVM_REQ_TLB_FLUSH_GUEST 6u
+#define KVM_REQ_LOAD_MMU_PGD 7u
+#define KVM_REQ_UPDATE_CPU_DIRTY_LOGGING 8u
+
+/* vcpu->mode */
+enum {
+	OUTSIDE_GUEST_MODE = 0,
+	IN_GUEST_MODE = 1,
+	EXITING_GUEST_MODE = 2,
+	READING_SHADOW_PAGE_TABLES = 3,
+};
+
+/* ----------------------------------------------------------- statistics */
+
+/* Declared once; expanded into struct kvm_stat and the registration. */
+#define KVM_VM_STATS(X)                                                       \
+	X(pf_taken, "kvm.pf_taken", "faults handled (EPT violation/misconfig, #NPF)") \
+	X(pf_fast, "kvm.pf_fast", "faults resolved by fast_page_fault without mmu_lock") \
+	X(pf_fixed, "kvm.pf_fixed", "faults that installed an SPTE") \
+	X(pf_spurious, "kvm.pf_spurious", "faults whose SPTE already allowed the access") \
+	X(pf_retry, "kvm.pf_retry", "faults that returned to the guest to retry") \
+	X(pf_stale, "kvm.pf_stale", "retries because an invalidation or a root change raced the fault") \
+	X(pf_emulate, "kvm.pf_emulate", "faults completed by emulation (MMIO, write-tracked gfn)") \
+	X(pf_mmio_spte_created, "kvm.pf_mmio_spte_created", "MMIO SPTEs installed") \
+	X(pf_downgrade, "kvm.pf_downgrade", "faults that replaced a leaf allowing the access by one allowing less (E17)") \
+	X(spte_present_to_mmio, "kvm.spte_present_to_mmio", "present leaves replaced directly by MMIO SPTEs (E6)") \
+	X(pages_4k, "kvm.pages_4k", "4K leaf SPTEs (gauge)") \
+	X(pages_2m, "kvm.pages_2m", "2M leaf SPTEs (gauge)") \
+	X(pages_1g, "kvm.pages_1g", "1G leaf SPTEs (gauge)") \
+	X(tdp_mmu_pages, "kvm.tdp_mmu_pages", "non-root TDP page-table pages (gauge)") \
+	X(pt_pages_freed, "kvm.pt_pages_freed", "TDP page-table pages freed") \
+	X(roots_alloc, "kvm.roots_alloc", "TDP roots allocated") \
+	X(roots_reused, "kvm.roots_reused", "root loads that reused a valid root") \
+	X(roots_freed, "kvm.roots_freed", "TDP roots freed") \
+	X(roots_invalidated, "kvm.roots_invalidated", "TDP roots invalidated") \
+	X(zapped_leafs, "kvm.zapped_leafs", "leaf SPTEs zapped") \
+	X(fast_zaps, "kvm.fast_zaps", "kvm_mmu_zap_all_fast calls") \
+	X(remote_tlb_flush, "kvm.remote_tlb_flush", "kvm_flush_remote_tlbs calls") \
+	X(tlb_flush, "kvm.tlb_flush", "local TLB flushes done by vCPUs (all, current, guest)") \
+	X(root_load_flush, "kvm.root_load_flush", "flushes of the current tag at root load") \
+	X(requests, "kvm.requests", "requests made to vCPUs") \
+	X(kicks, "kvm.kicks", "kick IPIs sent to vCPUs") \
+	X(splits, "kvm.huge_splits", "huge SPTEs split into 512 children") \
+	X(huge_recovered, "kvm.huge_recovered", "huge SPTEs rebuilt in place when logging stopped") \
+	X(collapsible_zapped, "kvm.collapsible_zapped", "non-leaf SPTEs zapped so a huge page can replace them") \
+	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers") \
+	X(pml_toggles, "kvm.pml_toggles", "PML enabled or disabled in a VMCS") \
+	X(dirty_pages_marked, "kvm.dirty_pages_marked", "pages logged by mark_page_dirty_in_slot") \
+	X(dirty_ring_pushed, "kvm.dirty_ring_pushed", "entries pushed to dirty rings") \
+	X(dirty_ring_full, "kvm.dirty_ring_full", "KVM_EXIT_DIRTY_RING_FULL exits") \
+	X(dirty_ring_reset, "kvm.dirty_ring_reset", "ring entries reset (re-protected)") \
+	X(dirty_log_dropped, "kvm.dirty_log_dropped", "dirty pages with nowhere to go (ring without a running vCPU)") \
+	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
+	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls") \
+	X(spte_xchg, "kvm.spte_xchg", "write-lock SPTE writes done atomically because of volatile bits") \
+	X(spte_cmpxchg_fail, "kvm.spte_cmpxchg_fail", "atomic SPTE updates that lost a race") \
+	X(mmu_yields, "kvm.mmu_yields", "TDP MMU walks that dropped mmu_lock to yield") \
+	X(svm_new_asid, "kvm.svm.new_asid", "ASIDs handed out by new_asid") \
+	X(svm_asid_wraps, "kvm.svm.asid_wraps", "ASID generation bumps (FLUSH_ALL_ASID)")
+
+struct kvm_stat {
+#define KVM_STAT_FIELD(f, name, doc) u64 f;
+	KVM_VM_STATS(KVM_STAT_FIELD)
+#undef KVM_STAT_FIELD
+};
+
+/* ------------------------------------------------------------- memslots */
+
+#define KVM_MEMSLOT_INVALID (1u << 16)
+
+/* Arch data shared by every copy of a slot (KVM copies it across memslot
+ * updates): write-tracking counts and the huge-page disallow counts they
+ * imply.  Allocated on the first write-track. */
+struct kvm_memslot_arch {
+	u16 *gfn_write_track;          /* per gfn */
+	u32 *disallow_lpage[2];        /* per 2M / 1G range of the slot */
+	u64 *dirty_bitmap_spare;       /* env words kept across logging off/on */
+	struct kvm_memslot_arch *next; /* all of them, for teardown */
+};
+
+struct kvm_memory_slot {
+	gfn_t base_gfn;
+	u64 npages;
+	hva_t userspace_addr;
+	u32 flags;
+	u16 id;
+	u16 as_id;
+	/* One bit per page, env words (the VMM harvests them); NULL unless
+	 * the slot logs into a bitmap. */
+	u64 *dirty_bitmap;
+	struct kvm_memslot_arch *arch;
+	/* Retired copies stay allocated until the VM dies: a vCPU may hold a
+	 * pointer across a yield (the kernel's SRCU). */
+	struct kvm_memory_slot *grave_next;
+};
+
+struct kvm_memslots {
+	struct kvm_memory_slot **slots; /* sorted by base_gfn */
+	int nr, cap;
+};
+
+static inline bool kvm_slot_dirty_track_enabled(const struct kvm_memory_slot *s)
+{
+	return s && (s->flags & KVM_MEM_LOG_DIRTY_PAGES);
+}
+static inline hva_t gfn_to_hva_memslot(const struct kvm_memory_slot *s, gfn_t gfn)
+{
+	return s->userspace_addr + ((gfn - s->base_gfn) << PAGE_SHIFT);
+}
+
+/* ---------------------------------------------------------------- roots */
+
+/*
+ * A TDP root.  Non-root page tables carry no header here: what KVM keeps
+ * in a child kvm_mmu_page (level, base gfn, the parent entry) follows from
+ * the parent SPTE that links it, which every path that frees a table holds.
+ */
+struct kvm_mmu_page {
+	struct list_head link;        /* on kvm->tdp_mmu_roots */
+	u64 *spt;                     /* the root table */
+	u64 hpa;
+	union kvm_mmu_page_role role;
+	/* One reference per vCPU using it, one the TDP MMU holds while the
+	 * root is valid (the 6.6+ scheme); only invalid roots reach 0. */
+	int tdp_mmu_root_count;
+	bool tdp_mmu_scheduled_root_to_zap;
+	u64 serial;                   /* creation order, for per-root ASIDs */
+	u32 asid;                     /* svm.asid=per-root */
+	struct kvm *kvm;
+};
+
+static inline int kvm_mmu_role_as_id(union kvm_mmu_page_role role)
+{
+	return role.smm ? 1 : 0;
+}
+
+struct kvm_mmu {
+	u64 root_hpa;                 /* INVALID_PAGE when unloaded */
+	struct kvm_mmu_page *root;
+	union kvm_mmu_page_role root_role;
+};
+
+/* ----------------------------------------------------------- dirty ring */
+
+#define KVM_DIRTY_GFN_F_DIRTY 1u
+#define KVM_DIRTY_GFN_F_RESET 2u
+/* An entry is two env words: [0] = flags | slot << 32, [1] = offset. */
+struct kvm_dirty_ring {
+	u64 *gfns;
+	u32 size;          /* entries, a power of two */
+	u32 soft_limit;    /* size minus the reserve */
+	u32 dirty_index;   /* KVM's producer index */
+	u32 reset_index;   /* KVM's reset index */
+	u32 fetch_index;   /* userspace's consumer index (harvest) */
+};
+
+/* --------------------------------------------------------------- vCPUs */
+
+struct kvm_vcpu {
+	struct kvm *kvm;
+	struct env_vcpu *ev;
+	struct env_vmcs *vmcs;
+	unsigned vcpu_idx;
+	u64 *requests;     /* env word: pending KVM_REQ_* bits */
+	u64 *mode;         /* env word: OUTSIDE/IN/EXITING_GUEST_MODE */
+	u64 *srcu_seq;     /* env word: odd while inside kvm->srcu */
+	u64 srcu_local;    /* this vCPU's copy of it */
+	struct kvm_mmu mmu;
+	bool smm;
+	int cpu;           /* pCPU at the last vcpu_load */
+	struct kvm_run run;
+	struct kvm_dirty_ring dirty_ring;
+	struct {
+		u16 vpid;
+		u64 *pml_pg;
+		bool pml_enabled;
+	} vmx;
+	struct {
+		u32 asid;
+		u64 asid_generation; /* current_vmcb->asid_generation */
+		int vmcb_cpu;        /* current_vmcb->cpu */
+		u64 last_root_serial; /* per-root: root last run with */
+	} svm;
+};
+
+/* ------------------------------------------------- vendor and host state */
+
+struct svm_cpu_data {
+	u64 asid_generation;
+	u32 max_asid, next_asid, min_asid;
+	/* svm.asid=per-root: which root last used each ASID here. */
+	u64 *asid_owner;
+	/* svm.asid=static-per-vm: which vCPU last ran here. */
+	struct kvm_vcpu *last_vcpu;
+};
+
+/* Host-wide (module) state: per-pCPU SVM data, the VPID bitmap, the ASID
+ * pool for per-root and per-VM ASIDs. */
+struct kvm_x86_host {
+	unsigned nr_pcpus;
+	struct svm_cpu_data *svm_data;
+	u64 vpid_bitmap[65536 / 64];
+	u64 *asid_pool;          /* per-root / static: ASIDs in use */
+	u32 asid_pool_bits;
+};
+
+struct kvm_x86_ops {
+	const char *name;
+	int (*vm_init)(struct kvm *kvm);
+	void (*vm_destroy)(struct kvm *kvm);
+	int (*vcpu_create)(struct kvm_vcpu *vcpu);
+	void (*vcpu_free)(struct kvm_vcpu *vcpu);
+	/* The vCPU was loaded on another pCPU (vcpu_load). */
+	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
+	void (*flush_tlb_all)(struct kvm_vcpu *vcpu);
+	void (*flush_tlb_current)(struct kvm_vcpu *vcpu);
+	void (*flush_tlb_guest)(struct kvm_vcpu *vcpu);
+	void (*load_mmu_pgd)(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level);
+	/* Prepare the VMCS/VMCB for this entry and run the guest. */
+	void (*vcpu_run)(struct kvm_vcpu *vcpu, struct env_exit *exit);
+	/* Right after the exit, before handling it (PML drain). */
+	void (*handle_exit_irqoff)(struct kvm_vcpu *vcpu);
+	/* 1: re-enter; 0: return to userspace with run.exit_reason set. */
+	int (*handle_exit)(struct kvm_vcpu *vcpu, struct env_exit *exit);
+	void (*update_cpu_dirty_logging)(struct kvm_vcpu *vcpu);
+	void (*tdp_root_created)(struct kvm *kvm, struct kvm_mmu_page *root);
+	void (*tdp_root_freed)(struct kvm *kvm, struct kvm_mmu_page *root);
+};
+
+extern const struct kvm_x86_ops vmx_x86_ops;
+extern const struct kvm_x86_ops svm_x86_ops;
+
+/* ------------------------------------------------------------------ VM */
+
+struct kvm {
+	struct env *env;
+	struct kvmmu_policy pol;
+	struct spte_masks m;          /* the SPTE format (shadow_* masks) */
+	const struct kvm_x86_ops *x86;
+	struct kvm_x86_host *host;
+	int tdp_root_level;
+
+	struct kvm_vcpu **vcpus;
+	unsigned nr_vcpus;
+
+	/* TDP MMU */
+	struct list_head tdp_mmu_roots;
+	u64 root_serial;
+
+	/* Memslots */
+	struct kvm_memslots memslots[KVM_ADDRESS_SPACE_NUM];
+	struct kvm_memory_slot *graveyard;
+	struct kvm_memslot_arch *slot_archs;
+	int nr_memslots_dirty_logging;
+
+	/* mmu_notifier state (kvm_main.c) */
+	u64 mmu_invalidate_seq;
+	long mmu_invalidate_in_progress;
+	gfn_t mmu_invalidate_range_start;
+	gfn_t mmu_invalidate_range_end;
+	long mn_active_invalidate_count;
+
+	/* Dirty logging mode, fixed at creation from the policy. */
+	bool dirty_ring;              /* log into per-vCPU rings */
+	bool manual_dirty_log_protect;
+	bool manual_init_set;         /* ...with KVM_DIRTY_LOG_INITIALLY_SET */
+	int cpu_dirty_log_size;       /* 512 with PML, else 0 */
+	bool pml_always;              /* mmu.pml_enable=always */
+	u32 static_asid;              /* svm.asid=static-per-vm */
+
+	struct kvm_stat stat;
+};
+
+static inline bool kvm_dirty_log_manual_protect_and_init_set(struct kvm *kvm)
+{
+	return kvm->manual_dirty_log_protect && kvm->manual_init_set;
+}
+static inline bool kvm_ad_enabled(const struct kvm *kvm)
+{
+	return kvm->m.ad_enabled;
+}
+
+/* ---------------------------------------------------- requests (kvm_main.c) */
+
+static inline void kvm_make_request(unsigned req, struct kvm_vcpu *vcpu)
+{
+	env_fetch_or(vcpu->kvm->env, vcpu->requests,
+		     1ULL << (req & KVM_REQUEST_MASK));
+}
+static inline bool kvm_test_request(unsigned req, struct kvm_vcpu *vcpu)
+{
+	return env_read(vcpu->kvm->env, vcpu->requests) &
+	       (1ULL << (req & KVM_REQUEST_MASK));
+}
+static inline void kvm_clear_request(unsigned req, struct kvm_vcpu *vcpu)
+{
+	env_fetch_and(vcpu->kvm->env, vcpu->requests,
+		      ~(1ULL << (req & KVM_REQUEST_MASK)));
+}
+static inline bool kvm_check_request(unsigned req, struct kvm_vcpu *vcpu)
+{
+	if (!kvm_test_request(req, vcpu))
+		return false;
+	kvm_clear_request(req, vcpu);
+	return true;
+}
+static inline bool kvm_request_pending(struct kvm_vcpu *vcpu)
+{
+	return env_read(vcpu->kvm->env, vcpu->requests) != 0;
+}
+
+/* kvm_main.c */
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned req);
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+void kvm_flush_remote_tlbs(struct kvm *kvm);
+static inline void kvm_flush_remote_tlbs_gfn(struct kvm *kvm, gfn_t gfn, int level)
+{
+	(void)gfn, (void)level; /* no ranged flush without Hyper-V */
+	kvm_flush_remote_tlbs(kvm);
+}
+static inline void kvm_flush_remote_tlbs_memslot(struct kvm *kvm,
+						 const struct kvm_memory_slot *s)
+{
+	(void)s;
+	kvm_flush_remote_tlbs(kvm);
+}
+struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, int as_id, gfn_t gfn);
+struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn);
+struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
+struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
+void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
+void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
+/* mmu_invalidate_retry_gfn: a fault snapshot @mmu_seq is stale for @gfn. */
+bool mmu_invalidate_retry_gfn(struct kvm *kvm, u64 mmu_seq, gfn_t gfn);
+/* The snapshot as the policy's width sees it (E7: a sign-extended int). */
+u64 kvm_mmu_invalidate_seq_snapshot(struct kvm *kvm);
+
+/* dirty_log.c */
+void mark_page_dirty_in_slot(struct kvm *kvm, const struct kvm_memory_slot *slot,
+			     gfn_t gfn);
+void kvm_vcpu_mark_page_dirty(struct kvm_vcpu *vcpu, gfn_t gfn);
+int kvm_dirty_ring_alloc(struct kvm_vcpu *vcpu);
+bool kvm_dirty_ring_check_request(struct kvm_vcpu *vcpu);
+u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s);
+
+/* x86.c */
+void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu);
+void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);
+void kvm_vcpu_flush_tlb_current(struct kvm_vcpu *vcpu);
+void kvm_mmu_slot_apply_flags(struct kvm *kvm, const struct kvm_memory_slot *old,
+			      const struct kvm_memory_slot *new_slot, int change);
+void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable);
+void kvm_arch_sync_dirty_log(struct kvm *kvm);
+void kvm_arch_mmu_enable_log_dirty_pt_masked(struct kvm *kvm,
+					     struct kvm_memory_slot *slot,
+					     gfn_t gfn_offset, u64 mask);
+int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu);
+
+/* emulation, shared by vendors (x86.c) */
+int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
+
+enum kvm_mr_change {
+	KVM_MR_CREATE,
+	KVM_MR_DELETE,
+	KVM_MR_MOVE,
+	KVM_MR_FLAGS_ONLY,
+};
+
+/* Intrusive list helpers. */
+static inline void INIT_LIST_HEAD(struct list_head *h) { h->next = h->prev = h; }
+static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+static inline void list_add_rcu(struct list_head *n, struct list_head *h)
+{
+	n->next = h->next;
+	n->prev = h;
+	h->next->prev = n;
+	h->next = n;
+}
+/* Unlink but keep n->next: a reader standing on @n can still move on. */
+static inline void list_del_rcu(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = NULL;
+}
+#define container_of(ptr, type, member)                                       \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#endif

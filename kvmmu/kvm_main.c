@@ -1,0 +1,835 @@
+/*
+ * kvmmu/kvm_main.c — the generic KVM around the MMU: VM and vCPU
+ * creation, memslots, the mmu_notifier handlers and their invalidation
+ * sequence, requests and kicks, remote TLB flushes, policies and stats.
+ */
+#include "kvmmu/mmu_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmmu/tdp_mmu.h"
+
+/* ------------------------------------------------------------- policies */
+
+struct policy_desc {
+	const char *key;
+	bool is_enum;
+	const char *def;
+	const char *values; /* "a|b|c|" */
+	size_t offset;
+};
+
+#define POLICY_TEXT(id, text) text "|"
+#define PARAM_U64(field, key, def, unit, doc, src)                            \
+	{ key, false, def, "", offsetof(struct kvmmu_policy, field) },
+#define PARAM_ENUM(field, key, def, values, doc, src)                         \
+	{ key, true, def, values(POLICY_TEXT), offsetof(struct kvmmu_policy, field) },
+static const struct policy_desc policy_table[] = {
+#include "kvmmu/policy.def"
+};
+#undef PARAM_U64
+#undef PARAM_ENUM
+#undef POLICY_TEXT
+
+static int policy_enum_index(const char *list, const char *v)
+{
+	size_t n = strlen(v);
+	int i = 0;
+
+	for (const char *p = list; *p; i++) {
+		const char *bar = strchr(p, '|');
+
+		if ((size_t)(bar - p) == n && strncmp(p, v, n) == 0)
+			return i;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+int kvmmu_policy_set(struct kvmmu_policy *p, const char *key, const char *value)
+{
+	for (size_t i = 0; i < sizeof(policy_table) / sizeof(policy_table[0]); i++) {
+		const struct policy_desc *d = &policy_table[i];
+		char *field = (char *)p + d->offset;
+
+		if (strcmp(d->key, key) != 0)
+			continue;
+		if (d->is_enum) {
+			int v = policy_enum_index(d->values, value);
+
+			if (v < 0)
+				return -1;
+			*(int *)field = v;
+		} else {
+			char *end;
+			unsigned long long v = strtoull(value, &end, 0);
+
+			if (!*value || *end)
+				return -1;
+			*(u64 *)field = v;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+void kvmmu_policy_default(struct kvmmu_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < sizeof(policy_table) / sizeof(policy_table[0]); i++)
+		kvmmu_policy_set(p, policy_table[i].key, policy_table[i].def);
+}
+
+/* -------------------------------------------------------------- vCPUs */
+
+struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, unsigned idx)
+{
+	return idx < kvm->nr_vcpus ? kvm->vcpus[idx] : NULL;
+}
+
+unsigned kvm_vcpu_idx(const struct kvm_vcpu *vcpu) { return vcpu->vcpu_idx; }
+struct env *kvm_env(const struct kvm *kvm) { return kvm->env; }
+const struct kvm_run *kvm_vcpu_run_info(const struct kvm_vcpu *vcpu)
+{
+	return &vcpu->run;
+}
+
+/* kvm_get_running_vcpu: the vCPU whose thread is running, if any. */
+struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm)
+{
+	struct env_vcpu *ev = env_current_vcpu(kvm->env);
+
+	if (!ev)
+		return NULL;
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+		if (kvm->vcpus[i]->ev == ev)
+			return kvm->vcpus[i];
+	return NULL;
+}
+
+/*
+ * kvm->srcu, for the one reader that matters here: a vCPU using memslots
+ * between exits.  Each vCPU's word is odd while it is inside; a grace
+ * period waits until every vCPU that was inside has left once.
+ */
+void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu)
+{
+	/* Only this vCPU writes its word: one store publishes it. */
+	env_write(vcpu->kvm->env, vcpu->srcu_seq, ++vcpu->srcu_local);
+}
+
+void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_srcu_read_lock(vcpu);
+}
+
+static void synchronize_srcu_expedited(struct kvm *kvm)
+{
+	struct kvm_vcpu *me = kvm_get_running_vcpu(kvm);
+
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
+		struct kvm_vcpu *v = kvm->vcpus[i];
+		u64 s = env_read(kvm->env, v->srcu_seq);
+
+		if (v == me || !(s & 1))
+			continue;
+		while (env_read(kvm->env, v->srcu_seq) == s) {
+			env_charge(kvm->env, 100);
+			env_cond_resched(kvm->env);
+		}
+	}
+}
+
+/* ---------------------------------------------- requests and kicks */
+
+/* Moves IN_GUEST_MODE to EXITING_GUEST_MODE; returns the mode found. */
+static u64 kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
+{
+	u64 old = IN_GUEST_MODE;
+
+	env_cmpxchg(vcpu->kvm->env, vcpu->mode, &old, EXITING_GUEST_MODE);
+	return old;
+}
+
+static bool kvm_request_needs_ipi(struct kvm_vcpu *vcpu, unsigned req)
+{
+	u64 mode = kvm_vcpu_exiting_guest_mode(vcpu);
+
+	/* A waiting request must also wait for a vCPU that is leaving, so
+	 * it is out of guest mode for sure when the sender goes on. */
+	if (req & KVM_REQUEST_WAIT)
+		return mode != OUTSIDE_GUEST_MODE;
+	return mode == IN_GUEST_MODE;
+}
+
+/*
+ * Sets @req on every vCPU, then kicks those that may be running the guest:
+ * the request bit is set before vcpu->mode is read, and vcpu_enter_guest
+ * sets mode before it re-reads requests, so each vCPU either sees the
+ * request before entering or gets the IPI.  KVM_REQUEST_WAIT waits for the
+ * IPIs to be acknowledged, i.e. every vCPU is out of guest mode on return.
+ */
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned req)
+{
+	struct kvm_vcpu *me = kvm_get_running_vcpu(kvm);
+	struct env_vcpu *targets[64];
+	struct env_vcpu **tv = kvm->nr_vcpus <= 64 ? targets :
+			       malloc(kvm->nr_vcpus * sizeof(*tv));
+	unsigned n = 0;
+
+	if (!tv)
+		abort();
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
+		struct kvm_vcpu *v = kvm->vcpus[i];
+
+		kvm_make_request(req, v);
+		kvm->stat.requests++;
+		/* Halted vCPUs are not modelled: no wake-up. */
+		if (v == me)
+			continue;
+		if (kvm_request_needs_ipi(v, req))
+			tv[n++] = v->ev;
+	}
+	if (n) {
+		kvm->stat.kicks += n;
+		env_kick_vcpus(kvm->env, tv, n, req & KVM_REQUEST_WAIT);
+	}
+	if (tv != targets)
+		free(tv);
+	return n != 0;
+}
+
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+
+	if (vcpu == kvm_get_running_vcpu(kvm))
+		return;
+	if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE) {
+		kvm->stat.kicks++;
+		env_kick_vcpu(kvm->env, vcpu->ev, false);
+	}
+}
+
+/* No Hyper-V enlightenment: every remote flush is a TLB_FLUSH request. */
+void kvm_flush_remote_tlbs(struct kvm *kvm)
+{
+	kvm->stat.remote_tlb_flush++;
+	kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
+}
+
+void kvm_vcpu_kick_to_user(struct kvm_vcpu *vcpu)
+{
+	vcpu->run.immediate_exit = true;
+	kvm_vcpu_kick(vcpu);
+}
+
+void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
+{
+	if (vcpu->smm == smm)
+		return;
+	vcpu->smm = smm;
+	/* SMM and non-SMM roots differ in role; both are used under the same
+	 * VPID / ASID, so switching relies on the root-load flush. */
+	kvm_mmu_reset_context(vcpu);
+}
+
+/* ------------------------------------------------------------ memslots */
+
+static struct kvm_memory_slot *memslot_find_id(struct kvm_memslots *ms, u16 id,
+					       int *pos)
+{
+	for (int i = 0; i < ms->nr; i++)
+		if (ms->slots[i]->id == id) {
+			if (pos)
+				*pos = i;
+			return ms->slots[i];
+		}
+	return NULL;
+}
+
+struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, int as_id, gfn_t gfn)
+{
+	struct kvm_memslots *ms = &kvm->memslots[as_id];
+	int lo = 0, hi = ms->nr - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		struct kvm_memory_slot *s = ms->slots[mid];
+
+		if (gfn < s->base_gfn)
+			hi = mid - 1;
+		else if (gfn >= s->base_gfn + s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn)
+{
+	return kvm_gfn_to_memslot(vcpu->kvm, vcpu->smm ? 1 : 0, gfn);
+}
+
+struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot)
+{
+	u32 as_id = slot >> 16;
+
+	if (as_id >= KVM_ADDRESS_SPACE_NUM)
+		return NULL;
+	return memslot_find_id(&kvm->memslots[as_id], (u16)slot, NULL);
+}
+
+/* Publishes @new in place of @old (either may be NULL), keeping the
+ * array sorted.  No env call: atomic for every other thread. */
+static void kvm_replace_memslot(struct kvm *kvm, int as_id,
+				struct kvm_memory_slot *old,
+				struct kvm_memory_slot *new_slot)
+{
+	struct kvm_memslots *ms = &kvm->memslots[as_id];
+	int pos = 0;
+
+	if (old) {
+		memslot_find_id(ms, old->id, &pos);
+		memmove(&ms->slots[pos], &ms->slots[pos + 1],
+			(size_t)(ms->nr - pos - 1) * sizeof(*ms->slots));
+		ms->nr--;
+		old->grave_next = kvm->graveyard;
+		kvm->graveyard = old;
+	}
+	if (new_slot) {
+		if (ms->nr == ms->cap) {
+			int cap = ms->cap ? 2 * ms->cap : 8;
+			struct kvm_memory_slot **n = realloc(ms->slots, (size_t)cap * sizeof(*n));
+
+			if (!n)
+				abort();
+			ms->slots = n;
+			ms->cap = cap;
+		}
+		for (pos = 0; pos < ms->nr && ms->slots[pos]->base_gfn < new_slot->base_gfn; pos++)
+			;
+		memmove(&ms->slots[pos + 1], &ms->slots[pos],
+			(size_t)(ms->nr - pos) * sizeof(*ms->slots));
+		ms->slots[pos] = new_slot;
+		ms->nr++;
+	}
+}
+
+static struct kvm_memory_slot *kvm_copy_memslot(const struct kvm_memory_slot *s)
+{
+	struct kvm_memory_slot *n = malloc(sizeof(*n));
+
+	if (!n)
+		abort();
+	*n = *s;
+	n->grave_next = NULL;
+	return n;
+}
+
+static bool kvm_use_dirty_bitmap(struct kvm *kvm) { return !kvm->dirty_ring; }
+
+/*
+ * Wait until no mmu_notifier invalidation is between start and end: the
+ * handlers walk memslots by hva and must see the same ones at both ends.
+ */
+static void kvm_wait_mn_inactive(struct kvm *kvm)
+{
+	while (kvm->mn_active_invalidate_count) {
+		env_charge(kvm->env, 100);
+		env_cond_resched(kvm->env);
+	}
+}
+
+static bool memslot_overlaps(struct kvm *kvm, int as_id, u16 id, gfn_t base,
+			     u64 npages)
+{
+	struct kvm_memslots *ms = &kvm->memslots[as_id];
+
+	for (int i = 0; i < ms->nr; i++) {
+		struct kvm_memory_slot *s = ms->slots[i];
+
+		if (s->id != id && base < s->base_gfn + s->npages &&
+		    s->base_gfn < base + npages)
+			return true;
+	}
+	return false;
+}
+
+/* Marks @old invalid (a copy), publishes it, waits out vCPUs that may
+ * still use the old view, and zaps everything (kvm_invalidate_memslot). */
+static struct kvm_memory_slot *kvm_invalidate_memslot(struct kvm *kvm,
+						      struct kvm_memory_slot *old)
+{
+	struct kvm_memory_slot *invalid = kvm_copy_memslot(old);
+
+	invalid->flags |= KVM_MEMSLOT_INVALID;
+	kvm_replace_memslot(kvm, old->as_id, old, invalid);
+	synchronize_srcu_expedited(kvm);
+	/* From here no fault installs anything for the old slot. */
+	kvm_arch_flush_shadow_memslot(kvm, old);
+	return invalid;
+}
+
+int kvm_set_memory_region(struct kvm *kvm,
+			  const struct kvm_userspace_memory_region *mem)
+{
+	u32 as_id = mem->slot >> 16;
+	u16 id = (u16)mem->slot;
+	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	struct kvm_memory_slot *old, *new_slot;
+	enum kvm_mr_change change;
+
+	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
+	if ((mem->memory_size | mem->guest_phys_addr | mem->userspace_addr) &
+	    (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (as_id >= KVM_ADDRESS_SPACE_NUM || id >= KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (base_gfn + npages < base_gfn)
+		return -EINVAL;
+
+	old = memslot_find_id(&kvm->memslots[as_id], id, NULL);
+	if (!npages) {
+		if (!old)
+			return -EINVAL;
+		change = KVM_MR_DELETE;
+	} else if (!old) {
+		change = KVM_MR_CREATE;
+	} else {
+		if (mem->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn != old->base_gfn)
+			change = KVM_MR_MOVE;
+		else if (mem->flags != (old->flags & ~KVM_MEMSLOT_INVALID))
+			change = KVM_MR_FLAGS_ONLY;
+		else
+			return 0;
+	}
+	if ((change == KVM_MR_CREATE || change == KVM_MR_MOVE) &&
+	    memslot_overlaps(kvm, (int)as_id, id, base_gfn, npages))
+		return -EEXIST;
+
+	kvm_wait_mn_inactive(kvm);
+
+	if (change == KVM_MR_DELETE) {
+		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
+
+		kvm_replace_memslot(kvm, (int)as_id, invalid, NULL);
+		synchronize_srcu_expedited(kvm);
+		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
+			kvm->nr_memslots_dirty_logging--;
+		kvm_mmu_slot_apply_flags(kvm, old, NULL, KVM_MR_DELETE);
+		return 0;
+	}
+
+	if (change == KVM_MR_CREATE) {
+		new_slot = calloc(1, sizeof(*new_slot));
+		if (!new_slot)
+			abort();
+		new_slot->arch = calloc(1, sizeof(*new_slot->arch));
+		if (!new_slot->arch)
+			abort();
+		new_slot->arch->next = kvm->slot_archs;
+		kvm->slot_archs = new_slot->arch;
+		new_slot->id = id;
+		new_slot->as_id = (u16)as_id;
+		new_slot->npages = npages;
+		new_slot->userspace_addr = mem->userspace_addr;
+	} else {
+		new_slot = kvm_copy_memslot(old);
+	}
+	new_slot->base_gfn = base_gfn;
+	new_slot->flags = mem->flags;
+
+	/* kvm_prepare_memory_region: the bitmap follows the flag. */
+	if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		new_slot->dirty_bitmap = NULL;
+	else if (!old || !old->dirty_bitmap)
+		new_slot->dirty_bitmap = kvm_use_dirty_bitmap(kvm) ?
+			kvm_alloc_dirty_bitmap(kvm, new_slot) : NULL;
+	/* A bitmap going away is kept for the next time logging starts. */
+	if (old && old->dirty_bitmap && !new_slot->dirty_bitmap)
+		new_slot->arch->dirty_bitmap_spare = old->dirty_bitmap;
+
+	if (change == KVM_MR_MOVE) {
+		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
+
+		kvm_replace_memslot(kvm, (int)as_id, invalid, new_slot);
+	} else {
+		kvm_replace_memslot(kvm, (int)as_id, old, new_slot);
+	}
+	/* A new slot cannot be in use yet; anything else may be. */
+	if (change != KVM_MR_CREATE)
+		synchronize_srcu_expedited(kvm);
+
+	/* kvm_commit_memory_region */
+	if (!(old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES)) &&
+	    (mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		kvm->nr_memslots_dirty_logging++;
+	else if (old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
+		 !(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		kvm->nr_memslots_dirty_logging--;
+	kvm_mmu_slot_apply_flags(kvm, old, new_slot, (int)change);
+	return 0;
+}
+
+/* --------------------------------------------------- mmu_notifier */
+
+static void kvm_mmu_invalidate_begin(struct kvm *kvm)
+{
+	lockdep_assert_held_write(kvm->env);
+	/* Faults that see this (under mmu_lock) retry until _end. */
+	kvm->mmu_invalidate_in_progress++;
+	if (kvm->mmu_invalidate_in_progress == 1) {
+		kvm->mmu_invalidate_range_start = INVALID_GPA;
+		kvm->mmu_invalidate_range_end = INVALID_GPA;
+	}
+}
+
+static void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
+{
+	lockdep_assert_held_write(kvm->env);
+	if (kvm->mmu_invalidate_range_start == INVALID_GPA) {
+		kvm->mmu_invalidate_range_start = start;
+		kvm->mmu_invalidate_range_end = end;
+	} else {
+		/* Overlapping invalidations widen the range: coarse, but a
+		 * fault in it only retries. */
+		if (start < kvm->mmu_invalidate_range_start)
+			kvm->mmu_invalidate_range_start = start;
+		if (end > kvm->mmu_invalidate_range_end)
+			kvm->mmu_invalidate_range_end = end;
+	}
+}
+
+static void kvm_mmu_invalidate_end(struct kvm *kvm)
+{
+	lockdep_assert_held_write(kvm->env);
+	/* The sequence moves first: a fault that sees in_progress drop must
+	 * also see the new sequence, which its snapshot cannot match. */
+	kvm->mmu_invalidate_seq++;
+	kvm->mmu_invalidate_in_progress--;
+	ENV_ASSERT(kvm->env, kvm->mmu_invalidate_in_progress >= 0);
+	ENV_ASSERT(kvm->env, kvm->mmu_invalidate_range_start != INVALID_GPA);
+}
+
+u64 kvm_mmu_invalidate_seq_snapshot(struct kvm *kvm)
+{
+	/* 6.1-stable kept the snapshot in an int: after 2^31 invalidations
+	 * it sign-extends and never matches again (E7). */
+	if (kvm->pol.mmu_invalidate_seq_bits == KVMMU_INVALIDATE_SEQ_BITS_32)
+		return (u64)(int64_t)(int32_t)(u32)kvm->mmu_invalidate_seq;
+	return kvm->mmu_invalidate_seq;
+}
+
+bool mmu_invalidate_retry_gfn(struct kvm *kvm, u64 mmu_seq, gfn_t gfn)
+{
+	lockdep_assert_held(kvm->env);
+	if (kvm->mmu_invalidate_in_progress) {
+		ENV_ASSERT(kvm->env, kvm->mmu_invalidate_range_start != INVALID_GPA);
+		if (gfn >= kvm->mmu_invalidate_range_start &&
+		    gfn < kvm->mmu_invalidate_range_end)
+			return true;
+	}
+	return kvm->mmu_invalidate_seq != mmu_seq;
+}
+
+typedef bool (*gfn_handler_t)(struct kvm *kvm, struct kvm_gfn_range *range);
+typedef void (*on_lock_fn_t)(struct kvm *kvm);
+
+static bool kvm_null_fn(struct kvm *kvm, struct kvm_gfn_range *range)
+{
+	(void)kvm, (void)range;
+	return false;
+}
+
+static bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
+{
+	kvm_mmu_invalidate_range_add(kvm, range->start, range->end);
+	return kvm_unmap_gfn_range(kvm, range);
+}
+
+/*
+ * Runs @handler on the gfn range of each memslot overlapping the hva range
+ * [start, end), under mmu_lock for write, taken (and @on_lock run) only if
+ * some slot overlaps.  With @flush_on_ret, flushes before unlocking if any
+ * handler asked for it.
+ */
+static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
+				 gfn_handler_t handler, on_lock_fn_t on_lock,
+				 bool flush_on_ret, bool may_block)
+{
+	struct kvm_memory_slot *hits[16];
+	struct kvm_memory_slot **slots = hits;
+	unsigned n = 0, cap = 16;
+	bool ret = false;
+
+	/* Snapshot the overlapping slots (the array may change while the
+	 * handler yields; retired slots stay allocated). */
+	for (int as = 0; as < KVM_ADDRESS_SPACE_NUM; as++) {
+		struct kvm_memslots *ms = &kvm->memslots[as];
+
+		for (int i = 0; i < ms->nr; i++) {
+			struct kvm_memory_slot *s = ms->slots[i];
+			hva_t s_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
+
+			if (start >= s_end || end <= s->userspace_addr)
+				continue;
+			if (n == cap) {
+				struct kvm_memory_slot **g =
+					malloc(2 * cap * sizeof(*g));
+
+				if (!g)
+					abort();
+				memcpy(g, slots, n * sizeof(*g));
+				if (slots != hits)
+					free(slots);
+				slots = g;
+				cap *= 2;
+			}
+			slots[n++] = s;
+		}
+	}
+	if (!n)
+		return false;
+
+	env_write_lock(kvm->env);
+	if (on_lock)
+		on_lock(kvm);
+	for (unsigned i = 0; i < n; i++) {
+		struct kvm_memory_slot *s = slots[i];
+		hva_t hs = start > s->userspace_addr ? start : s->userspace_addr;
+		hva_t s_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
+		hva_t he = end < s_end ? end : s_end;
+		struct kvm_gfn_range r = {
+			.slot = s,
+			.start = s->base_gfn + ((hs - s->userspace_addr) >> PAGE_SHIFT),
+			.end = s->base_gfn + ((he - s->userspace_addr + PAGE_SIZE - 1) >> PAGE_SHIFT),
+			.may_block = may_block,
+		};
+
+		ret |= handler(kvm, &r);
+	}
+	if (flush_on_ret && ret)
+		kvm_flush_remote_tlbs(kvm);
+	env_write_unlock(kvm->env);
+	if (slots != hits)
+		free(slots);
+	return ret;
+}
+
+void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
+					     hva_t end, bool blockable)
+{
+	kvm->stat.mn_invalidate++;
+	/* Blocks memslot updates until the matching _end. */
+	kvm->mn_active_invalidate_count++;
+	/* Zap in all roots and flush before returning: the host frees or
+	 * changes the pages right after. */
+	kvm_handle_hva_range(kvm, start, end, kvm_mmu_unmap_gfn_range,
+			     kvm_mmu_invalidate_begin, true, blockable);
+}
+
+void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start,
+					   hva_t end)
+{
+	kvm_handle_hva_range(kvm, start, end, kvm_null_fn, kvm_mmu_invalidate_end,
+			     false, false);
+	kvm->mn_active_invalidate_count--;
+	ENV_ASSERT(kvm->env, kvm->mn_active_invalidate_count >= 0);
+}
+
+bool kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	kvm->stat.mn_age++;
+	/* x86 elides this flush since 6.13: a stale "young" TLB entry only
+	 * makes reclaim a little less precise. */
+	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL,
+				    kvm->pol.mmu_age_flush == KVMMU_AGE_FLUSH_ON,
+				    false);
+}
+
+bool kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	kvm->stat.mn_age++;
+	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL, false, false);
+}
+
+bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	return kvm_handle_hva_range(kvm, start, end, kvm_test_age_gfn, NULL,
+				    false, false);
+}
+
+void kvm_mmu_notifier_release(struct kvm *kvm)
+{
+	kvm_mmu_zap_all(kvm);
+}
+
+const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops = {
+	.invalidate_range_start = kvm_mmu_notifier_invalidate_range_start,
+	.invalidate_range_end = kvm_mmu_notifier_invalidate_range_end,
+	.clear_flush_young = kvm_mmu_notifier_clear_flush_young,
+	.clear_young = kvm_mmu_notifier_clear_young,
+	.test_young = kvm_mmu_notifier_test_young,
+	.release = kvm_mmu_notifier_release,
+};
+
+/* ------------------------------------------------------- VM lifetime */
+
+static void kvm_register_stats(struct kvm *kvm)
+{
+#define KVM_STAT_REGISTER(f, name, doc) env_stat_register(kvm->env, name, &kvm->stat.f);
+	KVM_VM_STATS(KVM_STAT_REGISTER)
+#undef KVM_STAT_REGISTER
+}
+
+static struct kvm_vcpu *kvm_vcpu_create(struct kvm *kvm, unsigned idx)
+{
+	struct kvm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
+	if (!vcpu)
+		return NULL;
+	vcpu->kvm = kvm;
+	vcpu->vcpu_idx = idx;
+	vcpu->ev = env_vcpu(kvm->env, idx);
+	vcpu->vmcs = env_vcpu_vmcs(vcpu->ev);
+	vcpu->requests = env_alloc_words(kvm->env, 3);
+	vcpu->mode = vcpu->requests + 1;
+	vcpu->srcu_seq = vcpu->requests + 2;
+	vcpu->mmu.root_hpa = INVALID_PAGE;
+	vcpu->cpu = -1;
+	kvm_init_mmu(vcpu);
+	if (kvm->dirty_ring && kvm_dirty_ring_alloc(vcpu)) {
+		free(vcpu);
+		return NULL;
+	}
+	if (kvm->x86->vcpu_create(vcpu)) {
+		free(vcpu);
+		return NULL;
+	}
+	return vcpu;
+}
+
+struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
+{
+	const struct env_caps *caps = env_caps(e);
+	struct kvm *kvm = calloc(1, sizeof(*kvm));
+	bool intel = env_vendor(e) == ENV_INTEL;
+	bool ad;
+
+	if (!kvm)
+		return NULL;
+	kvm->env = e;
+	kvm->pol = *pol;
+	kvm->x86 = intel ? &vmx_x86_ops : &svm_x86_ops;
+	kvm->tdp_root_level = caps->tdp_levels == 5 ? 5 : 4;
+
+	/* The SPTE format.  NPT always has A/D; EPT only with the EPTP bit,
+	 * which KVM sets if the CPU can and the policy wants it. */
+	ad = !intel || (caps->ept_ad && pol->mmu_ad_bits == KVMMU_AD_BITS_ON);
+	if (intel)
+		kvm_mmu_set_ept_masks(&kvm->m, ad);
+	else
+		kvm_mmu_set_npt_masks(&kvm->m);
+
+	/* Dirty logging: PML needs A/D (it logs D 0->1 transitions). */
+	kvm->dirty_ring = pol->mmu_dirty_log == KVMMU_DIRTY_LOG_RING;
+	kvm->cpu_dirty_log_size =
+		(pol->mmu_dirty_log != KVMMU_DIRTY_LOG_WP && caps->pml && ad) ? 512 : 0;
+	kvm->pml_always = kvm->cpu_dirty_log_size &&
+			  pol->mmu_pml_enable == KVMMU_PML_ENABLE_ALWAYS;
+	kvm->manual_dirty_log_protect = !kvm->dirty_ring &&
+		pol->mmu_manual_protect != KVMMU_MANUAL_PROTECT_OFF;
+	kvm->manual_init_set = kvm->manual_dirty_log_protect &&
+		pol->mmu_manual_protect == KVMMU_MANUAL_PROTECT_INIT_SET;
+	kvm->mmu_invalidate_seq = pol->mmu_invalidate_seq_start;
+	kvm->mmu_invalidate_range_start = INVALID_GPA;
+	kvm->mmu_invalidate_range_end = INVALID_GPA;
+
+	kvm_mmu_init_tdp_mmu(kvm);
+	if (kvm->x86->vm_init(kvm))
+		goto fail;
+
+	kvm->nr_vcpus = env_nr_vcpus(e);
+	kvm->vcpus = calloc(kvm->nr_vcpus ? kvm->nr_vcpus : 1, sizeof(*kvm->vcpus));
+	if (!kvm->vcpus)
+		goto fail;
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
+		kvm->vcpus[i] = kvm_vcpu_create(kvm, i);
+		if (!kvm->vcpus[i])
+			goto fail;
+	}
+	kvm_register_stats(kvm);
+	return kvm;
+fail:
+	kvm_destroy_vm(kvm);
+	return NULL;
+}
+
+/*
+ * Tears the VM down with no users left: no lock is taken and nothing
+ * yields, so this may run outside any simulated thread.  Page tables are
+ * freed directly (nothing can walk them any more).
+ */
+void kvm_destroy_vm(struct kvm *kvm)
+{
+	if (!kvm)
+		return;
+	for (unsigned i = 0; kvm->vcpus && i < kvm->nr_vcpus; i++) {
+		struct kvm_vcpu *v = kvm->vcpus[i];
+
+		if (!v)
+			continue;
+		if (VALID_PAGE(v->mmu.root_hpa))
+			v->mmu.root->tdp_mmu_root_count--;
+		kvm->x86->vcpu_free(v);
+		free(v);
+	}
+	free(kvm->vcpus);
+	kvm_mmu_uninit_tdp_mmu(kvm);
+	if (kvm->x86->vm_destroy)
+		kvm->x86->vm_destroy(kvm);
+	for (int as = 0; as < KVM_ADDRESS_SPACE_NUM; as++) {
+		struct kvm_memslots *ms = &kvm->memslots[as];
+
+		for (int i = 0; i < ms->nr; i++)
+			free(ms->slots[i]);
+		free(ms->slots);
+	}
+	while (kvm->graveyard) {
+		struct kvm_memory_slot *s = kvm->graveyard;
+
+		kvm->graveyard = s->grave_next;
+		free(s);
+	}
+	while (kvm->slot_archs) {
+		struct kvm_memslot_arch *a = kvm->slot_archs;
+
+		kvm->slot_archs = a->next;
+		free(a->gfn_write_track);
+		free(a->disallow_lpage[0]);
+		free(a->disallow_lpage[1]);
+		free(a);
+	}
+	free(kvm);
+}
+
+unsigned kvm_nr_tdp_roots(const struct kvm *kvm)
+{
+	unsigned n = 0;
+
+	for (const struct list_head *p = kvm->tdp_mmu_roots.next;
+	     p != &kvm->tdp_mmu_roots; p = p->next)
+		n++;
+	return n;
+}
+
+u64 kvm_nr_tdp_mmu_pages(const struct kvm *kvm) { return kvm->stat.tdp_mmu_pages; }

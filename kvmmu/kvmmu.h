@@ -1,0 +1,187 @@
+/*
+ * kvmmu/kvmmu.h — KVM's x86 TDP MMU as the simulator's hypervisor.
+ *
+ * This is the one header the simulator (its vCPU threads, the host model,
+ * the VMM and the scenarios) uses to drive kvmmu.  Behind it is KVM's
+ * x86 TDP MMU and the slice of kvm_main.c / x86.c / vmx.c / svm.c around it,
+ * rewritten in the project's own code and shaped like arch/x86/kvm/mmu:
+ * struct kvm and struct kvm_vcpu, roots, SPTEs, the fault path, zaps, dirty
+ * logging, mmu_notifier handlers, requests and remote TLB flushes, vendor
+ * root loading.  kvmmu sees the machine only through kvmmu/env.h.
+ *
+ * Groups: policies, VM and vCPU lifetime, memslots, running a vCPU, dirty
+ * logging, mmu_notifier handlers, other MMU entry points, introspection.
+ */
+#ifndef TDPSIM_KVMMU_H
+#define TDPSIM_KVMMU_H
+
+#include "kvmmu/env.h"
+
+struct kvm;
+struct kvm_vcpu;
+
+/* -------------------------------------------------------------- policies */
+
+/*
+ * One field per key of kvmmu/policy.def, named and typed as in struct
+ * params (an enum key is an int holding the index of its value; a U64 key a
+ * u64), so the simulator fills this by copying the same fields.  The
+ * enumerators are KVMMU_<CONSTANT>: KVMMU_DIRTY_MARK_ZAP, ...
+ */
+#define PARAM_U64(field, key, def, unit, doc, src) u64 field;
+#define PARAM_ENUM(field, key, def, values, doc, src) int field;
+struct kvmmu_policy {
+#include "kvmmu/policy.def"
+};
+#undef PARAM_U64
+#undef PARAM_ENUM
+
+#define KVMMU_POLICY_CONST(id, text) KVMMU_##id,
+#define PARAM_U64(field, key, def, unit, doc, src)
+#define PARAM_ENUM(field, key, def, values, doc, src)                        \
+	enum { values(KVMMU_POLICY_CONST) };
+#include "kvmmu/policy.def"
+#undef PARAM_U64
+#undef PARAM_ENUM
+#undef KVMMU_POLICY_CONST
+
+/* Every key at its default (today's upstream behaviour). */
+void kvmmu_policy_default(struct kvmmu_policy *p);
+/* Sets one key from text ("mmu.dirty_mark", "zap"); 0, or -1 for an unknown
+ * key or value.  For tests and tools; the simulator copies struct params. */
+int kvmmu_policy_set(struct kvmmu_policy *p, const char *key, const char *value);
+
+/* ------------------------------------------------- VM and vCPU lifetime */
+
+/*
+ * Creates the VM of @e with one kvm_vcpu per env vCPU (env_nr_vcpus), the
+ * SPTE format of the vendor (EPT or NPT, A/D per policy and caps), and the
+ * host-wide vendor state (VPID bitmap, per-pCPU SVM ASID data).  Stats are
+ * registered through env_stat_register as "kvm.*".  NULL on ENOMEM.
+ */
+struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol);
+/* Zaps everything, frees roots and memslots; waits for RCU callbacks. */
+void kvm_destroy_vm(struct kvm *kvm);
+struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, unsigned idx);
+unsigned kvm_vcpu_idx(const struct kvm_vcpu *vcpu);
+struct env *kvm_env(const struct kvm *kvm);
+
+/* -------------------------------------------------------------- memslots */
+
+#define KVM_MEM_LOG_DIRTY_PAGES (1u << 0)
+#define KVM_MEM_READONLY (1u << 1)
+#define KVM_USER_MEM_SLOTS 32767
+#define KVM_ADDRESS_SPACE_NUM 2 /* 0: normal, 1: SMM */
+
+/* KVM_SET_USER_MEMORY_REGION.  @slot is (as_id << 16) | id. */
+struct kvm_userspace_memory_region {
+	u32 slot;
+	u32 flags;
+	gpa_t guest_phys_addr;
+	u64 memory_size;     /* bytes; 0 deletes the slot */
+	hva_t userspace_addr;
+};
+/* Create, delete, move, or change flags (LOG_DIRTY_PAGES on/off: the
+ * kvm_mmu_slot_apply_flags work runs inside).  0 or -EINVAL / -EEXIST. */
+int kvm_set_memory_region(struct kvm *kvm,
+			  const struct kvm_userspace_memory_region *mem);
+
+/* -------------------------------------------------------- running a vCPU */
+
+enum kvm_exit_reason {
+	KVM_EXIT_HLT = 5,               /* the guest's workload is over */
+	KVM_EXIT_MMIO = 6,              /* an access to no memslot (emulated) */
+	KVM_EXIT_INTR = 10,             /* kvm_vcpu_kick_to_user() */
+	KVM_EXIT_INTERNAL_ERROR = 17,
+	KVM_EXIT_DIRTY_RING_FULL = 31,  /* harvest + kvm_reset_dirty_rings */
+};
+struct kvm_run {
+	u32 exit_reason;   /* enum kvm_exit_reason */
+	gpa_t mmio_gpa;    /* KVM_EXIT_MMIO */
+	bool immediate_exit;
+};
+
+/*
+ * KVM_RUN on the calling thread (the vCPU's own simulated thread): services
+ * requests, loads the root, enters the guest with env_vcpu_run_guest,
+ * handles exits (faults, PML drain), and returns the exit reason when the
+ * run must go back to userspace.  Call again to continue.
+ */
+int kvm_vcpu_run(struct kvm_vcpu *vcpu);
+const struct kvm_run *kvm_vcpu_run_info(const struct kvm_vcpu *vcpu);
+/* Makes the vCPU return KVM_EXIT_INTR at its next exit and kicks it (the
+ * VMM pausing vCPUs, e.g. for the final pass of a live migration). */
+void kvm_vcpu_kick_to_user(struct kvm_vcpu *vcpu);
+/* Enters or leaves SMM: a different address space and root role, through
+ * kvm_mmu_reset_context (unload, reload at the next entry). */
+void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm);
+
+/* ----------------------------------------------------------- dirty logging */
+
+/* KVM_GET_DIRTY_LOG into @bitmap (one bit per page of the slot, 64-bit
+ * words).  Without manual protect this also re-protects what it returns. */
+int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap);
+/* KVM_CLEAR_DIRTY_LOG (manual protect): @first_page is 64-aligned. */
+int kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page,
+			u32 num_pages, const u64 *bitmap);
+
+/* Userspace's side of a vCPU's dirty ring: calls @fn for each entry that
+ * is DIRTY (in ring order) and marks it RESET; returns how many. */
+typedef void kvm_dirty_gfn_fn(void *arg, u32 slot, u64 offset);
+u32 kvm_dirty_ring_harvest(struct kvm_vcpu *vcpu, kvm_dirty_gfn_fn *fn,
+			   void *arg);
+/* KVM_RESET_DIRTY_RINGS: re-protect harvested gfns, flush; returns count. */
+u32 kvm_reset_dirty_rings(struct kvm *kvm);
+
+/* ------------------------------------------------- mmu_notifier handlers */
+
+/*
+ * Called by the host model, in Linux's order, for hva ranges [start, end)
+ * of the VMM's address space.  invalidate_range_start zaps every SPTE in
+ * the range in all roots and flushes before returning; a fault that raced
+ * with it retries until invalidate_range_end.  The aging hooks return
+ * whether any page in the range was young.
+ */
+struct kvm_mmu_notifier_ops {
+	void (*invalidate_range_start)(struct kvm *kvm, hva_t start, hva_t end,
+				       bool blockable);
+	void (*invalidate_range_end)(struct kvm *kvm, hva_t start, hva_t end);
+	bool (*clear_flush_young)(struct kvm *kvm, hva_t start, hva_t end);
+	bool (*clear_young)(struct kvm *kvm, hva_t start, hva_t end);
+	bool (*test_young)(struct kvm *kvm, hva_t start, hva_t end);
+	void (*release)(struct kvm *kvm);
+};
+extern const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops;
+
+void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
+					     hva_t end, bool blockable);
+void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start,
+					   hva_t end);
+bool kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end);
+bool kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end);
+bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end);
+void kvm_mmu_notifier_release(struct kvm *kvm);
+
+/* ------------------------------------------------- other MMU entry points */
+
+/* Fast zap (what a memslot delete does): invalidate all roots, make vCPUs
+ * drop them, zap them before returning. */
+void kvm_mmu_zap_all_fast(struct kvm *kvm);
+/* Write tracking (KVM shadowing a guest page table, e.g. for nested):
+ * the gfn loses W and MMU-writable everywhere; writes to it are emulated. */
+int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn);
+int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn);
+
+/* ----------------------------------------------------------- introspection */
+
+/* The leaf SPTE mapping @gpa in @vcpu's current root, and its level (1 =
+ * 4K), by a lockless walk under RCU; -1 if no root or nothing mapped. */
+int kvm_mmu_lookup_spte(struct kvm_vcpu *vcpu, gpa_t gpa, u64 *spte);
+/* Host physical address of @vcpu's current root, 0 if none. */
+u64 kvm_vcpu_root_hpa(const struct kvm_vcpu *vcpu);
+/* Number of TDP roots on the VM's list (valid and invalid, not yet freed),
+ * and of page-table pages the TDP MMU holds (roots excluded). */
+unsigned kvm_nr_tdp_roots(const struct kvm *kvm);
+u64 kvm_nr_tdp_mmu_pages(const struct kvm *kvm);
+
+#endif

@@ -1,0 +1,998 @@
+/*
+ * Scenario files (.scn): a machine, a VM, policies, per-vCPU workloads, a
+ * timeline of host and VMM events, and expectations.  Line-oriented; '#'
+ * starts a comment.  See workloads/scenarios/README.md for the grammar.
+ *
+ *   summary TEXT
+ *   set KEY=VALUE [KEY=VALUE ...]            params, before the user's --set
+ *   workload VCPUS gen KEY=VALUE ...          a generator (workloads/)
+ *   workload VCPUS trace PATH                 a trace file (any format)
+ *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G]
+ *   at CYCLE ACTION ARGS...                   timeline, on the VMM thread
+ *   after-guest ACTION ARGS...                once every vCPU is done
+ *   expect [if KEY=VALUE[,KEY=VALUE]] STAT OP VALUE     OP: == != < <= > >=
+ *   expect [if ...] violation KIND            at least one of KIND
+ *   expect [if ...] no-violation
+ *
+ * VCPUS is "all", "N" or "N-M".  Addresses in actions are guest-physical
+ * (the VMM maps them to its hva); sizes take K/M/G suffixes.
+ */
+#include "scenarios/vm.h"
+#include "workloads/workload.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ITEMS 256
+#define MAX_WORDS 32
+
+enum scn_act {
+	ACT_LOG_DIRTY,      /* on|off: slot 0 KVM_MEM_LOG_DIRTY_PAGES */
+	ACT_ZAP_ALL_FAST,   /* kvm_mmu_zap_all_fast (memslot delete/move path) */
+	ACT_MIGRATE_VCPU,   /* vcpu N to pcpu P at its next preemption point */
+	ACT_SMM,            /* vcpu N enters (1) or leaves (0) SMM */
+	ACT_GET_DIRTY_LOG,  /* one KVM_GET_DIRTY_LOG of slot 0 (harvest) */
+	ACT_STOP_GUESTS,    /* every vCPU returns to the VMM and stops */
+};
+
+struct action {
+	enum scn_act kind;
+	char phase[32];   /* counters measured across the action, or "" */
+	bool after_guest;
+	cycles_t at;
+	uint64_t a, b;
+	int line;
+};
+
+enum wl_kind { WL_GEN, WL_TRACE, WL_PAGES };
+struct wl {
+	enum wl_kind kind;
+	unsigned first, last;
+	cycles_t start;       /* its first access no earlier than this cycle */
+	struct workload_params gp;
+	char *path;
+	uint64_t pages, passes, gap;
+	uint8_t access;
+	int line;
+};
+
+enum ex_kind { EX_STAT, EX_VIOLATION, EX_NO_VIOLATION };
+enum ex_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
+struct expect {
+	enum ex_kind kind;
+	char cond[160];   /* "key=value,key=value" or "" */
+	char stat[96];
+	enum ex_op op;
+	uint64_t value;
+	enum check_kind vkind;
+	int line;
+};
+
+struct scn {
+	char *file;
+	char *name;
+	char *summary;
+	char *sets[MAX_ITEMS + 1];
+	unsigned nsets;
+	struct wl wl[MAX_ITEMS];
+	unsigned nwl;
+	struct action act[MAX_ITEMS];
+	unsigned nact;
+	struct expect ex[MAX_ITEMS];
+	unsigned nex;
+};
+
+/* ----------------------------------------------------------------- parse */
+
+struct parser {
+	const char *file;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int perr(struct parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int perr(struct parser *ps, const char *fmt, ...)
+{
+	int n = snprintf(ps->err, ps->errlen, "%s:%d: ", ps->file, ps->line);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < ps->errlen)
+		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	return workload_parse_size(s, out);
+}
+
+static int parse_vcpus(struct parser *ps, const char *w, unsigned *a, unsigned *b)
+{
+	char *end;
+	if (!strcmp(w, "all")) {
+		*a = 0;
+		*b = UINT32_MAX;
+		return 0;
+	}
+	errno = 0;
+	unsigned long x = strtoul(w, &end, 10);
+	unsigned long y = x;
+	if (*end == '-')
+		y = strtoul(end + 1, &end, 10);
+	if (errno || *end || end == w || y < x || y > 1023)
+		return perr(ps, "bad vCPU set '%s' (all, N or N-M, below 1024)", w);
+	*a = (unsigned)x;
+	*b = (unsigned)y;
+	return 0;
+}
+
+static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
+{
+	if (sc->nwl == MAX_ITEMS)
+		return perr(ps, "too many workload lines");
+	struct wl *wl = &sc->wl[sc->nwl];
+	memset(wl, 0, sizeof(*wl));
+	wl->line = ps->line;
+	/* "start CYCLE" may follow the vCPU set. */
+	if (n >= 4 && !strcmp(w[2], "start")) {
+		if (parse_u64(w[3], &wl->start))
+			return perr(ps, "bad start cycle '%s'", w[3]);
+		for (int i = 2; i + 2 < n; i++)
+			w[i] = w[i + 2];
+		n -= 2;
+	}
+	if (n < 3)
+		return perr(ps, "workload needs VCPUS [start CYCLE] gen|trace|pages");
+	if (parse_vcpus(ps, w[1], &wl->first, &wl->last))
+		return -1;
+	if (!strcmp(w[2], "gen")) {
+		wl->kind = WL_GEN;
+		workload_defaults(&wl->gp);
+		for (int i = 3; i < n; i++) {
+			char *eq = strchr(w[i], '=');
+			char e[200];
+			if (!eq)
+				return perr(ps, "gen: expected KEY=VALUE, got '%s'", w[i]);
+			*eq = 0;
+			if (workload_set(&wl->gp, w[i], eq + 1, e, sizeof(e)))
+				return perr(ps, "gen: %s", e);
+		}
+		char e[200];
+		struct workload_gen *g = workload_new(&wl->gp, e, sizeof(e));
+		if (!g)
+			return perr(ps, "gen: %s", e);
+		workload_free(g);
+	} else if (!strcmp(w[2], "trace")) {
+		if (n != 4)
+			return perr(ps, "workload trace takes one PATH");
+		wl->kind = WL_TRACE;
+		wl->path = strdup(w[3]);
+	} else if (!strcmp(w[2], "pages")) {
+		wl->kind = WL_PAGES;
+		wl->passes = 1;
+		wl->access = TRACE_WRITE;
+		if (n < 4 || parse_u64(w[3], &wl->pages) || wl->pages == 0)
+			return perr(ps, "workload pages needs a page count");
+		for (int i = 4; i < n; i++) {
+			if (!strcmp(w[i], "passes") && i + 1 < n) {
+				if (parse_u64(w[++i], &wl->passes) || !wl->passes)
+					return perr(ps, "bad passes '%s'", w[i]);
+			} else if (!strcmp(w[i], "gap") && i + 1 < n) {
+				if (parse_u64(w[++i], &wl->gap) || wl->gap > UINT32_MAX)
+					return perr(ps, "bad gap '%s'", w[i]);
+			} else if (!strcmp(w[i], "read")) {
+				wl->access = TRACE_READ;
+			} else if (!strcmp(w[i], "write")) {
+				wl->access = TRACE_WRITE;
+			} else if (!strcmp(w[i], "fetch")) {
+				wl->access = TRACE_FETCH;
+			} else {
+				return perr(ps, "pages: unexpected '%s' (passes N, gap G, read, write, fetch)", w[i]);
+			}
+		}
+	} else {
+		return perr(ps, "unknown workload kind '%s' (gen, trace or pages)", w[2]);
+	}
+	sc->nwl++;
+	return 0;
+}
+
+static int parse_action(struct parser *ps, struct scn *sc, char **w, int n,
+			bool after, cycles_t at)
+{
+	if (sc->nact == MAX_ITEMS)
+		return perr(ps, "too many actions");
+	struct action *a = &sc->act[sc->nact];
+	memset(a, 0, sizeof(*a));
+	a->after_guest = after;
+	a->at = at;
+	a->line = ps->line;
+	if (n >= 2 && !strcmp(w[0], "phase")) {
+		if (strlen(w[1]) >= sizeof(a->phase))
+			return perr(ps, "phase name too long");
+		snprintf(a->phase, sizeof(a->phase), "%s", w[1]);
+		w += 2;
+		n -= 2;
+	}
+	if (n < 1)
+		return perr(ps, "missing action");
+	const char *k = w[0];
+	if (!strcmp(k, "log-dirty")) {
+		if (n != 2 || (strcmp(w[1], "on") && strcmp(w[1], "off")))
+			return perr(ps, "log-dirty takes on or off");
+		a->kind = ACT_LOG_DIRTY;
+		a->a = !strcmp(w[1], "on");
+	} else if (!strcmp(k, "zap-all-fast")) {
+		if (n != 1)
+			return perr(ps, "zap-all-fast takes no argument");
+		a->kind = ACT_ZAP_ALL_FAST;
+	} else if (!strcmp(k, "migrate-vcpu")) {
+		if (n != 3 || parse_u64(w[1], &a->a) || parse_u64(w[2], &a->b))
+			return perr(ps, "migrate-vcpu takes VCPU PCPU");
+		a->kind = ACT_MIGRATE_VCPU;
+	} else if (!strcmp(k, "smm")) {
+		if (n != 3 || parse_u64(w[1], &a->a) ||
+		    (strcmp(w[2], "on") && strcmp(w[2], "off")))
+			return perr(ps, "smm takes VCPU on|off");
+		a->kind = ACT_SMM;
+		a->b = !strcmp(w[2], "on");
+	} else if (!strcmp(k, "get-dirty-log")) {
+		if (n != 1)
+			return perr(ps, "get-dirty-log takes no argument");
+		a->kind = ACT_GET_DIRTY_LOG;
+	} else if (!strcmp(k, "stop-guests")) {
+		if (n != 1)
+			return perr(ps, "stop-guests takes no argument");
+		a->kind = ACT_STOP_GUESTS;
+	} else {
+		return perr(ps, "unknown action '%s' (log-dirty, zap-all-fast, "
+			    "migrate-vcpu, smm, get-dirty-log, stop-guests)", k);
+	}
+	sc->nact++;
+	return 0;
+}
+
+static int parse_expect(struct parser *ps, struct scn *sc, char **w, int n)
+{
+	if (sc->nex == MAX_ITEMS)
+		return perr(ps, "too many expectations");
+	struct expect *e = &sc->ex[sc->nex];
+	memset(e, 0, sizeof(*e));
+	e->line = ps->line;
+	int i = 1;
+	if (i < n && !strcmp(w[i], "if")) {
+		if (i + 1 >= n)
+			return perr(ps, "expect if needs KEY=VALUE");
+		snprintf(e->cond, sizeof(e->cond), "%s", w[i + 1]);
+		/* Check the condition names real keys and values now. */
+		struct params p;
+		params_defaults(&p);
+		char buf[160], err[256];
+		snprintf(buf, sizeof(buf), "%s", e->cond);
+		for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+			char *eq = strchr(tok, '=');
+			if (!eq)
+				return perr(ps, "expect if: expected KEY=VALUE, got '%s'", tok);
+			*eq = 0;
+			if (params_set(&p, tok, eq + 1, err, sizeof(err)))
+				return perr(ps, "expect if: %s", err);
+		}
+		i += 2;
+	}
+	if (i < n && !strcmp(w[i], "no-violation") && i + 1 == n) {
+		e->kind = EX_NO_VIOLATION;
+	} else if (i < n && !strcmp(w[i], "violation") && i + 2 == n) {
+		e->kind = EX_VIOLATION;
+		int k;
+		for (k = 0; k < CHECK_NKINDS; k++)
+			if (!strcmp(check_kind_name((enum check_kind)k), w[i + 1]))
+				break;
+		if (k == CHECK_NKINDS)
+			return perr(ps, "unknown violation kind '%s'", w[i + 1]);
+		e->vkind = (enum check_kind)k;
+	} else if (i + 3 == n) {
+		static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=" };
+		e->kind = EX_STAT;
+		snprintf(e->stat, sizeof(e->stat), "%s", w[i]);
+		unsigned o;
+		for (o = 0; o < 6; o++)
+			if (!strcmp(w[i + 1], ops[o]))
+				break;
+		if (o == 6)
+			return perr(ps, "bad operator '%s' (== != < <= > >=)", w[i + 1]);
+		e->op = (enum ex_op)o;
+		if (parse_u64(w[i + 2], &e->value))
+			return perr(ps, "bad value '%s'", w[i + 2]);
+	} else {
+		return perr(ps, "expect: STAT OP VALUE, violation KIND or no-violation");
+	}
+	sc->nex++;
+	return 0;
+}
+
+static int split_words(char *line, char **w)
+{
+	int n = 0;
+	for (char *p = line; *p;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (n == MAX_WORDS)
+			return -1;
+		w[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = 0;
+	}
+	return n;
+}
+
+static const char *base_name(const char *file)
+{
+	const char *b = strrchr(file, '/');
+	return b ? b + 1 : file;
+}
+
+struct scn *scn_parse(const char *file, const char *text, size_t len,
+		      char *err, size_t errlen)
+{
+	struct parser ps = { .file = file, .err = err, .errlen = errlen };
+	struct scn *sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return NULL;
+	}
+	sc->file = strdup(file);
+	char name[256];
+	snprintf(name, sizeof(name), "%s", base_name(file));
+	char *dot = strstr(name, ".scn");
+	if (dot)
+		*dot = 0;
+	sc->name = strdup(name);
+
+	size_t pos = 0;
+	char line[4096];
+	while (pos < len) {
+		size_t end = pos;
+		while (end < len && text[end] != '\n')
+			end++;
+		ps.line++;
+		if (memchr(text + pos, 0, end - pos)) {
+			perr(&ps, "NUL byte in scenario text");
+			goto bad;
+		}
+		if (end - pos >= sizeof(line)) {
+			perr(&ps, "line longer than %zu bytes", sizeof(line) - 1);
+			goto bad;
+		}
+		memcpy(line, text + pos, end - pos);
+		line[end - pos] = 0;
+		pos = end + 1;
+
+		char *w[MAX_WORDS];
+		char copy[4096];
+		snprintf(copy, sizeof(copy), "%s", line);
+		int n = split_words(line, w);
+		if (n < 0) {
+			perr(&ps, "more than %d words", MAX_WORDS);
+			goto bad;
+		}
+		if (n == 0)
+			continue;
+		int rc = 0;
+		if (!strcmp(w[0], "summary")) {
+			char *t = strstr(copy, "summary") + 7;
+			while (isspace((unsigned char)*t))
+				t++;
+			free(sc->summary);
+			sc->summary = strdup(t);
+		} else if (!strcmp(w[0], "set")) {
+			if (n < 2)
+				rc = perr(&ps, "set needs KEY=VALUE");
+			for (int i = 1; i < n && !rc; i++) {
+				char *eq = strchr(w[i], '=');
+				struct params p;
+				char e[256];
+				params_defaults(&p);
+				if (!eq) {
+					rc = perr(&ps, "set: expected KEY=VALUE, got '%s'", w[i]);
+					break;
+				}
+				*eq = 0;
+				if (params_set(&p, w[i], eq + 1, e, sizeof(e))) {
+					rc = perr(&ps, "%s", e);
+					break;
+				}
+				*eq = '=';
+				if (sc->nsets == MAX_ITEMS) {
+					rc = perr(&ps, "too many set lines");
+					break;
+				}
+				sc->sets[sc->nsets++] = strdup(w[i]);
+			}
+		} else if (!strcmp(w[0], "workload")) {
+			rc = parse_workload(&ps, sc, w, n);
+		} else if (!strcmp(w[0], "at")) {
+			uint64_t at;
+			if (n < 3 || parse_u64(w[1], &at))
+				rc = perr(&ps, "at needs CYCLE ACTION");
+			else
+				rc = parse_action(&ps, sc, w + 2, n - 2, false, at);
+		} else if (!strcmp(w[0], "after-guest")) {
+			rc = parse_action(&ps, sc, w + 1, n - 1, true, 0);
+		} else if (!strcmp(w[0], "expect")) {
+			rc = parse_expect(&ps, sc, w, n);
+		} else {
+			rc = perr(&ps, "unknown directive '%s' (summary, set, workload, at, "
+				  "after-guest, expect)", w[0]);
+		}
+		if (rc)
+			goto bad;
+	}
+	if (sc->nwl == 0) {
+		ps.line = 0;
+		snprintf(err, errlen, "%s: no workload line: nothing would run", file);
+		goto bad;
+	}
+	for (unsigned i = 1; i < sc->nact; i++)
+		if (!sc->act[i].after_guest && !sc->act[i - 1].after_guest &&
+		    sc->act[i].at < sc->act[i - 1].at) {
+			ps.line = sc->act[i].line;
+			perr(&ps, "timeline goes back in time (at %llu after at %llu)",
+			     (unsigned long long)sc->act[i].at,
+			     (unsigned long long)sc->act[i - 1].at);
+			goto bad;
+		}
+	return sc;
+bad:
+	scn_free(sc);
+	return NULL;
+}
+
+void scn_free(struct scn *sc)
+{
+	if (!sc)
+		return;
+	for (unsigned i = 0; i < sc->nsets; i++)
+		free(sc->sets[i]);
+	for (unsigned i = 0; i < sc->nwl; i++)
+		free(sc->wl[i].path);
+	free(sc->file);
+	free(sc->name);
+	free(sc->summary);
+	free(sc);
+}
+
+/* --------------------------------------------------------------- execute */
+
+/* One vCPU's stream: the workload lines that cover it, in file order. */
+struct stream {
+	struct wl *segs[16];
+	unsigned nsegs, seg;
+	bool started;               /* the current segment's start applied */
+	struct wl *wl;
+	struct workload_gen *gen;   /* WL_GEN: its own instance, filtered */
+	struct trace_reader *tr;    /* WL_TRACE: its own reader, filtered */
+	struct trace_rec buf[256];
+	size_t pos, len;
+	uint64_t next;              /* WL_PAGES: accesses handed out */
+	unsigned rank;              /* index among the line's vCPUs */
+};
+
+struct scn_run {
+	struct vm vm;
+	const struct scn *sc;
+	const struct params *params;
+	/* Phase counters: deltas of a few stats across a named action. */
+	struct phase {
+		char name[32];
+		uint64_t v[8];
+	} phases[16];
+	unsigned nphases;
+	struct stream *streams;
+	unsigned nstreams;
+	bool bad;
+	char err[256];
+	u64 *bitmap;
+};
+
+static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
+			char *err, size_t errlen);
+
+/* The next segment of @st, opened; false when there is none. */
+static bool next_segment(struct scn_run *sr, struct stream *st)
+{
+	workload_free(st->gen);
+	st->gen = NULL;
+	if (st->tr)
+		trace_close(st->tr);
+	st->tr = NULL;
+	if (++st->seg >= st->nsegs) {
+		st->wl = NULL;
+		return false;
+	}
+	char err[256];
+	if (open_segment(sr, st, sr->nstreams, err, sizeof(err))) {
+		sr->bad = true;
+		snprintf(sr->err, sizeof(sr->err), "%s", err);
+		st->wl = NULL;
+		return false;
+	}
+	return true;
+}
+
+static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *recs,
+			 size_t max);
+
+static long source(void *ctx, unsigned idx, struct trace_rec *recs, size_t max)
+{
+	struct scn_run *sr = ctx;
+	struct stream *st = &sr->streams[idx];
+	for (;;) {
+		if (!st->wl)
+			return 0;
+		long n = fill_segment(sr, idx, recs, max);
+		if (n < 0)
+			return n;
+		if (n > 0) {
+			/* A segment that starts later: the guest idles first. */
+			if (!st->started) {
+				st->started = true;
+				cycles_t now = sim_now(machine_sim(sr->vm.m));
+				if (st->wl->start > now) {
+					uint64_t g = recs[0].gap + (st->wl->start - now);
+					recs[0].gap = g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
+				}
+			}
+			return n;
+		}
+		if (!next_segment(sr, st))
+			return sr->bad ? -1 : 0;
+	}
+}
+
+static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *recs,
+			 size_t max)
+{
+	struct stream *st = &sr->streams[idx];
+	struct wl *wl = st->wl;
+	size_t n = 0;
+	if (wl->kind == WL_PAGES) {
+		while (n < max && st->next < wl->pages * wl->passes) {
+			uint64_t page = st->next++ % wl->pages;
+			uint64_t base = (uint64_t)st->rank * wl->pages;
+			recs[n++] = (struct trace_rec){
+				.addr = (base + page) * 4096 + 8 * (st->rank % 512),
+				.kind = wl->access, .size = 8, .vcpu = (uint16_t)idx,
+				.gap = (uint32_t)wl->gap,
+			};
+		}
+		return (long)n;
+	}
+	/* Generators and traces interleave vCPUs: keep this vCPU's records. */
+	while (n < max) {
+		if (st->pos == st->len) {
+			long got;
+			if (wl->kind == WL_GEN)
+				got = (long)workload_fill(st->gen, st->buf, 256);
+			else
+				got = trace_read(st->tr, st->buf, 256);
+			if (got < 0) {
+				sr->bad = true;
+				snprintf(sr->err, sizeof(sr->err), "%s",
+					 wl->kind == WL_TRACE ? trace_error(st->tr)
+							      : "generator failed");
+				return -1;
+			}
+			if (got == 0)
+				break;
+			st->pos = 0;
+			st->len = (size_t)got;
+		}
+		/* Record vCPU k of the line's stream belongs to its k-th vCPU. */
+		struct trace_rec r = st->buf[st->pos++];
+		if (r.vcpu != st->rank)
+			continue;
+		if (sr->params->guest_paging == GUEST_PAGING_NONE &&
+		    (r.addr >= sr->params->vm_mem ||
+		     r.addr + r.size > sr->params->vm_mem)) {
+			sr->bad = true;
+			snprintf(sr->err, sizeof(sr->err),
+				 "%s: address %#llx is beyond vm.mem (%llu bytes); with "
+				 "guest.paging=none addresses are GPAs (--set "
+				 "guest.paging=4level for virtual addresses)",
+				 wl->kind == WL_TRACE ? wl->path : "generator",
+				 (unsigned long long)r.addr,
+				 (unsigned long long)sr->params->vm_mem);
+			return -1;
+		}
+		r.vcpu = (uint16_t)idx;
+		recs[n++] = r;
+	}
+	return (long)n;
+}
+
+/* What a phase measures: deltas across its action, as phase.NAME.STAT, and
+ * the VMM thread's own cycles as phase.NAME.cycles. */
+static const char *const phase_stats[] = {
+	"folio.mark_dirty", "folio.mark_dirty.zap", "folio.mark_dirty.map",
+	"lock.mmu_lock.write_hold_cycles", "lock.mmu_lock.wait_cycles",
+	"tlb.flushes", "ipi.sent",
+};
+#define NPHASE_STATS (sizeof(phase_stats) / sizeof(phase_stats[0]))
+
+static void do_action(struct scn_run *sr, const struct action *a);
+
+static void run_action(struct scn_run *sr, const struct action *a)
+{
+	struct sim *s = machine_sim(sr->vm.m);
+	if (!a->phase[0] || sr->nphases == 16) {
+		do_action(sr, a);
+		return;
+	}
+	struct stats *st = sim_stats(s);
+	struct phase *ph = &sr->phases[sr->nphases++];
+	uint64_t before[NPHASE_STATS];
+	snprintf(ph->name, sizeof(ph->name), "%s", a->phase);
+	for (unsigned i = 0; i < NPHASE_STATS; i++)
+		if (stats_get(st, phase_stats[i], &before[i]))
+			before[i] = 0;
+	cycles_t t0 = sim_now(s);
+	do_action(sr, a);
+	for (unsigned i = 0; i < NPHASE_STATS; i++) {
+		uint64_t after = 0;
+		stats_get(st, phase_stats[i], &after);
+		ph->v[i] = after - before[i];
+		char name[128];
+		snprintf(name, sizeof(name), "phase.%s.%s", ph->name, phase_stats[i]);
+		stats_counter(st, name, &ph->v[i]);
+	}
+	ph->v[NPHASE_STATS] = sim_now(s) - t0;
+	char name[128];
+	snprintf(name, sizeof(name), "phase.%s.cycles", ph->name);
+	stats_counter(st, name, &ph->v[NPHASE_STATS]);
+}
+
+static void do_action(struct scn_run *sr, const struct action *a)
+{
+	struct vm *vm = &sr->vm;
+	struct sim *s = machine_sim(vm->m);
+	sim_log(s, "action", a->kind, a->a, a->b);
+	switch (a->kind) {
+	case ACT_LOG_DIRTY: {
+		struct kvm_userspace_memory_region mr = {
+			.slot = 0,
+			.flags = a->a ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+			.guest_phys_addr = 0,
+			.memory_size = vm->mem,
+			.userspace_addr = vm->hva,
+		};
+		kvm_set_memory_region(vm->kvm, &mr);
+		break;
+	}
+	case ACT_ZAP_ALL_FAST:
+		kvm_mmu_zap_all_fast(vm->kvm);
+		break;
+	case ACT_MIGRATE_VCPU:
+		if (a->a < machine_nvcpus(vm->m))
+			vcpu_migrate(machine_vcpu(vm->m, (unsigned)a->a), (unsigned)a->b);
+		break;
+	case ACT_SMM:
+		if (a->a < machine_nvcpus(vm->m))
+			kvm_vcpu_set_smm(kvm_get_vcpu(vm->kvm, (unsigned)a->a), a->b);
+		break;
+	case ACT_GET_DIRTY_LOG:
+		kvm_get_dirty_log(vm->kvm, 0, sr->bitmap);
+		break;
+	case ACT_STOP_GUESTS:
+		vm_stop_guests(vm);
+		break;
+	}
+}
+
+/* The VMM thread: the timeline, then what happens after the guest. */
+static void driver(struct sim *s, void *arg)
+{
+	struct scn_run *sr = arg;
+	const struct scn *sc = sr->sc;
+	for (unsigned i = 0; i < sc->nact; i++) {
+		if (sc->act[i].after_guest)
+			continue;
+		sim_sleep_until(s, SIM_ACCT_SLEEP, sc->act[i].at);
+		run_action(sr, &sc->act[i]);
+	}
+	vm_wait_guests(&sr->vm);
+	for (unsigned i = 0; i < sc->nact; i++)
+		if (sc->act[i].after_guest)
+			run_action(sr, &sc->act[i]);
+}
+
+static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
+			char *err, size_t errlen)
+{
+	const struct params *p = sr->params;
+	struct wl *wl = st->segs[st->seg];
+	unsigned v = (unsigned)(st - sr->streams);
+	unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
+	st->wl = wl;
+	st->rank = v - wl->first;
+	st->pos = st->len = 0;
+	st->next = 0;
+	st->started = false;
+	if (wl->kind == WL_GEN) {
+		struct workload_params gp = wl->gp;
+		gp.vcpus = last - wl->first + 1;
+		st->gen = workload_new(&gp, err, errlen);
+		if (!st->gen)
+			return -1;
+		uint64_t lo, hi;
+		workload_span(st->gen, &lo, &hi);
+		if (hi > p->vm_mem && p->guest_paging == GUEST_PAGING_NONE) {
+			snprintf(err, errlen, "%s:%d: the workload reaches GPA %#llx, "
+				 "beyond vm.mem (%llu bytes)", sr->sc->file, wl->line,
+				 (unsigned long long)hi, (unsigned long long)p->vm_mem);
+			return -1;
+		}
+	} else if (wl->kind == WL_TRACE) {
+		st->tr = trace_open(wl->path, err, errlen);
+		if (!st->tr)
+			return -1;
+	} else if ((uint64_t)(st->rank + 1) * wl->pages * 4096 > p->vm_mem &&
+		   p->guest_paging == GUEST_PAGING_NONE) {
+		snprintf(err, errlen, "%s:%d: %llu pages per vCPU do not fit in "
+			 "vm.mem (%llu bytes)", sr->sc->file, wl->line,
+			 (unsigned long long)wl->pages, (unsigned long long)p->vm_mem);
+		return -1;
+	}
+	return 0;
+}
+
+static int build(struct run *r, char *err, size_t errlen)
+{
+	const struct scn *sc = r->sc->scn;
+	struct scn_run *sr = calloc(1, sizeof(*sr));
+	if (!sr)
+		return -1;
+	r->priv = sr;
+	sr->sc = sc;
+	sr->params = &r->p;
+	unsigned nv = (unsigned)r->p.cpu_vcpus;
+	if (nv == 0 || nv > 1024) {
+		snprintf(err, errlen, "cpu.vcpus: %u is not in 1..1024", nv);
+		return -1;
+	}
+	sr->streams = calloc(nv, sizeof(*sr->streams));
+	sr->bitmap = calloc((r->p.vm_mem / 4096 + 63) / 64 + 1, sizeof(u64));
+	if (!sr->streams || !sr->bitmap)
+		return -1;
+	sr->nstreams = nv;
+	for (unsigned v = 0; v < nv; v++) {
+		struct stream *st = &sr->streams[v];
+		for (unsigned i = 0; i < sc->nwl; i++) {
+			struct wl *wl = (struct wl *)&sc->wl[i];
+			unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
+			if (v < wl->first || v > last)
+				continue;
+			if (st->nsegs == sizeof(st->segs) / sizeof(st->segs[0])) {
+				snprintf(err, errlen, "%s:%d: more than 16 workload lines "
+					 "for vCPU %u", sc->file, wl->line, v);
+				return -1;
+			}
+			st->segs[st->nsegs++] = wl;
+		}
+		if (st->nsegs && open_segment(sr, st, nv, err, errlen))
+			return -1;
+	}
+	if (vm_create(r, &sr->vm, err, errlen))
+		return -1;
+	if (vm_start(&sr->vm, source, sr))
+		return -1;
+	sim_spawn(r->sim, "vmm", driver, sr, 0, 0);
+	return 0;
+}
+
+static bool cond_holds(const struct params *p, const char *cond)
+{
+	char buf[160];
+	snprintf(buf, sizeof(buf), "%s", cond);
+	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+		char *eq = strchr(tok, '=');
+		*eq = 0;
+		const struct param_desc *d = params_find(tok);
+		char now[128], want[128], err[256];
+		struct params q = *p;
+		params_get(p, d, now, sizeof(now));
+		/* Normalize the wanted value through the same parser. */
+		if (params_set(&q, tok, eq + 1, err, sizeof(err)))
+			return false;
+		params_get(&q, d, want, sizeof(want));
+		if (strcmp(now, want))
+			return false;
+	}
+	return true;
+}
+
+static void finish(struct run *r)
+{
+	struct scn_run *sr = r->priv;
+	const struct scn *sc = sr->sc;
+	static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=" };
+	vm_finish(&sr->vm);
+	if (sr->bad) {
+		r->bad_input = true;
+		snprintf(r->bad_input_msg, sizeof(r->bad_input_msg), "%s", sr->err);
+	}
+	for (unsigned i = 0; i < sc->nex; i++) {
+		const struct expect *e = &sc->ex[i];
+		if (e->cond[0] && !cond_holds(&r->p, e->cond))
+			continue;
+		if (e->kind == EX_NO_VIOLATION) {
+			if (check_count(r->check))
+				run_expect_fail(r, "%s:%d: expected no violation, got %llu",
+						sc->file, e->line,
+						(unsigned long long)check_count(r->check));
+			continue;
+		}
+		if (e->kind == EX_VIOLATION) {
+			uint64_t v = 0;
+			char name[96];
+			snprintf(name, sizeof(name), "violations.%s", check_kind_name(e->vkind));
+			stats_get(sim_stats(r->sim), name, &v);
+			if (v == 0)
+				run_expect_fail(r, "%s:%d: expected a %s violation, got none",
+						sc->file, e->line, check_kind_name(e->vkind));
+			continue;
+		}
+		uint64_t v;
+		if (stats_get(sim_stats(r->sim), e->stat, &v)) {
+			run_expect_fail(r, "%s:%d: no stat named '%s'", sc->file, e->line,
+					e->stat);
+			continue;
+		}
+		bool ok = false;
+		switch (e->op) {
+		case OP_EQ: ok = v == e->value; break;
+		case OP_NE: ok = v != e->value; break;
+		case OP_LT: ok = v < e->value; break;
+		case OP_LE: ok = v <= e->value; break;
+		case OP_GT: ok = v > e->value; break;
+		case OP_GE: ok = v >= e->value; break;
+		}
+		if (!ok)
+			run_expect_fail(r, "%s:%d: expected %s %s %llu, got %llu", sc->file,
+					e->line, e->stat, ops[e->op],
+					(unsigned long long)e->value, (unsigned long long)v);
+	}
+}
+
+/*
+ * A violation the scenario expects is the point of the run, not a
+ * failure: run_failed() counts violations, so a run that expects one is
+ * judged by its expectations.  (explore still stops at the first seed
+ * with a violation.)
+ */
+static void destroy(struct run *r)
+{
+	struct scn_run *sr = r->priv;
+	if (!sr)
+		return;
+	if (sr->vm.m)
+		vm_destroy(&sr->vm);
+	for (unsigned i = 0; sr->streams && i < sr->nstreams; i++) {
+		workload_free(sr->streams[i].gen);
+		if (sr->streams[i].tr)
+			trace_close(sr->streams[i].tr);
+	}
+	free(sr->streams);
+	free(sr->bitmap);
+	free(sr);
+	r->priv = NULL;
+}
+
+/* ---------------------------------------------------- scenarios from text */
+
+struct loaded {
+	struct scenario sc;
+	struct scn *scn;
+	const char **defaults;
+};
+
+static const struct scenario *wrap(struct scn *scn)
+{
+	struct loaded *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->scn = scn;
+	l->defaults = calloc(scn->nsets + 1, sizeof(char *));
+	if (!l->defaults) {
+		free(l);
+		return NULL;
+	}
+	for (unsigned i = 0; i < scn->nsets; i++)
+		l->defaults[i] = scn->sets[i];
+	l->sc.name = scn->name;
+	l->sc.summary = scn->summary ? scn->summary : "";
+	l->sc.defaults = l->defaults;
+	l->sc.build = build;
+	l->sc.finish = finish;
+	l->sc.destroy = destroy;
+	l->sc.scn = scn;
+	return &l->sc;
+}
+
+const struct scenario *scenario_from_text(const char *file, const char *text,
+					  size_t len, char *err, size_t errlen)
+{
+	struct scn *scn = scn_parse(file, text, len, err, errlen);
+	if (!scn)
+		return NULL;
+	const struct scenario *sc = wrap(scn);
+	if (!sc) {
+		scn_free(scn);
+		snprintf(err, errlen, "%s: out of memory", file);
+	}
+	return sc;
+}
+
+const struct scenario *scenario_load(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open scenario file", path);
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 4096;
+			if (cap > (16u << 20)) {
+				snprintf(err, errlen, "%s: larger than 16 MiB", path);
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	bool rd_err = ferror(f);
+	fclose(f);
+	if (rd_err) {
+		free(buf);
+		snprintf(err, errlen, "%s: read error", path);
+		return NULL;
+	}
+	const struct scenario *sc = scenario_from_text(path, buf, len, err, errlen);
+	free(buf);
+	return sc;
+}
+
+void scenario_free_loaded(const struct scenario *sc)
+{
+	if (!sc || !sc->scn)
+		return;
+	struct loaded *l = (struct loaded *)sc;
+	scn_free(l->scn);
+	free(l->defaults);
+	free(l);
+}

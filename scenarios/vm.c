@@ -1,0 +1,168 @@
+/* The VMM: host + machine + KVM for one run. */
+#include "scenarios/vm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void policy_from_params(const struct params *p, struct kvmmu_policy *pol)
+{
+#define PARAM_U64(field, key, def, unit, doc, src) pol->field = p->field;
+#define PARAM_ENUM(field, key, def, values, doc, src) pol->field = p->field;
+#include "kvmmu/policy.def"
+#undef PARAM_U64
+#undef PARAM_ENUM
+}
+
+static void vcpu_run(void *hv, struct vcpu *v)
+{
+	struct vm *vm = hv;
+	struct kvm_vcpu *kv = kvm_get_vcpu(vm->kvm, vcpu_index(v));
+	for (;;) {
+		int reason = kvm_vcpu_run(kv);
+		if (reason == KVM_EXIT_HLT || reason == KVM_EXIT_INTERNAL_ERROR ||
+		    vm->stop)
+			break;
+		/* KVM_EXIT_INTR / DIRTY_RING_FULL: the VMM thread acts on them;
+		 * this vCPU just runs again. */
+	}
+	if (--vm->running == 0 && vm->waiter)
+		sim_wake(machine_sim(vm->m), vm->waiter, sim_now(machine_sim(vm->m)));
+}
+
+void vm_wait_guests(struct vm *vm)
+{
+	struct sim *s = machine_sim(vm->m);
+	if (vm->running == 0)
+		return;
+	vm->waiter = sim_self(s);
+	sim_block(s, SIM_ACCT_WAIT, "vcpus running");
+	vm->waiter = NULL;
+}
+
+void vm_stop_guests(struct vm *vm)
+{
+	vm->stop = true;
+	for (unsigned i = 0; i < machine_nvcpus(vm->m); i++)
+		kvm_vcpu_kick_to_user(kvm_get_vcpu(vm->kvm, i));
+}
+
+/* The host's mmu_notifier calls, forwarded to KVM. */
+static void mn_start(void *ctx, uint64_t start, uint64_t end)
+{
+	kvm_mmu_notifier_invalidate_range_start(ctx, start, end, true);
+}
+static void mn_end(void *ctx, uint64_t start, uint64_t end)
+{
+	kvm_mmu_notifier_invalidate_range_end(ctx, start, end);
+}
+static bool mn_clear_young(void *ctx, uint64_t start, uint64_t end)
+{
+	return kvm_mmu_notifier_clear_young(ctx, start, end);
+}
+static void mn_release(void *ctx)
+{
+	kvm_mmu_notifier_release(ctx);
+}
+static const struct host_mmu_notifier_ops mn_ops = {
+	.invalidate_range_start = mn_start,
+	.invalidate_range_end = mn_end,
+	.clear_young = mn_clear_young,
+	.release = mn_release,
+};
+
+int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
+{
+	const struct params *p = &r->p;
+	static const enum host_backing backing[] = {
+		[BACKING_4K] = HOST_BACKING_4K,
+		[BACKING_THP] = HOST_BACKING_THP,
+		[BACKING_HUGETLB_2M] = HOST_BACKING_HUGETLB_2M,
+		[BACKING_HUGETLB_1G] = HOST_BACKING_HUGETLB_1G,
+	};
+	memset(vm, 0, sizeof(*vm));
+	vm->run = r;
+	vm->mem = p->vm_mem;
+	if (p->vm_mem == 0 || p->vm_mem % 4096) {
+		snprintf(err, errlen, "vm.mem: %llu is not a positive multiple of 4K",
+			 (unsigned long long)p->vm_mem);
+		return -1;
+	}
+	if (p->vm_mem > p->host_mem / 2) {
+		snprintf(err, errlen, "vm.mem: %llu bytes do not fit in host.mem %llu "
+			 "(at most half of it)", (unsigned long long)p->vm_mem,
+			 (unsigned long long)p->host_mem);
+		return -1;
+	}
+	if (host_create(r->sim, &vm->host)) {
+		snprintf(err, errlen, "out of memory creating the host");
+		return -1;
+	}
+	vm->m = machine_new(r->sim, r->check, vm->host, err, errlen);
+	if (!vm->m)
+		return -1;
+	struct kvmmu_policy pol;
+	policy_from_params(p, &pol);
+	vm->kvm = kvm_create_vm(machine_env(vm->m), &pol);
+	if (!vm->kvm) {
+		snprintf(err, errlen, "out of memory creating the VM");
+		return -1;
+	}
+	int rc = host_mmap(vm->host, p->vm_mem, backing[p->vm_backing], 0, &vm->hva);
+	if (rc) {
+		snprintf(err, errlen, "vm.mem=%llu with vm.backing=%s: the host "
+			 "cannot map it (size must be a multiple of the page size)",
+			 (unsigned long long)p->vm_mem,
+			 p->vm_backing == BACKING_HUGETLB_1G ? "hugetlb-1g"
+			 : p->vm_backing == BACKING_HUGETLB_2M ? "hugetlb-2m"
+			 : p->vm_backing == BACKING_THP ? "thp" : "4k");
+		return -1;
+	}
+	struct kvm_userspace_memory_region mr = {
+		.slot = 0, .flags = 0, .guest_phys_addr = 0,
+		.memory_size = p->vm_mem, .userspace_addr = vm->hva,
+	};
+	if (kvm_set_memory_region(vm->kvm, &mr)) {
+		snprintf(err, errlen, "vm.mem: KVM rejected the memslot");
+		return -1;
+	}
+	host_mmu_notifier_register(vm->host, &mn_ops, vm->kvm);
+	machine_set_hypervisor(vm->m, vcpu_run, vm);
+	return 0;
+}
+
+int vm_start(struct vm *vm, cpu_source_fn *fn, void *ctx)
+{
+	machine_set_source(vm->m, fn, ctx);
+	vm->running = machine_nvcpus(vm->m);
+	return machine_start(vm->m);
+}
+
+void vm_finish(struct vm *vm)
+{
+	machine_finish(vm->m);
+}
+
+static void teardown(struct sim *s, void *arg)
+{
+	struct vm *vm = arg;
+	kvm_destroy_vm(vm->kvm);
+	vm->kvm = NULL;
+}
+
+/*
+ * KVM tears its VM down with mmu_lock, RCU and SPTE operations, which need
+ * a simulated thread: run a last thread for it.  After a deadlocked or
+ * stopped run some thread may still hold mmu_lock, so the VM is only freed
+ * after a clean run.
+ */
+void vm_destroy(struct vm *vm)
+{
+	if (vm->kvm && vm->run->status == SIM_DONE) {
+		sim_spawn(vm->run->sim, "teardown", teardown, vm,
+			  SIM_NEVER / 2, 0);
+		sim_run(vm->run->sim);
+	}
+	machine_free(vm->m);
+	host_destroy(vm->host);
+	memset(vm, 0, sizeof(*vm));
+}
