@@ -12,3 +12,4 @@ $(O)/gen/scn_catalog.c: $(SCN_FILES) $(O)/tools/embed
 	$(O)/tools/embed $@ $(SCN_FILES)
 $(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
 	$(CC) $(CFLAGS) -c $< -o $@
+TESTS    += tests/scenarios/test_replay

@@ -495,7 +495,7 @@ struct scn_run {
 	/* Phase counters: deltas of a few stats across a named action. */
 	struct phase {
 		char name[32];
-		uint64_t v[8];
+		uint64_t v[9];
 	} phases[16];
 	unsigned nphases;
 	struct stream *streams;
@@ -625,8 +625,8 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
  * the VMM thread's own cycles as phase.NAME.cycles. */
 static const char *const phase_stats[] = {
 	"folio.mark_dirty", "folio.mark_dirty.zap", "folio.mark_dirty.map",
-	"lock.mmu_lock.write_hold_cycles", "lock.mmu_lock.wait_cycles",
-	"tlb.flushes", "ipi.sent",
+	"lock.mmu_lock.write_hold_cycles", "lock.mmu_lock.read_hold_cycles",
+	"lock.mmu_lock.wait_cycles", "tlb.flushes", "ipi.sent",
 };
 #define NPHASE_STATS (sizeof(phase_stats) / sizeof(phase_stats[0]))
 

@@ -97,6 +97,7 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory creating the host");
 		return -1;
 	}
+	host_set_check(vm->host, r->check);
 	vm->m = machine_new(r->sim, r->check, vm->host, err, errlen);
 	if (!vm->m)
 		return -1;

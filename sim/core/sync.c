@@ -35,11 +35,13 @@ struct sim_rwlock {
 	unsigned readers;
 	struct sim_thread *writer;
 	uint8_t *reading;         /* per thread id: read-held count */
+	cycles_t *read_since;     /* per thread id: when it took the lock */
 	unsigned nreading;
 	struct waiter *q;
 	unsigned qhead, qlen, qcap;
 	uint64_t acquires, contended, wait_cycles;
 	uint64_t write_hold_cycles;  /* summed over write sections */
+	uint64_t read_hold_cycles;   /* summed over every reader's sections */
 	cycles_t write_since;
 };
 
@@ -72,6 +74,8 @@ struct sim_rwlock *sim_rwlock_new(struct sim *s, const char *name)
 	stats_counter(&s->stats, key, &l->wait_cycles);
 	snprintf(key, sizeof(key), "lock.%s.write_hold_cycles", name);
 	stats_counter(&s->stats, key, &l->write_hold_cycles);
+	snprintf(key, sizeof(key), "lock.%s.read_hold_cycles", name);
+	stats_counter(&s->stats, key, &l->read_hold_cycles);
 	return l;
 }
 
@@ -83,22 +87,33 @@ void sim_rwlock_free(struct sim_rwlock *l)
 	free(l->why_read);
 	free(l->why_write);
 	free(l->reading);
+	free(l->read_since);
 	free(l->q);
 	free(l);
 }
 
-static void set_reading(struct sim_rwlock *l, unsigned id, int delta)
+/* Counts a reader in (+1) or out (-1); @now is when its hold starts or
+ * ends (a handed-off reader's hold starts at the hand-off). */
+static void set_reading(struct sim_rwlock *l, unsigned id, int delta,
+			cycles_t now)
 {
 	if (id >= l->nreading) {
 		unsigned n = id + 16;
 		uint8_t *r = realloc(l->reading, n);
-		if (!r)
+		cycles_t *t = realloc(l->read_since, n * sizeof(*t));
+		if (!r || !t)
 			abort();
 		memset(r + l->nreading, 0, n - l->nreading);
+		memset(t + l->nreading, 0, (n - l->nreading) * sizeof(*t));
 		l->reading = r;
+		l->read_since = t;
 		l->nreading = n;
 	}
+	if (delta > 0 && l->reading[id] == 0)
+		l->read_since[id] = now;
 	l->reading[id] = (uint8_t)(l->reading[id] + delta);
+	if (delta < 0 && l->reading[id] == 0)
+		l->read_hold_cycles += now - l->read_since[id];
 }
 
 static void mirror(struct sim *s, struct sim_rwlock *l, const char *op)
@@ -154,7 +169,7 @@ static void hand_off(struct sim *s, struct sim_rwlock *l)
 			return;
 		}
 		l->readers++;
-		set_reading(l, w->t->id, 1);
+		set_reading(l, w->t->id, 1, now);
 		sim_wake(s, w->t, now);
 		dequeue(l);
 	}
@@ -176,7 +191,7 @@ void sim_read_lock(struct sim *s, struct sim_rwlock *l)
 	l->acquires++;
 	if (!l->writer && l->qlen == 0) {
 		l->readers++;
-		set_reading(l, s->cur->id, 1);
+		set_reading(l, s->cur->id, 1, s->cur->clock);
 	} else {
 		wait_turn(s, l, false);
 	}
@@ -190,7 +205,7 @@ void sim_read_unlock(struct sim *s, struct sim_rwlock *l)
 	if (!sim_rwlock_held_read(s, l))
 		abort(); /* unlocking a read lock this thread does not hold */
 	l->readers--;
-	set_reading(l, s->cur->id, -1);
+	set_reading(l, s->cur->id, -1, s->cur->clock);
 	hand_off(s, l);
 	mirror(s, l, "read_unlock");
 	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
@@ -204,9 +219,9 @@ void sim_write_lock(struct sim *s, struct sim_rwlock *l)
 		l->writer = s->cur;
 	else
 		wait_turn(s, l, true);
+	l->write_since = s->cur->clock;
 	mirror(s, l, "write_lock");
 	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
-	l->write_since = s->cur->clock;
 }
 
 void sim_write_unlock(struct sim *s, struct sim_rwlock *l)

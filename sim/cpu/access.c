@@ -26,6 +26,9 @@
 #define GPTE_P (1ull << 0)
 #define GPTE_RW (1ull << 1)
 #define GPTE_US (1ull << 2)
+/* Where the guest kernel's direct map would put a GPA (x86-64 Linux's
+ * page_offset_base): the linear address of its page-table writes. */
+#define GUEST_DIRECT_MAP 0xffff888000000000ull
 
 static unsigned need_of(uint8_t kind)
 {
@@ -319,7 +322,7 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 		return ENV_EXIT_HLT;
 	}
 	if (pr.status != WALK_OK)
-		return walk_exit(m, v, &pr, wr->fault.pte_gpa, x);
+		return walk_exit(m, v, &pr, GUEST_DIRECT_MAP + wr->fault.pte_gpa, x);
 	uint64_t pte = v->guest_pf_frame | GPTE_P | GPTE_RW | GPTE_US;
 	/* A guest page-table page is a data frame that holds bytes: the host
 	 * must poison it on free and zero it on reuse. */

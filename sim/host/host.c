@@ -388,7 +388,7 @@ int host_folio_get_info(const struct host *h, uint64_t pfn,
  * folio dirty while the writeback thread clears it), so changing them from
  * a simulated thread is a yield point costing one atomic bit operation.
  */
-static void folio_sync(struct host *h)
+void host_yield(struct host *h, cycles_t cost)
 {
 	if (!sim_self(h->s))
 		return;
@@ -396,8 +396,16 @@ static void folio_sync(struct host *h)
 	 * account, which sim_set_acct reports when set back unchanged. */
 	int acct = sim_set_acct(h->s, SIM_ACCT_OTHER);
 	sim_set_acct(h->s, acct);
-	sim_yield(h->s, acct, sim_params(h->s)->lat_atomic);
+	sim_yield(h->s, acct, cost);
 }
+
+static void folio_sync(struct host *h)
+{
+	host_yield(h, sim_params(h->s)->lat_atomic);
+}
+
+/* The flags a caller outside the host kernel events may set or clear. */
+#define FOLIO_PUBLIC (FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_WRITEBACK)
 
 void host_folio_get(struct host *h, uint64_t pfn)
 {
@@ -450,7 +458,7 @@ int host_folio_set_flags(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return -ENOENT;
 	folio_sync(h);
-	f->flags |= (uint16_t)(flags & ~FOLIO_PT);
+	f->flags |= (uint16_t)(flags & FOLIO_PUBLIC);
 	return 0;
 }
 
@@ -460,7 +468,7 @@ int host_folio_clear_flags(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return -ENOENT;
 	folio_sync(h);
-	f->flags &= (uint16_t)~(flags & ~FOLIO_PT);
+	f->flags &= (uint16_t)~(flags & FOLIO_PUBLIC);
 	return 0;
 }
 
@@ -470,7 +478,7 @@ unsigned host_folio_test_clear(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return 0;
 	folio_sync(h);
-	unsigned was = f->flags & flags & ~FOLIO_PT;
+	unsigned was = f->flags & flags & FOLIO_PUBLIC;
 	f->flags &= (uint16_t)~was;
 	return was;
 }
@@ -504,9 +512,47 @@ int host_frame_write(struct host *h, uint64_t pfn)
 	if (f->vgen != gen) {
 		f->vgen = gen;
 		f->version = 0;
+		f->wb_version = 0;
+		f->ok_version = 0;
 	}
 	f->version++;
 	return 0;
+}
+
+uint64_t host_frame_written_version(const struct host *h, uint64_t pfn)
+{
+	struct frame *head = host_folio_head(h, pfn, NULL);
+	struct frame *f = host_frame(h, pfn);
+	if (!head || !f || f->vgen != head->gen)
+		return 0;
+	return f->wb_version;
+}
+
+/*
+ * Splitting a THP moves no memory: the 512 frames keep their bytes, their
+ * versions and their generation, and each becomes the head of an order-0
+ * folio with the THP's flags (Linux copies PG_dirty, PG_referenced, ... to
+ * every new folio in __split_huge_page_tail).  Keeping the generation says
+ * that nothing was freed: a translation made before the split still names
+ * the same memory, so it is not a stale-frame access; it is the host's
+ * invalidation (and KVM's zap) that retires the 2 MiB translation.  The
+ * one reference of the PMD mapping becomes one per PTE mapping.
+ */
+void host_folio_split_meta(struct host *h, uint64_t head)
+{
+	struct frame *hf = host_frame(h, head);
+	uint64_t gen = hf->gen;
+	uint16_t flags = hf->flags;
+	for (unsigned i = 0; i < 512; i++) {
+		/* Same chunk as the head: a 2 MiB folio is one aligned chunk. */
+		struct frame *f = host_frame(h, head + i);
+		f->gen = gen;
+		f->order = 0;
+		f->kind = FK_DATA;
+		f->flags = flags;
+		f->refcount = 1;
+		f->mapcount = 0;
+	}
 }
 
 int host_frame_use_bytes(struct host *h, uint64_t pfn)
@@ -588,10 +634,15 @@ void host_destroy(struct host *h)
 		free(h->fl[i].cold.v);
 	}
 	free(h->mn);
+	free(h->mwait);
+	for (size_t i = 0; i < h->nevq; i++)
+		free(h->evq[i]);
+	free(h->evq);
 	free(h);
 }
 
 struct sim *host_sim(const struct host *h) { return h->s; }
+void host_set_check(struct host *h, struct check *c) { h->chk = c; }
 const struct host_stats *host_stats(const struct host *h) { return &h->st; }
 
 int host_mmu_notifier_register(struct host *h,

@@ -32,8 +32,15 @@
  * simulated thread are yield points (they race with the guest and KVM);
  * called from setup code outside sim_run() they are plain updates.
  *
+ * Host kernel events (writeback, reclaim, MADV_DONTNEED / MADV_FREE,
+ * migration, THP split and collapse, aging) run on the calling simulated
+ * thread and call the registered mmu_notifiers in Linux's order; a daemon
+ * thread can run a scripted or seeded list of them.  The lost-folio-write
+ * oracle lives here because this module holds the ground truth: which
+ * content version of each frame was written out.
+ *
  * Groups below: lifetime, frames and folios, page-table frames, the VMM's
- * address space, mmu_notifier registration, stats.
+ * address space, mmu_notifier registration, host kernel events, stats.
  */
 #ifndef TDPSIM_SIM_HOST_H
 #define TDPSIM_SIM_HOST_H
@@ -48,6 +55,7 @@
 #define HOST_PAGE_SIZE (UINT64_C(1) << HOST_PAGE_SHIFT)
 
 struct host;
+struct check;
 
 /* -------------------------------------------------------------- lifetime */
 
@@ -58,6 +66,9 @@ struct host;
 int host_create(struct sim *s, struct host **out);
 void host_destroy(struct host *h);
 struct sim *host_sim(const struct host *h);
+/* Connects the lost-folio-write oracle to the run's violation records;
+ * with none set, lost writes are only counted (host.lost_folio_writes). */
+void host_set_check(struct host *h, struct check *c);
 
 /* ----------------------------------------------------- frames and folios */
 
@@ -69,6 +80,10 @@ enum { HOST_ORDER_4K = 0, HOST_ORDER_2M = 9, HOST_ORDER_1G = 18 };
 #define FOLIO_YOUNG 0x2u     /* referenced since the last aging pass */
 #define FOLIO_WRITEBACK 0x4u /* being written back */
 #define FOLIO_PT 0x8u        /* a page-table frame, not data (read-only) */
+/* Owned by the host kernel events; the setters below leave them alone. */
+#define FOLIO_LOCKED 0x10u   /* folio_lock held by a host event */
+#define FOLIO_LAZYFREE 0x20u /* MADV_FREE'd and clean: reclaim may discard
+			      * it without writeback (!PG_swapbacked) */
 
 /* A snapshot of a folio's state. */
 struct host_folio {
@@ -119,6 +134,9 @@ unsigned host_folio_test_clear(struct host *h, uint64_t pfn, unsigned flags);
 uint64_t host_frame_gen(const struct host *h, uint64_t pfn);
 uint64_t host_frame_version(const struct host *h, uint64_t pfn);
 int host_frame_write(struct host *h, uint64_t pfn);
+/* The version the last writeback (or reclaim's pageout) of frame @pfn
+ * wrote out in its current generation; 0 if none, or if the frame is free. */
+uint64_t host_frame_written_version(const struct host *h, uint64_t pfn);
 /*
  * Declares that frame @pfn of a data folio now holds real bytes: the guest
  * OS made it a guest page-table page and writes entries into the arena.
@@ -172,6 +190,11 @@ int host_mmap(struct host *h, uint64_t len, enum host_backing b,
  * whether the mapping allows writes.  Returns 0 if the page was already
  * mapped, 1 if this call faulted it in, -EFAULT if no VMA covers @hva or a
  * write hits a read-only VMA, -ENOMEM if memory is exhausted.
+ * A write that finds the mapping write-protected (writeback cleaned it) is
+ * a write fault: the PTE becomes writable and dirty again, a yield point.
+ * A write that finds it writable changes nothing (GUP-fast does not dirty
+ * the PTE: marking the folio is the caller's business).  A migration
+ * entry (an event moving the frame) makes the calling thread wait.
  */
 int host_faultin(struct host *h, uint64_t hva, bool write, uint64_t *pfn,
 		 int *level, bool *writable);
@@ -202,6 +225,117 @@ int host_mmu_notifier_register(struct host *h,
 			       const struct host_mmu_notifier_ops *ops,
 			       void *ctx);
 
+/* ------------------------------------------------------ host kernel events */
+
+/*
+ * Each event acts on the folios mapped in [@hva, @hva + @len) (a folio
+ * only partly inside is taken whole, except by MADV_*, which splits a THP
+ * it covers in part), on the calling simulated thread (or sequentially
+ * from setup code).  Every observable step is a yield point: a folio lock
+ * or flag change, a host PTE change, each mmu_notifier call, the I/O and
+ * the copies (lat.host.*).  Per folio, Linux's order:
+ *
+ *   writeback  (folio_clear_dirty_for_io + I/O; dirty folios only)
+ *              invalidate_range_start, page_mkclean (the PTE loses W and
+ *              D), invalidate_range_end, folio_mark_dirty if the PTE was
+ *              writable or dirty, test-and-clear dirty, set writeback,
+ *              write the content versions out, clear writeback
+ *   reclaim    (shrink_folio_list; not HugeTLB, not pinned)
+ *              invalidate_range_start, unmap (the PTE's D moves to the
+ *              folio), invalidate_range_end, pageout if dirty, free;
+ *              a MADV_FREE folio found dirty is mapped back instead
+ *              (try_to_unmap_one) and is a normal folio again
+ *   MADV_DONTNEED  start over the range, unmap, end, free the folios
+ *   MADV_FREE  start over the range, clear folio and PTE dirty (W stays),
+ *              mark lazyfree, end
+ *   migrate    start, PTE -> migration entry, end, copy the versions to
+ *              a new folio, map it, free the old one (its generation ends)
+ *   THP split  split_huge_page of a PMD-mapped THP: start/end over the
+ *              2 MiB for the PMD split (__split_huge_pmd, to migration
+ *              entries), start/end again over the 2 MiB (try_to_migrate
+ *              finds nothing left), 512 order-0 folios, PTEs remapped
+ *   THP collapse  (khugepaged) start over the 2 MiB, PTEs detached, end,
+ *              copy into a new 2 MiB folio, free the old frames, map it
+ *              at 2 MiB (dirty)
+ *   age        clear_young over each mapping, test-and-clear folio young
+ *
+ * Faults wait while an entry is a migration entry.  Each returns how many
+ * folios it acted on (writeback: written; split: split; ...), or -EINVAL
+ * for an unaligned @hva, or (MADV_*) a HugeTLB range it cannot handle.
+ * Folios locked by another event, pinned (refcount above the mapping's),
+ * or HugeTLB for writeback / reclaim / THP are skipped and counted in
+ * host.events.skipped.
+ *
+ * The lost-folio-write oracle (DESIGN §6 #2).  When writeback finds a
+ * folio clean, and when reclaim drops one, every frame whose content
+ * version is newer than the one last written out (or given up by
+ * MADV_FREE) holds a guest write that nobody reported with a dirty mark:
+ * it is counted in host.lost_folio_writes and reported as
+ * CHECK_LOST_FOLIO_WRITE, once per write.  Migration and collapse apply
+ * the same test to the old frame when they free it, against the version
+ * they copied: a write through a stale translation after the copy.
+ * host.skip_notifier=1 is the fault injection that makes it fire with a
+ * correct secondary MMU.
+ */
+enum host_event_kind {
+	HOST_EV_WRITEBACK,
+	HOST_EV_RECLAIM,
+	HOST_EV_MADV_DONTNEED,
+	HOST_EV_MADV_FREE,
+	HOST_EV_MIGRATE,
+	HOST_EV_THP_SPLIT,
+	HOST_EV_THP_COLLAPSE,
+	HOST_EV_AGE,
+	HOST_EV_NKINDS
+};
+#define HOST_EV_MASK(k) (1u << (k))
+#define HOST_EV_ALL (HOST_EV_MASK(HOST_EV_NKINDS) - 1)
+
+enum host_madv { HOST_MADV_DONTNEED, HOST_MADV_FREE };
+
+int host_writeback(struct host *h, uint64_t hva, uint64_t len);
+int host_reclaim(struct host *h, uint64_t hva, uint64_t len);
+int host_madvise(struct host *h, uint64_t hva, uint64_t len,
+		 enum host_madv advice);
+int host_migrate(struct host *h, uint64_t hva, uint64_t len);
+int host_thp_split(struct host *h, uint64_t hva, uint64_t len);
+int host_thp_collapse(struct host *h, uint64_t hva, uint64_t len);
+/* Returns how many of the mappings were referenced (young). */
+int host_age(struct host *h, uint64_t hva, uint64_t len);
+
+/* One scripted event: run at cycle @at on [@hva, @hva + @len). */
+struct host_event {
+	cycles_t at;
+	enum host_event_kind kind;
+	uint64_t hva, len;
+};
+/* "writeback", "reclaim", "madv_dontneed", "madv_free", "migrate",
+ * "thp_split", "thp_collapse", "age"; NULL / -EINVAL for others. */
+const char *host_event_kind_name(enum host_event_kind k);
+int host_event_kind_parse(const char *name, enum host_event_kind *k);
+/* Runs one event now, on the calling thread: the function of its kind. */
+int host_event_run(struct host *h, const struct host_event *ev);
+/*
+ * Spawns a thread ("host-events", cycle account "host") that sleeps until
+ * each event's @at and runs it, in array order.  @flags are sim_spawn's:
+ * SIM_THREAD_DAEMON makes it a kthread that does not keep the run alive.
+ * The list is copied.  NULL when out of memory.
+ */
+struct sim_thread *host_events_spawn(struct host *h,
+				     const struct host_event *ev, size_t n,
+				     unsigned flags);
+/*
+ * Fills @out[0..n) with a deterministic list for @seed: gaps uniform in
+ * [1, 2 * @mean - 1] cycles from @start (all at @start if @mean is 0),
+ * kinds uniform over @kinds (HOST_EV_MASK bits), places uniform over the
+ * 4 KiB pages of [@hva, @hva + @len): THP events take the 2 MiB region
+ * of the page, migrate one page, the others 1..16 pages.  0, or -EINVAL
+ * (no kind, an empty or unaligned range).
+ */
+int host_events_random(uint64_t seed, uint64_t hva, uint64_t len,
+		       cycles_t start, cycles_t mean, unsigned kinds,
+		       struct host_event *out, size_t n);
+
 /* ------------------------------------------------------------------ stats */
 
 /*
@@ -220,7 +354,29 @@ int host_mmu_notifier_register(struct host *h,
 	X(pt_freed, "host.pt_pages.freed", "page-table frames freed (and poisoned)") \
 	X(faults, "host.faults", "first-touch faults that mapped a folio")        \
 	X(thp_fallbacks, "host.thp_fallbacks", "THP faults that fell back to 4 KiB") \
-	X(mark_dirty, "folio.mark_dirty", "folio_mark_dirty calls")
+	X(mark_dirty, "folio.mark_dirty", "folio_mark_dirty calls")               \
+	X(lost_folio_writes, "host.lost_folio_writes", "guest writes a writeback or a drop found newer than the last writeback with no dirty mark pending (oracle)") \
+	X(events, "host.events", "host kernel events run")                        \
+	X(ev_skipped, "host.events.skipped", "folios an event left alone: locked by another event, pinned, HugeTLB, no memory") \
+	X(mn_start, "host.mn.invalidate_start", "invalidate_range_start calls")   \
+	X(mn_end, "host.mn.invalidate_end", "invalidate_range_end calls")         \
+	X(mn_skipped, "host.mn.skipped", "start/end pairs skipped by host.skip_notifier (fault injection)") \
+	X(mn_clear_young, "host.mn.clear_young", "clear_young calls")             \
+	X(wb_folios, "host.writeback.folios", "folios written out by writeback")  \
+	X(wb_pages, "host.writeback.pages", "4 KiB pages written out (writeback and pageout)") \
+	X(reclaimed, "host.reclaim.folios", "folios reclaimed (freed)")           \
+	X(pageouts, "host.reclaim.pageout", "dirty folios reclaim wrote out before freeing") \
+	X(lazyfreed, "host.reclaim.lazyfree", "clean MADV_FREE folios discarded without writeback") \
+	X(redirtied, "host.reclaim.redirtied", "MADV_FREE folios reclaim found dirty and mapped back") \
+	X(dontneed, "host.madv.dontneed", "folios unmapped by MADV_DONTNEED")     \
+	X(madv_free, "host.madv.free", "folios made lazyfree by MADV_FREE")       \
+	X(migrated, "host.migrate.folios", "folios moved to a new frame")         \
+	X(thp_splits, "host.thp.splits", "THPs split into 4 KiB folios")          \
+	X(thp_collapses, "host.thp.collapses", "2 MiB regions collapsed into a THP") \
+	X(aged, "host.age.folios", "mappings an aging pass looked at")            \
+	X(young, "host.age.young", "of which were referenced")                   \
+	X(wp_faults, "host.wp_faults", "write faults on a write-protected (cleaned) host PTE") \
+	X(mig_waits, "host.migration_waits", "faults that waited on a migration entry")
 
 struct host_stats {
 #define HOST_STAT_FIELD(field, name, doc) uint64_t field;

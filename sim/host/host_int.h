@@ -28,6 +28,14 @@ struct frame {
 	 * That makes a reused folio zero-filled without touching its tails. */
 	uint64_t version;
 	uint64_t vgen;
+	/* Ground truth of the lost-folio-write oracle, valid like @version.
+	 * @wb_version: the version the last writeback or pageout wrote out.
+	 * @ok_version: the newest version the host may drop without losing a
+	 * guest write: written out, given up by MADV_FREE, saved by the copy
+	 * of a migration or collapse, or already reported lost (so that one
+	 * lost write is reported once).  wb_version <= ok_version <= version. */
+	uint64_t wb_version;
+	uint64_t ok_version;
 	/* Head only: the folio's generation (0 when this frame heads no
 	 * folio), reference and map counts, FOLIO_* flags, order, kind. */
 	uint64_t gen;
@@ -74,6 +82,13 @@ struct freelist {
  * the host's own MMU is not walked by the model). */
 #define HPTE_PRESENT 0x1ull
 #define HPTE_WRITE 0x2ull
+/* Set by a write fault, as the CPU sets the PTE's D bit on a user write;
+ * page_mkclean and MADV_FREE clear it, unmap moves it to the folio. */
+#define HPTE_DIRTY 0x4ull
+/* Not present: a migration entry (the frame is being moved, split or
+ * collapsed); a fault waits until the event puts a present entry back.
+ * Keeps the frame number and WRITE / DIRTY for the remap. */
+#define HPTE_MIGRATION 0x8ull
 #define HPTE_PFN(e) ((e) >> HOST_PAGE_SHIFT)
 
 /* 2 MiB of a VMA: the 2 MiB mapping, or a table of 4 KiB ones. */
@@ -117,6 +132,15 @@ struct host {
 	struct notifier *mn;
 	size_t nmn;
 
+	/* The lost-folio-write oracle reports here; NULL: count only. */
+	struct check *chk;
+	/* Threads blocked on a migration entry (migration_entry_wait). */
+	struct sim_thread **mwait;
+	size_t nmwait, capmwait;
+	/* Event lists handed to host_events_spawn, freed with the host. */
+	void **evq;
+	size_t nevq;
+
 	struct host_stats st;
 };
 
@@ -125,8 +149,35 @@ struct frame *host_frame(const struct host *h, uint64_t pfn);
 struct frame *host_frame_mk(struct host *h, uint64_t pfn);
 struct frame *host_folio_head(const struct host *h, uint64_t pfn,
 			      uint64_t *head);
+/* A yield point of the current thread costing @cost, charged to its
+ * current account; nothing outside a simulated thread. */
+void host_yield(struct host *h, cycles_t cost);
+/* split_huge_page's metadata half: the unpinned order-9 folio at @head
+ * becomes 512 order-0 folios of the same generation (see events.c). */
+void host_folio_split_meta(struct host *h, uint64_t head);
+
 /* host_vma.c */
 void host_vma_free_all(struct host *h);
 int host_check_vmas(const struct host *h, char *msg, size_t msglen);
+/* The VMA holding @hva, or NULL; the first VMA ending above @hva, or NULL. */
+struct vma *host_vma_find(const struct host *h, uint64_t hva);
+struct vma *host_vma_next(const struct host *h, uint64_t hva);
+/* The entry that maps @hva now (PUD, PMD or PTE slot) and its level
+ * (3, 2, 1), or NULL when no VMA covers @hva.  The pointer is good until
+ * the next yield point: tables come and go with splits and collapses. */
+uint64_t *host_hpte(const struct host *h, uint64_t hva, int *level);
+/* THP split: the PMD entry of the 2 MiB slot at @base becomes a table of
+ * 512 PTEs, entry i = @pte0 + i frames.  0 or -ENOMEM. */
+int host_pmd_to_ptes(struct host *h, uint64_t base, uint64_t pte0);
+/* THP collapse: the PTE table of the slot at @base is freed and the PMD
+ * entry becomes @pmd. */
+void host_ptes_to_pmd(struct host *h, uint64_t base, uint64_t pmd);
+/* The 4 KiB PTE table of the 2 MiB slot at @base, or NULL. */
+uint64_t *host_pte_table(const struct host *h, uint64_t base);
+
+/* events.c */
+/* migration_entry_wait: blocks the current thread until an event removes
+ * migration entries.  0, or -EAGAIN outside a simulated thread. */
+int host_migration_wait(struct host *h);
 
 #endif

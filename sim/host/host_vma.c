@@ -45,6 +45,17 @@ static struct vma *vma_find(const struct host *h, uint64_t hva)
 	return i < h->nvma && h->vma[i].start <= hva ? &h->vma[i] : NULL;
 }
 
+struct vma *host_vma_find(const struct host *h, uint64_t hva)
+{
+	return vma_find(h, hva);
+}
+
+struct vma *host_vma_next(const struct host *h, uint64_t hva)
+{
+	size_t i = vma_lower(h, hva);
+	return i < h->nvma ? &h->vma[i] : NULL;
+}
+
 int host_vma_create(struct host *h, uint64_t hva, uint64_t len,
 		    enum host_backing b, unsigned flags)
 {
@@ -95,19 +106,73 @@ int host_mmap(struct host *h, uint64_t len, enum host_backing b,
 	return 0;
 }
 
-/* The mapping of @hva in @v: its entry (0 if none) and level. */
-static uint64_t vma_entry(const struct vma *v, uint64_t hva, int *level)
+/* The slot that maps @hva in @v now and its level: the 1 GiB entry if it
+ * is in use or nothing lies below it, else the 2 MiB entry if in use or no
+ * 4 KiB table lies below it, else the 4 KiB entry. */
+static uint64_t *vma_slot(const struct vma *v, uint64_t hva, int *level)
 {
-	const struct hpud *pud = &v->pud[(hva >> 30) - v->pud_base];
+	struct hpud *pud = &v->pud[(hva >> 30) - v->pud_base];
 	*level = 3;
 	if (pud->e || !pud->pmd)
-		return pud->e;
+		return &pud->e;
 	unsigned i = (hva >> 21) & 511;
 	*level = 2;
 	if (pud->pmd->e[i] || !pud->pmd->pte[i])
-		return pud->pmd->e[i];
+		return &pud->pmd->e[i];
 	*level = 1;
-	return pud->pmd->pte[i][(hva >> 12) & 511];
+	return &pud->pmd->pte[i][(hva >> 12) & 511];
+}
+
+/* The mapping of @hva in @v: its entry (0 if none) and level. */
+static uint64_t vma_entry(const struct vma *v, uint64_t hva, int *level)
+{
+	return *vma_slot(v, hva, level);
+}
+
+uint64_t *host_hpte(const struct host *h, uint64_t hva, int *level)
+{
+	const struct vma *v = vma_find(h, hva);
+	return v ? vma_slot(v, hva, level) : NULL;
+}
+
+uint64_t *host_pte_table(const struct host *h, uint64_t base)
+{
+	const struct vma *v = vma_find(h, base);
+	if (!v)
+		return NULL;
+	const struct hpud *pud = &v->pud[(base >> 30) - v->pud_base];
+	return pud->pmd ? pud->pmd->pte[(base >> 21) & 511] : NULL;
+}
+
+int host_pmd_to_ptes(struct host *h, uint64_t base, uint64_t pte0)
+{
+	struct vma *v = vma_find(h, base);
+	if (!v)
+		return -EINVAL;
+	struct hpmd *pmd = v->pud[(base >> 30) - v->pud_base].pmd;
+	unsigned i = (base >> 21) & 511;
+	if (!pmd)
+		return -EINVAL;
+	uint64_t *t = pmd->pte[i];
+	if (!t && !(t = calloc(512, sizeof(*t))))
+		return -ENOMEM;
+	for (unsigned k = 0; k < 512; k++)
+		t[k] = pte0 + ((uint64_t)k << HOST_PAGE_SHIFT);
+	pmd->pte[i] = t;
+	pmd->e[i] = 0;
+	return 0;
+}
+
+void host_ptes_to_pmd(struct host *h, uint64_t base, uint64_t e)
+{
+	struct vma *v = vma_find(h, base);
+	struct hpmd *pmd = v ? v->pud[(base >> 30) - v->pud_base].pmd : NULL;
+	if (!pmd)
+		return;
+	unsigned i = (base >> 21) & 511;
+	free(pmd->pte[i]);
+	pmd->pte[i] = NULL;
+	pmd->e[i] = e;
 }
 
 /* The frame for @hva inside the mapping @e of @level. */
@@ -149,7 +214,14 @@ static struct hpmd *pmd_get(struct hpud *pud)
 	return pud->pmd;
 }
 
-/* Maps a new folio of @order at the slot of @hva for @level. */
+/*
+ * Maps a new folio of @order at the slot of @hva for @level.  A writable
+ * entry starts dirty: Linux maps the zero page on an anonymous read fault
+ * and a private folio only on a write, which leaves the PTE dirty, so a
+ * writable anonymous PTE is clean only after MADV_FREE.  That is what
+ * makes a writable SPTE (which needs a writable host PTE) always come
+ * with dirtiness the host can see, or with KVM's own folio_mark_dirty.
+ */
 static int map_new(struct host *h, struct vma *v, uint64_t hva, int level,
 		   uint64_t *head)
 {
@@ -180,7 +252,7 @@ static int map_new(struct host *h, struct vma *v, uint64_t hva, int level,
 	/* The folio's initial reference belongs to this mapping. */
 	host_folio_map(h, *head);
 	*slot = *head << HOST_PAGE_SHIFT | HPTE_PRESENT |
-		(v->flags & HOST_VMA_RDONLY ? 0 : HPTE_WRITE);
+		(v->flags & HOST_VMA_RDONLY ? 0 : HPTE_WRITE | HPTE_DIRTY);
 	h->st.faults++;
 	return 0;
 }
@@ -188,13 +260,46 @@ static int map_new(struct host *h, struct vma *v, uint64_t hva, int level,
 int host_faultin(struct host *h, uint64_t hva, bool write, uint64_t *pfn,
 		 int *level, bool *writable)
 {
-	struct vma *v = vma_find(h, hva);
-	uint64_t head;
+	struct vma *v;
+	uint64_t head, e, *pe;
 	int l, err;
 
+again:
+	v = vma_find(h, hva);
 	if (!v || (write && (v->flags & HOST_VMA_RDONLY)))
 		return -EFAULT;
-	uint64_t e = vma_entry(v, hva, &l);
+	pe = vma_slot(v, hva, &l);
+	e = *pe;
+	if (e & HPTE_MIGRATION) {
+		/* migration_entry_wait: a host event is moving, splitting or
+		 * collapsing this memory; the fault resumes on the new
+		 * mapping, never on a fresh zero folio. */
+		if (host_migration_wait(h))
+			return -EAGAIN;
+		goto again;
+	}
+	if ((e & HPTE_PRESENT) && write && !(e & HPTE_WRITE)) {
+		/*
+		 * do_wp_page on a folio only this mapping holds: reuse it,
+		 * writable and dirty.  This is how a write after writeback's
+		 * page_mkclean gets back in, and the dirty PTE is what the
+		 * next writeback or unmap hands to the folio.  The update is
+		 * a yield point; whatever changed the entry meanwhile (an
+		 * event froze or moved it) wins and the fault starts over.
+		 */
+		host_yield(h, sim_params(h->s)->lat_atomic);
+		v = vma_find(h, hva);
+		if (!v)
+			return -EFAULT;
+		pe = vma_slot(v, hva, &l);
+		if (*pe != e)
+			goto again;
+		e |= HPTE_WRITE | HPTE_DIRTY;
+		*pe = e;
+		h->st.wp_faults++;
+		sim_log(h->s, "host.pte", hva & ~(HOST_PAGE_SIZE - 1),
+			e & ~(HPTE_WRITE | HPTE_DIRTY), e);
+	}
 	if (e & HPTE_PRESENT) {
 		*pfn = entry_pfn(e, l, hva);
 		*level = l;

@@ -1,3 +1,5 @@
-# sim/host: host physical memory (frames, folios), the VMM's address space.
-LIB_SRCS += sim/host/host.c sim/host/host_vma.c
-TESTS    += tests/sim/host/test_host
+# sim/host: host physical memory (frames, folios), the VMM's address space,
+# host kernel events (writeback, reclaim, MADV_*, migration, THP) and the
+# lost-folio-write oracle.
+LIB_SRCS += sim/host/host.c sim/host/host_vma.c sim/host/events.c
+TESTS    += tests/sim/host/test_host tests/sim/host/test_events

@@ -112,6 +112,14 @@ static void test_spin_cost_exact(void **state)
 	 * load at 540 (+4) add at 544 (+20) read_unlock at 564: the hand-off
 	 * time.  w: write_lock at 10 -> waits 554 cycles. */
 	assert_int_equal(sim_thread_acct(sim_thread_get(s, 1), SIM_ACCT_LOCK_WAIT), 554);
+	/* Holds run from acquisition to release: r0 0..564; w from the
+	 * hand-off at 564: +20 lock, add at 584 (+20), hold 500 at 604,
+	 * load at 1104 (+4), add at 1108 (+20), unlock at 1128. */
+	uint64_t v;
+	stats_get(sim_stats(s), "lock.l.read_hold_cycles", &v);
+	assert_int_equal(v, 564);
+	stats_get(sim_stats(s), "lock.l.write_hold_cycles", &v);
+	assert_int_equal(v, 1128 - 564);
 	sim_rwlock_free(L);
 	sim_free(s);
 }
