@@ -125,12 +125,19 @@ int cmd_scenarios(int argc, char **argv)
 		puts("usage: tdpsim scenarios\nLists the built-in scenarios.");
 		return EXIT_OK;
 	}
+	int status = EXIT_OK;
 	for (size_t i = 0; i < scenario_count(); i++) {
-		const struct scenario *sc = scenario_get(i);
-		if (sc)
+		char err[300];
+		const struct scenario *sc = scenario_get_checked(i, err, sizeof(err));
+		if (sc) {
 			printf("%-24s %s\n", sc->name, sc->summary);
+		} else {
+			/* A built-in scenario that does not parse: a build defect. */
+			cli_bad("%s", err);
+			status = EXIT_VIOLATION;
+		}
 	}
-	return EXIT_OK;
+	return status;
 }
 
 int cmd_config(int argc, char **argv)

@@ -1,4 +1,5 @@
-LIB_SRCS += scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c
+LIB_SRCS += scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c \
+	scenarios/vmm.c
 
 # The built-in catalog: workloads/scenarios/*.scn embedded into the binary.
 SCN_FILES := $(sort $(wildcard workloads/scenarios/*.scn))

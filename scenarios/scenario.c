@@ -31,19 +31,29 @@ const struct scenario *scenario_from_text(const char *file, const char *text,
  * that does not parse is a build defect; the catalog test parses them all.
  */
 static const struct scenario **embedded;
+static char (*embedded_err)[256];
 
 static void load_embedded(void)
 {
 	if (embedded || !n_embedded_scns)
 		return;
 	embedded = calloc(n_embedded_scns, sizeof(*embedded));
-	for (size_t i = 0; embedded && i < n_embedded_scns; i++) {
-		char err[256];
+	embedded_err = calloc(n_embedded_scns, sizeof(*embedded_err));
+	if (!embedded || !embedded_err)
+		abort();
+	for (size_t i = 0; i < n_embedded_scns; i++)
 		embedded[i] = scenario_from_text(embedded_scns[i].file,
 						 embedded_scns[i].text,
 						 strlen(embedded_scns[i].text),
-						 err, sizeof(err));
-	}
+						 embedded_err[i], sizeof(embedded_err[i]));
+}
+
+const struct scenario *scenario_get_checked(size_t i, char *err, size_t errlen)
+{
+	const struct scenario *sc = scenario_get(i);
+	if (!sc)
+		snprintf(err, errlen, "%s", embedded_err[i - NBUILTIN]);
+	return sc;
 }
 
 size_t scenario_count(void)

@@ -62,7 +62,10 @@ const struct scenario *scenario_resolve(const char *name, char *err,
 					size_t errlen);
 
 size_t scenario_count(void);
+/* NULL for a built-in scenario file that does not parse. */
 const struct scenario *scenario_get(size_t i);
+/* The same, with the parse error in @err. */
+const struct scenario *scenario_get_checked(size_t i, char *err, size_t errlen);
 const struct scenario *scenario_find(const char *name);
 
 /* Applies the scenario's default overrides to @p. */

@@ -9,6 +9,7 @@
  *   workload VCPUS trace PATH                 a trace file (any format)
  *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G]
  *   at CYCLE ACTION ARGS...                   timeline, on the VMM thread
+ *   host-event CYCLE EVENT GPA LEN            on a host kthread (writeback, ...)
  *   after-guest ACTION ARGS...                once every vCPU is done
  *   expect [if KEY=VALUE[,KEY=VALUE]] STAT OP VALUE     OP: == != < <= > >=
  *   expect [if ...] violation KIND            at least one of KIND
@@ -18,6 +19,7 @@
  * (the VMM maps them to its hva); sizes take K/M/G suffixes.
  */
 #include "scenarios/vm.h"
+#include "scenarios/vmm.h"
 #include "workloads/workload.h"
 
 #include <ctype.h>
@@ -37,10 +39,17 @@ enum scn_act {
 	ACT_SMM,            /* vcpu N enters (1) or leaves (0) SMM */
 	ACT_GET_DIRTY_LOG,  /* one KVM_GET_DIRTY_LOG of slot 0 (harvest) */
 	ACT_STOP_GUESTS,    /* every vCPU returns to the VMM and stops */
+	ACT_MEMSLOT_REPLACE,/* delete slot 0, free its memory, re-add it on new memory */
+	ACT_PAUSE_GUESTS,   /* vCPUs leave KVM_RUN and wait in the VMM */
+	ACT_RESUME_GUESTS,
+	ACT_HOST,           /* a host kernel event, run by the VMM thread itself */
+	ACT_LIVE_MIGRATE,   /* vmm_live_migrate: the guest is stopped after it */
+	ACT_RING_HARVEST,   /* reap every vCPU's dirty ring, reset the rings */
 };
 
 struct action {
 	enum scn_act kind;
+	enum host_event_kind host_kind; /* ACT_HOST */
 	char phase[32];   /* counters measured across the action, or "" */
 	bool after_guest;
 	cycles_t at;
@@ -84,6 +93,10 @@ struct scn {
 	unsigned nact;
 	struct expect ex[MAX_ITEMS];
 	unsigned nex;
+	/* host-event lines: run by a host kthread, concurrently with the VMM
+	 * thread's timeline (hva filled in at build: GPA + the slot's hva). */
+	struct host_event hev[MAX_ITEMS];
+	unsigned nhev;
 };
 
 /* ----------------------------------------------------------------- parse */
@@ -251,9 +264,35 @@ static int parse_action(struct parser *ps, struct scn *sc, char **w, int n,
 		if (n != 1)
 			return perr(ps, "stop-guests takes no argument");
 		a->kind = ACT_STOP_GUESTS;
+	} else if (!strcmp(k, "pause-guests") || !strcmp(k, "resume-guests")) {
+		if (n != 1)
+			return perr(ps, "%s takes no argument", k);
+		a->kind = k[0] == 'p' ? ACT_PAUSE_GUESTS : ACT_RESUME_GUESTS;
+	} else if (!strcmp(k, "memslot-replace")) {
+		if (n != 1)
+			return perr(ps, "memslot-replace takes no argument");
+		a->kind = ACT_MEMSLOT_REPLACE;
+	} else if (!strcmp(k, "host")) {
+		if (n != 4 || host_event_kind_parse(w[1], &a->host_kind) ||
+		    parse_u64(w[2], &a->a) || parse_u64(w[3], &a->b) || !a->b)
+			return perr(ps, "host takes EVENT GPA LEN (events: writeback, "
+				    "reclaim, madv_dontneed, madv_free, migrate, "
+				    "thp_split, thp_collapse, age)");
+		a->kind = ACT_HOST;
+	} else if (!strcmp(k, "live-migrate")) {
+		if (n != 1)
+			return perr(ps, "live-migrate takes no argument (vmm.* keys "
+				    "set its threshold and rounds)");
+		a->kind = ACT_LIVE_MIGRATE;
+	} else if (!strcmp(k, "dirty-ring-harvest")) {
+		if (n != 1)
+			return perr(ps, "dirty-ring-harvest takes no argument");
+		a->kind = ACT_RING_HARVEST;
 	} else {
 		return perr(ps, "unknown action '%s' (log-dirty, zap-all-fast, "
-			    "migrate-vcpu, smm, get-dirty-log, stop-guests)", k);
+			    "migrate-vcpu, smm, get-dirty-log, stop-guests, "
+			    "memslot-replace, host, live-migrate, "
+			    "dirty-ring-harvest)", k);
 	}
 	sc->nact++;
 	return 0;
@@ -378,9 +417,19 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 		line[end - pos] = 0;
 		pos = end + 1;
 
+		/* summary takes the rest of the line verbatim. */
+		char *t = line;
+		while (isspace((unsigned char)*t))
+			t++;
+		if (!strncmp(t, "summary", 7) && (!t[7] || isspace((unsigned char)t[7]))) {
+			t += 7;
+			while (isspace((unsigned char)*t))
+				t++;
+			free(sc->summary);
+			sc->summary = strdup(t);
+			continue;
+		}
 		char *w[MAX_WORDS];
-		char copy[4096];
-		snprintf(copy, sizeof(copy), "%s", line);
 		int n = split_words(line, w);
 		if (n < 0) {
 			perr(&ps, "more than %d words", MAX_WORDS);
@@ -389,12 +438,7 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 		if (n == 0)
 			continue;
 		int rc = 0;
-		if (!strcmp(w[0], "summary")) {
-			char *t = strstr(copy, "summary") + 7;
-			while (isspace((unsigned char)*t))
-				t++;
-			free(sc->summary);
-			sc->summary = strdup(t);
+		if (0) {
 		} else if (!strcmp(w[0], "set")) {
 			if (n < 2)
 				rc = perr(&ps, "set needs KEY=VALUE");
@@ -427,13 +471,31 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 				rc = perr(&ps, "at needs CYCLE ACTION");
 			else
 				rc = parse_action(&ps, sc, w + 2, n - 2, false, at);
+		} else if (!strcmp(w[0], "host-event")) {
+			struct host_event *ev = &sc->hev[sc->nhev];
+			uint64_t at;
+			if (sc->nhev == MAX_ITEMS)
+				rc = perr(&ps, "too many host-event lines");
+			else if (n != 5 || parse_u64(w[1], &at) ||
+				 host_event_kind_parse(w[2], &ev->kind) ||
+				 parse_u64(w[3], &ev->hva) || parse_u64(w[4], &ev->len) ||
+				 !ev->len)
+				rc = perr(&ps, "host-event takes CYCLE EVENT GPA LEN (events: "
+					  "writeback, reclaim, madv_dontneed, madv_free, "
+					  "migrate, thp_split, thp_collapse, age)");
+			else if (sc->nhev && at < sc->hev[sc->nhev - 1].at)
+				rc = perr(&ps, "host events go back in time");
+			else {
+				ev->at = at;
+				sc->nhev++;
+			}
 		} else if (!strcmp(w[0], "after-guest")) {
 			rc = parse_action(&ps, sc, w + 1, n - 1, true, 0);
 		} else if (!strcmp(w[0], "expect")) {
 			rc = parse_expect(&ps, sc, w, n);
 		} else {
 			rc = perr(&ps, "unknown directive '%s' (summary, set, workload, at, "
-				  "after-guest, expect)", w[0]);
+				  "host-event, after-guest, expect)", w[0]);
 		}
 		if (rc)
 			goto bad;
@@ -696,6 +758,29 @@ static void do_action(struct scn_run *sr, const struct action *a)
 	case ACT_STOP_GUESTS:
 		vm_stop_guests(vm);
 		break;
+	case ACT_MEMSLOT_REPLACE:
+		vm_memslot_replace(vm);
+		break;
+	case ACT_PAUSE_GUESTS:
+		vm_pause_guests(vm);
+		break;
+	case ACT_RESUME_GUESTS:
+		vm_resume_guests(vm);
+		break;
+	case ACT_HOST: {
+		struct host_event ev = {
+			.at = sim_now(s), .kind = a->host_kind,
+			.hva = vm->hva + a->a, .len = a->b,
+		};
+		host_event_run(vm->host, &ev);
+		break;
+	}
+	case ACT_LIVE_MIGRATE:
+		vmm_live_migrate(vm);
+		break;
+	case ACT_RING_HARVEST:
+		vmm_dirty_ring_reap(vm);
+		break;
 	}
 }
 
@@ -796,6 +881,17 @@ static int build(struct run *r, char *err, size_t errlen)
 		return -1;
 	if (vm_start(&sr->vm, source, sr))
 		return -1;
+	if (sc->nhev) {
+		/* The kernel's own activity: a daemon, so it never keeps a
+		 * finished guest's run alive. */
+		struct host_event ev[MAX_ITEMS];
+		for (unsigned i = 0; i < sc->nhev; i++) {
+			ev[i] = sc->hev[i];
+			ev[i].hva += sr->vm.hva;
+		}
+		if (!host_events_spawn(sr->vm.host, ev, sc->nhev, SIM_THREAD_DAEMON))
+			return -1;
+	}
 	sim_spawn(r->sim, "vmm", driver, sr, 0, 0);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The VMM: host + machine + KVM for one run. */
 #include "scenarios/vm.h"
+#include "scenarios/vmm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,8 +23,16 @@ static void vcpu_run(void *hv, struct vcpu *v)
 		if (reason == KVM_EXIT_HLT || reason == KVM_EXIT_INTERNAL_ERROR ||
 		    vm->stop)
 			break;
-		/* KVM_EXIT_INTR / DIRTY_RING_FULL: the VMM thread acts on them;
-		 * this vCPU just runs again. */
+		if (vm->paused) {
+			struct sim *s = machine_sim(vm->m);
+			vm->paused_threads[vm->npaused++] = sim_self(s);
+			sim_block(s, SIM_ACCT_WAIT, "vcpu paused");
+		}
+		/* A full dirty ring: reap every ring here and reset them, as
+		 * QEMU's vCPU thread does, or KVM_RUN would return at once
+		 * again.  KVM_EXIT_INTR: the VMM kicked us; just run again. */
+		if (reason == KVM_EXIT_DIRTY_RING_FULL)
+			vmm_dirty_ring_reap(vm);
 	}
 	if (--vm->running == 0 && vm->waiter)
 		sim_wake(machine_sim(vm->m), vm->waiter, sim_now(machine_sim(vm->m)));
@@ -37,6 +46,22 @@ void vm_wait_guests(struct vm *vm)
 	vm->waiter = sim_self(s);
 	sim_block(s, SIM_ACCT_WAIT, "vcpus running");
 	vm->waiter = NULL;
+}
+
+void vm_pause_guests(struct vm *vm)
+{
+	vm->paused = true;
+	for (unsigned i = 0; i < machine_nvcpus(vm->m); i++)
+		kvm_vcpu_kick_to_user(kvm_get_vcpu(vm->kvm, i));
+}
+
+void vm_resume_guests(struct vm *vm)
+{
+	struct sim *s = machine_sim(vm->m);
+	vm->paused = false;
+	for (unsigned i = 0; i < vm->npaused; i++)
+		sim_wake(s, vm->paused_threads[i], sim_now(s));
+	vm->npaused = 0;
 }
 
 void vm_stop_guests(struct vm *vm)
@@ -108,7 +133,8 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory creating the VM");
 		return -1;
 	}
-	int rc = host_mmap(vm->host, p->vm_mem, backing[p->vm_backing], 0, &vm->hva);
+	vm->backing = backing[p->vm_backing];
+	int rc = host_mmap(vm->host, p->vm_mem, vm->backing, 0, &vm->hva);
 	if (rc) {
 		snprintf(err, errlen, "vm.mem=%llu with vm.backing=%s: the host "
 			 "cannot map it (size must be a multiple of the page size)",
@@ -129,6 +155,26 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 	host_mmu_notifier_register(vm->host, &mn_ops, vm->kvm);
 	machine_set_hypervisor(vm->m, vcpu_run, vm);
 	return 0;
+}
+
+int vm_memslot_replace(struct vm *vm)
+{
+	const struct params *p = &vm->run->p;
+	struct kvm_userspace_memory_region mr = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = 0,
+		.userspace_addr = vm->hva,
+	};
+	kvm_set_memory_region(vm->kvm, &mr);
+	host_madvise(vm->host, vm->hva, vm->mem, HOST_MADV_DONTNEED);
+	hva_t hva;
+	if (host_mmap(vm->host, vm->mem, vm->backing, 0, &hva))
+		return -1;
+	vm->hva = hva;
+	mr.memory_size = vm->mem;
+	mr.userspace_addr = hva;
+	mr.flags = 0;
+	(void)p;
+	return kvm_set_memory_region(vm->kvm, &mr);
 }
 
 int vm_start(struct vm *vm, cpu_source_fn *fn, void *ctx)
@@ -163,6 +209,7 @@ void vm_destroy(struct vm *vm)
 			  SIM_NEVER / 2, 0);
 		sim_run(vm->run->sim);
 	}
+	vmm_free(vm->vmm);
 	machine_free(vm->m);
 	host_destroy(vm->host);
 	memset(vm, 0, sizeof(*vm));

@@ -19,9 +19,14 @@ struct vm {
 	struct kvm *kvm;
 	hva_t hva;            /* where the guest memory is mapped in the VMM */
 	uint64_t mem;         /* its size */
+	enum host_backing backing;
 	unsigned running;     /* vCPU threads not yet returned */
 	struct sim_thread *waiter; /* blocked in vm_wait_guests */
 	bool stop;            /* vCPUs return at their next exit to userspace */
+	struct vmm *vmm;      /* migration and ring-reaper state (vmm.c), or NULL */
+	bool paused;          /* vCPUs wait in userspace until resumed */
+	struct sim_thread *paused_threads[1024];
+	unsigned npaused;
 };
 
 /* 0, or -1 with a message naming the bad key. */
@@ -33,6 +38,15 @@ void vm_wait_guests(struct vm *vm);
 /* From a simulated thread: makes every vCPU return to the VMM and stop
  * (kvm_vcpu_kick_to_user), e.g. to pause the guest. */
 void vm_stop_guests(struct vm *vm);
+/* From a simulated thread: every vCPU leaves KVM_RUN and waits in the VMM
+ * until vm_resume_guests (QEMU's pause_all_vcpus / resume_all_vcpus). */
+void vm_pause_guests(struct vm *vm);
+void vm_resume_guests(struct vm *vm);
+/* From a simulated thread: KVM_SET_USER_MEMORY_REGION deletes slot 0 (a
+ * fast zap), the VMM frees its memory (MADV_DONTNEED: the frames' generations
+ * end) and re-adds slot 0 at the same GPA on freshly mapped memory.  0, or
+ * -1 when the host cannot map the new memory. */
+int vm_memslot_replace(struct vm *vm);
 /* After sim_run: totals into the stats. */
 void vm_finish(struct vm *vm);
 void vm_destroy(struct vm *vm);

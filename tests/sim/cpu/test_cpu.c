@@ -34,6 +34,8 @@ struct mini {
 	bool kick_from_0;
 	cycles_t kick_cost;
 	uint16_t asid[8];
+	uint64_t alias_at;       /* vCPU 1 frees root 0 and reallocates here */
+	uint16_t vpid[8];
 };
 
 static struct mini M;
@@ -79,7 +81,7 @@ static void load_root(struct env_vcpu *ev, unsigned idx)
 	uint64_t pa = sim_pa(M.s, M.root[M.use_root[idx]]);
 	if (M.p.cpu_vendor == VENDOR_INTEL) {
 		vmcs->eptp = ept_eptp(pa, 4, true);
-		vmcs->vpid = (u16)(idx + 1);
+		vmcs->vpid = M.vpid[idx] ? M.vpid[idx] : (u16)(idx + 1);
 	} else {
 		vmcs->ncr3 = pa;
 		vmcs->asid = M.asid[idx] ? M.asid[idx] : idx + 1;
@@ -98,6 +100,16 @@ static void mini_run(void *hv, struct vcpu *v)
 		env_kick_vcpu(M.e, env_vcpu(M.e, 1), true);
 		M.kick_cost = sim_now(M.s) - t0;
 		return;
+	}
+	if (idx == 1 && M.alias_at) {
+		/* Once vCPU 0 is done, root 0 is freed and the next table
+		 * allocation reuses its frame (LIFO): an empty root at the
+		 * same EP4TA. */
+		sim_sleep_until(M.s, SIM_ACCT_SLEEP, 50000);
+		host_pt_free(M.h, M.root[0]);
+		uint64_t *n = host_pt_alloc(M.h);
+		assert_int_equal(sim_pa(M.s, n), M.alias_at);
+		M.root[1] = n;
 	}
 	for (;;) {
 		load_root(ev, idx);
@@ -258,12 +270,13 @@ static void test_amd_asid_leftover_hits(void **state)
 	teardown();
 }
 
-/* The same on Intel: the EP4TA is part of the tag, so vCPU 1 (root 1)
- * misses, walks, faults, and gets its own mapping. */
+/* The same on Intel: the EP4TA is part of the tag, so vCPU 1 (root 1, even
+ * under the same VPID) misses, walks, faults, and gets its own mapping. */
 static void test_intel_ep4ta_isolates(void **state)
 {
 	setup(VENDOR_INTEL, 2, 2);
 	M.use_root[1] = 1;
+	M.vpid[0] = M.vpid[1] = 7;
 	static struct trace_rec a[1], b[1];
 	a[0] = R(0x7000);
 	b[0] = R(0x7008);
@@ -277,6 +290,39 @@ static void test_intel_ep4ta_isolates(void **state)
 	machine_finish(M.m);
 	assert_int_equal(M.exits[1], 1);
 	assert_int_equal(stat("exits.ept_violation"), 1);
+	teardown();
+}
+
+/*
+ * The EP4TA alias: on Intel a root is its own tag, so root 1 does not see
+ * root 0's translations — unless root 1 *is at root 0's frame*.  vCPU 0
+ * fills a translation through root 0; root 0's frame is freed and reused
+ * for a new, empty root (LIFO); vCPU 1 — the same VPID, as when one vCPU
+ * reloads its root — loads it with no INVEPT and hits the old translation
+ * although the new root maps nothing.
+ */
+static void test_intel_ep4ta_alias(void **state)
+{
+	setup(VENDOR_INTEL, 2, 1);
+	static struct trace_rec a[1], b[1];
+	a[0] = R(0x7000);
+	b[0] = R(0x7008);
+	b[0].gap = 100000;
+	M.stream[0] = a; M.len[0] = 1;
+	M.stream[1] = b; M.len[1] = 1;
+	map_page(0, 0x7000);
+	/* vCPU 1's root: a fresh table on the frame root 0 is freed from. */
+	uint64_t old_pa = sim_pa(M.s, M.root[0]);
+	M.root[1] = M.root[0];
+	M.use_root[1] = 1;
+	M.alias_at = old_pa;
+	M.vpid[0] = M.vpid[1] = 7;
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(M.exits[1], 0);
+	assert_int_equal(stat("tlb.l1d.hits"), 1);
+	assert_int_equal(stat("walk.walks"), 1);
 	teardown();
 }
 
@@ -307,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_ipi_wait_cost),
 		cmocka_unit_test(test_amd_asid_leftover_hits),
 		cmocka_unit_test(test_intel_ep4ta_isolates),
+		cmocka_unit_test(test_intel_ep4ta_alias),
 		cmocka_unit_test(test_split_access),
 	};
 	return cmocka_run_group_tests_name("sim/cpu", tests, NULL, NULL);
