@@ -14,3 +14,4 @@ $(O)/gen/scn_catalog.c: $(SCN_FILES) $(O)/tools/embed
 $(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
 	$(CC) $(CFLAGS) -c $< -o $@
 TESTS    += tests/scenarios/test_replay
+BENCHES  += bench/replay

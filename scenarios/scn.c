@@ -23,6 +23,8 @@
 #include "workloads/workload.h"
 
 #include <ctype.h>
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -548,6 +550,7 @@ struct stream {
 	size_t pos, len;
 	uint64_t next;              /* WL_PAGES: accesses handed out */
 	unsigned rank;              /* index among the line's vCPUs */
+	bool alone;                 /* the line's only vCPU, of a 1-vCPU stream */
 };
 
 struct scn_run {
@@ -640,45 +643,58 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 		}
 		return (long)n;
 	}
-	/* Generators and traces interleave vCPUs: keep this vCPU's records. */
-	while (n < max) {
-		if (st->pos == st->len) {
-			long got;
-			if (wl->kind == WL_GEN)
-				got = (long)workload_fill(st->gen, st->buf, 256);
-			else
-				got = trace_read(st->tr, st->buf, 256);
-			if (got < 0) {
-				sr->bad = true;
-				snprintf(sr->err, sizeof(sr->err), "%s",
-					 wl->kind == WL_TRACE ? trace_error(st->tr)
-							      : "generator failed");
-				return -1;
-			}
-			if (got == 0)
-				break;
-			st->pos = 0;
-			st->len = (size_t)got;
-		}
-		/* Record vCPU k of the line's stream belongs to its k-th vCPU. */
-		struct trace_rec r = st->buf[st->pos++];
-		if (r.vcpu != st->rank)
-			continue;
-		if (sr->params->guest_paging == GUEST_PAGING_NONE &&
-		    (r.addr >= sr->params->vm_mem ||
-		     r.addr + r.size > sr->params->vm_mem)) {
+	/* Generators and traces interleave vCPUs: keep this vCPU's records
+	 * (record vCPU k of the line's stream belongs to its k-th vCPU).  The
+	 * records are read straight into @recs and filtered in place. */
+	uint64_t limit = sr->params->guest_paging == GUEST_PAGING_NONE
+				 ? sr->params->vm_mem : UINT64_MAX;
+	while (n == 0) {
+		long got = wl->kind == WL_GEN
+				   ? (long)workload_fill(st->gen, recs, max)
+				   : trace_read(st->tr, recs, max);
+		if (got < 0) {
 			sr->bad = true;
-			snprintf(sr->err, sizeof(sr->err),
-				 "%s: address %#llx is beyond vm.mem (%llu bytes); with "
-				 "guest.paging=none addresses are GPAs (--set "
-				 "guest.paging=4level for virtual addresses)",
-				 wl->kind == WL_TRACE ? wl->path : "generator",
-				 (unsigned long long)r.addr,
-				 (unsigned long long)sr->params->vm_mem);
+			snprintf(sr->err, sizeof(sr->err), "%s",
+				 wl->kind == WL_TRACE ? trace_error(st->tr)
+						      : "generator failed");
 			return -1;
 		}
-		r.vcpu = (uint16_t)idx;
-		recs[n++] = r;
+		if (got == 0)
+			break;
+		if (st->alone) {
+			/* The only vCPU of its stream: every record is ours,
+			 * only the bounds need a look. */
+			for (long k = 0; k < got; k++)
+				if (unlikely(recs[k].addr >= limit ||
+					     recs[k].addr + recs[k].size > limit)) {
+					recs[0] = recs[k];
+					got = 1;
+					st->alone = false;
+					break;
+				}
+			if (st->alone) {
+				n = (size_t)got;
+				break;
+			}
+		}
+		for (long k = 0; k < got; k++) {
+			struct trace_rec r = recs[k];
+			if (r.vcpu != st->rank)
+				continue;
+			if (unlikely(r.addr >= limit || r.addr + r.size > limit)) {
+				sr->bad = true;
+				snprintf(sr->err, sizeof(sr->err),
+					 "%s: address %#llx is beyond vm.mem (%llu bytes); "
+					 "with guest.paging=none addresses are GPAs (--set "
+					 "guest.paging=4level for virtual addresses)",
+					 wl->kind == WL_TRACE ? wl->path : "generator",
+					 (unsigned long long)r.addr,
+					 (unsigned long long)sr->params->vm_mem);
+				return -1;
+			}
+			r.vcpu = (uint16_t)idx;
+			recs[n++] = r;
+		}
 	}
 	return (long)n;
 }
@@ -724,6 +740,34 @@ static void run_action(struct scn_run *sr, const struct action *a)
 	stats_counter(st, name, &ph->v[NPHASE_STATS]);
 }
 
+/*
+ * The VMM's KVM_SET_VCPU_EVENTS changing a vCPU's SMM state: a vCPU ioctl,
+ * so it runs while that vCPU is outside KVM_RUN (vcpu->mutex).  The vCPU is
+ * made to return to userspace and wait there first, as QEMU's run_on_cpu
+ * does; resetting its MMU context while it runs would pull the root from
+ * under its fault handler.
+ */
+static void set_smm(struct vm *vm, unsigned idx, bool on)
+{
+	struct sim *s = machine_sim(vm->m);
+	struct sim_thread *t = vcpu_thread(machine_vcpu(vm->m, idx));
+	bool was_paused = vm->paused;
+
+	vm->paused = true;
+	kvm_vcpu_kick_to_user(kvm_get_vcpu(vm->kvm, idx));
+	for (;;) {
+		bool out = sim_thread_done(t);
+		for (unsigned i = 0; i < vm->npaused && !out; i++)
+			out = vm->paused_threads[i] == t;
+		if (out)
+			break;
+		sim_sleep_until(s, SIM_ACCT_WAIT, sim_now(s) + 200);
+	}
+	kvm_vcpu_set_smm(kvm_get_vcpu(vm->kvm, idx), on);
+	if (!was_paused)
+		vm_resume_guests(vm);
+}
+
 static void do_action(struct scn_run *sr, const struct action *a)
 {
 	struct vm *vm = &sr->vm;
@@ -750,7 +794,7 @@ static void do_action(struct scn_run *sr, const struct action *a)
 		break;
 	case ACT_SMM:
 		if (a->a < machine_nvcpus(vm->m))
-			kvm_vcpu_set_smm(kvm_get_vcpu(vm->kvm, (unsigned)a->a), a->b);
+			set_smm(vm, (unsigned)a->a, a->b);
 		break;
 	case ACT_GET_DIRTY_LOG:
 		kvm_get_dirty_log(vm->kvm, 0, sr->bitmap);
@@ -801,6 +845,12 @@ static void driver(struct sim *s, void *arg)
 			run_action(sr, &sc->act[i]);
 }
 
+static bool first_is_last(const struct wl *wl, unsigned nv)
+{
+	unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
+	return wl->first == last;
+}
+
 static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 			char *err, size_t errlen)
 {
@@ -831,6 +881,9 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 		st->tr = trace_open(wl->path, err, errlen);
 		if (!st->tr)
 			return -1;
+		const struct trace_meta *tm = trace_meta(st->tr);
+		st->alone = first_is_last(wl, nv) && (tm->flags & TRACE_COUNTS) &&
+			    tm->nr_vcpus <= 1;
 	} else if ((uint64_t)(st->rank + 1) * wl->pages * 4096 > p->vm_mem &&
 		   p->guest_paging == GUEST_PAGING_NONE) {
 		snprintf(err, errlen, "%s:%d: %llu pages per vCPU do not fit in "

@@ -95,6 +95,16 @@ static const struct host_mmu_notifier_ops mn_ops = {
 	.release = mn_release,
 };
 
+/* Oracle 4: any read of a freed (poisoned) page-table page — by the
+ * hardware walker or a lockless KVM walk — is a freed page-table walk. */
+static void freed_pt_read(void *ctx, struct sim *s, uint64_t pa)
+{
+	struct sim_thread *t = sim_self(s);
+	check_report(ctx, CHECK_FREED_PT_WALK, pa,
+		     "%s read page-table memory at %#llx after it was freed",
+		     t ? sim_thread_name(t) : "the run", (unsigned long long)pa);
+}
+
 int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 {
 	const struct params *p = &r->p;
@@ -123,6 +133,7 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	host_set_check(vm->host, r->check);
+	sim_set_poison_hook(r->sim, freed_pt_read, r->check);
 	vm->m = machine_new(r->sim, r->check, vm->host, err, errlen);
 	if (!vm->m)
 		return -1;

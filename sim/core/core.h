@@ -128,6 +128,14 @@ void sim_charge(struct sim *s, int acct, cycles_t c);
  * earliest, then charge @cost. */
 void sim_yield(struct sim *s, int acct, cycles_t cost);
 
+/*
+ * Yield points the current thread reaches at a clock below this value need
+ * no switch: it is the earliest thread until then.  A thread may batch
+ * such work (TLB hits) in a local loop and charge it once.  0 in explore
+ * mode, where every yield point must go through sim_yield for its delays.
+ */
+cycles_t sim_sync_limit(struct sim *s);
+
 /* Blocks the current thread until its clock reaches @t (no-op if past),
  * charging the time to @acct (SIM_ACCT_SLEEP for idling).  sim_wake() may
  * end the sleep earlier. */

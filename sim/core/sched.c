@@ -442,6 +442,15 @@ uint64_t sim_thread_acct(const struct sim_thread *t, int acct)
 
 cycles_t sim_now(struct sim *s) { return s->cur->clock; }
 
+cycles_t sim_sync_limit(struct sim *s)
+{
+	if (s->p.sim_mode == MODE_EXPLORE)
+		return 0;
+	if (s->hz_limit == SIM_NEVER)
+		return SIM_NEVER;
+	return s->hz_limit + (s->cur->id < s->hz_id);
+}
+
 void sim_charge(struct sim *s, int acct, cycles_t c)
 {
 	sim_charge_fast(s, acct, c);

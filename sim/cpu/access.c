@@ -174,9 +174,12 @@ static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq
 	rq->addr = addr;
 	rq->access = walk_access_of(kind);
 	rq->user = levels != 0;
-	rq->tlb = m->pcpus[v->pcpu].tlb;
+	/* The caches only when they exist: the walker then skips them. */
+	rq->tlb = m->p->tlb_psc == TLB_PSC_ON ? m->pcpus[v->pcpu].tlb : NULL;
 	rq->pml = &v->pml;
-	rq->host = m->host;
+	/* Fills carry the generation clock (set by the caller), so the walker
+	 * need not look frame generations up. */
+	rq->host = NULL;
 	rq->ptc = m->ptc[v->pcpu];
 	rq->stats = &m->walk_stats;
 	rq->acct = m->acct.walk;
@@ -212,6 +215,21 @@ static enum env_exit_reason walk_exit(struct machine *m, struct vcpu *v,
 	return x->reason;
 }
 
+/* Oracle 3: a guest access through a translation of a frame that has been
+ * freed (or freed and reused) since the translation was made. */
+static void __attribute__((noinline))
+stale_translation(struct machine *m, struct vcpu *v, uint64_t addr, uint8_t kind,
+		  uint64_t pfn, uint64_t clock)
+{
+	check_report(m->check, CHECK_STALE_TRANSLATION, pfn << 12,
+		     "vcpu%u %s %#llx through a translation of frame %#llx made "
+		     "at generation clock %llu; the frame's generation is now %llu",
+		     v->idx, kind == TRACE_WRITE ? "writes" : "reads",
+		     (unsigned long long)addr, (unsigned long long)pfn,
+		     (unsigned long long)clock,
+		     (unsigned long long)host_frame_gen(m->host, pfn));
+}
+
 /* Translates and performs one piece of an access (inside one page).
  * Returns ENV_EXIT_NONE when done, else the exit reason (x filled). */
 static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
@@ -222,14 +240,18 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	unsigned need = need_of(kind) | (guest_levels(m) ? TLB_U : 0);
 	struct tlb_result tr;
-	uint64_t pfn, gen;
+	uint64_t pfn;
 
 	if (!v->retry) {
 		enum tlb_outcome o = tlb_lookup(tlb, need, addr, &tr);
 		sim_charge(s, m->acct.tlb, tr.cycles);
 		if (o == TLB_HIT) {
 			pfn = tlb_entry_hpa(tr.e, addr) >> 12;
-			gen = tr.e->gen;
+			/* Oracle 3, one comparison unless a data folio was
+			 * freed since this translation was cached. */
+			if (unlikely(*m->data_freed_at >= tr.e->gen) &&
+			    !host_frame_valid_since(m->host, pfn, tr.e->gen))
+				stale_translation(m, v, addr, kind, pfn, tr.e->gen);
 			goto access;
 		}
 	}
@@ -256,29 +278,23 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 		}
 		if (wr.status != WALK_OK)
 			return walk_exit(m, v, &wr, addr, x);
+		/* The TLB entry remembers the generation clock at its fill:
+		 * whatever frame it names must have been allocated before. */
 		struct tlb_map map = {
 			.addr = addr, .gpa = wr.page_gpa, .hpa = wr.page_hpa,
-			.gen = wr.gen, .size = wr.size, .perms = wr.perms,
-			.dirty = wr.dirty, .global = wr.global,
+			.gen = host_gen_clock(m->host), .size = wr.size,
+			.perms = wr.perms, .dirty = wr.dirty, .global = wr.global,
 		};
 		tlb_fill(tlb, need, &map);
 		pfn = wr.pfn;
-		gen = wr.gen;
+		/* A walk that ends on a free frame follows a stale SPTE. */
+		if (unlikely(host_frame_gen(m->host, pfn) == 0))
+			stale_translation(m, v, addr, kind, pfn, 0);
 		break;
 	}
 access:
 	v->retry = false;
-	/* Oracle 3: the translation must still name the frame it was made
-	 * for; a freed or reused frame has another generation. */
-	if (host_frame_gen(m->host, pfn) != gen)
-		check_report(m->check, CHECK_STALE_TRANSLATION, pfn << 12,
-			     "vcpu%u %s %#llx through a translation of frame %#llx "
-			     "generation %llu, now %llu",
-			     v->idx, kind == TRACE_WRITE ? "writes" : "reads",
-			     (unsigned long long)addr, (unsigned long long)pfn,
-			     (unsigned long long)gen,
-			     (unsigned long long)host_frame_gen(m->host, pfn));
-	else if (kind == TRACE_WRITE)
+	if (kind == TRACE_WRITE)
 		host_frame_write(m->host, pfn);
 	sim_charge(s, m->acct.tlb, m->p->lat_access);
 	return ENV_EXIT_NONE;
@@ -331,6 +347,85 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	host_frame_write(m->host, pr.pfn);
 	v->guest_pf_frame = 0;
 	return ENV_EXIT_NONE;
+}
+
+/*
+ * The hot loop: accesses that hit the L1 TLB, inside one page, with no gap
+ * and no kick pending, performed back to back while this vCPU stays the
+ * earliest thread (below sim_sync_limit: their yield points would not
+ * switch), with their cycles charged once at the end.  Returns true if it
+ * performed at least the current access; false hands the current access to
+ * the general path.  A lookup that misses has been counted: the access
+ * then goes straight to the walk (v->retry).
+ */
+static bool run_hits(struct machine *m, struct vcpu *v)
+{
+	struct sim *s = m->sim;
+	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
+	cycles_t now = sim_now(s), spent = 0;
+	/* Nothing else runs inside this loop (it has no yield point), so
+	 * neither the horizon nor a kick's arrival can move meanwhile. */
+	cycles_t stop = sim_sync_limit(s);
+	if (v->kick_at < stop)
+		stop = v->kick_at;
+	if (now >= stop)
+		return false;
+	cycles_t budget = stop - now;
+	const cycles_t access_cost = m->p->lat_access;
+	const uint64_t freed_at = *m->data_freed_at;
+	const unsigned upage = guest_levels(m) ? TLB_U : 0;
+	uint64_t done = 0;
+	const struct trace_rec *r = &v->cur;
+
+	for (;;) {
+		/* Records have sizes 1..64 (traces and generators check). */
+		if ((r->addr & (PAGE_SIZE - 1)) + r->size > PAGE_SIZE || !r->size)
+			break;
+		unsigned need = need_of(r->kind) | upage;
+		uint32_t lat;
+		const struct tlb_entry *e = tlb_lookup_mru(tlb, need, r->addr, &lat);
+		if (!e) {
+			struct tlb_result tr;
+			enum tlb_outcome o = tlb_lookup(tlb, need, r->addr, &tr);
+			spent += tr.cycles;
+			if (o != TLB_HIT) {
+				/* Counted as a miss (or an assist): walk next. */
+				if (done) {
+					v->cur = *r;
+					v->bpos++;
+					v->split_done = 0;
+					v->gap_done = true;
+				}
+				v->have_cur = true;
+				v->retry = true;
+				break;
+			}
+			e = tr.e;
+			lat = 0;
+		}
+		spent += lat + access_cost;
+		uint64_t pfn = tlb_entry_hpa(e, r->addr) >> 12;
+		if (unlikely(freed_at >= e->gen) &&
+		    !host_frame_valid_since(m->host, pfn, e->gen))
+			stale_translation(m, v, r->addr, r->kind, pfn, e->gen);
+		else if (r->kind == TRACE_WRITE)
+			host_frame_write(m->host, pfn);
+		if (done++)
+			v->bpos++;
+		else
+			v->have_cur = false;
+		/* The next record, if it may go the same way. */
+		if (spent >= budget || v->bpos == v->blen)
+			break;
+		r = &v->batch[v->bpos];
+		if (r->gap)
+			break;
+	}
+	if (spent)
+		sim_charge(s, m->acct.tlb, spent);
+	m->ctr.accesses += done;
+	v->accesses += done;
+	return done > 0 || v->retry;
 }
 
 /* Has a kick arrived by now? */
@@ -404,6 +499,8 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 			if (kicked(m, v))
 				continue;
 		}
+		if (v->retry == false && v->split_done == 0 && run_hits(m, v))
+			continue;
 		/* The yield point that orders this access against everyone
 		 * else's shared operations (one comparison when no switch). */
 		sim_yield(s, m->acct.tlb, 0);

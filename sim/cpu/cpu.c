@@ -4,6 +4,7 @@
  * guest page faults) is in access.c.
  */
 #include "sim/cpu/cpu_int.h"
+#include "sim/host/host.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	m->check = chk;
 	m->host = h;
 	m->p = p;
+	m->data_freed_at = host_data_freed_at(h);
 	m->npcpus = (unsigned)p->cpu_pcpus;
 	m->nvcpus = (unsigned)p->cpu_vcpus;
 	m->pcpus = calloc(m->npcpus, sizeof(*m->pcpus));
@@ -263,6 +265,19 @@ void cpu_kick_many(struct machine *m, struct vcpu *const *vs, unsigned n,
 		if (!v->in_guest || v->thread == self) {
 			if (arrival + p->lat_ipi_ack > w.latest)
 				w.latest = arrival + p->lat_ipi_ack;
+			/*
+			 * KVM only kicks a vCPU it sees IN_GUEST_MODE, so one
+			 * not in guest mode here is between publishing that
+			 * and the entry, with interrupts off: the IPI stays
+			 * pending and exits the guest right after the entry
+			 * (else the request that came with it waits for an
+			 * unrelated exit, and a TLB flush is skipped).  Or it
+			 * is on its way out and sees the request before it
+			 * enters again: one spurious exit.  The ack stays the
+			 * arrival's: the vCPU runs no guest access before it.
+			 */
+			if (v->thread != self && arrival < v->kick_at)
+				v->kick_at = arrival;
 			continue;
 		}
 		if (arrival < v->kick_at)

@@ -8,6 +8,9 @@
 #include "sim/pml/pml.h"
 #include "sim/tlb/tlb.h"
 
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 #define CPU_BATCH 256
 
 struct pcpu {
@@ -76,6 +79,7 @@ struct machine {
 	struct tlb_stats tlb_total;  /* summed over pCPUs at the end */
 	struct walk_cache **ptc;     /* per pCPU page-table line cache, or NULLs */
 	struct walk_stats walk_stats;
+	const uint64_t *data_freed_at; /* the host's, for the stale check */
 	uint64_t next_guest_frame;  /* minimal guest OS: first-touch order */
 	struct {
 		uint64_t accesses, splits, cycles, exits_ept_violation,

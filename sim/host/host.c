@@ -95,7 +95,9 @@ struct frame *host_frame_mk(struct host *h, uint64_t pfn)
 struct frame *host_folio_head(const struct host *h, uint64_t pfn,
 			      uint64_t *head)
 {
-	for (int i = NORDERS - 1; i >= 0; i--) {
+	/* Smallest order first: page-table frames and 4 KiB folios, the
+	 * common case, are found by the first probe. */
+	for (int i = 0; i < NORDERS; i++) {
 		uint64_t hp = pfn & ~((UINT64_C(1) << order_of[i]) - 1);
 		struct frame *f = host_frame(h, hp);
 		if (f && f->gen && f->order == order_of[i]) {
@@ -343,6 +345,7 @@ static void folio_free(struct host *h, uint64_t head, struct frame *f)
 		h->st.pt_freed++;
 	} else {
 		h->st.folios_freed++;
+		h->data_freed_at = h->next_gen;
 	}
 	f->gen = 0;
 	f->kind = FK_NONE;
@@ -489,6 +492,23 @@ uint64_t host_frame_gen(const struct host *h, uint64_t pfn)
 {
 	struct frame *f = host_folio_head(h, pfn, NULL);
 	return f ? f->gen : 0;
+}
+
+uint64_t host_gen_clock(const struct host *h) { return h->next_gen; }
+
+const uint64_t *host_data_freed_at(const struct host *h)
+{
+	return &h->data_freed_at;
+}
+
+bool host_frame_valid_since(const struct host *h, uint64_t pfn, uint64_t clock)
+{
+	if (h->data_freed_at < clock)
+		return true;
+	/* Generations come from one increasing clock: the frame's current
+	 * allocation is the one seen at @clock iff it is older than @clock. */
+	uint64_t gen = host_frame_gen(h, pfn);
+	return gen != 0 && gen < clock;
 }
 
 uint64_t host_frame_version(const struct host *h, uint64_t pfn)

@@ -132,6 +132,17 @@ unsigned host_folio_test_clear(struct host *h, uint64_t pfn, unsigned flags);
  * model bug and returns -ENOENT.
  */
 uint64_t host_frame_gen(const struct host *h, uint64_t pfn);
+/*
+ * Translations and the frames they name.  Generations come from one clock
+ * that only increases; a translation made when the clock read @clock is
+ * still good iff its frame's current allocation is older than @clock.
+ * host_frame_valid_since answers that, in one comparison when no data
+ * folio has been freed since @clock (*host_data_freed_at() < @clock: the
+ * caller may test that itself inline first).
+ */
+uint64_t host_gen_clock(const struct host *h);
+const uint64_t *host_data_freed_at(const struct host *h);
+bool host_frame_valid_since(const struct host *h, uint64_t pfn, uint64_t clock);
 uint64_t host_frame_version(const struct host *h, uint64_t pfn);
 int host_frame_write(struct host *h, uint64_t pfn);
 /* The version the last writeback (or reclaim's pageout) of frame @pfn

@@ -121,6 +121,9 @@ struct host {
 	uint64_t nframes; /* frames of arena address space */
 	uint64_t bump;    /* lowest never-used frame */
 	uint64_t next_gen;
+	/* next_gen when a data folio was last freed: a translation made at a
+	 * later clock cannot have outlived its frame (host_frame_valid_since). */
+	uint64_t data_freed_at;
 	struct freelist fl[NORDERS];
 	struct group **grp;
 	uint64_t ngroups;

@@ -332,6 +332,25 @@ static inline enum tlb_outcome tlb_lookup(struct tlb *tlb, unsigned need, uint64
 	return tlb_lookup_slow(tlb, need, addr, r);
 }
 
+/*
+ * The fast path alone, for a caller's own hot loop: the L1 entry last used
+ * for this access kind if it translates @addr for @need (counted as a hit,
+ * @latency cycles), else NULL with nothing counted — then call tlb_lookup.
+ */
+static inline const struct tlb_entry *tlb_lookup_mru(struct tlb *tlb, unsigned need,
+						     uint64_t addr, uint32_t *latency)
+{
+	struct tlb_hot_l1 *l1 = &((struct tlb_hot *)tlb)->l1[(need & TLB_X) ? TLB_L1I : TLB_L1D];
+	const struct tlb_entry *e = l1->mru;
+
+	if (e && (addr >> e->shift) == e->vpn && !(need & ~e->fast_perms)) {
+		++*l1->hits;
+		*latency = l1->latency;
+		return e;
+	}
+	return NULL;
+}
+
 /* ---- Fill (after a walk) ------------------------------------------------ */
 struct tlb_map {
 	uint64_t addr;		/* the address walked (linear; GPA when the

@@ -85,6 +85,8 @@ struct tlb_entry *tlb_array_find(const struct tlb_array *a, uint64_t addr,
 	if (!a->e)
 		return NULL;
 	for (unsigned s = 0; s < a->nshifts; s++) {
+		if (!a->seen[s])
+			continue;
 		uint64_t vpn = addr >> a->shifts[s];
 		struct tlb_entry *w = set_base(a, vpn);
 
@@ -174,6 +176,9 @@ struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *
 	uint32_t set = (uint32_t)(tmpl->vpn & (a->sets - 1));
 
 	victim->shift = 0;
+	for (unsigned s = 0; s < a->nshifts; s++)
+		if (a->shifts[s] == tmpl->shift)
+			a->seen[s] = true;
 	for (uint32_t i = 0; i < a->ways && !slot; i++)
 		if (w[i].shift == tmpl->shift && w[i].vpn == tmpl->vpn && tlb_tag_hits(&w[i], t))
 			slot = &w[i];
@@ -208,7 +213,7 @@ unsigned tlb_array_purge_overlaps(struct tlb_array *a, uint64_t addr,
 		uint64_t vpn = addr >> a->shifts[s];
 		struct tlb_entry *w = set_base(a, vpn);
 
-		if (a->shifts[s] == keep_shift)
+		if (a->shifts[s] == keep_shift || !a->seen[s])
 			continue;
 		for (uint32_t i = 0; i < a->ways; i++)
 			if (w[i].shift == a->shifts[s] && w[i].vpn == vpn && tlb_tag_hits(&w[i], t)) {

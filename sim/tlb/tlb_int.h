@@ -33,6 +33,10 @@ struct tlb_array {
 	bool leaf;		/* holds translations (G bit and D matter) */
 	uint8_t nshifts;	/* page sizes held, smallest first */
 	uint8_t shifts[3];
+	/* Sizes ever inserted (sticky), by index into shifts: lookups and
+	 * purges skip the sets of sizes never cached, which for a 4K-only
+	 * workload is all but one. */
+	bool seen[3];
 };
 
 struct tlb {
