@@ -58,5 +58,44 @@ int cmd_explore(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* --- compare, report and campaigns (cli/compare.c, cli/report.c) --- */
+struct json_t;
+/* asprintf that exits on out-of-memory. */
+char *cli_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints @s quoted for sh when it needs to be. */
+void cli_shquote(FILE *f, const char *s);
+/* The running tdpsim's absolute path (for job lists). */
+char *cli_self_exe(void);
+/* "A..B" (A <= B) or "A"; 0 or -1. */
+int cli_parse_range(const char *s, uint64_t *a, uint64_t *b);
+/* mkdir -p; 0 or -1. */
+int cli_mkdirs(const char *path);
+/* Every param as JSON (as in the results' "config"). */
+struct json_t *cli_config_json(const struct params *p);
+/* Writes @root to @path atomically; 0 or -1 (message printed). */
+int cli_write_json(struct json_t *root, const char *path);
+/* 8 hex digits naming (scenario, config without sim.seed). */
+char *cli_config_tag(const char *scenario, struct json_t *config);
+
+/* An output folder written through a staging folder: nothing appears in
+ * @dir unless outdir_commit succeeds. */
+struct outdir {
+	char *dir, *stage;
+	bool fresh; /* @dir did not exist: the stage is renamed to it */
+};
+int outdir_open(struct outdir *od, const char *dir);
+/* Moves the staged entries into place; @owned names the files of an earlier
+ * report that are removed when this one does not write them. */
+int outdir_commit(struct outdir *od, const char *const *owned, size_t nowned);
+void outdir_abort(struct outdir *od);
+extern const char *const report_owned[];
+extern const size_t report_nowned;
+/* Writes report.md, gnuplot scripts, data and plots into @stage from the
+ * loaded results @roots (named @names); 0 or -1 on bad input (printed). */
+int report_generate(const char *stage, struct json_t *const *roots,
+		    const char *const *names, size_t n);
 
 #endif

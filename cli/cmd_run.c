@@ -69,10 +69,12 @@ static const struct scenario *parse_scenario_args(int argc, char **argv,
 	char err[256];
 	if (scenario_defaults(sc, &o->p, err, sizeof(err))) {
 		*status = cli_bad("scenario %s: %s", sc->name, err);
+		scenario_free_loaded(sc);
 		return NULL;
 	}
 	if (opts_apply(o)) {
 		*status = EXIT_BADINPUT;
+		scenario_free_loaded(sc);
 		return NULL;
 	}
 	return sc;
@@ -91,12 +93,15 @@ int cmd_run(int argc, char **argv)
 	char err[256];
 	struct run *r = scenario_run(sc, &o.p, err, sizeof(err));
 	if (!r) {
+		status = cli_bad("%s: %s", sc->name, err);
+		scenario_free_loaded(sc);
 		opts_free(&o);
-		return cli_bad("%s: %s", sc->name, err);
+		return status;
 	}
 	if (r->bad_input) {
 		status = cli_bad("%s", r->bad_input_msg);
 		run_free(r);
+		scenario_free_loaded(sc);
 		opts_free(&o);
 		return status;
 	}
@@ -109,6 +114,7 @@ int cmd_run(int argc, char **argv)
 	if (o.log && write_log(r, o.log))
 		status = EXIT_BADINPUT;
 	run_free(r);
+	scenario_free_loaded(sc);
 	opts_free(&o);
 	return status;
 }

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,10 +18,19 @@
 
 static const char explore_usage[] =
 	"usage: tdpsim explore SCENARIO --seeds A..B [--jobs N] [--set k=v ...]\n"
-	"                      [--config F]\n"
+	"                      [--config F] [--json-dir DIR]\n"
+	"       tdpsim explore SCENARIO --seeds A..B --emit-jobs FILE --json-dir DIR\n"
+	"                      [--chunk N] [--tdpsim CMD] [--set k=v ...]\n"
 	"Runs SCENARIO in explore mode (seeded delays and PCT change points) for\n"
 	"every seed in A..B (inclusive). Exit 1 with the first counterexample and\n"
-	"the command that replays it; 0 if no seed found a violation.\n";
+	"the command that replays it; 0 if no seed found a violation.\n"
+	"--json-dir DIR also writes a summary JSON of the range into DIR (seeds\n"
+	"run, failing seeds, the first one's violations and replay command).\n"
+	"--emit-jobs FILE runs nothing: it splits A..B into chunks of N seeds\n"
+	"(default 10000) and writes one 'tdpsim explore ... --json-dir DIR' command\n"
+	"per chunk, for 'parallel < FILE' or a Slurm array; 'tdpsim report DIR\n"
+	"--out REPORT' merges the summaries. --tdpsim CMD names the binary in those\n"
+	"lines (default: this one).\n";
 
 const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
 					  const char *usage, int *status);
@@ -62,6 +72,130 @@ static int run_seed(const struct scenario *sc, const struct opts *o,
 	return failed;
 }
 
+/* The summary of one explore range, for campaigns: DIR/explore-SCENARIO-
+ * TAG-A-B.json, TAG naming the configuration.  @r is the replayed first
+ * failing seed, or NULL. */
+static int write_summary(const char *dir, const struct scenario *sc,
+			 const struct opts *o, uint64_t a, uint64_t b,
+			 uint64_t run, const uint64_t *fails, size_t nfails,
+			 const struct run *r)
+{
+	struct params p = o->p;
+	p.sim_mode = MODE_EXPLORE;
+	json_t *config = cli_config_json(&p);
+	json_t *root = json_object();
+	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "kind", json_string("explore-chunk"));
+	json_object_set_new(root, "scenario", json_string(sc->name));
+	json_object_set_new(root, "first_seed", json_integer((json_int_t)a));
+	json_object_set_new(root, "last_seed", json_integer((json_int_t)b));
+	json_object_set_new(root, "seeds_run", json_integer((json_int_t)run));
+	json_t *fl = json_array();
+	for (size_t i = 0; i < nfails; i++)
+		json_array_append_new(fl, json_integer((json_int_t)fails[i]));
+	json_object_set_new(root, "failing_seeds", fl);
+	json_t *viol = json_array(), *fexp = json_array();
+	if (r) {
+		char *rp = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&rp, &len);
+		replay_command(f, sc->name, o, r->p.sim_seed, true);
+		fclose(f);
+		if (len && rp[len - 1] == '\n')
+			rp[len - 1] = 0;
+		json_object_set_new(root, "first_failing_seed",
+				    json_integer((json_int_t)r->p.sim_seed));
+		json_object_set_new(root, "replay", json_string(rp));
+		free(rp);
+		for (size_t i = 0; i < check_nkept(r->check); i++) {
+			const struct violation *v = check_get(r->check, i);
+			json_array_append_new(viol, json_pack("{s:s,s:s}", "kind",
+				check_kind_name(v->kind), "detail", v->detail));
+		}
+		for (unsigned i = 0; i < r->nfailed; i++)
+			json_array_append_new(fexp, json_string(r->failed[i]));
+	} else {
+		json_object_set_new(root, "first_failing_seed", json_null());
+		json_object_set_new(root, "replay", json_null());
+	}
+	json_object_set_new(root, "violations", viol);
+	json_object_set_new(root, "failed_expectations", fexp);
+	json_object_set_new(root, "config", config);
+
+	int rc = -1;
+	char *tag = cli_config_tag(sc->name, config);
+	char *name = strdup(sc->name);
+	for (char *c = name; *c; c++)
+		if (*c == '/' || *c == ' ')
+			*c = '_';
+	char *path = cli_fmt("%s/explore-%s-%s-%llu-%llu.json", dir, name, tag,
+			     (unsigned long long)a, (unsigned long long)b);
+	if (cli_mkdirs(dir))
+		cli_bad("%s: cannot create the folder", dir);
+	else
+		rc = cli_write_json(root, path);
+	free(path);
+	free(name);
+	free(tag);
+	json_decref(root);
+	return rc;
+}
+
+static int cmp_seed(const void *x, const void *y)
+{
+	uint64_t p = *(const uint64_t *)x, q = *(const uint64_t *)y;
+	return p < q ? -1 : p > q;
+}
+
+/* Splits a..b into chunks and writes one explore command per chunk. */
+static int emit_jobs(const char *file, const char *tdpsim, char **pass,
+		     int npass, uint64_t a, uint64_t b, uint64_t chunk,
+		     const char *json_dir, const struct scenario *sc)
+{
+	if ((b - a) / chunk >= 10000000)
+		return cli_bad("--chunk %llu: seeds %llu..%llu would make more than "
+			       "10,000,000 jobs; take larger chunks",
+			       (unsigned long long)chunk, (unsigned long long)a,
+			       (unsigned long long)b);
+	char *tmp = cli_fmt("%s.tmp.%d", file, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
+	}
+	uint64_t njobs = 0;
+	for (uint64_t s = a;; s += chunk) {
+		uint64_t e = b - s < chunk ? b : s + chunk - 1;
+		cli_shquote(f, tdpsim);
+		fputs(" explore", f);
+		for (int i = 0; i < npass; i++) {
+			fputc(' ', f);
+			cli_shquote(f, pass[i]);
+		}
+		fprintf(f, " --seeds %llu..%llu --json-dir ", (unsigned long long)s,
+			(unsigned long long)e);
+		cli_shquote(f, json_dir);
+		fputc('\n', f);
+		njobs++;
+		if (b - s < chunk || e == UINT64_MAX)
+			break;
+	}
+	int bad = ferror(f);
+	if (fclose(f) || bad || rename(tmp, file)) {
+		unlink(tmp);
+		free(tmp);
+		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
+	}
+	free(tmp);
+	printf("explore %s: seeds %llu..%llu in %llu jobs written to %s\n", sc->name,
+	       (unsigned long long)a, (unsigned long long)b,
+	       (unsigned long long)njobs, file);
+	printf("run them with:    parallel < %s    (or a Slurm array of %llu tasks)\n",
+	       file, (unsigned long long)njobs);
+	printf("then the report:  tdpsim report %s --out REPORT_DIR\n", json_dir);
+	return EXIT_OK;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -89,10 +223,31 @@ int cmd_explore(int argc, char **argv)
 	char *rest[256];
 	int nrest = 0;
 	int status = EXIT_OK;
+	/* Campaigns: what the emitted jobs pass on, and where they write. */
+	char *pass[256];
+	int npass = 0;
+	const char *emit = NULL, *json_dir = NULL, *tdpsim = NULL;
+	uint64_t chunk = 10000;
 
 	/* Pull out explore's own options; the rest are scenario + shared. */
-	for (int i = 0; i < argc && nrest < 255; i++) {
-		if (i > 0 && !strcmp(argv[i], "--seeds") && i + 1 < argc) {
+	for (int i = 0; i < argc && nrest < 255 && npass < 254; i++) {
+		if (i > 0 && (!strcmp(argv[i], "--emit-jobs") ||
+			      !strcmp(argv[i], "--json-dir") ||
+			      !strcmp(argv[i], "--tdpsim")) && i + 1 < argc) {
+			if (!strcmp(argv[i], "--emit-jobs"))
+				emit = argv[++i];
+			else if (!strcmp(argv[i], "--json-dir"))
+				json_dir = argv[++i];
+			else
+				tdpsim = argv[++i];
+		} else if (i > 0 && !strcmp(argv[i], "--chunk") && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			chunk = strtoull(argv[++i], &end, 10);
+			if (errno || *end || !chunk || argv[i][0] == '-')
+				return cli_bad("--chunk %s: expected a number of seeds >= 1",
+					       argv[i]);
+		} else if (i > 0 && !strcmp(argv[i], "--seeds") && i + 1 < argc) {
 			if (parse_range(argv[++i], &a, &b))
 				return cli_bad("--seeds %s: expected A..B with A <= B", argv[i]);
 			have_seeds = true;
@@ -101,8 +256,12 @@ int cmd_explore(int argc, char **argv)
 			jobs = strtol(argv[++i], &end, 10);
 			if (*end || jobs < 1 || jobs > 256)
 				return cli_bad("--jobs %s: expected 1..256", argv[i]);
+			pass[npass++] = argv[i - 1];
+			pass[npass++] = argv[i];
 		} else {
 			rest[nrest++] = argv[i];
+			if (i > 0)
+				pass[npass++] = argv[i];
 		}
 	}
 	rest[nrest] = NULL;
@@ -116,6 +275,21 @@ int cmd_explore(int argc, char **argv)
 		opts_free(&o);
 		return cli_bad("explore needs --seeds A..B");
 	}
+	if (emit) {
+		if (!json_dir)
+			status = cli_bad("--emit-jobs needs --json-dir DIR: where the jobs "
+					 "write their results");
+		else {
+			char *self = tdpsim ? strdup(tdpsim) : cli_self_exe();
+			status = emit_jobs(emit, self, pass, npass, a, b, chunk, json_dir, sc);
+			free(self);
+		}
+		opts_free(&o);
+		return status;
+	}
+	uint64_t *fail_list = NULL; /* failing seeds seen, for --json-dir */
+	size_t nfail_list = 0;
+	uint64_t seeds_run = 0;
 
 	uint64_t total = b - a + 1;
 	uint64_t first_fail = UINT64_MAX;
@@ -131,6 +305,7 @@ int cmd_explore(int argc, char **argv)
 			}
 			if (tty && ((s - a) % 64 == 0 || rc))
 				progress(s - a + 1, total, rc > 0, t0, false);
+			seeds_run++;
 			if (rc) {
 				first_fail = s;
 				break;
@@ -172,6 +347,12 @@ int cmd_explore(int argc, char **argv)
 			if (msg >> 63) {
 				fails++;
 				uint64_t s = msg & ~(1ull << 63);
+				uint64_t *nl = realloc(fail_list,
+						       (nfail_list + 1) * sizeof(uint64_t));
+				if (nl) {
+					fail_list = nl;
+					fail_list[nfail_list++] = s;
+				}
 				if (s < first_fail)
 					first_fail = s;
 			}
@@ -179,6 +360,7 @@ int cmd_explore(int argc, char **argv)
 				progress(done, total, fails, t0, false);
 		}
 		close(pfd[0]);
+		seeds_run = done;
 		for (long j = 0; j < jobs; j++) {
 			int ws;
 			waitpid(pids[j], &ws, 0);
@@ -186,6 +368,7 @@ int cmd_explore(int argc, char **argv)
 				status = EXIT_BADINPUT;
 		}
 		if (status == EXIT_BADINPUT) {
+			free(fail_list);
 			opts_free(&o);
 			return status;
 		}
@@ -198,8 +381,12 @@ int cmd_explore(int argc, char **argv)
 		printf("explore %s: seeds %llu..%llu: no violation (%llu seeds, %.1f s)\n",
 		       sc->name, (unsigned long long)a, (unsigned long long)b,
 		       (unsigned long long)total, el);
+		if (json_dir && write_summary(json_dir, sc, &o, a, b, seeds_run, NULL, 0,
+					      NULL))
+			status = EXIT_BADINPUT;
+		free(fail_list);
 		opts_free(&o);
-		return EXIT_OK;
+		return status;
 	}
 	if (tty)
 		fputc('\n', stderr);
@@ -210,6 +397,7 @@ int cmd_explore(int argc, char **argv)
 	p.sim_seed = first_fail;
 	struct run *r = scenario_run(sc, &p, err, sizeof(err));
 	if (!r) {
+		free(fail_list);
 		opts_free(&o);
 		return cli_bad("%s: %s", sc->name, err);
 	}
@@ -223,7 +411,21 @@ int cmd_explore(int argc, char **argv)
 		printf("replay: ");
 		replay_command(stdout, sc->name, &o, first_fail, true);
 	}
+	status = EXIT_VIOLATION;
+	if (json_dir) {
+		if (!nfail_list) {
+			fail_list = malloc(sizeof(uint64_t));
+			if (fail_list)
+				fail_list[nfail_list++] = first_fail;
+		}
+		if (nfail_list)
+			qsort(fail_list, nfail_list, sizeof(uint64_t), cmp_seed);
+		if (write_summary(json_dir, sc, &o, a, b, seeds_run, fail_list,
+				  nfail_list, r))
+			status = EXIT_BADINPUT;
+	}
+	free(fail_list);
 	run_free(r);
 	opts_free(&o);
-	return EXIT_VIOLATION;
+	return status;
 }

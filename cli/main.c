@@ -15,6 +15,15 @@ static const char usage[] =
 	"  explore SCENARIO --seeds A..B [--jobs N] [--set k=v ...]\n"
 	"                                 search seeded interleavings; exit 1 with the\n"
 	"                                 first counterexample and its replay command\n"
+	"  compare SCENARIO --vary k=v1,v2[,...] [--vary ...] [--seeds A..B] [--jobs N]\n"
+	"          --report DIR           run every combination; DIR/report.md with\n"
+	"                                 tables and gnuplot PNG/SVG plots\n"
+	"  report RESULT.json|DIR ... --out DIR\n"
+	"                                 merge JSON results (runs, explore chunks)\n"
+	"                                 into DIR/report.md and plots\n"
+	"  explore|compare ... --emit-jobs FILE [--chunk N]\n"
+	"                                 write a campaign's job list for GNU parallel\n"
+	"                                 or a Slurm array instead of running it\n"
 	"  trace info|convert|gen ...     inspect, convert and generate traces\n"
 	"  scenarios                      list the built-in scenarios\n"
 	"  config --defaults              every parameter, its default, unit and source\n"
@@ -45,6 +54,8 @@ int main(int argc, char **argv)
 		{ "config", cmd_config },
 		{ "scenarios", cmd_scenarios },
 		{ "trace", cmd_trace },
+		{ "compare", cmd_compare },
+		{ "report", cmd_report },
 	};
 
 	if (argc < 2) {

@@ -44,7 +44,12 @@ struct list_head {
 #define KVM_REQ_TLB_FLUSH_CURRENT 5u
 #define KVM_REQ_TLB_FLUSH_GUEST 6u
 #define KVM_REQ_LOAD_MMU_PGD 7u
-#define KVM_REQ_UPDATE_CPU_DIRTY_LOGGING 8u
+/* Waits like upstream (KVM_ARCH_REQ_FLAGS(30, WAIT | NO_WAKEUP)): once the
+ * request returns no vCPU is in guest mode with the old PML setting, so the
+ * D bits that enabling logging clears next cannot be set again unlogged by
+ * a vCPU whose PML is still off.  (As a plain request here it let explore
+ * find exactly that: a dirty-log miss in dirty-log-pml-vs-wp under pml.) */
+#define KVM_REQ_UPDATE_CPU_DIRTY_LOGGING (8u | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
 
 /* vcpu->mode */
 enum {
@@ -296,6 +301,10 @@ struct kvm {
 	struct kvm_memory_slot *graveyard;
 	struct kvm_memslot_arch *slot_archs;
 	int nr_memslots_dirty_logging;
+	/* The memslot generation MMIO SPTEs are checked against: odd while
+	 * an update is in progress, +2 per update (kvm_memslots.generation
+	 * with KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS). */
+	u64 mmio_gen;
 
 	/* mmu_notifier state (kvm_main.c) */
 	u64 mmu_invalidate_seq;

@@ -373,6 +373,20 @@ static struct kvm_memory_slot *kvm_invalidate_memslot(struct kvm *kvm,
 	return invalid;
 }
 
+/*
+ * The end of a memslot update (kvm_swap_active_memslots ->
+ * kvm_arch_memslots_updated): a new generation, so MMIO SPTEs made before or
+ * during the update are stale.  When the generation field of MMIO SPTEs
+ * wraps, an old SPTE could look current again: zap them all
+ * (kvm_mmu_invalidate_mmio_sptes).
+ */
+static void kvm_memslots_updated(struct kvm *kvm)
+{
+	kvm->mmio_gen++;
+	if (((kvm->mmio_gen >> 1) & MMIO_SPTE_GEN_MASK) == 0)
+		kvm_mmu_zap_all_fast(kvm);
+}
+
 int kvm_set_memory_region(struct kvm *kvm,
 			  const struct kvm_userspace_memory_region *mem)
 {
@@ -417,6 +431,9 @@ int kvm_set_memory_region(struct kvm *kvm,
 		return -EEXIST;
 
 	kvm_wait_mn_inactive(kvm);
+	/* KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS: no MMIO SPTE is trusted until
+	 * the update is over. */
+	kvm->mmio_gen++;
 
 	if (change == KVM_MR_DELETE) {
 		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
@@ -426,6 +443,7 @@ int kvm_set_memory_region(struct kvm *kvm,
 		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
 			kvm->nr_memslots_dirty_logging--;
 		kvm_mmu_slot_apply_flags(kvm, old, NULL, KVM_MR_DELETE);
+		kvm_memslots_updated(kvm);
 		return 0;
 	}
 
@@ -477,6 +495,7 @@ int kvm_set_memory_region(struct kvm *kvm,
 		 !(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		kvm->nr_memslots_dirty_logging--;
 	kvm_mmu_slot_apply_flags(kvm, old, new_slot, (int)change);
+	kvm_memslots_updated(kvm);
 	return 0;
 }
 

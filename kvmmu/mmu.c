@@ -481,11 +481,30 @@ static int kvm_mmu_do_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 err)
 		.host_level = PG_LEVEL_4K,
 	};
 
+	/* The generation of the memslots this fault sees: an MMIO SPTE made
+	 * from that view must go stale with it (kvm_vcpu_memslots()->generation
+	 * in make_mmio_spte). */
+	fault.mmio_gen = vcpu->kvm->mmio_gen;
 	fault.slot = kvm_vcpu_gfn_to_memslot(vcpu, fault.gfn);
 	return kvm_tdp_page_fault(vcpu, &fault);
 }
 
-/* A reserved-bit fault: an MMIO SPTE, or one zapped meanwhile (retry). */
+/*
+ * check_mmio_spte: an MMIO SPTE is good only if no memslot update is in
+ * progress and none completed since it was made.  Without this, an MMIO
+ * SPTE installed while a slot was absent (deleted, not yet re-added) would
+ * keep the gfn MMIO after the slot came back, since creating a slot zaps
+ * nothing.
+ */
+static bool check_mmio_spte(struct kvm *kvm, u64 spte)
+{
+	if (kvm->mmio_gen & 1)
+		return false;
+	return get_mmio_spte_gen(spte) == ((kvm->mmio_gen >> 1) & MMIO_SPTE_GEN_MASK);
+}
+
+/* A reserved-bit fault: an MMIO SPTE (stale ones are faulted in anew), or
+ * one zapped meanwhile (retry). */
 static int handle_mmio_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	u64 spte = 0;
@@ -494,8 +513,11 @@ static int handle_mmio_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa)
 	env_rcu_read_lock(vcpu->kvm->env);
 	leaf = kvm_tdp_mmu_get_walk(vcpu, gpa >> PAGE_SHIFT, &spte);
 	env_rcu_read_unlock(vcpu->kvm->env);
-	if (leaf >= 0 && is_mmio_spte(&vcpu->kvm->m, spte))
+	if (leaf >= 0 && is_mmio_spte(&vcpu->kvm->m, spte)) {
+		if (!check_mmio_spte(vcpu->kvm, spte))
+			return RET_PF_INVALID;
 		return RET_PF_EMULATE;
+	}
 	return RET_PF_RETRY;
 }
 
@@ -513,9 +535,10 @@ int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code)
 	if (!VALID_PAGE(vcpu->mmu.root_hpa))
 		return 1;
 
+	r = RET_PF_INVALID;
 	if (error_code & PFERR_RSVD_MASK)
 		r = handle_mmio_page_fault(vcpu, gpa);
-	else
+	if (r == RET_PF_INVALID)
 		r = kvm_mmu_do_page_fault(vcpu, gpa, error_code);
 	if (r < 0)
 		return r;

@@ -55,6 +55,7 @@ struct kvm_page_fault {
 	int goal_level;
 	gfn_t gfn;
 	struct kvm_memory_slot *slot; /* NULL: no memslot (MMIO) */
+	u64 mmio_gen;           /* kvm->mmio_gen when @slot was looked up */
 	/* Filled by kvm_mmu_faultin_pfn. */
 	u64 mmu_seq;            /* invalidate sequence before faultin */
 	kvm_pfn_t pfn;          /* aligned to goal_level by hugepage_adjust */

@@ -194,10 +194,23 @@ u64 make_huge_spte(const struct spte_masks *m, u64 small_spte, int level)
 	return huge_spte;
 }
 
-u64 make_mmio_spte(const struct spte_masks *m, gfn_t gfn)
+u64 make_mmio_spte(const struct spte_masks *m, gfn_t gfn, u64 gen)
 {
-	/* MMIO generations are not modelled (memslot changes zap all). */
-	return m->mmio_value | (gfn << PAGE_SHIFT);
+	u64 low = gen & ((1ULL << MMIO_SPTE_GEN_LOW_BITS) - 1);
+	u64 high = (gen & MMIO_SPTE_GEN_MASK) >> MMIO_SPTE_GEN_LOW_BITS;
+
+	return m->mmio_value | (gfn << PAGE_SHIFT) |
+	       low << MMIO_SPTE_GEN_LOW_SHIFT | high << MMIO_SPTE_GEN_HIGH_SHIFT;
+}
+
+u64 get_mmio_spte_gen(u64 spte)
+{
+	u64 low = (spte >> MMIO_SPTE_GEN_LOW_SHIFT) &
+		  ((1ULL << MMIO_SPTE_GEN_LOW_BITS) - 1);
+	u64 high = (spte >> MMIO_SPTE_GEN_HIGH_SHIFT) &
+		   ((1ULL << MMIO_SPTE_GEN_HIGH_BITS) - 1);
+
+	return low | high << MMIO_SPTE_GEN_LOW_BITS;
 }
 
 const char *spte_check(const struct spte_masks *m, u64 spte, int level)

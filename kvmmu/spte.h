@@ -322,7 +322,28 @@ u64 make_huge_page_split_spte(const struct spte_masks *m, u64 huge_spte,
 			      int level, int index);
 /* A huge leaf at @level from one of its present 4K/2M children. */
 u64 make_huge_spte(const struct spte_masks *m, u64 small_spte, int level);
-u64 make_mmio_spte(const struct spte_masks *m, gfn_t gfn);
+/*
+ * MMIO SPTEs carry the memslot generation they were made under, in bits
+ * 3..10 and 52..62 (19 bits; the hardware ignores them in a misconfigured
+ * EPT entry or a reserved-bit NPT entry, and nothing reads software bits of
+ * a non-present SPTE).  A memslot update changes the generation, so an MMIO
+ * SPTE made before or during it is stale afterwards: the next access to the
+ * gfn is handled as a normal fault, which maps the slot if there is one now.
+ */
+#define MMIO_SPTE_GEN_LOW_SHIFT 3
+#define MMIO_SPTE_GEN_LOW_BITS 8
+#define MMIO_SPTE_GEN_HIGH_SHIFT 52
+#define MMIO_SPTE_GEN_HIGH_BITS 11
+#define MMIO_SPTE_GEN_BITS (MMIO_SPTE_GEN_LOW_BITS + MMIO_SPTE_GEN_HIGH_BITS)
+#define MMIO_SPTE_GEN_MASK ((1ULL << MMIO_SPTE_GEN_BITS) - 1)
+#define MMIO_SPTE_GEN_SPTE_MASK                                              \
+	((((1ULL << MMIO_SPTE_GEN_LOW_BITS) - 1) << MMIO_SPTE_GEN_LOW_SHIFT) |  \
+	 (((1ULL << MMIO_SPTE_GEN_HIGH_BITS) - 1) << MMIO_SPTE_GEN_HIGH_SHIFT))
+_Static_assert(DISJOINT(MMIO_SPTE_GEN_SPTE_MASK, SPTE_MMU_PRESENT_MASK |
+		       VMX_EPT_RWX_MASK | PT_PRESENT_MASK | NPT_MMIO_RSVD_BIT |
+		       SPTE_BASE_ADDR_MASK), "MMIO generation overlaps");
+u64 make_mmio_spte(const struct spte_masks *m, gfn_t gfn, u64 gen);
+u64 get_mmio_spte_gen(u64 spte);
 u64 mark_spte_for_access_track(const struct spte_masks *m, u64 spte);
 u64 restore_acc_track_spte(const struct spte_masks *m, u64 spte);
 

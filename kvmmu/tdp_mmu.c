@@ -881,7 +881,7 @@ static int tdp_mmu_map_handle_target_level(struct kvm_vcpu *vcpu,
 	}
 
 	if (fault->noslot) {
-		new_spte = make_mmio_spte(&kvm->m, iter->gfn);
+		new_spte = make_mmio_spte(&kvm->m, iter->gfn, fault->mmio_gen >> 1);
 	} else {
 		env_cost(kvm->env, ENV_COST_MAKE_SPTE);
 		wrprot = make_spte(&kvm->m, vcpu->mmu.root->role, iter->level,

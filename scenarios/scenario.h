@@ -46,6 +46,9 @@ struct scenario {
 	void (*destroy)(struct run *r);
 	/* A parsed scenario file, for scenarios read from .scn text. */
 	const struct scn *scn;
+	/* Loaded for one caller (a path given on the command line): the
+	 * caller frees it with scenario_free_loaded.  Catalog entries are not. */
+	bool owned;
 };
 
 struct scn;
@@ -54,7 +57,7 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 		      char *err, size_t errlen);
 void scn_free(struct scn *scn);
 /* Reads and parses a .scn file, wrapped as a scenario (free with
- * scenario_free_loaded). */
+ * scenario_free_loaded, which does nothing for catalog entries). */
 const struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free_loaded(const struct scenario *sc);
 /* Looks @name up in the catalog, or loads it when it names a .scn file. */

@@ -7,9 +7,10 @@
  *   set KEY=VALUE [KEY=VALUE ...]            params, before the user's --set
  *   workload VCPUS gen KEY=VALUE ...          a generator (workloads/)
  *   workload VCPUS trace PATH                 a trace file (any format)
- *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G]
+ *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G] [base GPA]
  *   at CYCLE ACTION ARGS...                   timeline, on the VMM thread
- *   host-event CYCLE EVENT GPA LEN            on a host kthread (writeback, ...)
+ *   host-event CYCLE EVENT GPA LEN [kthread K]   on host kthread K (0-7, default
+ *                                             0; one kthread runs its lines in order)
  *   after-guest ACTION ARGS...                once every vCPU is done
  *   expect [if KEY=VALUE[,KEY=VALUE]] STAT OP VALUE     OP: == != < <= > >=
  *   expect [if ...] violation KIND            at least one of KIND
@@ -47,6 +48,8 @@ enum scn_act {
 	ACT_HOST,           /* a host kernel event, run by the VMM thread itself */
 	ACT_LIVE_MIGRATE,   /* vmm_live_migrate: the guest is stopped after it */
 	ACT_RING_HARVEST,   /* reap every vCPU's dirty ring, reset the rings */
+	ACT_WRITE_TRACK,    /* GPA on|off: kvm_write_track_{add,remove}_gfn */
+	ACT_RING_ORDER,     /* reap every ring, counting entries that go back */
 };
 
 struct action {
@@ -67,6 +70,8 @@ struct wl {
 	struct workload_params gp;
 	char *path;
 	uint64_t pages, passes, gap;
+	uint64_t base;        /* WL_PAGES: GPA of the first page; at or above
+				 vm.mem the pages are MMIO (no memslot) */
 	uint8_t access;
 	int line;
 };
@@ -95,11 +100,15 @@ struct scn {
 	unsigned nact;
 	struct expect ex[MAX_ITEMS];
 	unsigned nex;
-	/* host-event lines: run by a host kthread, concurrently with the VMM
-	 * thread's timeline (hva filled in at build: GPA + the slot's hva). */
+	/* host-event lines: run by host kthreads (hev_kthread[i] of them),
+	 * concurrently with the VMM thread's timeline and with each other
+	 * (hva filled in at build: GPA + the slot's hva). */
 	struct host_event hev[MAX_ITEMS];
+	unsigned char hev_kthread[MAX_ITEMS];
 	unsigned nhev;
 };
+
+#define MAX_KTHREADS 8
 
 /* ----------------------------------------------------------------- parse */
 
@@ -202,6 +211,10 @@ static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
 			} else if (!strcmp(w[i], "gap") && i + 1 < n) {
 				if (parse_u64(w[++i], &wl->gap) || wl->gap > UINT32_MAX)
 					return perr(ps, "bad gap '%s'", w[i]);
+			} else if (!strcmp(w[i], "base") && i + 1 < n) {
+				if (parse_u64(w[++i], &wl->base) || wl->base % 4096 ||
+				    wl->base >= (UINT64_C(1) << 52))
+					return perr(ps, "bad base '%s' (a 4K-aligned GPA)", w[i]);
 			} else if (!strcmp(w[i], "read")) {
 				wl->access = TRACE_READ;
 			} else if (!strcmp(w[i], "write")) {
@@ -209,7 +222,8 @@ static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
 			} else if (!strcmp(w[i], "fetch")) {
 				wl->access = TRACE_FETCH;
 			} else {
-				return perr(ps, "pages: unexpected '%s' (passes N, gap G, read, write, fetch)", w[i]);
+				return perr(ps, "pages: unexpected '%s' (passes N, gap G, base GPA, "
+					    "read, write, fetch)", w[i]);
 			}
 		}
 	} else {
@@ -290,11 +304,21 @@ static int parse_action(struct parser *ps, struct scn *sc, char **w, int n,
 		if (n != 1)
 			return perr(ps, "dirty-ring-harvest takes no argument");
 		a->kind = ACT_RING_HARVEST;
+	} else if (!strcmp(k, "write-track")) {
+		if (n != 3 || parse_u64(w[1], &a->a) ||
+		    (strcmp(w[2], "on") && strcmp(w[2], "off")))
+			return perr(ps, "write-track takes GPA on|off");
+		a->kind = ACT_WRITE_TRACK;
+		a->b = !strcmp(w[2], "on");
+	} else if (!strcmp(k, "dirty-ring-order")) {
+		if (n != 1)
+			return perr(ps, "dirty-ring-order takes no argument");
+		a->kind = ACT_RING_ORDER;
 	} else {
 		return perr(ps, "unknown action '%s' (log-dirty, zap-all-fast, "
 			    "migrate-vcpu, smm, get-dirty-log, stop-guests, "
 			    "memslot-replace, host, live-migrate, "
-			    "dirty-ring-harvest)", k);
+			    "dirty-ring-harvest, write-track, dirty-ring-order)", k);
 	}
 	sc->nact++;
 	return 0;
@@ -475,21 +499,33 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 				rc = parse_action(&ps, sc, w + 2, n - 2, false, at);
 		} else if (!strcmp(w[0], "host-event")) {
 			struct host_event *ev = &sc->hev[sc->nhev];
-			uint64_t at;
+			uint64_t at, k = 0;
 			if (sc->nhev == MAX_ITEMS)
 				rc = perr(&ps, "too many host-event lines");
-			else if (n != 5 || parse_u64(w[1], &at) ||
+			else if ((n != 5 && n != 7) || parse_u64(w[1], &at) ||
 				 host_event_kind_parse(w[2], &ev->kind) ||
 				 parse_u64(w[3], &ev->hva) || parse_u64(w[4], &ev->len) ||
-				 !ev->len)
-				rc = perr(&ps, "host-event takes CYCLE EVENT GPA LEN (events: "
-					  "writeback, reclaim, madv_dontneed, madv_free, "
-					  "migrate, thp_split, thp_collapse, age)");
-			else if (sc->nhev && at < sc->hev[sc->nhev - 1].at)
-				rc = perr(&ps, "host events go back in time");
+				 !ev->len ||
+				 (n == 7 && (strcmp(w[5], "kthread") ||
+					     parse_u64(w[6], &k) || k >= MAX_KTHREADS)))
+				rc = perr(&ps, "host-event takes CYCLE EVENT GPA LEN [kthread "
+					  "0-7] (events: writeback, reclaim, madv_dontneed, "
+					  "madv_free, migrate, thp_split, thp_collapse, age)");
 			else {
-				ev->at = at;
-				sc->nhev++;
+				/* Each kthread's lines run in order: they must not
+				 * go back in time. */
+				for (unsigned i = sc->nhev; i-- > 0 && !rc;)
+					if (sc->hev_kthread[i] == k) {
+						if (at < sc->hev[i].at)
+							rc = perr(&ps, "host events of kthread %llu "
+								  "go back in time",
+								  (unsigned long long)k);
+						break;
+					}
+				if (!rc) {
+					ev->at = at;
+					sc->hev_kthread[sc->nhev++] = (unsigned char)k;
+				}
 			}
 		} else if (!strcmp(w[0], "after-guest")) {
 			rc = parse_action(&ps, sc, w + 1, n - 1, true, 0);
@@ -568,6 +604,7 @@ struct scn_run {
 	bool bad;
 	char err[256];
 	u64 *bitmap;
+	uint64_t ring_inversions;   /* stat ring.order_inversions */
 };
 
 static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
@@ -636,7 +673,7 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 			uint64_t page = st->next++ % wl->pages;
 			uint64_t base = (uint64_t)st->rank * wl->pages;
 			recs[n++] = (struct trace_rec){
-				.addr = (base + page) * 4096 + 8 * (st->rank % 512),
+				.addr = wl->base + (base + page) * 4096 + 8 * (st->rank % 512),
 				.kind = wl->access, .size = 8, .vcpu = (uint16_t)idx,
 				.gap = (uint32_t)wl->gap,
 			};
@@ -768,6 +805,28 @@ static void set_smm(struct vm *vm, unsigned idx, bool on)
 		vm_resume_guests(vm);
 }
 
+/*
+ * dirty-ring-order: what dirty_log_test checks of a ring (E13) — a vCPU's
+ * entries come in the order its pages were dirtied.  For a guest writing
+ * ascending GPAs that is ascending offsets, so every entry below the one
+ * before it in the same ring counts as an inversion.
+ */
+struct ring_order {
+	u64 last;
+	bool any;
+	uint64_t inversions;
+};
+
+static void ring_order_gfn(void *arg, u32 slot, u64 offset)
+{
+	struct ring_order *o = arg;
+	(void)slot;
+	if (o->any && offset < o->last)
+		o->inversions++;
+	o->last = offset;
+	o->any = true;
+}
+
 static void do_action(struct scn_run *sr, const struct action *a)
 {
 	struct vm *vm = &sr->vm;
@@ -824,6 +883,23 @@ static void do_action(struct scn_run *sr, const struct action *a)
 		break;
 	case ACT_RING_HARVEST:
 		vmm_dirty_ring_reap(vm);
+		break;
+	case ACT_RING_ORDER:
+		for (unsigned i = 0; i < machine_nvcpus(vm->m); i++) {
+			struct ring_order o = { 0 };
+			kvm_dirty_ring_harvest(kvm_get_vcpu(vm->kvm, i), ring_order_gfn, &o);
+			sr->ring_inversions += o.inversions;
+		}
+		kvm_reset_dirty_rings(vm->kvm);
+		break;
+	case ACT_WRITE_TRACK:
+		/* A host driver write-protecting a guest page it shadows
+		 * (KVMGT's guest GTT pages; the shadow MMU's guest page
+		 * tables): every guest write to the gfn must exit. */
+		if (a->b)
+			kvm_write_track_add_gfn(vm->kvm, 0, a->a >> 12);
+		else
+			kvm_write_track_remove_gfn(vm->kvm, 0, a->a >> 12);
 		break;
 	}
 }
@@ -884,8 +960,11 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 		const struct trace_meta *tm = trace_meta(st->tr);
 		st->alone = first_is_last(wl, nv) && (tm->flags & TRACE_COUNTS) &&
 			    tm->nr_vcpus <= 1;
-	} else if ((uint64_t)(st->rank + 1) * wl->pages * 4096 > p->vm_mem &&
+	} else if (wl->base < p->vm_mem &&
+		   wl->base + (uint64_t)(st->rank + 1) * wl->pages * 4096 > p->vm_mem &&
 		   p->guest_paging == GUEST_PAGING_NONE) {
+		/* Pages based at or above vm.mem are MMIO on purpose; from
+		 * inside the memslot they must stay inside it. */
 		snprintf(err, errlen, "%s:%d: %llu pages per vCPU do not fit in "
 			 "vm.mem (%llu bytes)", sr->sc->file, wl->line,
 			 (unsigned long long)wl->pages, (unsigned long long)p->vm_mem);
@@ -913,6 +992,12 @@ static int build(struct run *r, char *err, size_t errlen)
 	if (!sr->streams || !sr->bitmap)
 		return -1;
 	sr->nstreams = nv;
+	for (unsigned i = 0; i < sc->nact; i++)
+		if (sc->act[i].kind == ACT_RING_ORDER) {
+			stats_counter(sim_stats(r->sim), "ring.order_inversions",
+				      &sr->ring_inversions);
+			break;
+		}
 	for (unsigned v = 0; v < nv; v++) {
 		struct stream *st = &sr->streams[v];
 		for (unsigned i = 0; i < sc->nwl; i++) {
@@ -934,15 +1019,18 @@ static int build(struct run *r, char *err, size_t errlen)
 		return -1;
 	if (vm_start(&sr->vm, source, sr))
 		return -1;
-	if (sc->nhev) {
-		/* The kernel's own activity: a daemon, so it never keeps a
+	for (unsigned k = 0; k < MAX_KTHREADS; k++) {
+		/* The kernel's own activity: daemons, so they never keep a
 		 * finished guest's run alive. */
 		struct host_event ev[MAX_ITEMS];
+		size_t n = 0;
 		for (unsigned i = 0; i < sc->nhev; i++) {
-			ev[i] = sc->hev[i];
-			ev[i].hva += sr->vm.hva;
+			if (sc->hev_kthread[i] != k)
+				continue;
+			ev[n] = sc->hev[i];
+			ev[n++].hva += sr->vm.hva;
 		}
-		if (!host_events_spawn(sr->vm.host, ev, sc->nhev, SIM_THREAD_DAEMON))
+		if (n && !host_events_spawn(sr->vm.host, ev, n, SIM_THREAD_DAEMON))
 			return -1;
 	}
 	sim_spawn(r->sim, "vmm", driver, sr, 0, 0);
@@ -1034,8 +1122,7 @@ static void destroy(struct run *r)
 	struct scn_run *sr = r->priv;
 	if (!sr)
 		return;
-	if (sr->vm.m)
-		vm_destroy(&sr->vm);
+	vm_destroy(&sr->vm);
 	for (unsigned i = 0; sr->streams && i < sr->nstreams; i++) {
 		workload_free(sr->streams[i].gen);
 		if (sr->streams[i].tr)
@@ -1133,12 +1220,14 @@ const struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 	}
 	const struct scenario *sc = scenario_from_text(path, buf, len, err, errlen);
 	free(buf);
+	if (sc)
+		((struct scenario *)sc)->owned = true;
 	return sc;
 }
 
 void scenario_free_loaded(const struct scenario *sc)
 {
-	if (!sc || !sc->scn)
+	if (!sc || !sc->scn || !sc->owned)
 		return;
 	struct loaded *l = (struct loaded *)sc;
 	scn_free(l->scn);

@@ -200,26 +200,17 @@ void vm_finish(struct vm *vm)
 	machine_finish(vm->m);
 }
 
-static void teardown(struct sim *s, void *arg)
-{
-	struct vm *vm = arg;
-	kvm_destroy_vm(vm->kvm);
-	vm->kvm = NULL;
-}
-
 /*
- * KVM tears its VM down with mmu_lock, RCU and SPTE operations, which need
- * a simulated thread: run a last thread for it.  After a deadlocked or
- * stopped run some thread may still hold mmu_lock, so the VM is only freed
- * after a clean run.
+ * After the run (or a failed build): KVM's teardown needs no simulated
+ * thread; the RCU callbacks still queued (page-table pages waiting for a
+ * grace period) run first, while the host they free into still exists.
  */
 void vm_destroy(struct vm *vm)
 {
-	if (vm->kvm && vm->run->status == SIM_DONE) {
-		sim_spawn(vm->run->sim, "teardown", teardown, vm,
-			  SIM_NEVER / 2, 0);
-		sim_run(vm->run->sim);
-	}
+	if (vm->run)
+		sim_rcu_drain(vm->run->sim);
+	kvm_destroy_vm(vm->kvm);
+	vm->kvm = NULL;
 	vmm_free(vm->vmm);
 	machine_free(vm->m);
 	host_destroy(vm->host);

@@ -18,7 +18,7 @@ struct vmm_stats {
 	uint64_t final_pages;   /* of which with the guest paused */
 	uint64_t downtime;      /* pause to the end of the final copy */
 	uint64_t total;         /* logging on to the end of the final copy */
-	uint64_t harvest;       /* inside GET/CLEAR_DIRTY_LOG or ring reaps */
+	uint64_t harvest;       /* GET/CLEAR_DIRTY_LOG, or kicks + ring reaps */
 	uint64_t converged;     /* the last migration reached the threshold */
 };
 
@@ -42,10 +42,7 @@ struct vmm {
 	 * (QEMU serializes kvm_dirty_ring_reap under a mutex). */
 	struct sim_rwlock *reap_lock;
 	struct vmm_stats st;
-	/* The registry freezes counters before the VM is torn down but
-	 * reads histograms after it, so this one lives in the run's arena,
-	 * which goes away with the engine. */
-	struct hist *dirty_per_round;
+	struct hist dirty_per_round;
 };
 
 static const struct params *vmm_params(const struct vmm *v)
@@ -97,9 +94,7 @@ static struct vmm *vmm_get(struct vm *vm)
 	v->logbuf = calloc(v->nwords, sizeof(uint64_t));
 	v->copied = calloc(v->npages, sizeof(uint64_t));
 	v->seen = calloc(v->npages, sizeof(uint64_t));
-	v->dirty_per_round = sim_mem_alloc(s, sizeof(struct hist));
-	if (!v->dirty || !v->round || !v->logbuf || !v->copied || !v->seen ||
-	    !v->dirty_per_round) {
+	if (!v->dirty || !v->round || !v->logbuf || !v->copied || !v->seen) {
 		vmm_free(v);
 		vmm_bad(vm, "vm.mem: too large for the VMM's per-page migration "
 			"state (16 bytes per 4 KiB page)");
@@ -115,7 +110,7 @@ static struct vmm *vmm_get(struct vm *vm)
 	stats_counter(st, "migrate.total_cycles", &v->st.total);
 	stats_counter(st, "migrate.harvest_cycles", &v->st.harvest);
 	stats_counter(st, "migrate.converged", &v->st.converged);
-	stats_hist(st, "migrate.dirty_per_round", v->dirty_per_round);
+	stats_hist(st, "migrate.dirty_per_round", &v->dirty_per_round);
 	vm->vmm = v;
 	return v;
 }
@@ -376,7 +371,7 @@ int vmm_live_migrate(struct vm *vm)
 		harvest(v, true);
 		uint64_t n = take_dirty(v);
 		v->st.rounds++;
-		hist_add(v->dirty_per_round, n);
+		hist_add(&v->dirty_per_round, n);
 		if (n < p->vmm_migrate_threshold) {
 			converged = true;
 			break;

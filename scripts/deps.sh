@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential libelf-dev libcmocka-dev libjansson-dev libinih-dev
       libzstd-dev liblzma-dev zstd xz-utils gnuplot-nox valgrind clang
-      libclang-rt-14-dev"
+      libclang-rt-14-dev parallel"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -214,6 +214,9 @@ void sim_synchronize_rcu(struct sim *s);
 void sim_call_rcu(struct sim *s, void (*fn)(struct sim *, void *), void *arg);
 /* Callbacks queued and not yet run. */
 unsigned sim_rcu_pending(const struct sim *s);
+/* Outside a run only (after sim_run returned): runs every queued callback
+ * now, whatever its grace period, so their objects can be torn down. */
+void sim_rcu_drain(struct sim *s);
 
 /* ----------------------------------------------------------------- poison */
 

@@ -53,6 +53,7 @@ struct stats {
 	size_t nc, nh, capc, caph;
 	bool sorted;
 	uint64_t *frozen;  /* counter values at stats_freeze, by sorted index */
+	struct hist *frozen_h; /* histograms at stats_freeze, likewise */
 };
 
 struct rcu_wait;

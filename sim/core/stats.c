@@ -48,6 +48,8 @@ void stats_counter(struct stats *st, const char *name, uint64_t *v)
 
 void stats_hist(struct stats *st, const char *name, struct hist *h)
 {
+	if (st->frozen)
+		abort(); /* registering after the values were frozen */
 	add(&st->h, &st->nh, &st->caph, name, h);
 	st->sorted = false;
 }
@@ -86,11 +88,20 @@ int stats_freeze(struct stats *st)
 {
 	sort(st);
 	free(st->frozen);
+	free(st->frozen_h);
+	st->frozen_h = NULL;
 	st->frozen = malloc((st->nc ? st->nc : 1) * sizeof(uint64_t));
 	if (!st->frozen)
 		return -1;
 	for (size_t i = 0; i < st->nc; i++)
 		st->frozen[i] = *(uint64_t *)st->c[i].ptr;
+	/* Histograms too: their owners (the machine's walk stats, ...) are
+	 * freed with the VM, before the command writes the results. */
+	st->frozen_h = malloc((st->nh ? st->nh : 1) * sizeof(struct hist));
+	if (!st->frozen_h)
+		return -1;
+	for (size_t i = 0; i < st->nh; i++)
+		st->frozen_h[i] = *(const struct hist *)st->h[i].ptr;
 	return 0;
 }
 size_t stats_nhists(const struct stats *st) { return st->nh; }
@@ -102,7 +113,7 @@ const char *stats_hist_name(const struct stats *st, size_t i)
 const struct hist *stats_hist_get(const struct stats *st, size_t i)
 {
 	sort(st);
-	return st->h[i].ptr;
+	return st->frozen_h ? &st->frozen_h[i] : st->h[i].ptr;
 }
 
 int stats_get(const struct stats *st, const char *name, uint64_t *v)
@@ -127,4 +138,5 @@ void stats_fini(struct stats *st)
 	free(st->c);
 	free(st->h);
 	free(st->frozen);
+	free(st->frozen_h);
 }

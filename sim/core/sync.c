@@ -444,6 +444,17 @@ static void rcu_thread_fn(struct sim *s, void *arg)
 	}
 }
 
+void sim_rcu_drain(struct sim *s)
+{
+	sim_rcu_fini(s);
+	s->rcu_ready_tail = NULL;
+	if (s->rcu_pending) {
+		s->rcu_pending = 0;
+		if (s->live)
+			s->live--;
+	}
+}
+
 void sim_rcu_fini(struct sim *s)
 {
 	/* A run that ended early (deadlock, stop) may leave callbacks: run

@@ -461,6 +461,9 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		x->reason = ENV_EXIT_HLT;
 		return;
 	}
+	/* KVM has published IN_GUEST_MODE and checked its requests for the
+	 * last time; from here to the entry an IPI stays pending. */
+	v->entering = true;
 	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
 	load_context(m, v);
 	if (!v->guest_cr3 && guest_levels(m))
@@ -469,6 +472,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->pml.index = v->vmcs.pml_index;
 	v->pml.enabled = v->vmcs.pml_enabled;
 	v->in_guest = true;
+	v->entering = false;
 	int old_acct = sim_set_acct(s, m->acct.tlb);
 
 	for (;;) {

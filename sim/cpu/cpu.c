@@ -262,22 +262,16 @@ void cpu_kick_many(struct machine *m, struct vcpu *const *vs, unsigned n,
 		m->ctr.ipi_sent++;
 		sim_log(s, "ipi", v->idx, 0, wait);
 		cycles_t arrival = sim_now(s) + p->lat_ipi_delivery;
-		if (!v->in_guest || v->thread == self) {
+		/*
+		 * A vCPU entering the guest (KVM published IN_GUEST_MODE and
+		 * made its last request check, interrupts are off) is treated
+		 * as in guest mode: the IPI stays pending, exits the guest
+		 * right after the entry, and only then acknowledges — else
+		 * the request it carries would wait for an unrelated exit.
+		 */
+		if ((!v->in_guest && !v->entering) || v->thread == self) {
 			if (arrival + p->lat_ipi_ack > w.latest)
 				w.latest = arrival + p->lat_ipi_ack;
-			/*
-			 * KVM only kicks a vCPU it sees IN_GUEST_MODE, so one
-			 * not in guest mode here is between publishing that
-			 * and the entry, with interrupts off: the IPI stays
-			 * pending and exits the guest right after the entry
-			 * (else the request that came with it waits for an
-			 * unrelated exit, and a TLB flush is skipped).  Or it
-			 * is on its way out and sees the request before it
-			 * enters again: one spurious exit.  The ack stays the
-			 * arrival's: the vCPU runs no guest access before it.
-			 */
-			if (v->thread != self && arrival < v->kick_at)
-				v->kick_at = arrival;
 			continue;
 		}
 		if (arrival < v->kick_at)

@@ -34,6 +34,8 @@ struct vcpu {
 	unsigned migrate_to;      /* UINT32_MAX: stay */
 	bool migrated;            /* since KVM last asked (env_vcpu_migrated) */
 	bool in_guest;
+	bool entering;            /* past KVM's last request check, not yet in
+				   * guest mode: interrupts are off */
 	bool done;                /* the guest's workload is over */
 	struct env_vmcs vmcs;
 	struct tlb_tag tag;       /* TLB context loaded at the last VM entry */

@@ -187,19 +187,37 @@ int env_host_mapping_level(struct env *e, hva_t hva)
 	return host_mapping_level(e->h, hva);
 }
 
+/*
+ * Oracle 3 on KVM's own side: KVM hands a folio its dirtiness or age
+ * through an SPTE (or a fault's pfn), which the mmu_notifier protocol keeps
+ * valid until the host frees the folio.  A free frame here means an SPTE
+ * outlived the invalidation that should have zapped it: the use-after-free
+ * of KVM_FACTS E4/E5.  (A frame already reused by another folio goes
+ * unnoticed.)
+ */
+static void folio_freed(struct env *e, kvm_pfn_t pfn, const char *what)
+{
+	check_report(e->m->check, CHECK_STALE_TRANSLATION, pfn << 12,
+		     "KVM marks frame %#llx %s after the host freed it: an SPTE "
+		     "outlived the mmu_notifier invalidation",
+		     (unsigned long long)pfn, what);
+}
+
 void env_folio_mark_dirty(struct env *e, kvm_pfn_t pfn, enum env_dirty_why why)
 {
 	if (why == ENV_DIRTY_MAP)
 		e->ctr.mark_dirty_map++;
 	else
 		e->ctr.mark_dirty_zap++;
-	host_folio_mark_dirty(e->h, pfn);
+	if (host_folio_mark_dirty(e->h, pfn) == -ENOENT)
+		folio_freed(e, pfn, "dirty");
 }
 
 void env_folio_mark_accessed(struct env *e, kvm_pfn_t pfn)
 {
 	e->ctr.mark_accessed++;
-	host_folio_set_flags(e->h, pfn, FOLIO_YOUNG);
+	if (host_folio_set_flags(e->h, pfn, FOLIO_YOUNG) == -ENOENT)
+		folio_freed(e, pfn, "accessed");
 }
 
 /* ---------------------------------------------------------- vCPUs, IPIs */

@@ -179,8 +179,9 @@ static void test_spte_format(void **state)
 					 SPTE_TDP_AD_DISABLED, 1));
 	assert_non_null(spte_check(&ept, 0x1ULL << 20, 1)); /* junk, not present */
 	assert_null(spte_check(&ept, FROZEN_SPTE, 1));
-	assert_true(is_mmio_spte(&ept, make_mmio_spte(&ept, 5)));
-	assert_true(is_mmio_spte(&npt, make_mmio_spte(&npt, 5)));
+	assert_true(is_mmio_spte(&ept, make_mmio_spte(&ept, 5, 0)));
+	assert_true(is_mmio_spte(&npt, make_mmio_spte(&npt, 5, MMIO_SPTE_GEN_MASK)));
+	assert_int_equal(get_mmio_spte_gen(make_mmio_spte(&npt, 5, 0x5a5a5)), 0x5a5a5);
 	assert_false(is_mmio_spte(&ept, FROZEN_SPTE));
 
 	/* Access tracking without A/D round-trips R and X, drops W. */

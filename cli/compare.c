@@ -1,0 +1,713 @@
+/*
+ * tdpsim compare: run one scenario for every combination of the --vary
+ * values (and every seed of --seeds), write each run's JSON into DIR/runs/
+ * and a report (cli/report.c) into DIR.
+ *
+ * Run i (0-based) is variant i / nseeds with seed A + i % nseeds; variant v
+ * takes the values of the --vary keys in order, the first key varying
+ * slowest.  Runs are named NN-VALUES[.sSEED].json so that a sorted listing
+ * of DIR/runs is the run order, and 'tdpsim report DIR/runs --out DIR'
+ * gives the very report.md compare writes.
+ *
+ * --emit-jobs writes the same campaign as shell commands, each one running
+ * --only a slice of the runs into DIR/runs/, for GNU parallel or a Slurm
+ * array.
+ */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char compare_usage[] =
+	"usage: tdpsim compare SCENARIO --vary k=v1,v2[,...] [--vary k2=...] --report DIR\n"
+	"                      [--seeds A..B] [--jobs N] [--set k=v ...] [--config F]\n"
+	"                      [--emit-jobs FILE [--chunk N] [--tdpsim CMD]]\n"
+	"Runs SCENARIO for every combination of the --vary values (and every seed\n"
+	"of --seeds: the report then gives medians with [min..max]), writes each\n"
+	"run's JSON to DIR/runs/ and DIR/report.md with tables and gnuplot PNG and\n"
+	"SVG plots. --jobs N runs N at a time.\n"
+	"--emit-jobs FILE runs nothing: it writes one shell command per line (N runs\n"
+	"each, default 1), for 'parallel < FILE' or a Slurm array; each job writes\n"
+	"into DIR/runs/ and 'tdpsim report DIR/runs --out DIR' then makes the report.\n"
+	"--tdpsim CMD names the binary in those lines (default: this one).\n"
+	"Exit 1 if a run had a violation or a failed expectation (each is named),\n"
+	"2 on bad input.\n";
+
+const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
+					  const char *usage, int *status);
+
+enum { MAX_VARY = 16, MAX_ARGS = 512 };
+
+struct vary {
+	char *key;
+	char **vals;
+	size_t nvals;
+};
+
+struct cmp {
+	const struct scenario *sc;
+	const char *scn_arg; /* the scenario as the user named it */
+	struct opts o;
+	struct vary vary[MAX_VARY];
+	size_t nvary;
+	struct params *vp; /* per variant */
+	size_t nvariants;
+	bool have_seeds;
+	uint64_t a, b, nseeds;
+	size_t nruns;
+	char **names; /* per run: file name in runs/ */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress(size_t done, size_t total, size_t fails, double t0, bool final)
+{
+	static double last;
+	double now = now_s();
+	if (!final && now - last < 0.1)
+		return;
+	last = now;
+	double el = now - t0;
+	double rate = el > 0 ? (double)done / el : 0;
+	double left = rate > 0 ? (double)(total - done) / rate : 0;
+	fprintf(stderr, "\rcompare: %zu/%zu runs, %zu failing, %.1f runs/s, %.0fs left   %s",
+		done, total, fails, rate, left, final ? "\n" : "");
+}
+
+/* The values of the --vary keys of variant @v. */
+static size_t vary_value(const struct cmp *C, size_t v, size_t k)
+{
+	size_t div = 1;
+	for (size_t j = k + 1; j < C->nvary; j++)
+		div *= C->vary[j].nvals;
+	return v / div % C->vary[k].nvals;
+}
+
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '-' || *s == '_'))
+			*s = '_';
+}
+
+static int digits(uint64_t x)
+{
+	int d = 1;
+	while (x >= 10) {
+		x /= 10;
+		d++;
+	}
+	return d;
+}
+
+static void make_names(struct cmp *C)
+{
+	int wv = digits(C->nvariants) < 2 ? 2 : digits(C->nvariants);
+	int ws = digits(C->b);
+	C->names = calloc(C->nruns, sizeof(char *));
+	for (size_t i = 0; i < C->nruns; i++) {
+		size_t v = i / C->nseeds;
+		char vals[512] = "";
+		for (size_t k = 0; k < C->nvary; k++) {
+			size_t n = strlen(vals);
+			snprintf(vals + n, sizeof(vals) - n, "%s%s", k ? "_" : "",
+				 C->vary[k].vals[vary_value(C, v, k)]);
+		}
+		vals[64] = 0;
+		sanitize(vals);
+		if (C->have_seeds)
+			C->names[i] = cli_fmt("%0*zu-%s.s%0*llu.json", wv, v + 1, vals, ws,
+					      (unsigned long long)(C->a + i % C->nseeds));
+		else
+			C->names[i] = cli_fmt("%0*zu-%s.json", wv, v + 1, vals);
+	}
+}
+
+/* "k=v k2=w" of variant @v, for messages. */
+static char *variant_text(const struct cmp *C, size_t v)
+{
+	char buf[1024] = "";
+	for (size_t k = 0; k < C->nvary; k++) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, sizeof(buf) - n, "%s%s=%s", k ? " " : "", C->vary[k].key,
+			 C->vary[k].vals[vary_value(C, v, k)]);
+	}
+	return strdup(buf);
+}
+
+static char *replay_text(const struct cmp *C, size_t i)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	size_t v = i / C->nseeds;
+	fputs("tdpsim run ", f);
+	cli_shquote(f, C->scn_arg);
+	if (C->o.config) {
+		fputs(" --config ", f);
+		cli_shquote(f, C->o.config);
+	}
+	for (unsigned k = 0; k < C->o.nsets; k++) {
+		fputs(" --set ", f);
+		cli_shquote(f, C->o.sets[k]);
+	}
+	for (size_t k = 0; k < C->nvary; k++) {
+		char *kv = cli_fmt("%s=%s", C->vary[k].key, C->vary[k].vals[vary_value(C, v, k)]);
+		fputs(" --set ", f);
+		cli_shquote(f, kv);
+		free(kv);
+	}
+	if (C->have_seeds)
+		fprintf(f, " --seed %llu", (unsigned long long)(C->a + i % C->nseeds));
+	fclose(f);
+	return s;
+}
+
+/* Runs run @i into @dir/NAME: 0 clean, 1 a violation or failed
+ * expectation, 2 bad input (message printed). */
+static int do_run(const struct cmp *C, size_t i, const char *dir)
+{
+	struct params p = C->vp[i / C->nseeds];
+	if (C->have_seeds)
+		p.sim_seed = C->a + i % C->nseeds;
+	char err[256];
+	struct run *r = scenario_run(C->sc, &p, err, sizeof(err));
+	if (!r || r->bad_input) {
+		char *vt = variant_text(C, i / C->nseeds);
+		cli_bad("%s with %s: %s", C->sc->name, vt, r ? r->bad_input_msg : err);
+		free(vt);
+		if (r)
+			run_free(r);
+		return EXIT_BADINPUT;
+	}
+	int status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
+	char *path = cli_fmt("%s/%s", dir, C->names[i]);
+	char *raw = cli_fmt("%s.raw.%d", path, (int)getpid());
+	if (results_write_json(r, raw))
+		status = EXIT_BADINPUT;
+	run_free(r);
+	if (status == EXIT_BADINPUT) {
+		free(raw);
+		free(path);
+		return status;
+	}
+	/* The run's results, with the scenario and its replay command added
+	 * after the version. */
+	json_error_t je;
+	json_t *in = json_load_file(raw, 0, &je);
+	unlink(raw);
+	if (!in) {
+		cli_bad("%s: cannot read back the results: %s", raw, je.text);
+		free(raw);
+		free(path);
+		return EXIT_BADINPUT;
+	}
+	json_t *out = json_object();
+	json_object_set(out, "tdpsim", json_object_get(in, "tdpsim"));
+	json_object_set_new(out, "scenario", json_string(C->sc->name));
+	char *rp = replay_text(C, i);
+	json_object_set_new(out, "replay", json_string(rp));
+	free(rp);
+	const char *k;
+	json_t *v;
+	json_object_foreach(in, k, v)
+		if (strcmp(k, "tdpsim"))
+			json_object_set(out, k, v);
+	if (cli_write_json(out, path))
+		status = EXIT_BADINPUT;
+	json_decref(out);
+	json_decref(in);
+	free(raw);
+	free(path);
+	return status;
+}
+
+/* Runs @idx[0..n) into @dir, @jobs at a time; fills @st; returns 2 on bad
+ * input (then nothing more is run), else 0. */
+static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
+		   const char *dir, int *st)
+{
+	bool tty = isatty(2) && n > 1;
+	double t0 = now_s();
+	size_t done = 0, fails = 0;
+	if (jobs > (long)n)
+		jobs = (long)n;
+	if (jobs <= 1) {
+		for (size_t i = 0; i < n; i++) {
+			st[i] = do_run(C, idx[i], dir);
+			if (st[i] == EXIT_BADINPUT) {
+				if (tty)
+					fputc('\n', stderr);
+				return EXIT_BADINPUT;
+			}
+			done++;
+			fails += st[i] != EXIT_OK;
+			if (tty)
+				progress(done, n, fails, t0, done == n);
+		}
+		return 0;
+	}
+	/* Workers take runs round-robin and report "position | status << 56"
+	 * on one pipe. */
+	int pfd[2];
+	if (pipe(pfd))
+		return cli_bad("pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pids[256];
+	long started = 0;
+	for (long j = 0; j < jobs; j++) {
+		pids[j] = fork();
+		if (pids[j] < 0)
+			break;
+		started++;
+		if (pids[j] == 0) {
+			close(pfd[0]);
+			for (size_t i = (size_t)j; i < n; i += (size_t)jobs) {
+				int rc = do_run(C, idx[i], dir);
+				uint64_t msg = (uint64_t)i | (uint64_t)rc << 56;
+				if (write(pfd[1], &msg, sizeof(msg)) != sizeof(msg))
+					_exit(3);
+				if (rc == EXIT_BADINPUT)
+					_exit(EXIT_BADINPUT);
+			}
+			_exit(0);
+		}
+	}
+	close(pfd[1]);
+	bool bad = started < jobs;
+	uint64_t msg;
+	while (!bad && read(pfd[0], &msg, sizeof(msg)) == sizeof(msg)) {
+		size_t i = (size_t)(msg & ((1ull << 56) - 1));
+		int rc = (int)(msg >> 56);
+		if (i < n)
+			st[i] = rc;
+		if (rc == EXIT_BADINPUT) {
+			bad = true;
+			break;
+		}
+		done++;
+		fails += rc != EXIT_OK;
+		if (tty)
+			progress(done, n, fails, t0, done == n);
+	}
+	if (bad)
+		for (long j = 0; j < started; j++)
+			kill(pids[j], SIGTERM);
+	close(pfd[0]);
+	for (long j = 0; j < started; j++) {
+		int ws;
+		while (waitpid(pids[j], &ws, 0) < 0 && errno == EINTR)
+			;
+		if (!bad && (!WIFEXITED(ws) || WEXITSTATUS(ws)))
+			bad = true;
+	}
+	if (bad && tty)
+		fputc('\n', stderr);
+	if (bad && started < jobs)
+		cli_bad("fork: %s", strerror(errno));
+	return bad ? EXIT_BADINPUT : 0;
+}
+
+/* Names the runs that failed, with what failed in them (the first few in
+ * full); returns how many. */
+static size_t report_failures(const struct cmp *C, const size_t *idx, size_t n,
+			      const int *st, const char *dir)
+{
+	size_t nf = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (st[j] != EXIT_VIOLATION)
+			continue;
+		if (++nf > 10)
+			continue;
+		size_t i = idx[j];
+		char *vt = variant_text(C, i / C->nseeds);
+		char *path = cli_fmt("%s/%s", dir, C->names[i]);
+		json_t *root = json_load_file(path, 0, NULL);
+		char seed[40] = "";
+		if (C->have_seeds)
+			snprintf(seed, sizeof(seed), " seed %llu",
+				 (unsigned long long)(C->a + i % C->nseeds));
+		size_t k;
+		json_t *x;
+		json_array_foreach(json_object_get(root, "violations"), k, x)
+			if (k < 3)
+				printf("compare: %s%s (%s): violation %s: %s\n", vt, seed,
+				       C->names[i],
+				       json_string_value(json_object_get(x, "kind")),
+				       json_string_value(json_object_get(x, "detail")));
+		json_array_foreach(json_object_get(root, "failed_expectations"), k, x)
+			printf("compare: %s%s (%s): failed expectation: %s\n", vt, seed,
+			       C->names[i], json_string_value(x));
+		json_decref(root);
+		free(path);
+		free(vt);
+	}
+	if (nf > 10)
+		printf("compare: ... and %zu more failing runs (their JSON is in DIR/runs/)\n",
+		       nf - 10);
+	return nf;
+}
+
+static int emit_jobs(const struct cmp *C, const char *file, uint64_t chunk,
+		     const char *tdpsim, char **pass, int npass, const char *report)
+{
+	char *tmp = cli_fmt("%s.tmp.%d", file, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
+	}
+	size_t njobs = 0;
+	for (size_t s = 0; s < C->nruns; s += chunk) {
+		size_t e = s + chunk < C->nruns ? s + chunk : C->nruns;
+		cli_shquote(f, tdpsim);
+		fputs(" compare", f);
+		for (int i = 0; i < npass; i++) {
+			fputc(' ', f);
+			cli_shquote(f, pass[i]);
+		}
+		if (e - s == 1)
+			fprintf(f, " --only %zu\n", s + 1);
+		else
+			fprintf(f, " --only %zu..%zu\n", s + 1, e);
+		njobs++;
+	}
+	int bad = ferror(f);
+	if (fclose(f) || bad || rename(tmp, file)) {
+		unlink(tmp);
+		free(tmp);
+		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
+	}
+	free(tmp);
+	printf("compare %s: %zu runs in %zu jobs written to %s\n", C->sc->name,
+	       C->nruns, njobs, file);
+	printf("run them with:    parallel < %s    (or a Slurm array of %zu tasks)\n",
+	       file, njobs);
+	printf("then the report:  tdpsim report %s/runs --out %s\n", report, report);
+	return EXIT_OK;
+}
+
+static void cmp_free(struct cmp *C)
+{
+	for (size_t k = 0; k < C->nvary; k++) {
+		free(C->vary[k].key);
+		for (size_t j = 0; j < C->vary[k].nvals; j++)
+			free(C->vary[k].vals[j]);
+		free(C->vary[k].vals);
+	}
+	if (C->names)
+		for (size_t i = 0; i < C->nruns; i++)
+			free(C->names[i]);
+	free(C->names);
+	free(C->vp);
+	opts_free(&C->o);
+	scenario_free_loaded(C->sc); /* a scenario read from a .scn path */
+	C->sc = NULL;
+}
+
+static int parse_vary(struct cmp *C, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		return cli_bad("--vary %s: expected key=v1,v2[,...]", arg);
+	if (C->nvary == MAX_VARY)
+		return cli_bad("--vary %s: at most %d keys", arg, MAX_VARY);
+	struct vary *V = &C->vary[C->nvary];
+	V->key = strndup(arg, (size_t)(eq - arg));
+	for (size_t k = 0; k < C->nvary; k++)
+		if (!strcmp(C->vary[k].key, V->key)) {
+			free(V->key);
+			return cli_bad("--vary %s: key given twice", arg);
+		}
+	if (!params_find(V->key)) {
+		int rc = cli_bad("--vary %s: unknown key '%s' (tdpsim config --defaults "
+				 "lists them)", arg, V->key);
+		free(V->key);
+		return rc;
+	}
+	C->nvary++;
+	char *list = strdup(eq + 1), *save = NULL;
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		for (size_t j = 0; j < V->nvals; j++)
+			if (!strcmp(V->vals[j], t)) {
+				int rc = cli_bad("--vary %s: value '%s' given twice", arg, t);
+				free(list);
+				return rc;
+			}
+		V->vals = realloc(V->vals, (V->nvals + 1) * sizeof(char *));
+		V->vals[V->nvals++] = strdup(t);
+	}
+	free(list);
+	if (!V->nvals || strstr(eq + 1, ",,") || eq[1] == ',' ||
+	    eq[strlen(eq) - 1] == ',')
+		return cli_bad("--vary %s: empty value", arg);
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct cmp C = { .nseeds = 1 };
+	char *rest[MAX_ARGS + 1], *pass[MAX_ARGS + 1];
+	int nrest = 0, npass = 0;
+	long jobs = 1;
+	const char *report = NULL, *emit = NULL, *only = NULL, *tdpsim = NULL;
+	uint64_t chunk = 1;
+	int status = EXIT_OK;
+
+	for (int i = 0; i < argc && !status; i++) {
+		const char *a = argv[i];
+		bool ours = i > 0 && (!strcmp(a, "--vary") || !strcmp(a, "--seeds") ||
+				      !strcmp(a, "--jobs") || !strcmp(a, "--report") ||
+				      !strcmp(a, "--emit-jobs") || !strcmp(a, "--chunk") ||
+				      !strcmp(a, "--only") || !strcmp(a, "--tdpsim"));
+		if (nrest == MAX_ARGS || npass + 2 > MAX_ARGS) {
+			status = cli_bad("too many arguments");
+			break;
+		}
+		if (!ours) {
+			rest[nrest++] = argv[i];
+			if (i > 0)
+				pass[npass++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc) {
+			status = cli_bad("%s needs a value", a);
+			break;
+		}
+		const char *v = argv[++i];
+		char *end;
+		if (!strcmp(a, "--emit-jobs") || !strcmp(a, "--chunk") ||
+		    !strcmp(a, "--tdpsim") || !strcmp(a, "--only")) {
+			/* Not passed on to the jobs. */
+		} else {
+			pass[npass++] = argv[i - 1];
+			pass[npass++] = argv[i];
+		}
+		if (!strcmp(a, "--vary")) {
+			status = parse_vary(&C, v) ? EXIT_BADINPUT : 0;
+		} else if (!strcmp(a, "--seeds")) {
+			if (cli_parse_range(v, &C.a, &C.b))
+				status = cli_bad("--seeds %s: expected A..B with A <= B", v);
+			C.have_seeds = true;
+		} else if (!strcmp(a, "--jobs")) {
+			jobs = strtol(v, &end, 10);
+			if (*end || jobs < 1 || jobs > 256)
+				status = cli_bad("--jobs %s: expected 1..256", v);
+		} else if (!strcmp(a, "--chunk")) {
+			errno = 0;
+			chunk = strtoull(v, &end, 10);
+			if (errno || *end || !chunk || *v == '-')
+				status = cli_bad("--chunk %s: expected a number of runs >= 1", v);
+		} else if (!strcmp(a, "--report")) {
+			report = v;
+		} else if (!strcmp(a, "--emit-jobs")) {
+			emit = v;
+		} else if (!strcmp(a, "--only")) {
+			only = v;
+		} else {
+			tdpsim = v;
+		}
+	}
+	if (status) {
+		cmp_free(&C);
+		return status;
+	}
+	rest[nrest] = NULL;
+	C.sc = cli_parse_scenario(nrest, rest, &C.o, compare_usage, &status);
+	if (!C.sc) {
+		cmp_free(&C);
+		return status;
+	}
+	for (int i = 1; i < nrest; i++)
+		if (rest[i][0] != '-') {
+			C.scn_arg = rest[i];
+			break;
+		}
+	if (!C.scn_arg)
+		C.scn_arg = C.sc->name;
+	if (C.o.json || C.o.log)
+		status = cli_bad("compare writes each run's JSON to DIR/runs/: --json and "
+				 "--log are not its options");
+	else if (!C.nvary)
+		status = cli_bad("compare needs --vary key=v1,v2[,...]");
+	else if (!report)
+		status = cli_bad("compare needs --report DIR");
+	else if (C.have_seeds && C.o.seed_given)
+		status = cli_bad("--seeds and --seed both set the seed: give one");
+	for (size_t k = 0; k < C.nvary && !status; k++) {
+		size_t kl = strlen(C.vary[k].key);
+		if (C.have_seeds && !strcmp(C.vary[k].key, "sim.seed"))
+			status = cli_bad("--seeds and --vary sim.seed both set the seed: give one");
+		for (unsigned j = 0; j < C.o.nsets && !status; j++)
+			if (!strncmp(C.o.sets[j], C.vary[k].key, kl) && C.o.sets[j][kl] == '=')
+				status = cli_bad("%s is both --set and --vary", C.vary[k].key);
+	}
+	if (status) {
+		cmp_free(&C);
+		return status;
+	}
+
+	/* Every variant's params, validated before anything runs. */
+	C.nvariants = 1;
+	for (size_t k = 0; k < C.nvary; k++) {
+		C.nvariants *= C.vary[k].nvals;
+		if (C.nvariants > 100000) {
+			cmp_free(&C);
+			return cli_bad("--vary: more than 100,000 combinations");
+		}
+	}
+	if (C.have_seeds)
+		C.nseeds = C.b - C.a + 1;
+	if (C.nseeds > 1000000 || C.nvariants * C.nseeds > 1000000) {
+		cmp_free(&C);
+		return cli_bad("compare: more than 1,000,000 runs; split the campaign");
+	}
+	C.nruns = C.nvariants * C.nseeds;
+	C.vp = calloc(C.nvariants, sizeof(struct params));
+	for (size_t v = 0; v < C.nvariants && !status; v++) {
+		C.vp[v] = C.o.p;
+		char err[256];
+		for (size_t k = 0; k < C.nvary && !status; k++) {
+			const char *val = C.vary[k].vals[vary_value(&C, v, k)];
+			if (params_set(&C.vp[v], C.vary[k].key, val, err, sizeof(err)))
+				status = cli_bad("--vary %s=%s: %s", C.vary[k].key, val, err);
+		}
+		if (!status && params_validate(&C.vp[v], err, sizeof(err))) {
+			char *vt = variant_text(&C, v);
+			status = cli_bad("--vary %s: %s", vt, err);
+			free(vt);
+		}
+	}
+	if (status) {
+		cmp_free(&C);
+		return status;
+	}
+	make_names(&C);
+
+	if (emit) {
+		if (only) {
+			cmp_free(&C);
+			return cli_bad("--emit-jobs and --only do not go together");
+		}
+		char *self = tdpsim ? strdup(tdpsim) : cli_self_exe();
+		status = emit_jobs(&C, emit, chunk, self, pass, npass, report);
+		free(self);
+		cmp_free(&C);
+		return status;
+	}
+
+	size_t *idx = NULL, n = 0;
+	int *st = NULL;
+	if (only) {
+		/* A campaign job: its runs go straight into DIR/runs/. */
+		uint64_t lo, hi;
+		if (cli_parse_range(only, &lo, &hi) || lo < 1 || hi > C.nruns) {
+			status = cli_bad("--only %s: expected I or I..J within 1..%zu", only,
+					 C.nruns);
+			cmp_free(&C);
+			return status;
+		}
+		n = (size_t)(hi - lo + 1);
+		idx = calloc(n, sizeof(size_t));
+		st = calloc(n, sizeof(int));
+		for (size_t i = 0; i < n; i++)
+			idx[i] = (size_t)(lo - 1) + i;
+		char *dir = cli_fmt("%s/runs", report);
+		if (cli_mkdirs(dir))
+			status = cli_bad("%s: cannot create the folder", dir);
+		else
+			status = run_all(&C, idx, n, jobs, dir, st);
+		if (!status) {
+			size_t nf = report_failures(&C, idx, n, st, dir);
+			printf("compare %s: runs %llu..%llu of %zu written to %s/\n",
+			       C.sc->name, (unsigned long long)lo, (unsigned long long)hi,
+			       C.nruns, dir);
+			status = nf ? EXIT_VIOLATION : EXIT_OK;
+		}
+		free(dir);
+		free(idx);
+		free(st);
+		cmp_free(&C);
+		return status;
+	}
+
+	struct outdir od;
+	if (outdir_open(&od, report)) {
+		cmp_free(&C);
+		return EXIT_BADINPUT;
+	}
+	char *runs = cli_fmt("%s/runs", od.stage);
+	n = C.nruns;
+	idx = calloc(n, sizeof(size_t));
+	st = calloc(n, sizeof(int));
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	if (mkdir(runs, 0777))
+		status = cli_bad("%s: cannot create (%s)", runs, strerror(errno));
+	else
+		status = run_all(&C, idx, n, jobs, runs, st);
+	json_t **roots = calloc(n, sizeof(json_t *));
+	char **paths = calloc(n, sizeof(char *));
+	size_t nf = 0;
+	if (!status) {
+		nf = report_failures(&C, idx, n, st, runs);
+		for (size_t i = 0; i < n && !status; i++) {
+			json_error_t je;
+			paths[i] = cli_fmt("runs/%s", C.names[i]);
+			char *p = cli_fmt("%s/%s", runs, C.names[i]);
+			roots[i] = json_load_file(p, 0, &je);
+			if (!roots[i])
+				status = cli_bad("%s: %s", p, je.text);
+			free(p);
+		}
+	}
+	if (!status && report_generate(od.stage, roots, (const char *const *)paths, n))
+		status = EXIT_BADINPUT;
+	if (status) {
+		outdir_abort(&od);
+	} else {
+		const char *owned[32];
+		size_t no = 0;
+		for (size_t i = 0; i < report_nowned && no < 31; i++)
+			owned[no++] = report_owned[i];
+		owned[no++] = "runs";
+		if (outdir_commit(&od, owned, no))
+			status = EXIT_BADINPUT;
+	}
+	if (!status) {
+		printf("compare %s: %zu variant%s", C.sc->name, C.nvariants,
+		       C.nvariants > 1 ? "s" : "");
+		if (C.have_seeds)
+			printf(" x %llu seeds", (unsigned long long)C.nseeds);
+		printf(", %zu run%s", n, n > 1 ? "s" : "");
+		if (nf)
+			printf(", %zu failing (above)", nf);
+		printf("; report: %s/report.md\n", od.dir ? od.dir : report);
+		status = nf ? EXIT_VIOLATION : EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (roots[i])
+			json_decref(roots[i]);
+		free(paths[i]);
+	}
+	free(roots);
+	free(paths);
+	free(runs);
+	free(idx);
+	free(st);
+	cmp_free(&C);
+	return status;
+}
