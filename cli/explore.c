@@ -272,6 +272,7 @@ int cmd_explore(int argc, char **argv)
 		return status;
 	}
 	if (!have_seeds) {
+		scenario_free_loaded(sc);
 		opts_free(&o);
 		return cli_bad("explore needs --seeds A..B");
 	}
@@ -284,6 +285,7 @@ int cmd_explore(int argc, char **argv)
 			status = emit_jobs(emit, self, pass, npass, a, b, chunk, json_dir, sc);
 			free(self);
 		}
+		scenario_free_loaded(sc);
 		opts_free(&o);
 		return status;
 	}
@@ -300,6 +302,7 @@ int cmd_explore(int argc, char **argv)
 		for (uint64_t s = a; s <= b; s++) {
 			int rc = run_seed(sc, &o, s);
 			if (rc < 0) {
+				scenario_free_loaded(sc);
 				opts_free(&o);
 				return EXIT_BADINPUT;
 			}
@@ -369,6 +372,7 @@ int cmd_explore(int argc, char **argv)
 		}
 		if (status == EXIT_BADINPUT) {
 			free(fail_list);
+			scenario_free_loaded(sc);
 			opts_free(&o);
 			return status;
 		}
@@ -385,6 +389,7 @@ int cmd_explore(int argc, char **argv)
 					      NULL))
 			status = EXIT_BADINPUT;
 		free(fail_list);
+		scenario_free_loaded(sc);
 		opts_free(&o);
 		return status;
 	}
@@ -398,6 +403,7 @@ int cmd_explore(int argc, char **argv)
 	struct run *r = scenario_run(sc, &p, err, sizeof(err));
 	if (!r) {
 		free(fail_list);
+		scenario_free_loaded(sc);
 		opts_free(&o);
 		return cli_bad("%s: %s", sc->name, err);
 	}
@@ -426,6 +432,7 @@ int cmd_explore(int argc, char **argv)
 	}
 	free(fail_list);
 	run_free(r);
+	scenario_free_loaded(sc);
 	opts_free(&o);
 	return status;
 }

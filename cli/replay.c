@@ -66,8 +66,6 @@ int cmd_replay(int argc, char **argv)
 		 trace, trace);
 	const struct scenario *sc = scenario_from_text("replay", text, strlen(text),
 						       err, sizeof(err));
-	if (sc)
-		((struct scenario *)sc)->owned = true;
 	if (!sc) {
 		opts_free(&o);
 		return cli_bad("%s", err);

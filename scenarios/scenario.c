@@ -41,11 +41,14 @@ static void load_embedded(void)
 	embedded_err = calloc(n_embedded_scns, sizeof(*embedded_err));
 	if (!embedded || !embedded_err)
 		abort();
-	for (size_t i = 0; i < n_embedded_scns; i++)
+	for (size_t i = 0; i < n_embedded_scns; i++) {
 		embedded[i] = scenario_from_text(embedded_scns[i].file,
 						 embedded_scns[i].text,
 						 strlen(embedded_scns[i].text),
 						 embedded_err[i], sizeof(embedded_err[i]));
+		if (embedded[i]) /* the catalog's, for the whole process */
+			((struct scenario *)embedded[i])->owned = false;
+	}
 }
 
 const struct scenario *scenario_get_checked(size_t i, char *err, size_t errlen)

@@ -1175,7 +1175,10 @@ const struct scenario *scenario_from_text(const char *file, const char *text,
 	if (!sc) {
 		scn_free(scn);
 		snprintf(err, errlen, "%s: out of memory", file);
+		return NULL;
 	}
+	/* The caller's to free, unless the catalog adopts it. */
+	((struct scenario *)sc)->owned = true;
 	return sc;
 }
 
@@ -1220,8 +1223,6 @@ const struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 	}
 	const struct scenario *sc = scenario_from_text(path, buf, len, err, errlen);
 	free(buf);
-	if (sc)
-		((struct scenario *)sc)->owned = true;
 	return sc;
 }
 

@@ -184,6 +184,9 @@ static void resume_hook(void *ctx, struct sim_thread *t)
 static void vcpu_thread_fn(struct sim *s, void *arg)
 {
 	struct vcpu *v = arg;
+	/* Outside guest mode a vCPU thread runs the hypervisor: its shared
+	 * operations and lock waits are KVM's work. */
+	sim_set_acct(s, v->m->acct.kvm);
 	cpu_maybe_migrate(v->m, v);
 	v->m->run(v->m->hv, v);
 }
