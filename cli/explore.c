@@ -35,20 +35,6 @@ static const char explore_usage[] =
 const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
 					  const char *usage, int *status);
 
-static int parse_range(const char *s, uint64_t *a, uint64_t *b)
-{
-	char *end;
-	errno = 0;
-	*a = strtoull(s, &end, 10);
-	if (errno || end == s || strncmp(end, "..", 2))
-		return -1;
-	const char *t = end + 2;
-	*b = strtoull(t, &end, 10);
-	if (errno || end == t || *end || *b < *a)
-		return -1;
-	return 0;
-}
-
 /* Runs one seed; 1 if it failed, 0 if clean, -1 on bad input. */
 static int run_seed(const struct scenario *sc, const struct opts *o,
 		    uint64_t seed)
@@ -248,7 +234,7 @@ int cmd_explore(int argc, char **argv)
 				return cli_bad("--chunk %s: expected a number of seeds >= 1",
 					       argv[i]);
 		} else if (i > 0 && !strcmp(argv[i], "--seeds") && i + 1 < argc) {
-			if (parse_range(argv[++i], &a, &b))
+			if (cli_parse_range(argv[++i], &a, &b))
 				return cli_bad("--seeds %s: expected A..B with A <= B", argv[i]);
 			have_seeds = true;
 		} else if (i > 0 && !strcmp(argv[i], "--jobs") && i + 1 < argc) {

@@ -6,21 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static json_t *config_json(const struct params *p)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; i < params_count(); i++) {
-		const struct param_desc *d = params_desc(i);
-		char buf[128];
-		params_get(p, d, buf, sizeof(buf));
-		json_object_set_new(o, d->key,
-				    d->type == PARAM_T_U64
-					    ? json_integer((json_int_t)strtoull(buf, NULL, 10))
-					    : json_string(buf));
-	}
-	return o;
-}
-
 static json_t *stats_json(struct run *r)
 {
 	struct stats *st = sim_stats(r->sim);
@@ -70,7 +55,7 @@ int results_write_json(const struct run *cr, const char *path)
 	struct run *r = (struct run *)cr;
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
-	json_object_set_new(root, "config", config_json(&r->p));
+	json_object_set_new(root, "config", cli_config_json(&r->p));
 	json_object_set_new(root, "stats", stats_json(r));
 	json_object_set_new(root, "histograms", hists_json(r));
 	json_object_set_new(root, "violations", violations_json(r));

@@ -7,47 +7,20 @@
 
 #include <stdint.h>
 
+#include "sim/core/core.h"
 #include "workloads/workload.h"
 
-/* xoshiro256** (Blackman & Vigna), seeded through splitmix64 so that any
- * seed, 0 included, gives a well-mixed nonzero state. */
-struct prng {
-	uint64_t s[4];
-};
-
-static inline uint64_t splitmix64(uint64_t *x)
+/* The engine's seeded stream (xoshiro256** through splitmix64, sim/core):
+ * stream 0 of a seed, so a generator's output depends on its seed alone. */
+#define prng rng
+static inline void prng_seed(struct rng *r, uint64_t seed)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	rng_seed(r, seed, 0);
 }
 
-static inline void prng_seed(struct prng *r, uint64_t seed)
+static inline uint64_t prng_next(struct rng *r)
 {
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl64(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t prng_next(struct prng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t out = rotl64(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl64(s[3], 45);
-	return out;
+	return rng_next(r);
 }
 
 /* Uniform in [0, n), n >= 1: Lemire's multiply-high (bias < n / 2^64). */
