@@ -116,6 +116,7 @@ bench: deps
 
 bench-run: $(BENCH_BINS) $(TDPSIM)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+	@scripts/bench-explore.sh $(TDPSIM)
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZERS)

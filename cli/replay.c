@@ -8,13 +8,46 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char replay_usage[] =
-	"usage: tdpsim replay TRACE [--config F] [--set k=v ...] [--json OUT]\n"
+	"usage: tdpsim replay TRACE [--elf PROGRAM [--elf-base ADDR]] [--config F]\n"
+	"                    [--set k=v ...] [--json OUT]\n"
 	"Replays TRACE (native, native+zstd, lackey, ChampSim+xz; detected from\n"
 	"its content) with one vCPU per trace vCPU. With guest.paging=none the\n"
 	"addresses are GPAs inside vm.mem; use --set guest.paging=4level for\n"
-	"traces of virtual addresses (lackey, ChampSim).\n";
+	"traces of virtual addresses (lackey, ChampSim). --elf PROGRAM maps the\n"
+	"program's PT_LOAD segments with their permissions (text R+X, data R+W+NX);\n"
+	"other pages are demand-mapped read/write. --elf-base: where a PIE program\n"
+	"was loaded (valgrind loads PIE executables at 0x108000).\n";
+
+/* The progress line on a terminal: accesses so far, rate, and how far into
+ * the trace when its record count is known. */
+struct progress {
+	double t0;
+	uint64_t total;
+	bool shown;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void show_progress(void *ctx, uint64_t done)
+{
+	struct progress *pg = ctx;
+	double el = now_s() - pg->t0;
+	pg->shown = true;
+	fprintf(stderr, "\rreplay: %llu accesses, %.1f M/s", (unsigned long long)done,
+		el > 0 ? (double)done / el / 1e6 : 0.0);
+	if (pg->total)
+		fprintf(stderr, ", %.0f%%", 100.0 * (double)done / (double)pg->total);
+	fputs("   ", stderr);
+}
 
 const struct scenario *scenario_from_text(const char *file, const char *text,
 					  size_t len, char *err, size_t errlen);
@@ -22,12 +55,28 @@ const struct scenario *scenario_from_text(const char *file, const char *text,
 int cmd_replay(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	const char *trace = NULL;
+	const char *trace = NULL, *elf = NULL, *elf_base = "0";
 	params_defaults(&o.p);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(replay_usage, stdout);
 			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--elf-base")) {
+			if (i + 1 == argc) {
+				opts_free(&o);
+				return cli_bad("--elf-base needs an ADDRESS");
+			}
+			elf_base = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "--elf")) {
+			if (i + 1 == argc) {
+				opts_free(&o);
+				return cli_bad("--elf needs a PROGRAM");
+			}
+			elf = argv[++i];
+			continue;
 		}
 		int rc = opts_parse_one(&o, argc, argv, &i);
 		if (rc < 0) {
@@ -55,15 +104,27 @@ int cmd_replay(int argc, char **argv)
 		return cli_bad("%s", err);
 	}
 	unsigned nv = trace_meta(tr)->nr_vcpus;
+	struct progress pg = {
+		.t0 = now_s(),
+		.total = trace_meta(tr)->flags & TRACE_COUNTS ? trace_meta(tr)->nr_records : 0,
+	};
 	trace_close(tr);
 
-	if (strpbrk(trace, " \t\n#")) {
+	if (strpbrk(trace, " \t\n#") || (elf && strpbrk(elf, " \t\n#"))) {
 		opts_free(&o);
-		return cli_bad("%s: a trace path must not contain blanks or '#'", trace);
+		return cli_bad("%s: a path must not contain blanks or '#'",
+			       strpbrk(trace, " \t\n#") ? trace : elf);
 	}
-	char text[4200];
+	char text[8400];
+	if (strpbrk(elf_base, " \t\n#")) {
+		opts_free(&o);
+		return cli_bad("--elf-base %s: not an address", elf_base);
+	}
 	snprintf(text, sizeof(text), "summary replay of %s\nworkload all trace %s\n",
 		 trace, trace);
+	if (elf)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "elf %s %s\n", elf, elf_base);
 	const struct scenario *sc = scenario_from_text("replay", text, strlen(text),
 						       err, sizeof(err));
 	if (!sc) {
@@ -80,7 +141,11 @@ int cmd_replay(int argc, char **argv)
 		status = EXIT_BADINPUT;
 		goto out;
 	}
-	struct run *r = scenario_run(sc, &o.p, err, sizeof(err));
+	bool tty = isatty(2);
+	struct run *r = scenario_run_progress(sc, &o.p, tty ? show_progress : NULL,
+					      &pg, err, sizeof(err));
+	if (pg.shown)
+		fputc('\n', stderr);
 	if (!r) {
 		status = cli_bad("%s", err);
 		goto out;

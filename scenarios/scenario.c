@@ -111,6 +111,14 @@ int scenario_defaults(const struct scenario *sc, struct params *p, char *err,
 struct run *scenario_run(const struct scenario *sc, const struct params *p,
 			 char *err, size_t errlen)
 {
+	return scenario_run_progress(sc, p, NULL, NULL, err, errlen);
+}
+
+struct run *scenario_run_progress(const struct scenario *sc,
+				  const struct params *p,
+				  void (*fn)(void *ctx, uint64_t accesses),
+				  void *ctx, char *err, size_t errlen)
+{
 	if (params_validate(p, err, errlen))
 		return NULL;
 	struct run *r = calloc(1, sizeof(*r));
@@ -120,6 +128,8 @@ struct run *scenario_run(const struct scenario *sc, const struct params *p,
 	}
 	r->sc = sc;
 	r->p = *p;
+	r->progress = fn;
+	r->progress_ctx = ctx;
 	r->sim = sim_new(&r->p);
 	if (!r->sim) {
 		snprintf(err, errlen, "cannot set up the engine (host.mem %llu bytes?)",

@@ -32,6 +32,10 @@ struct run {
 	 * and no results are written. */
 	bool bad_input;
 	char bad_input_msg[512];
+	/* Called now and then with the accesses handed to the vCPUs so far
+	 * (a progress line for long replays), or NULL. */
+	void (*progress)(void *ctx, uint64_t accesses);
+	void *progress_ctx;
 };
 
 struct scenario {
@@ -78,6 +82,11 @@ int scenario_defaults(const struct scenario *sc, struct params *p, char *err,
  * message in @err when the inputs are bad. */
 struct run *scenario_run(const struct scenario *sc, const struct params *p,
 			 char *err, size_t errlen);
+/* The same, reporting progress through @fn (see struct run). */
+struct run *scenario_run_progress(const struct scenario *sc,
+				  const struct params *p,
+				  void (*fn)(void *ctx, uint64_t accesses),
+				  void *ctx, char *err, size_t errlen);
 void run_free(struct run *r);
 /* Records a failed expectation. */
 void run_expect_fail(struct run *r, const char *fmt, ...)

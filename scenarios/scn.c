@@ -90,6 +90,8 @@ struct expect {
 
 struct scn {
 	char *file;
+	char *elf;        /* "elf PATH [BASE]": the replayed program's segments */
+	uint64_t elf_base; /* where a PIE program was loaded (its load bias) */
 	char *name;
 	char *summary;
 	char *sets[MAX_ITEMS + 1];
@@ -497,6 +499,14 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 				rc = perr(&ps, "at needs CYCLE ACTION");
 			else
 				rc = parse_action(&ps, sc, w + 2, n - 2, false, at);
+		} else if (!strcmp(w[0], "elf")) {
+			if (n < 2 || n > 3 || (n == 3 && parse_u64(w[2], &sc->elf_base)))
+				rc = perr(&ps, "elf takes PATH [BASE] (BASE: a PIE "
+					  "program's load address)");
+			else {
+				free(sc->elf);
+				sc->elf = strdup(w[1]);
+			}
 		} else if (!strcmp(w[0], "host-event")) {
 			struct host_event *ev = &sc->hev[sc->nhev];
 			uint64_t at, k = 0;
@@ -567,6 +577,7 @@ void scn_free(struct scn *sc)
 	for (unsigned i = 0; i < sc->nwl; i++)
 		free(sc->wl[i].path);
 	free(sc->file);
+	free(sc->elf);
 	free(sc->name);
 	free(sc->summary);
 	free(sc);
@@ -591,6 +602,8 @@ struct stream {
 
 struct scn_run {
 	struct vm vm;
+	struct run *run;
+	uint64_t handed, next_report; /* accesses handed out, for progress */
 	const struct scn *sc;
 	const struct params *params;
 	/* Phase counters: deltas of a few stats across a named action. */
@@ -635,9 +648,26 @@ static bool next_segment(struct scn_run *sr, struct stream *st)
 static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *recs,
 			 size_t max);
 
+static long source_records(struct scn_run *sr, unsigned idx,
+			   struct trace_rec *recs, size_t max);
+
 static long source(void *ctx, unsigned idx, struct trace_rec *recs, size_t max)
 {
 	struct scn_run *sr = ctx;
+	long n = source_records(sr, idx, recs, max);
+	if (n > 0 && sr->run->progress) {
+		sr->handed += (uint64_t)n;
+		if (sr->handed >= sr->next_report) {
+			sr->next_report = sr->handed + (1u << 20);
+			sr->run->progress(sr->run->progress_ctx, sr->handed);
+		}
+	}
+	return n;
+}
+
+static long source_records(struct scn_run *sr, unsigned idx,
+			   struct trace_rec *recs, size_t max)
+{
 	struct stream *st = &sr->streams[idx];
 	for (;;) {
 		if (!st->wl)
@@ -980,6 +1010,8 @@ static int build(struct run *r, char *err, size_t errlen)
 	if (!sr)
 		return -1;
 	r->priv = sr;
+	sr->run = r;
+	sr->next_report = 1u << 20;
 	sr->sc = sc;
 	sr->params = &r->p;
 	unsigned nv = (unsigned)r->p.cpu_vcpus;
@@ -1017,6 +1049,20 @@ static int build(struct run *r, char *err, size_t errlen)
 	}
 	if (vm_create(r, &sr->vm, err, errlen))
 		return -1;
+	if (sc->elf) {
+		struct trace_seg *segs;
+		size_t nsegs;
+		if (trace_elf_segments(sc->elf, &segs, &nsegs, err, errlen))
+			return -1;
+		for (size_t i = 0; i < nsegs; i++) {
+			segs[i].start += sc->elf_base;
+			segs[i].end += sc->elf_base;
+		}
+		int rc = machine_set_guest_segments(sr->vm.m, segs, nsegs);
+		free(segs);
+		if (rc)
+			return -1;
+	}
 	if (vm_start(&sr->vm, source, sr))
 		return -1;
 	for (unsigned k = 0; k < MAX_KTHREADS; k++) {

@@ -26,6 +26,7 @@
 #define GPTE_P (1ull << 0)
 #define GPTE_RW (1ull << 1)
 #define GPTE_US (1ull << 2)
+#define GPTE_NX (1ull << 63)
 /* Where the guest kernel's direct map would put a GPA (x86-64 Linux's
  * page_offset_base): the linear address of its page-table writes. */
 #define GUEST_DIRECT_MAP 0xffff888000000000ull
@@ -150,7 +151,7 @@ static void exit_with(struct machine *m, struct vcpu *v, struct env_exit *x,
  * Returns the exit to take, or ENV_EXIT_NONE when the entry was written.
  */
 static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
-					   const struct walk_res *wr,
+					   const struct walk_res *wr, uint64_t va,
 					   struct env_exit *x);
 
 /* Guest-physical frames in first-touch order, from GPA 0. */
@@ -269,7 +270,7 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 			return ENV_EXIT_HLT;
 		}
 		if (wr.status == WALK_GUEST_PF) {
-			enum env_exit_reason r = guest_os_fault(m, v, &wr, x);
+			enum env_exit_reason r = guest_os_fault(m, v, &wr, addr, x);
 			if (r != ENV_EXIT_NONE) {
 				v->retry = true;
 				return r;
@@ -300,8 +301,22 @@ access:
 	return ENV_EXIT_NONE;
 }
 
+/* The leaf PTE bits for @va: a program's segment gives its permissions
+ * (text R+X, data R+W+NX); anything else is demand-mapped read/write. */
+static uint64_t guest_leaf_bits(const struct machine *m, uint64_t va)
+{
+	for (size_t i = 0; i < m->nsegs; i++) {
+		const struct trace_seg *sg = &m->segs[i];
+		if (va >= sg->start && va < sg->end)
+			return GPTE_P | GPTE_US |
+			       (sg->prot & TRACE_SEG_W ? GPTE_RW : 0) |
+			       (sg->prot & TRACE_SEG_X ? 0 : GPTE_NX);
+	}
+	return GPTE_P | GPTE_RW | GPTE_US;
+}
+
 static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
-					   const struct walk_res *wr,
+					   const struct walk_res *wr, uint64_t va,
 					   struct env_exit *x)
 {
 	struct sim *s = m->sim;
@@ -339,7 +354,10 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	}
 	if (pr.status != WALK_OK)
 		return walk_exit(m, v, &pr, GUEST_DIRECT_MAP + wr->fault.pte_gpa, x);
-	uint64_t pte = v->guest_pf_frame | GPTE_P | GPTE_RW | GPTE_US;
+	/* Tables are open (P|RW|US): a leaf carries the permissions. */
+	uint64_t pte = v->guest_pf_frame |
+		       (wr->fault.level == 1 ? guest_leaf_bits(m, va)
+					     : GPTE_P | GPTE_RW | GPTE_US);
 	/* A guest page-table page is a data frame that holds bytes: the host
 	 * must poison it on free and zero it on reuse. */
 	host_frame_use_bytes(m->host, pr.pfn);

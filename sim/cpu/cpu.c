@@ -132,6 +132,7 @@ void machine_free(struct machine *m)
 			walk_cache_destroy(m->ptc[i]);
 	}
 	free(m->ptc);
+	free(m->segs);
 	free(m->pcpus);
 	free(m->vcpus);
 	free(m);
@@ -150,6 +151,19 @@ struct vcpu *machine_vcpu(struct machine *m, unsigned idx)
 struct tlb *machine_pcpu_tlb(struct machine *m, unsigned pcpu)
 {
 	return pcpu < m->npcpus ? m->pcpus[pcpu].tlb : NULL;
+}
+
+int machine_set_guest_segments(struct machine *m, const struct trace_seg *segs,
+			       size_t n)
+{
+	struct trace_seg *copy = malloc((n ? n : 1) * sizeof(*copy));
+	if (!copy)
+		return -1;
+	memcpy(copy, segs, n * sizeof(*copy));
+	free(m->segs);
+	m->segs = copy;
+	m->nsegs = n;
+	return 0;
 }
 
 void machine_set_source(struct machine *m, cpu_source_fn *fn, void *ctx)

@@ -69,6 +69,11 @@ struct tlb *machine_pcpu_tlb(struct machine *m, unsigned pcpu);
 
 void machine_set_source(struct machine *m, cpu_source_fn *fn, void *ctx);
 void machine_set_hypervisor(struct machine *m, cpu_vcpu_run_fn *run, void *hv);
+/* The program whose trace is replayed: the minimal guest OS maps its
+ * PT_LOAD segments with their permissions (guest.paging=4level/5level).
+ * The array is copied.  0, or -1 (ENOMEM). */
+int machine_set_guest_segments(struct machine *m, const struct trace_seg *segs,
+			       size_t n);
 /* Spawns the vCPU threads; the run starts with sim_run(). */
 int machine_start(struct machine *m);
 /* Adds the machine-wide totals (cycles and accounts summed over vCPUs) to

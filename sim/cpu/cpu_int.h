@@ -82,6 +82,8 @@ struct machine {
 	struct walk_cache **ptc;     /* per pCPU page-table line cache, or NULLs */
 	struct walk_stats walk_stats;
 	const uint64_t *data_freed_at; /* the host's, for the stale check */
+	struct trace_seg *segs;       /* the replayed program's PT_LOAD segments */
+	size_t nsegs;
 	uint64_t next_guest_frame;  /* minimal guest OS: first-touch order */
 	struct {
 		uint64_t accesses, splits, cycles, exits_ept_violation,
