@@ -51,6 +51,10 @@ run_violates stale-translation svm-asid-stale-root --set mmu.root_load_flush=off
 run svm-asid-stale-root --set mmu.root_load_flush=on
 run svm-asid-stale-root --set mmu.root_load_flush=off --set svm.asid=per-root
 run svm-asid-stale-root --set cpu.vendor=intel --set mmu.root_load_flush=off
+# Intel: clean unless the new root reuses the old root's frame (EP4TA alias).
+run_violates stale-translation ept-root-alias --set mmu.root_load_flush=off
+run ept-root-alias --set mmu.root_load_flush=on
+run ept-root-alias --set mmu.root_load_flush=off --set rcu.gp_latency=100000
 
 # explore: the bug found within 1,000 seeds, the fixes clean over 10,000.
 explore_finds() {
