@@ -1297,6 +1297,28 @@ void kvm_tdp_mmu_try_split_huge_pages(struct kvm *kvm,
 }
 
 /*
+ * Whether the non-leaf at @iter could be replaced by a huge SPTE after
+ * dirty logging: a table within the huge-page levels (a leaf there is
+ * already as large as it can be: had a larger page been possible, its
+ * parent would have been zapped instead of stepped into), whose whole
+ * range lies inside [@start, @end) — a range sticking out of the slot
+ * cannot be mapped huge and its metadata must not be looked up (E18) —
+ * and which the host mapping and memslot alignment allow at that level.
+ */
+static bool huge_candidate(struct kvm *kvm, const struct kvm_memory_slot *slot,
+			   const struct tdp_iter *iter, gfn_t start, gfn_t end)
+{
+	if (iter->level > KVM_MAX_HUGEPAGE_LEVEL ||
+	    !is_shadow_present_pte(iter->old_spte) ||
+	    is_last_spte(iter->old_spte, iter->level))
+		return false;
+	if (iter->gfn < start || iter->gfn >= end ||
+	    iter->gfn + KVM_PAGES_PER_HPAGE(iter->level) > end)
+		return false;
+	return kvm_mmu_max_mapping_level(kvm, slot, iter->gfn) >= iter->level;
+}
+
+/*
  * mmu.huge_recovery=zap (before 6.13): zap each table that a huge page
  * could replace; later faults map the huge page.  Zapping the table tears
  * down all its children (handle_removed_pt), which under dirty_mark=zap
@@ -1315,20 +1337,7 @@ static void zap_collapsible_spte_range(struct kvm *kvm, struct kvm_mmu_page *roo
 retry:
 		if (tdp_mmu_iter_cond_resched(kvm, &iter, false, true))
 			continue;
-		if (iter.level > KVM_MAX_HUGEPAGE_LEVEL ||
-		    !is_shadow_present_pte(iter.old_spte))
-			continue;
-		/* A leaf here is already as large as it can be: had a
-		 * larger page been possible, its parent would have been
-		 * zapped instead of stepped into. */
-		if (is_last_spte(iter.old_spte, iter.level))
-			continue;
-		/* A huge range sticking out of the slot cannot be mapped
-		 * huge, and its metadata must not be looked up (E18). */
-		if (iter.gfn < start || iter.gfn >= end ||
-		    iter.gfn + KVM_PAGES_PER_HPAGE(iter.level) > end)
-			continue;
-		if (kvm_mmu_max_mapping_level(kvm, slot, iter.gfn) < iter.level)
+		if (!huge_candidate(kvm, slot, &iter, start, end))
 			continue;
 		/* A successful atomic zap also flushes. */
 		if (tdp_mmu_zap_spte_atomic(kvm, &iter))
@@ -1403,15 +1412,7 @@ retry:
 			flush = false;
 			continue;
 		}
-		if (iter.level > KVM_MAX_HUGEPAGE_LEVEL ||
-		    !is_shadow_present_pte(iter.old_spte))
-			continue;
-		if (is_last_spte(iter.old_spte, iter.level))
-			continue;
-		if (iter.gfn < start || iter.gfn >= end ||
-		    iter.gfn + KVM_PAGES_PER_HPAGE(iter.level) > end)
-			continue;
-		if (kvm_mmu_max_mapping_level(kvm, slot, iter.gfn) < iter.level)
+		if (!huge_candidate(kvm, slot, &iter, start, end))
 			continue;
 		r = tdp_mmu_make_huge_spte(kvm, &iter, &huge_spte);
 		if (r == -EAGAIN)
