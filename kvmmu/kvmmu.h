@@ -118,6 +118,9 @@ void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm);
 
 /* ----------------------------------------------------------- dirty logging */
 
+/* Whether logging write-protects 4 KiB SPTEs (no PML: a cleared page's
+ * next write faults) rather than clearing their D bits (PML). */
+bool kvm_dirty_log_write_protects(const struct kvm *kvm);
 /* KVM_GET_DIRTY_LOG into @bitmap (one bit per page of the slot, 64-bit
  * words).  Without manual protect this also re-protects what it returns. */
 int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap);

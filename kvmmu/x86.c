@@ -259,6 +259,11 @@ void kvm_mmu_slot_apply_flags(struct kvm *kvm, const struct kvm_memory_slot *old
 		kvm_flush_remote_tlbs_memslot(kvm, new_slot);
 }
 
+bool kvm_dirty_log_write_protects(const struct kvm *kvm)
+{
+	return !kvm->cpu_dirty_log_size;
+}
+
 /* Before a harvest: kick vCPUs so their PML buffers get drained. */
 void kvm_arch_sync_dirty_log(struct kvm *kvm)
 {

@@ -13,5 +13,5 @@ $(O)/gen/scn_catalog.c: $(SCN_FILES) $(O)/tools/embed
 	$(O)/tools/embed $@ $(SCN_FILES)
 $(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
 	$(CC) $(CFLAGS) -c $< -o $@
-TESTS    += tests/scenarios/test_replay
+TESTS    += tests/scenarios/test_replay tests/scenarios/test_oracles
 BENCHES  += bench/replay

@@ -863,17 +863,9 @@ static void do_action(struct scn_run *sr, const struct action *a)
 	struct sim *s = machine_sim(vm->m);
 	sim_log(s, "action", a->kind, a->a, a->b);
 	switch (a->kind) {
-	case ACT_LOG_DIRTY: {
-		struct kvm_userspace_memory_region mr = {
-			.slot = 0,
-			.flags = a->a ? KVM_MEM_LOG_DIRTY_PAGES : 0,
-			.guest_phys_addr = 0,
-			.memory_size = vm->mem,
-			.userspace_addr = vm->hva,
-		};
-		kvm_set_memory_region(vm->kvm, &mr);
+	case ACT_LOG_DIRTY:
+		vm_set_logging(vm, a->a != 0);
 		break;
-	}
 	case ACT_ZAP_ALL_FAST:
 		kvm_mmu_zap_all_fast(vm->kvm);
 		break;
@@ -886,7 +878,7 @@ static void do_action(struct scn_run *sr, const struct action *a)
 			set_smm(vm, (unsigned)a->a, a->b);
 		break;
 	case ACT_GET_DIRTY_LOG:
-		kvm_get_dirty_log(vm->kvm, 0, sr->bitmap);
+		vm_get_dirty_log(vm, sr->bitmap);
 		break;
 	case ACT_STOP_GUESTS:
 		vm_stop_guests(vm);
@@ -920,16 +912,15 @@ static void do_action(struct scn_run *sr, const struct action *a)
 			kvm_dirty_ring_harvest(kvm_get_vcpu(vm->kvm, i), ring_order_gfn, &o);
 			sr->ring_inversions += o.inversions;
 		}
-		kvm_reset_dirty_rings(vm->kvm);
+		/* An ordering probe: the pages it reaped are not handed to
+		 * the stale-permission oracle. */
+		vm_reset_dirty_rings(vm, NULL, 0);
 		break;
 	case ACT_WRITE_TRACK:
 		/* A host driver write-protecting a guest page it shadows
 		 * (KVMGT's guest GTT pages; the shadow MMU's guest page
 		 * tables): every guest write to the gfn must exit. */
-		if (a->b)
-			kvm_write_track_add_gfn(vm->kvm, 0, a->a >> 12);
-		else
-			kvm_write_track_remove_gfn(vm->kvm, 0, a->a >> 12);
+		vm_write_track(vm, a->a, a->b != 0);
 		break;
 	}
 }

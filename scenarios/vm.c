@@ -170,12 +170,13 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 
 int vm_memslot_replace(struct vm *vm)
 {
-	const struct params *p = &vm->run->p;
 	struct kvm_userspace_memory_region mr = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = 0,
 		.userspace_addr = vm->hva,
 	};
 	kvm_set_memory_region(vm->kvm, &mr);
+	/* The slot is gone, and with it its dirty log and write tracking. */
+	machine_wrprot_release(vm->m, 0, vm->mem, CPU_WRPROT_TRACK | CPU_WRPROT_LOG);
 	host_madvise(vm->host, vm->hva, vm->mem, HOST_MADV_DONTNEED);
 	hva_t hva;
 	if (host_mmap(vm->host, vm->mem, vm->backing, 0, &hva))
@@ -184,8 +185,118 @@ int vm_memslot_replace(struct vm *vm)
 	mr.memory_size = vm->mem;
 	mr.userspace_addr = hva;
 	mr.flags = 0;
-	(void)p;
 	return kvm_set_memory_region(vm->kvm, &mr);
+}
+
+/* ------------------------------------- dirty logging and write tracking */
+
+/* The stale-permission oracle's table could not be allocated. */
+static void wrprot_nomem(struct vm *vm)
+{
+	struct run *r = vm->run;
+	if (!r->bad_input) {
+		r->bad_input = true;
+		snprintf(r->bad_input_msg, sizeof(r->bad_input_msg),
+			 "vm.mem: too large for the stale-permission oracle's "
+			 "table (1 byte per 4 KiB page)");
+	}
+	sim_stop(machine_sim(vm->m));
+}
+
+/* Tells the stale-permission oracle what KVM has just promised. */
+static void promise(struct vm *vm, uint64_t gpa, uint64_t len,
+		    enum cpu_wrprot kind)
+{
+	if (machine_wrprot_promise(vm->m, gpa, len, kind))
+		wrprot_nomem(vm);
+}
+
+/* Before a call that write-protects [gpa, gpa + len) for the dirty log
+ * (see machine_wrprot_arm). */
+static void arm(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (kvm_dirty_log_write_protects(vm->kvm) &&
+	    machine_wrprot_arm(vm->m, gpa, len))
+		wrprot_nomem(vm);
+}
+
+/* Promises the dirty log's protection on the pages of @bm (one bit per
+ * page of slot 0). */
+static void promise_bitmap(struct vm *vm, const uint64_t *bm)
+{
+	uint64_t npages = vm->mem >> 12;
+	for (uint64_t w = 0; w < (npages + 63) / 64; w++)
+		for (uint64_t m = bm[w]; m; m &= m - 1)
+			promise(vm, (w * 64 + (uint64_t)__builtin_ctzll(m)) << 12,
+				4096, CPU_WRPROT_LOG);
+}
+
+int vm_set_logging(struct vm *vm, bool on)
+{
+	struct kvm_userspace_memory_region mr = {
+		.slot = 0,
+		.flags = on ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem,
+		.userspace_addr = vm->hva,
+	};
+	if (on)
+		arm(vm, 0, vm->mem);
+	int r = kvm_set_memory_region(vm->kvm, &mr);
+	if (r)
+		return r;
+	/* Enabling write-protects the whole slot (and flushed), unless
+	 * every page starts out dirty (protection then comes with CLEAR). */
+	if (!on)
+		machine_wrprot_release(vm->m, 0, vm->mem, CPU_WRPROT_LOG);
+	else if (kvm_dirty_log_write_protects(vm->kvm) &&
+		 vm->run->p.mmu_manual_protect != MANUAL_PROTECT_INIT_SET)
+		promise(vm, 0, vm->mem, CPU_WRPROT_LOG);
+	return 0;
+}
+
+int vm_get_dirty_log(struct vm *vm, uint64_t *bitmap)
+{
+	arm(vm, 0, vm->mem);
+	int r = kvm_get_dirty_log(vm->kvm, 0, bitmap);
+	if (!r && vm->run->p.mmu_manual_protect == MANUAL_PROTECT_OFF &&
+	    kvm_dirty_log_write_protects(vm->kvm))
+		promise_bitmap(vm, bitmap);
+	return r;
+}
+
+int vm_clear_dirty_log(struct vm *vm, const uint64_t *bitmap)
+{
+	arm(vm, 0, vm->mem);
+	int r = kvm_clear_dirty_log(vm->kvm, 0, 0, (u32)(vm->mem >> 12), bitmap);
+	if (!r && kvm_dirty_log_write_protects(vm->kvm))
+		promise_bitmap(vm, bitmap);
+	return r;
+}
+
+void vm_reset_dirty_rings(struct vm *vm, const uint64_t *gfns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		arm(vm, gfns[i] << 12, 4096);
+	kvm_reset_dirty_rings(vm->kvm);
+	if (!kvm_dirty_log_write_protects(vm->kvm))
+		return;
+	for (size_t i = 0; i < n; i++)
+		promise(vm, gfns[i] << 12, 4096, CPU_WRPROT_LOG);
+}
+
+int vm_write_track(struct vm *vm, uint64_t gpa, bool on)
+{
+	int r = on ? kvm_write_track_add_gfn(vm->kvm, 0, gpa >> 12)
+		   : kvm_write_track_remove_gfn(vm->kvm, 0, gpa >> 12);
+	if (r)
+		return r;
+	if (on)
+		promise(vm, gpa & ~4095ull, 4096, CPU_WRPROT_TRACK);
+	else
+		machine_wrprot_release(vm->m, gpa & ~4095ull, 4096,
+				       CPU_WRPROT_TRACK);
+	return 0;
 }
 
 int vm_start(struct vm *vm, cpu_source_fn *fn, void *ctx)

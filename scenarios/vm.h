@@ -47,6 +47,24 @@ void vm_resume_guests(struct vm *vm);
  * end) and re-adds slot 0 at the same GPA on freshly mapped memory.  0, or
  * -1 when the host cannot map the new memory. */
 int vm_memslot_replace(struct vm *vm);
+/*
+ * The VMM's dirty-logging and write-tracking calls on slot 0, from a
+ * simulated thread.  Each tells the stale-permission oracle (sim/cpu
+ * machine_wrprot_*) which pages KVM promised write-protected once the
+ * call returned: with write-protect logging (no PML), the slot when
+ * logging is enabled (unless initially-all-set) and the pages a harvest
+ * cleared; a write-tracked page until its tracking is removed.
+ */
+int vm_set_logging(struct vm *vm, bool on);
+/* KVM_GET_DIRTY_LOG into @bitmap (re-protects it without manual protect). */
+int vm_get_dirty_log(struct vm *vm, uint64_t *bitmap);
+/* KVM_CLEAR_DIRTY_LOG of the pages in @bitmap (manual protect). */
+int vm_clear_dirty_log(struct vm *vm, const uint64_t *bitmap);
+/* KVM_RESET_DIRTY_RINGS, after userspace harvested @gfns (slot 0). */
+void vm_reset_dirty_rings(struct vm *vm, const uint64_t *gfns, size_t n);
+/* kvm_write_track_add_gfn / remove_gfn of the page at @gpa. */
+int vm_write_track(struct vm *vm, uint64_t gpa, bool on);
+
 /* After sim_run: totals into the stats. */
 void vm_finish(struct vm *vm);
 void vm_destroy(struct vm *vm);

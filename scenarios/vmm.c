@@ -38,6 +38,10 @@ struct vmm {
 	uint64_t *logbuf;       /* KVM_GET_DIRTY_LOG's output */
 	uint64_t *copied;       /* the destination's version of each page */
 	uint64_t *seen;         /* the version the VMM last saw (oracle) */
+	/* The gfns one ring reap collected, re-protected by the reset
+	 * (room for every entry of every ring). */
+	uint64_t *reaped;
+	size_t nreaped, reaped_cap;
 	/* One reaper at a time: a ring's fetch index is userspace state
 	 * (QEMU serializes kvm_dirty_ring_reap under a mutex). */
 	struct sim_rwlock *reap_lock;
@@ -71,6 +75,7 @@ void vmm_free(struct vmm *v)
 	free(v->logbuf);
 	free(v->copied);
 	free(v->seen);
+	free(v->reaped);
 	free(v);
 }
 
@@ -94,7 +99,13 @@ static struct vmm *vmm_get(struct vm *vm)
 	v->logbuf = calloc(v->nwords, sizeof(uint64_t));
 	v->copied = calloc(v->npages, sizeof(uint64_t));
 	v->seen = calloc(v->npages, sizeof(uint64_t));
-	if (!v->dirty || !v->round || !v->logbuf || !v->copied || !v->seen) {
+	if (vm->run->p.mmu_dirty_log == DIRTY_LOG_RING) {
+		v->reaped_cap = (size_t)machine_nvcpus(vm->m) *
+				vm->run->p.mmu_dirty_ring_size;
+		v->reaped = calloc(v->reaped_cap, sizeof(uint64_t));
+	}
+	if (!v->dirty || !v->round || !v->logbuf || !v->copied || !v->seen ||
+	    (v->reaped_cap && !v->reaped)) {
 		vmm_free(v);
 		vmm_bad(vm, "vm.mem: too large for the VMM's per-page migration "
 			"state (16 bytes per 4 KiB page)");
@@ -132,8 +143,11 @@ static void reap_gfn(void *arg, u32 slot, u64 offset)
 	struct vmm *v = arg;
 	/* Slot 0 of address space 0 is the guest's memory; anything else
 	 * (SMM's address space aliases it here) has no separate copy. */
-	if ((slot & 0xffff) == 0 && offset < v->npages)
+	if ((slot & 0xffff) == 0 && offset < v->npages) {
 		set_bit64(v->dirty, offset);
+		if (v->nreaped < v->reaped_cap)
+			v->reaped[v->nreaped++] = offset;
+	}
 }
 
 static unsigned reap(struct vmm *v)
@@ -142,11 +156,12 @@ static unsigned reap(struct vmm *v)
 	cycles_t t0 = sim_now(v->s);
 	unsigned n = 0;
 	sim_write_lock(v->s, v->reap_lock);
+	v->nreaped = 0;
 	for (unsigned i = 0; i < machine_nvcpus(vm->m); i++)
 		n += kvm_dirty_ring_harvest(kvm_get_vcpu(vm->kvm, i), reap_gfn, v);
 	/* Re-protect what was reaped before anyone copies it: a write after
 	 * the reset faults or sets D again, and is pushed anew. */
-	kvm_reset_dirty_rings(vm->kvm);
+	vm_reset_dirty_rings(vm, v->reaped, v->nreaped);
 	sim_write_unlock(v->s, v->reap_lock);
 	v->st.harvest += sim_now(v->s) - t0;
 	return n;
@@ -205,12 +220,12 @@ static void harvest(struct vmm *v, bool kick)
 		return;
 	}
 	cycles_t t0 = sim_now(v->s);
-	if (kvm_get_dirty_log(vm->kvm, 0, v->logbuf) == 0) {
+	if (vm_get_dirty_log(vm, v->logbuf) == 0) {
 		/* Manual protect: GET only copied the bits; CLEAR takes them
 		 * and re-protects those pages.  It must come before the copy,
 		 * or a write between the copy and the CLEAR is lost. */
 		if (p->mmu_manual_protect != MANUAL_PROTECT_OFF)
-			kvm_clear_dirty_log(vm->kvm, 0, 0, (u32)v->npages, v->logbuf);
+			vm_clear_dirty_log(vm, v->logbuf);
 		for (uint64_t w = 0; w < v->nwords; w++)
 			v->dirty[w] |= v->logbuf[w];
 	}
@@ -324,18 +339,6 @@ static void check_copies(struct vmm *v)
 
 /* ----------------------------------------------------------- migration */
 
-static int set_logging(struct vm *vm, bool on)
-{
-	struct kvm_userspace_memory_region mr = {
-		.slot = 0,
-		.flags = on ? KVM_MEM_LOG_DIRTY_PAGES : 0,
-		.guest_phys_addr = 0,
-		.memory_size = vm->mem,
-		.userspace_addr = vm->hva,
-	};
-	return kvm_set_memory_region(vm->kvm, &mr);
-}
-
 int vmm_live_migrate(struct vm *vm)
 {
 	struct vmm *v = vmm_get(vm);
@@ -348,7 +351,7 @@ int vmm_live_migrate(struct vm *vm)
 	/* Whatever earlier reaps left belongs to no migration. */
 	memset(v->dirty, 0, v->nwords * sizeof(uint64_t));
 	memset(v->round, 0, v->nwords * sizeof(uint64_t));
-	set_logging(vm, true);
+	vm_set_logging(vm, true);
 
 	/* Bulk pass.  With initially-all-set nothing was protected by the
 	 * enable: take the all-set log and CLEAR it first, so that each
@@ -396,6 +399,6 @@ int vmm_live_migrate(struct vm *vm)
 	v->st.total += sim_now(s) - t0;
 
 	/* The source is done: stop logging, as QEMU's cleanup does. */
-	set_logging(vm, false);
+	vm_set_logging(vm, false);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "sim/cpu/cpu_int.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
+#include "sim/npt/npt.h"
 #include "sim/pml/pml.h"
 
 #include <string.h>
@@ -186,6 +187,60 @@ static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq
 	rq->acct = m->acct.walk;
 }
 
+/*
+ * Oracle 6 (machine_wrprot_*).  A fault on a page may map it writable and
+ * log it — a read fault too, since KVM maps writable and marks the page
+ * dirty at once — so any exit on a page ends its dirty-log promise, and
+ * so does the landing of the access that exited (its fault was handled,
+ * perhaps after a harvest had armed or promised the page).  Until it
+ * lands, the exit is pending: a promise made meanwhile does not hold.
+ */
+static void wrprot_forget(struct machine *m, uint64_t gfn)
+{
+	if (m->wrprot && gfn < m->wrprot_pages &&
+	    (m->wrprot[gfn] & (CPU_WRPROT_LOG | WRPROT_ARMED))) {
+		if (m->wrprot[gfn] & CPU_WRPROT_LOG)
+			sim_log(m->sim, "wrprot.exit", gfn << 12, 0, CPU_WRPROT_LOG);
+		m->wrprot[gfn] &= (uint8_t)~(CPU_WRPROT_LOG | WRPROT_ARMED);
+	}
+}
+
+static void wrprot_exit(struct machine *m, struct vcpu *v, uint64_t gpa)
+{
+	v->exit_pending = true;
+	v->exit_gfn = gpa >> 12;
+	wrprot_forget(m, v->exit_gfn);
+}
+
+/* The access that exited lands (or its guest page-table write does). */
+static void wrprot_exit_landed(struct machine *m, struct vcpu *v)
+{
+	wrprot_forget(m, v->exit_gfn);
+	v->exit_pending = false;
+}
+
+/* A guest write reaching @gpa through a translation (TLB hit or walk)
+ * while KVM promised the page write-protected.  Called only while the
+ * promise table exists; reports once per promise. */
+static void __attribute__((noinline))
+stale_permission(struct machine *m, struct vcpu *v, uint64_t gpa, uint64_t pfn)
+{
+	uint64_t gfn = gpa >> 12;
+	if (gfn >= m->wrprot_pages)
+		return;
+	uint8_t kind = m->wrprot[gfn] & (CPU_WRPROT_TRACK | CPU_WRPROT_LOG);
+	if (!kind)
+		return;
+	m->wrprot[gfn] &= (uint8_t)~kind;
+	check_report(m->check, CHECK_STALE_PERMISSION, gpa,
+		     "vcpu%u writes gpa %#llx (frame %#llx) through a writable "
+		     "translation after KVM write-protected the page (%s) and "
+		     "returned, with no exit on the page since",
+		     v->idx, (unsigned long long)gpa, (unsigned long long)pfn,
+		     kind & CPU_WRPROT_TRACK ? "write tracking"
+					     : "dirty logging");
+}
+
 /* A walk that ended in a VM exit: fill @x, and drop what the architecture
  * drops.  The access is retried after KVM handled the exit. */
 static enum env_exit_reason walk_exit(struct machine *m, struct vcpu *v,
@@ -194,6 +249,8 @@ static enum env_exit_reason walk_exit(struct machine *m, struct vcpu *v,
 {
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	v->retry = true;
+	if (wr->status != WALK_PML_FULL)
+		wrprot_exit(m, v, wr->fault.gpa);
 	switch (wr->status) {
 	case WALK_EPT_VIOLATION:
 	case WALK_EPT_MISCONFIG:
@@ -241,13 +298,14 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	unsigned need = need_of(kind) | (guest_levels(m) ? TLB_U : 0);
 	struct tlb_result tr;
-	uint64_t pfn;
+	uint64_t pfn, gpa;
 
 	if (!v->retry) {
 		enum tlb_outcome o = tlb_lookup(tlb, need, addr, &tr);
 		sim_charge(s, m->acct.tlb, tr.cycles);
 		if (o == TLB_HIT) {
 			pfn = tlb_entry_hpa(tr.e, addr) >> 12;
+			gpa = tlb_entry_gpa(tr.e, addr);
 			/* Oracle 3, one comparison unless a data folio was
 			 * freed since this translation was cached. */
 			if (unlikely(*m->data_freed_at >= tr.e->gen) &&
@@ -288,15 +346,21 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 		};
 		tlb_fill(tlb, need, &map);
 		pfn = wr.pfn;
+		gpa = wr.gpa;
 		/* A walk that ends on a free frame follows a stale SPTE. */
 		if (unlikely(host_frame_gen(m->host, pfn) == 0))
 			stale_translation(m, v, addr, kind, pfn, 0);
 		break;
 	}
 access:
-	v->retry = false;
-	if (kind == TRACE_WRITE)
+	if (unlikely(v->exit_pending))
+		wrprot_exit_landed(m, v);
+	if (kind == TRACE_WRITE) {
+		if (unlikely(m->wrprot != NULL))
+			stale_permission(m, v, gpa, pfn);
 		host_frame_write(m->host, pfn);
+	}
+	v->retry = false;
 	sim_charge(s, m->acct.tlb, m->p->lat_access);
 	return ENV_EXIT_NONE;
 }
@@ -362,6 +426,10 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	 * must poison it on free and zero it on reuse. */
 	host_frame_use_bytes(m->host, pr.pfn);
 	sim_store(s, sim_va(s, pr.hpa), pte);
+	if (unlikely(v->exit_pending) && v->exit_gfn == pr.gpa >> 12)
+		wrprot_exit_landed(m, v);
+	if (unlikely(m->wrprot != NULL))
+		stale_permission(m, v, pr.gpa, pr.pfn);
 	host_frame_write(m->host, pr.pfn);
 	v->guest_pf_frame = 0;
 	return ENV_EXIT_NONE;
@@ -426,8 +494,11 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		if (unlikely(freed_at >= e->gen) &&
 		    !host_frame_valid_since(m->host, pfn, e->gen))
 			stale_translation(m, v, r->addr, r->kind, pfn, e->gen);
-		else if (r->kind == TRACE_WRITE)
+		else if (r->kind == TRACE_WRITE) {
+			if (unlikely(m->wrprot != NULL))
+				stale_permission(m, v, tlb_entry_gpa(e, r->addr), pfn);
 			host_frame_write(m->host, pfn);
+		}
 		if (done++)
 			v->bpos++;
 		else
@@ -572,6 +643,7 @@ void env_vcpu_emulate_access(struct env *e, struct env_vcpu *ev, gpa_t gpa,
 	sim_log(m->sim, "emulate", gpa, hva, v->cur.kind);
 	v->have_cur = false;
 	v->retry = false;
+	v->exit_pending = false;
 	m->ctr.accesses++;
 	m->ctr.emulated++;
 	v->accesses++;

@@ -133,9 +133,76 @@ void machine_free(struct machine *m)
 	}
 	free(m->ptc);
 	free(m->segs);
+	free(m->wrprot);
 	free(m->pcpus);
 	free(m->vcpus);
 	free(m);
+}
+
+/* The guest pages [first, end) of [gpa, gpa + len) that the table
+ * covers, allocating the table at first use.  -1: out of memory. */
+static int wrprot_range(struct machine *m, uint64_t gpa, uint64_t len,
+			uint64_t *first, uint64_t *end)
+{
+	if (!m->wrprot) {
+		m->wrprot_pages = m->p->vm_mem >> 12;
+		m->wrprot = calloc(m->wrprot_pages ? m->wrprot_pages : 1, 1);
+		if (!m->wrprot)
+			return -1;
+	}
+	*first = gpa >> 12;
+	*end = len ? (gpa + len - 1) / 4096 + 1 : *first;
+	if (*end > m->wrprot_pages)
+		*end = m->wrprot_pages;
+	return 0;
+}
+
+int machine_wrprot_arm(struct machine *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t first, end;
+	if (wrprot_range(m, gpa, len, &first, &end))
+		return -1;
+	for (uint64_t g = first; g < end; g++)
+		m->wrprot[g] |= WRPROT_ARMED;
+	return 0;
+}
+
+int machine_wrprot_promise(struct machine *m, uint64_t gpa, uint64_t len,
+			   enum cpu_wrprot kind)
+{
+	uint64_t first, end;
+	if (wrprot_range(m, gpa, len, &first, &end))
+		return -1;
+	if (kind == CPU_WRPROT_TRACK) {
+		for (uint64_t g = first; g < end; g++)
+			m->wrprot[g] |= CPU_WRPROT_TRACK;
+	} else {
+		for (uint64_t g = first; g < end; g++)
+			if (m->wrprot[g] & WRPROT_ARMED)
+				m->wrprot[g] = (uint8_t)((m->wrprot[g] & ~WRPROT_ARMED) |
+							 CPU_WRPROT_LOG);
+		/* A fault still being handled may map its page writable
+		 * after the call: KVM logs it, the promise does not hold. */
+		for (unsigned i = 0; i < m->nvcpus; i++) {
+			const struct vcpu *v = &m->vcpus[i];
+			if (v->exit_pending && v->exit_gfn >= first &&
+			    v->exit_gfn < end)
+				m->wrprot[v->exit_gfn] &= (uint8_t)~CPU_WRPROT_LOG;
+		}
+	}
+	sim_log(m->sim, "wrprot.promise", gpa, len, kind);
+	return 0;
+}
+
+void machine_wrprot_release(struct machine *m, uint64_t gpa, uint64_t len,
+			    unsigned kinds)
+{
+	uint64_t first, end;
+	if (!m->wrprot || wrprot_range(m, gpa, len, &first, &end))
+		return;
+	for (uint64_t g = first; g < end; g++)
+		m->wrprot[g] &= (uint8_t)~kinds;
+	sim_log(m->sim, "wrprot.release", gpa, len, kinds);
 }
 
 struct sim *machine_sim(const struct machine *m) { return m->sim; }

@@ -80,6 +80,37 @@ int machine_start(struct machine *m);
  * the stats; call once after the run. */
 void machine_finish(struct machine *m);
 
+/*
+ * Oracle 6, stale permission.  The VMM declares the guest pages KVM has
+ * promised to keep write-protected, once the call that protected them
+ * (and flushed the TLBs) has returned.  From then on a guest write that
+ * reaches such a page through a translation — a TLB hit or a walk, not
+ * KVM's emulation after an exit — is a violation, reported once per page
+ * and promise.
+ *   CPU_WRPROT_TRACK  write tracking (kvm_write_track_add_gfn): every
+ *                     write must exit, until the VMM removes the tracking.
+ *   CPU_WRPROT_LOG    write-protect dirty logging (logging enabled, or a
+ *                     harvest that cleared the page): the next write must
+ *                     exit, unless an exit on the page came first — KVM
+ *                     may then map it writable, logging it at once (a read
+ *                     fault does too: make_spte marks a writable SPTE's
+ *                     page dirty in a logged slot).
+ * Those faults race with the call itself.  So the VMM arms the pages
+ * before the call, and the promise after it holds only for pages with no
+ * exit since they were armed, and none still being handled when the call
+ * returned (the access that exited has not landed yet).
+ * Pages are those of guest-physical memory [0, vm.mem) in address space 0.
+ * arm and promise return 0, or -1 when the per-page table cannot be
+ * allocated.
+ */
+enum cpu_wrprot { CPU_WRPROT_TRACK = 1, CPU_WRPROT_LOG = 2 };
+int machine_wrprot_arm(struct machine *m, uint64_t gpa, uint64_t len);
+int machine_wrprot_promise(struct machine *m, uint64_t gpa, uint64_t len,
+			   enum cpu_wrprot kind);
+/* Ends the promises @kinds (CPU_WRPROT_* bits) on [gpa, gpa + len). */
+void machine_wrprot_release(struct machine *m, uint64_t gpa, uint64_t len,
+			    unsigned kinds);
+
 unsigned vcpu_index(const struct vcpu *v);
 struct sim_thread *vcpu_thread(const struct vcpu *v);
 bool vcpu_in_guest(const struct vcpu *v);

@@ -62,6 +62,10 @@ struct vcpu {
 
 	struct rng rng;
 	uint64_t accesses;
+	/* Oracle 6: the gfn of the last exit on a page, until the access
+	 * lands (KVM may be handling it: it may map the page writable). */
+	bool exit_pending;
+	uint64_t exit_gfn;
 };
 
 struct machine {
@@ -82,6 +86,10 @@ struct machine {
 	struct walk_cache **ptc;     /* per pCPU page-table line cache, or NULLs */
 	struct walk_stats walk_stats;
 	const uint64_t *data_freed_at; /* the host's, for the stale check */
+	/* Oracle 6: per guest page, the CPU_WRPROT_* promises in force and
+	 * WRPROT_ARMED; allocated at first use (NULL: nothing to check). */
+	uint8_t *wrprot;
+	uint64_t wrprot_pages;
 	struct trace_seg *segs;       /* the replayed program's PT_LOAD segments */
 	size_t nsegs;
 	uint64_t next_guest_frame;  /* minimal guest OS: first-touch order */
@@ -93,6 +101,9 @@ struct machine {
 		uint64_t acct_total[SIM_ACCT_MAX];
 	} ctr;
 };
+
+/* Oracle 6: armed for a dirty-log promise, and no exit on it since. */
+#define WRPROT_ARMED 4u
 
 /* env.c */
 struct env *env_new(struct machine *m, char *err, size_t errlen);

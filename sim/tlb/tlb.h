@@ -208,6 +208,12 @@ static inline uint64_t tlb_entry_hpa(const struct tlb_entry *e, uint64_t addr)
 	return e->hpa | (addr & ((UINT64_C(1) << e->shift) - 1));
 }
 
+/* The guest-physical address of addr through e. */
+static inline uint64_t tlb_entry_gpa(const struct tlb_entry *e, uint64_t addr)
+{
+	return e->gpa | (addr & ((UINT64_C(1) << e->shift) - 1));
+}
+
 /* ---- Counters (names are the stats contract) ---------------------------- */
 /*
  * X(field, name, doc). A lookup counts one hit or one miss per level it

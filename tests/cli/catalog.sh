@@ -98,14 +98,17 @@ run_fails "expectation accesses" fault-invalid-root --set mmu.invalidate_seq_bit
 run_clean fault-invalid-root
 explore_clean 10000 fault-invalid-root
 
-# E8: write tracking leaves MMU-writable; fast_page_fault makes it writable.
-run_fails "expectation kvm.pf_emulate" wrprot-mmu-writable --set mmu.write_track_clear=w-only
+# E8: write tracking leaves MMU-writable; fast_page_fault makes it writable
+# and the tracked page's writes go through (stale-permission).
+run_fails "violation stale-permission" wrprot-mmu-writable --set mmu.write_track_clear=w-only
 run_clean wrprot-mmu-writable
 explore_clean 10000 wrprot-mmu-writable
 
-# E10: enabling dirty logging skips its flush after access tracking (the
-# .scn expects lost-migration-write too: no failed expectation means both).
-run_fails "violation dirty-log-miss" dirty-enable-flush --set mmu.dirty_enable_flush=if-changed
+# E10: enabling dirty logging skips its flush after access tracking: the
+# first write through a stale writable entry is a stale permission (the
+# .scn expects dirty-log-miss and lost-migration-write too: no failed
+# expectation means all three).
+run_fails "violation stale-permission" dirty-enable-flush --set mmu.dirty_enable_flush=if-changed
 run_clean dirty-enable-flush
 explore_clean 10000 dirty-enable-flush
 

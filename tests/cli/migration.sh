@@ -8,7 +8,11 @@
 #  - a full dirty ring is reaped by the vCPU thread and the run completes;
 #  - volatile-bits: explore finds E9's lost write under mmu.spte_write=plain
 #    within 1,000 seeds (both oracles fire), the replay command reproduces
-#    it, and the XCHG default is clean over 10,000 seeds.
+#    it, and the XCHG default is clean over 10,000 seeds;
+#  - writeback-reclaim: writeback and reclaim under a running guest lose no
+#    folio write with the notifier protocol, under mmu.dirty_mark=map and
+#    =zap (timed and over 1,000 explore seeds each); skipping the notifier
+#    (host.skip_notifier=1) makes lost-folio-write fire.
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 
@@ -28,9 +32,9 @@ for m in pml wp ring; do
 	     "downtime $(stat "$T/$m.json" migrate.downtime_cycles) cycles," \
 	     "EPT violations $(stat "$T/$m.json" exits.ept_violation)"
 	"$TDPSIM" explore dirty-log-pml-vs-wp --set mmu.dirty_log=$m \
-		--seeds 0..199 --jobs 2 >"$T/ex" ||
+		--seeds 0..999 --jobs 2 >"$T/ex" ||
 		{ echo "explore $m failed"; cat "$T/ex"; exit 1; }
-	grep -q "no violation (200 seeds" "$T/ex"
+	grep -q "no violation (1000 seeds" "$T/ex"
 done
 # wp logs at fault time: it takes write-protection faults, PML does not.
 [ "$(stat "$T/wp.json" kvm.pf_fast)" -gt 0 ]
@@ -100,3 +104,25 @@ grep -q "violation lost-migration-write" "$T/replay"
 "$TDPSIM" explore volatile-bits --seeds 0..9999 --jobs 2 >"$T/ex"
 grep -q "no violation (10000 seeds" "$T/ex"
 echo "  volatile-bits atomic-if-volatile: $(head -1 "$T/ex")"
+
+for dm in map zap; do
+	"$TDPSIM" run writeback-reclaim --set mmu.dirty_mark=$dm \
+		--json "$T/wb.json" >"$T/out" ||
+		{ echo "writeback-reclaim $dm failed"; cat "$T/out"; exit 1; }
+	[ "$(stat "$T/wb.json" host.lost_folio_writes)" = 0 ]
+	"$TDPSIM" explore writeback-reclaim --set mmu.dirty_mark=$dm \
+		--seeds 0..999 --jobs 2 >"$T/ex" ||
+		{ echo "explore writeback-reclaim $dm failed"; cat "$T/ex"; exit 1; }
+	grep -q "no violation (1000 seeds" "$T/ex"
+	echo "  writeback-reclaim $dm:" \
+	     "written back $(stat "$T/wb.json" host.writeback.folios) folios," \
+	     "reclaimed $(stat "$T/wb.json" host.reclaim.folios)," \
+	     "marked dirty $(stat "$T/wb.json" folio.mark_dirty.$dm); $(head -1 "$T/ex")"
+	set +e
+	"$TDPSIM" run writeback-reclaim --set mmu.dirty_mark=$dm \
+		--set host.skip_notifier=1 >"$T/out" 2>&1; rc=$?
+	set -e
+	[ $rc -eq 1 ] || { echo "skip_notifier: exit $rc, want 1"; cat "$T/out"; exit 1; }
+	grep -q "violation lost-folio-write" "$T/out"
+	! grep -q "failed expectation" "$T/out"
+done

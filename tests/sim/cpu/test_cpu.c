@@ -36,6 +36,10 @@ struct mini {
 	uint16_t asid[8];
 	uint64_t alias_at;       /* vCPU 1 frees root 0 and reallocates here */
 	uint16_t vpid[8];
+	/* Scripted write protection (vCPU 1's body, for the oracle test). */
+	cycles_t wp_at;
+	bool wp_flush;
+	enum cpu_wrprot wp_kind;
 };
 
 static struct mini M;
@@ -65,6 +69,15 @@ static void map_page(int r, uint64_t gpa)
 	assert_int_equal(host_folio_alloc(M.h, 0, &pfn), 0);
 	t[(gpa >> 12) & 511] = (pfn << 12) | table_bits |
 			       (intel ? (uint64_t)EPT_MT_WB << EPT_MT_SHIFT : 0);
+}
+
+/* The leaf entry of GPA page @gpa in root @r (mapped). */
+static uint64_t *leaf_of(int r, uint64_t gpa)
+{
+	uint64_t *t = M.root[r];
+	for (int level = 4; level > 1; level--)
+		t = table_of(t[(gpa >> (12 + 9 * (level - 1))) & 511]);
+	return &t[(gpa >> 12) & 511];
 }
 
 static long source(void *ctx, unsigned idx, struct trace_rec *recs, size_t max)
@@ -99,6 +112,18 @@ static void mini_run(void *hv, struct vcpu *v)
 		cycles_t t0 = sim_now(M.s);
 		env_kick_vcpu(M.e, env_vcpu(M.e, 1), true);
 		M.kick_cost = sim_now(M.s) - t0;
+		return;
+	}
+	if (idx == 1 && M.wp_at) {
+		/* A hypervisor on vCPU 1 (same pCPU as vCPU 0) write-protects
+		 * page 0x5000, flushes the pCPU or not, and promises. */
+		sim_sleep_until(M.s, SIM_ACCT_SLEEP, M.wp_at);
+		assert_int_equal(machine_wrprot_arm(M.m, 0x5000, 4096), 0);
+		*leaf_of(0, 0x5000) &= ~(uint64_t)EPT_W;
+		if (M.wp_flush)
+			env_invept(M.e, ENV_INVEPT_GLOBAL, 0);
+		assert_int_equal(machine_wrprot_promise(M.m, 0x5000, 4096,
+							M.wp_kind), 0);
 		return;
 	}
 	if (idx == 1 && M.alias_at) {
@@ -345,6 +370,59 @@ static void test_split_access(void **state)
 	teardown();
 }
 
+/*
+ * Oracle 6, stale permission, on a hand-made hypervisor.  vCPU 0 writes
+ * 0x5000 (an exit, then mapped writable and cached in the TLB) and again
+ * 50,000 cycles later; at 20,000 the hypervisor clears W in its EPT leaf
+ * and promises the page write-protected.  Its fault handler maps whatever
+ * faults writable again, honoring no promise.
+ */
+static void wp_run(bool flush, enum cpu_wrprot kind)
+{
+	setup(VENDOR_INTEL, 2, 1);
+	struct trace_rec st[] = { W(0x5000), W(0x5008) };
+	st[1].gap = 50000;
+	M.stream[0] = st;
+	M.len[0] = 2;
+	M.wp_at = 20000;
+	M.wp_flush = flush;
+	M.wp_kind = kind;
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(stat("accesses"), 2);
+}
+
+/* The broken step: no flush.  The second write hits the stale writable
+ * TLB entry with no exit: one violation, for either kind of promise. */
+static void test_stale_permission_missing_flush(void **state)
+{
+	for (int k = 0; k < 2; k++) {
+		wp_run(false, k ? CPU_WRPROT_TRACK : CPU_WRPROT_LOG);
+		assert_int_equal(M.exits[0], 1);
+		assert_int_equal(stat("violations.stale-permission"), 1);
+		assert_int_equal(stat("violations"), 1);
+		teardown();
+	}
+}
+
+/* The correct step: INVEPT.  The second write walks, finds W clear and
+ * exits; the handler maps the page writable again and the retried write
+ * lands.  For the dirty log that is right (the exit is KVM seeing the
+ * write): silent.  Write tracking must emulate it instead: one violation. */
+static void test_stale_permission_after_flush(void **state)
+{
+	wp_run(true, CPU_WRPROT_LOG);
+	assert_int_equal(M.exits[0], 2);
+	assert_int_equal(stat("violations"), 0);
+	teardown();
+	wp_run(true, CPU_WRPROT_TRACK);
+	assert_int_equal(M.exits[0], 2);
+	assert_int_equal(stat("violations.stale-permission"), 1);
+	assert_int_equal(stat("violations"), 1);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_intel_ep4ta_isolates),
 		cmocka_unit_test(test_intel_ep4ta_alias),
 		cmocka_unit_test(test_split_access),
+		cmocka_unit_test(test_stale_permission_missing_flush),
+		cmocka_unit_test(test_stale_permission_after_flush),
 	};
 	return cmocka_run_group_tests_name("sim/cpu", tests, NULL, NULL);
 }
