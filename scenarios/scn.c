@@ -1,7 +1,7 @@
 /*
  * Scenario files (.scn): a machine, a VM, policies, per-vCPU workloads, a
  * timeline of host and VMM events, and expectations.  Line-oriented; '#'
- * starts a comment.  See workloads/scenarios/README.md for the grammar.
+ * starts a comment.  README.md (Scenario files) has the whole grammar.
  *
  *   summary TEXT
  *   set KEY=VALUE [KEY=VALUE ...]            params, before the user's --set
@@ -71,7 +71,8 @@ struct wl {
 	char *path;
 	uint64_t pages, passes, gap;
 	uint64_t base;        /* WL_PAGES: GPA of the first page; at or above
-				 vm.mem the pages are MMIO (no memslot) */
+				 vm.mem the pages are vm.rom's read-only slot,
+				 then MMIO (no memslot) */
 	uint8_t access;
 	int line;
 };

@@ -105,6 +105,36 @@ static void freed_pt_read(void *ctx, struct sim *s, uint64_t pa)
 		     t ? sim_thread_name(t) : "the run", (unsigned long long)pa);
 }
 
+/* vm.rom: slot 1, read-only, right above the RAM.  Every guest write to
+ * it must exit (KVM emulates it as MMIO): the stale-permission oracle
+ * holds KVM to that from the start. */
+static int create_rom(struct vm *vm, char *err, size_t errlen)
+{
+	const struct params *p = &vm->run->p;
+	hva_t hva;
+	if (host_mmap(vm->host, p->vm_rom, HOST_BACKING_4K, 0, &hva)) {
+		snprintf(err, errlen, "vm.rom: the host cannot map %llu bytes",
+			 (unsigned long long)p->vm_rom);
+		return -1;
+	}
+	struct kvm_userspace_memory_region mr = {
+		.slot = 1, .flags = KVM_MEM_READONLY,
+		.guest_phys_addr = p->vm_mem, .memory_size = p->vm_rom,
+		.userspace_addr = hva,
+	};
+	if (kvm_set_memory_region(vm->kvm, &mr)) {
+		snprintf(err, errlen, "vm.rom: KVM rejected the memslot");
+		return -1;
+	}
+	if (machine_wrprot_promise(vm->m, p->vm_mem, p->vm_rom,
+				   CPU_WRPROT_READONLY)) {
+		snprintf(err, errlen, "vm.rom: out of memory for the "
+			 "stale-permission oracle's table");
+		return -1;
+	}
+	return 0;
+}
+
 int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 {
 	const struct params *p = &r->p;
@@ -122,9 +152,15 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)p->vm_mem);
 		return -1;
 	}
-	if (p->vm_mem > p->host_mem / 2) {
-		snprintf(err, errlen, "vm.mem: %llu bytes do not fit in host.mem %llu "
-			 "(at most half of it)", (unsigned long long)p->vm_mem,
+	if (p->vm_rom % 4096) {
+		snprintf(err, errlen, "vm.rom: %llu is not a multiple of 4K",
+			 (unsigned long long)p->vm_rom);
+		return -1;
+	}
+	if (p->vm_mem > p->host_mem / 2 || p->vm_rom > p->host_mem / 2 - p->vm_mem) {
+		snprintf(err, errlen, "vm.mem: %llu bytes (and vm.rom %llu) do not "
+			 "fit in host.mem %llu (at most half of it)",
+			 (unsigned long long)p->vm_mem, (unsigned long long)p->vm_rom,
 			 (unsigned long long)p->host_mem);
 		return -1;
 	}
@@ -163,6 +199,8 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "vm.mem: KVM rejected the memslot");
 		return -1;
 	}
+	if (p->vm_rom && create_rom(vm, err, errlen))
+		return -1;
 	host_mmu_notifier_register(vm->host, &mn_ops, vm->kvm);
 	machine_set_hypervisor(vm->m, vcpu_run, vm);
 	return 0;

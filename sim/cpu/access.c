@@ -228,7 +228,7 @@ stale_permission(struct machine *m, struct vcpu *v, uint64_t gpa, uint64_t pfn)
 	uint64_t gfn = gpa >> 12;
 	if (gfn >= m->wrprot_pages)
 		return;
-	uint8_t kind = m->wrprot[gfn] & (CPU_WRPROT_TRACK | CPU_WRPROT_LOG);
+	uint8_t kind = m->wrprot[gfn] & (uint8_t)~WRPROT_ARMED;
 	if (!kind)
 		return;
 	m->wrprot[gfn] &= (uint8_t)~kind;
@@ -237,8 +237,9 @@ stale_permission(struct machine *m, struct vcpu *v, uint64_t gpa, uint64_t pfn)
 		     "translation after KVM write-protected the page (%s) and "
 		     "returned, with no exit on the page since",
 		     v->idx, (unsigned long long)gpa, (unsigned long long)pfn,
-		     kind & CPU_WRPROT_TRACK ? "write tracking"
-					     : "dirty logging");
+		     kind & CPU_WRPROT_READONLY ? "read-only memslot"
+		     : kind & CPU_WRPROT_TRACK  ? "write tracking"
+						: "dirty logging");
 }
 
 /* A walk that ended in a VM exit: fill @x, and drop what the architecture

@@ -145,7 +145,7 @@ static int wrprot_range(struct machine *m, uint64_t gpa, uint64_t len,
 			uint64_t *first, uint64_t *end)
 {
 	if (!m->wrprot) {
-		m->wrprot_pages = m->p->vm_mem >> 12;
+		m->wrprot_pages = (m->p->vm_mem + m->p->vm_rom) >> 12;
 		m->wrprot = calloc(m->wrprot_pages ? m->wrprot_pages : 1, 1);
 		if (!m->wrprot)
 			return -1;
@@ -173,9 +173,9 @@ int machine_wrprot_promise(struct machine *m, uint64_t gpa, uint64_t len,
 	uint64_t first, end;
 	if (wrprot_range(m, gpa, len, &first, &end))
 		return -1;
-	if (kind == CPU_WRPROT_TRACK) {
+	if (kind != CPU_WRPROT_LOG) {
 		for (uint64_t g = first; g < end; g++)
-			m->wrprot[g] |= CPU_WRPROT_TRACK;
+			m->wrprot[g] |= (uint8_t)kind;
 	} else {
 		for (uint64_t g = first; g < end; g++)
 			if (m->wrprot[g] & WRPROT_ARMED)

@@ -89,6 +89,7 @@ void machine_finish(struct machine *m);
  * and promise.
  *   CPU_WRPROT_TRACK  write tracking (kvm_write_track_add_gfn): every
  *                     write must exit, until the VMM removes the tracking.
+ *   CPU_WRPROT_READONLY  a read-only memslot: every write must exit.
  *   CPU_WRPROT_LOG    write-protect dirty logging (logging enabled, or a
  *                     harvest that cleared the page): the next write must
  *                     exit, unless an exit on the page came first — KVM
@@ -99,11 +100,16 @@ void machine_finish(struct machine *m);
  * before the call, and the promise after it holds only for pages with no
  * exit since they were armed, and none still being handled when the call
  * returned (the access that exited has not landed yet).
- * Pages are those of guest-physical memory [0, vm.mem) in address space 0.
+ * Pages are those of guest-physical memory [0, vm.mem + vm.rom) in
+ * address space 0.
  * arm and promise return 0, or -1 when the per-page table cannot be
  * allocated.
  */
-enum cpu_wrprot { CPU_WRPROT_TRACK = 1, CPU_WRPROT_LOG = 2 };
+enum cpu_wrprot {
+	CPU_WRPROT_TRACK = 1,
+	CPU_WRPROT_LOG = 2,
+	CPU_WRPROT_READONLY = 4,
+};
 int machine_wrprot_arm(struct machine *m, uint64_t gpa, uint64_t len);
 int machine_wrprot_promise(struct machine *m, uint64_t gpa, uint64_t len,
 			   enum cpu_wrprot kind);

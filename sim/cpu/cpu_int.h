@@ -103,7 +103,7 @@ struct machine {
 };
 
 /* Oracle 6: armed for a dirty-log promise, and no exit on it since. */
-#define WRPROT_ARMED 4u
+#define WRPROT_ARMED 0x80u
 
 /* env.c */
 struct env *env_new(struct machine *m, char *err, size_t errlen);

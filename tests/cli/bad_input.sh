@@ -12,6 +12,7 @@ expect2() {
 	[ "$(wc -l <"$T/err")" -le 3 ] || { echo "too chatty:"; cat "$T/err"; exit 1; }
 }
 expect2 "unknown key 'tlb.l1d.entires'" run counter-race --set tlb.l1d.entires=64 --json "$T/x.json"
+expect2 "vm.rom: 5 is not a multiple of 4K" run rom-writes --set vm.rom=5 --json "$T/x.json"
 [ ! -e "$T/x.json" ]
 expect2 "sim.mode: bad value 'fast' (accepted: timed or explore)" run counter-race --set sim.mode=fast
 expect2 "unknown scenario 'nope'" run nope

@@ -36,6 +36,9 @@ run dirty-mark-1g --set mmu.dirty_mark=zap --json "$T/zap.json"
 run dirty-mark-1g --set mmu.dirty_mark=map --json "$T/map.json"
 grep -q '"phase.collapse.folio.mark_dirty.zap": 262144' "$T/zap.json"
 grep -q '"phase.collapse.folio.mark_dirty": 0' "$T/map.json"
+# A read-only memslot: every write exits and is emulated, on both vendors.
+run rom-writes --set cpu.vendor=intel
+run rom-writes --set cpu.vendor=amd
 
 # A scenario file given by path works too, and its errors name FILE:LINE.
 cp workloads/scenarios/touch-4k.scn "$T/mine.scn"
