@@ -15,3 +15,4 @@ $(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
 	$(CC) $(CFLAGS) -c $< -o $@
 TESTS    += tests/scenarios/test_replay tests/scenarios/test_oracles
 BENCHES  += bench/replay
+FUZZERS  += fuzz/scn_parse.c

@@ -9,6 +9,11 @@
  *   workload VCPUS trace PATH                 a trace file (any format)
  *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G] [base GPA]
  *   at CYCLE ACTION ARGS...                   timeline, on the VMM thread
+ *   host-events random N [start CYCLE] [mean CYCLES] [kinds K,K,...]
+ *               [range GPA LEN]               N events drawn from sim.seed, on a
+ *                                             kthread of their own (gaps uniform
+ *                                             around mean, default 100000; kinds
+ *                                             default all; range default all RAM)
  *   host-event CYCLE EVENT GPA LEN [kthread K]   on host kthread K (0-7, default
  *                                             0; one kthread runs its lines in order)
  *   after-guest ACTION ARGS...                once every vCPU is done
@@ -33,6 +38,7 @@
 #include <string.h>
 
 #define MAX_ITEMS 256
+#define MAX_KTHREADS 8
 #define MAX_WORDS 32
 
 enum scn_act {
@@ -109,9 +115,15 @@ struct scn {
 	struct host_event hev[MAX_ITEMS];
 	unsigned char hev_kthread[MAX_ITEMS];
 	unsigned nhev;
+	/* host-events random lines: each its own kthread. */
+	struct hev_random {
+		uint64_t n, start, mean, gpa, len; /* len 0: all of vm.mem */
+		unsigned kinds;
+		int line;
+	} hrand[MAX_KTHREADS];
+	unsigned nhrand;
 };
 
-#define MAX_KTHREADS 8
 
 /* ----------------------------------------------------------------- parse */
 
@@ -327,6 +339,57 @@ static int parse_action(struct parser *ps, struct scn *sc, char **w, int n,
 	return 0;
 }
 
+/* host-events random N [start CYCLE] [mean CYCLES] [kinds K,...] [range GPA LEN] */
+static int parse_host_random(struct parser *ps, struct scn *sc, char **w, int n)
+{
+	static const char usage[] =
+		"host-events takes random N [start CYCLE] [mean CYCLES] "
+		"[kinds EVENT,EVENT,...] [range GPA LEN]";
+	static const char events[] =
+		"events: writeback, reclaim, madv_dontneed, madv_free, migrate, "
+		"thp_split, thp_collapse, age";
+	if (sc->nhrand == MAX_KTHREADS)
+		return perr(ps, "too many host-events lines (at most %d)", MAX_KTHREADS);
+	struct hev_random *hr = &sc->hrand[sc->nhrand];
+	*hr = (struct hev_random){ .mean = 100000, .kinds = HOST_EV_ALL,
+				   .line = ps->line };
+	if (n < 3 || strcmp(w[1], "random") || parse_u64(w[2], &hr->n) ||
+	    hr->n == 0 || hr->n > 1000000)
+		return perr(ps, "%s; N is 1..1000000", usage);
+	for (int i = 3; i < n;) {
+		if (!strcmp(w[i], "start") && i + 1 < n && !parse_u64(w[i + 1], &hr->start)) {
+			i += 2;
+		} else if (!strcmp(w[i], "mean") && i + 1 < n &&
+			   !parse_u64(w[i + 1], &hr->mean)) {
+			i += 2;
+		} else if (!strcmp(w[i], "range") && i + 2 < n &&
+			   !parse_u64(w[i + 1], &hr->gpa) &&
+			   !parse_u64(w[i + 2], &hr->len) && hr->len &&
+			   hr->gpa % 4096 == 0 && hr->len % 4096 == 0) {
+			i += 3;
+		} else if (!strcmp(w[i], "kinds") && i + 1 < n) {
+			char buf[256];
+			snprintf(buf, sizeof(buf), "%s", w[i + 1]);
+			hr->kinds = 0;
+			for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+				enum host_event_kind k;
+				if (host_event_kind_parse(t, &k))
+					return perr(ps, "host-events: unknown event '%s' (%s)",
+						    t, events);
+				hr->kinds |= HOST_EV_MASK(k);
+			}
+			if (!hr->kinds)
+				return perr(ps, "host-events: kinds names no event (%s)",
+					    events);
+			i += 2;
+		} else {
+			return perr(ps, "%s; a range is 4 KiB aligned", usage);
+		}
+	}
+	sc->nhrand++;
+	return 0;
+}
+
 static int parse_expect(struct parser *ps, struct scn *sc, char **w, int n)
 {
 	if (sc->nex == MAX_ITEMS)
@@ -508,6 +571,8 @@ struct scn *scn_parse(const char *file, const char *text, size_t len,
 				free(sc->elf);
 				sc->elf = strdup(w[1]);
 			}
+		} else if (!strcmp(w[0], "host-events")) {
+			rc = parse_host_random(&ps, sc, w, n);
 		} else if (!strcmp(w[0], "host-event")) {
 			struct host_event *ev = &sc->hev[sc->nhev];
 			uint64_t at, k = 0;
@@ -995,6 +1060,40 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 	return 0;
 }
 
+/* A host-events random line: its events, drawn from the run's seed (and
+ * the line's index, so two lines differ), on a kthread of their own. */
+static int spawn_host_random(struct scn_run *sr, const struct hev_random *hr,
+			     unsigned idx, char *err, size_t errlen)
+{
+	const struct params *p = sr->params;
+	uint64_t gpa = hr->gpa, len = hr->len ? hr->len : p->vm_mem;
+	if (gpa >= p->vm_mem || len > p->vm_mem - gpa) {
+		snprintf(err, errlen, "%s:%d: host-events range %#llx+%#llx is "
+			 "beyond vm.mem (%llu bytes)", sr->sc->file, hr->line,
+			 (unsigned long long)gpa, (unsigned long long)len,
+			 (unsigned long long)p->vm_mem);
+		return -1;
+	}
+	struct host_event *ev = calloc(hr->n, sizeof(*ev));
+	if (!ev) {
+		snprintf(err, errlen, "%s:%d: out of memory for %llu host events",
+			 sr->sc->file, hr->line, (unsigned long long)hr->n);
+		return -1;
+	}
+	int rc = host_events_random(p->sim_seed * MAX_KTHREADS + idx,
+				    sr->vm.hva + gpa, len, hr->start, hr->mean,
+				    hr->kinds, ev, hr->n);
+	if (rc == 0 && !host_events_spawn(sr->vm.host, ev, hr->n, SIM_THREAD_DAEMON)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	} else if (rc) {
+		snprintf(err, errlen, "%s:%d: host-events: cannot draw events "
+			 "over that range", sr->sc->file, hr->line);
+	}
+	free(ev);
+	return rc ? -1 : 0;
+}
+
 static int build(struct run *r, char *err, size_t errlen)
 {
 	const struct scn *sc = r->sc->scn;
@@ -1071,6 +1170,9 @@ static int build(struct run *r, char *err, size_t errlen)
 		if (n && !host_events_spawn(sr->vm.host, ev, n, SIM_THREAD_DAEMON))
 			return -1;
 	}
+	for (unsigned i = 0; i < sc->nhrand; i++)
+		if (spawn_host_random(sr, &sc->hrand[i], i, err, errlen))
+			return -1;
 	sim_spawn(r->sim, "vmm", driver, sr, 0, 0);
 	return 0;
 }

@@ -12,7 +12,10 @@
 #  - writeback-reclaim: writeback and reclaim under a running guest lose no
 #    folio write with the notifier protocol, under mmu.dirty_mark=map and
 #    =zap (timed and over 1,000 explore seeds each); skipping the notifier
-#    (host.skip_notifier=1) makes lost-folio-write fire.
+#    (host.skip_notifier=1) makes lost-folio-write fire;
+#  - host-events-random: random host events from each seed under 4 vCPUs
+#    are clean over 300 explore seeds, and without the notifier explore
+#    finds lost folio writes.
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 
@@ -126,3 +129,14 @@ for dm in map zap; do
 	grep -q "violation lost-folio-write" "$T/out"
 	! grep -q "failed expectation" "$T/out"
 done
+
+"$TDPSIM" explore host-events-random --seeds 0..299 --jobs 2 >"$T/ex" ||
+	{ echo "explore host-events-random failed"; cat "$T/ex"; exit 1; }
+grep -q "no violation (300 seeds" "$T/ex"
+echo "  host-events-random: $(head -1 "$T/ex")"
+set +e
+"$TDPSIM" explore host-events-random --set host.skip_notifier=1 --seeds 0..99 \
+	--jobs 2 >"$T/ex"; rc=$?
+set -e
+[ $rc -eq 1 ] || { echo "host-events-random skip_notifier: exit $rc, want 1"; exit 1; }
+grep -q "violation lost-folio-write" "$T/ex"

@@ -48,6 +48,16 @@ set +e
 "$TDPSIM" run "$T/bad.scn" 2>"$T/err"; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "bad.scn:2: workload pages needs a page count" "$T/err"
+printf 'set vm.mem=64M\nhost-events random 10 kinds writeback,bogus\n' >"$T/bad.scn"
+set +e
+"$TDPSIM" run "$T/bad.scn" 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "bad.scn:2: host-events: unknown event 'bogus'" "$T/err"
+printf 'set vm.mem=64M\nworkload all pages 1\nhost-events random 10 range 0 128M\n' >"$T/bad.scn"
+set +e
+"$TDPSIM" run "$T/bad.scn" 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "bad.scn:3: host-events range 0+0x8000000 is beyond vm.mem" "$T/err"
 
 # svm-asid-stale-root: deterministic per setting (expectations in the file).
 run_violates stale-translation svm-asid-stale-root --set mmu.root_load_flush=off
