@@ -113,20 +113,65 @@ int sim_acct_register(struct sim *s, const char *name);
 const char *sim_acct_name(const struct sim *s, int acct);
 int sim_nacct(const struct sim *s);
 uint64_t sim_thread_acct(const struct sim_thread *t, int acct);
+
+/*
+ * The hot half of the engine, exposed only so that the primitives a model
+ * calls on every simulated access inline (sim_now, sim_charge,
+ * sim_set_acct, sim_yield, sim_sync_limit, sim_load_c).  Callers must not
+ * touch it.  It is the first member of struct sim, and sim_hot_thread the
+ * first of each thread.
+ */
+struct sim_event;
+struct sim_hot_thread {
+	cycles_t clock;
+	int acct_cur;        /* account the shared-memory primitives charge */
+	unsigned id;         /* dense from 0 in creation order */
+	uint64_t acct[SIM_ACCT_MAX];
+};
+struct sim_hot {
+	struct sim_hot_thread *cur;	/* the running thread; NULL between */
+	/* The horizon, cached from the scheduler's heap: the running thread
+	 * may go on while (clock, id) < (hz_limit, hz_id). */
+	cycles_t hz_limit;
+	unsigned hz_id;
+	bool explore;			/* sim.mode=explore: every yield point
+					 * takes the slow path */
+	uint64_t yields;		/* yield points passed */
+	struct sim_event *log;		/* the event ring, log_mask + 1 records */
+	uint64_t log_mask, log_total;	/* log_total: records ever written */
+	uint8_t *mem;			/* the arena; physical address 0 */
+};
+
 /* Sets the account that the current thread's shared-memory primitives and
  * lock operations charge (SIM_ACCT_OTHER at spawn); returns the old one.
  * A vCPU switches it between guest work and hypervisor work. */
-int sim_set_acct(struct sim *s, int acct);
+static inline int sim_set_acct(struct sim *s, int acct)
+{
+	struct sim_hot_thread *t = ((struct sim_hot *)s)->cur;
+	int old = t->acct_cur;
+
+	t->acct_cur = acct;
+	return old;
+}
 
 /* The current thread's clock. */
-cycles_t sim_now(struct sim *s);
+static inline cycles_t sim_now(struct sim *s)
+{
+	return ((struct sim_hot *)s)->cur->clock;
+}
 
 /* Local work: advance the current thread's clock; never switches. */
-void sim_charge(struct sim *s, int acct, cycles_t c);
+static inline void sim_charge(struct sim *s, int acct, cycles_t c)
+{
+	struct sim_hot_thread *t = ((struct sim_hot *)s)->cur;
+
+	t->clock += c;
+	t->acct[acct] += c;
+}
 
 /* A yield point with no memory operation: wait until this thread is the
- * earliest, then charge @cost. */
-void sim_yield(struct sim *s, int acct, cycles_t cost);
+ * earliest, then charge @cost.  (Inline; defined after the event log.) */
+static inline void sim_yield(struct sim *s, int acct, cycles_t cost);
 
 /*
  * Yield points the current thread reaches at a clock below this value need
@@ -134,7 +179,16 @@ void sim_yield(struct sim *s, int acct, cycles_t cost);
  * such work (TLB hits) in a local loop and charge it once.  0 in explore
  * mode, where every yield point must go through sim_yield for its delays.
  */
-cycles_t sim_sync_limit(struct sim *s);
+static inline cycles_t sim_sync_limit(struct sim *s)
+{
+	const struct sim_hot *h = (const struct sim_hot *)s;
+
+	if (h->explore)
+		return 0;
+	if (h->hz_limit == SIM_NEVER)
+		return SIM_NEVER;
+	return h->hz_limit + (h->cur->id < h->hz_id);
+}
 
 /* Blocks the current thread until its clock reaches @t (no-op if past),
  * charging the time to @acct (SIM_ACCT_SLEEP for idling).  sim_wake() may
@@ -157,8 +211,14 @@ void sim_wake(struct sim *s, struct sim_thread *t, cycles_t at);
  * sim/host recycles frames.  Returns NULL when the arena is exhausted. */
 void *sim_mem_alloc(struct sim *s, size_t size);
 /* Physical address <-> pointer for words inside the arena. */
-uint64_t sim_pa(const struct sim *s, const void *p);
-void *sim_va(const struct sim *s, uint64_t pa);
+static inline uint64_t sim_pa(const struct sim *s, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - ((const struct sim_hot *)s)->mem);
+}
+static inline void *sim_va(const struct sim *s, uint64_t pa)
+{
+	return ((const struct sim_hot *)s)->mem + pa;
+}
 /* Bytes of arena address space: [0, sim_mem_size) are valid addresses. */
 uint64_t sim_mem_size(const struct sim *s);
 
@@ -176,7 +236,9 @@ bool sim_cmpxchg(struct sim *s, uint64_t *p, uint64_t *old, uint64_t v);
 uint64_t sim_fetch_or(struct sim *s, uint64_t *p, uint64_t v);
 uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v);
 uint64_t sim_fetch_add(struct sim *s, uint64_t *p, uint64_t v);
-uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct, cycles_t cost);
+/* Inline (a walker's every reference); defined after the event log. */
+static inline uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct,
+				  cycles_t cost);
 uint64_t sim_fetch_or_c(struct sim *s, uint64_t *p, uint64_t v, int acct,
 			cycles_t cost);
 
@@ -253,6 +315,78 @@ const struct sim_event *sim_log_get(const struct sim *s, size_t i);
 /* Events ever logged (the ring keeps the last sim.evlog). */
 uint64_t sim_log_total(const struct sim *s);
 
+/* ---- The primitives' inline fast paths (the hot half above) ---- */
+
+/* Is the running thread still the earliest (below the cached horizon)? */
+static inline bool sim_before_horizon(const struct sim *s)
+{
+	const struct sim_hot *h = (const struct sim_hot *)s;
+	const struct sim_hot_thread *t = h->cur;
+
+	return t->clock < h->hz_limit || (t->clock == h->hz_limit && t->id < h->hz_id);
+}
+
+void sim_sync_slow(struct sim *s);
+
+/*
+ * Waits until the running thread is the earliest: the entry of every yield
+ * point.  The common case is one comparison against the cached horizon;
+ * the rest (explore's perturbation, the switch) is sim_sync_slow.
+ */
+static inline void sim_sync(struct sim *s)
+{
+	struct sim_hot *h = (struct sim_hot *)s;
+
+	if (__builtin_expect(!h->explore && sim_before_horizon(s), 1)) {
+		h->yields++;
+		return;
+	}
+	sim_sync_slow(s);
+}
+
+/*
+ * Appends a record for the running thread (or none).  It reads cur once:
+ * every store it makes could otherwise alias it (the build does not
+ * assume strict aliasing).
+ */
+static inline void sim_log_fast(struct sim *s, const char *op, uint64_t addr,
+				uint64_t old, uint64_t new)
+{
+	struct sim_hot *h = (struct sim_hot *)s;
+	const struct sim_hot_thread *t = h->cur;
+	struct sim_event *e = &h->log[h->log_total++ & h->log_mask];
+
+	e->cycle = t ? t->clock : 0;
+	e->op = op;
+	e->addr = addr;
+	e->old = old;
+	e->new = new;
+	e->thread = t ? t->id : UINT32_MAX;
+}
+
+static inline void sim_yield(struct sim *s, int acct, cycles_t cost)
+{
+	sim_sync(s);
+	sim_charge(s, acct, cost);
+}
+
+/* A load read the poison pattern: reports it if the word is poisoned. */
+void sim_poison_load(struct sim *s, const uint64_t *p);
+
+static inline uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct,
+				  cycles_t cost)
+{
+	uint64_t v;
+
+	sim_sync(s);
+	v = *p;
+	if (__builtin_expect(v == SIM_POISON, 0))
+		sim_poison_load(s, p);
+	sim_log_fast(s, "load", sim_pa(s, p), v, v);
+	sim_charge(s, acct, cost);
+	return v;
+}
+
 /* -------------------------------------------------------------------- RNG */
 
 /* xoshiro256** seeded through splitmix64; one stream per thread and purpose. */
@@ -279,7 +413,21 @@ struct hist {
 	uint64_t count, sum, min, max;
 	uint64_t bucket[HIST_BUCKETS]; /* bucket b holds values in [2^(b-1), 2^b) */
 };
-void hist_add(struct hist *h, uint64_t v);
+/* Inline: every walk adds to one. */
+static inline void hist_add(struct hist *h, uint64_t v)
+{
+	unsigned b = v ? 64 - (unsigned)__builtin_clzll(v) : 0;
+
+	if (b >= HIST_BUCKETS)
+		b = HIST_BUCKETS - 1;
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->bucket[b]++;
+}
 
 struct stats;
 struct stats *sim_stats(struct sim *s);

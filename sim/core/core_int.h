@@ -18,16 +18,14 @@
 enum thread_state { T_RUNNABLE, T_BLOCKED, T_DONE };
 
 struct sim_thread {
-	unsigned id;
+	struct sim_hot_thread hot; /* clock, id, accounts: must be first (core.h) */
 	enum thread_state state;
 	bool daemon;
 	bool in_heap;
-	cycles_t clock;
 	cycles_t key;       /* heap key: clock if runnable, wake time if blocked */
 	unsigned heap_pos;
 	const char *wait;   /* wait reason while blocked */
 	int wait_acct;      /* account charged for the blocked time */
-	int acct_cur;       /* account the shared-memory primitives charge */
 	void *sp;           /* saved stack pointer while switched out */
 	void *stack;        /* mapping, guard page included */
 	size_t stack_len;
@@ -38,7 +36,6 @@ struct sim_thread {
 	char *name;
 	unsigned rcu_nest;
 	uint64_t rcu_exits; /* outermost read-section exits: a quiescent-state count */
-	uint64_t acct[SIM_ACCT_MAX];
 #ifdef SIM_ASAN
 	void *asan_fake;
 #endif
@@ -60,20 +57,18 @@ struct rcu_wait;
 struct poison_set;
 
 struct sim {
+	struct sim_hot hot;       /* must be first: core.h's inline primitives */
 	struct params p;
 	struct sim_thread **threads;
 	unsigned nthreads, cap_threads;
-	struct sim_thread *cur;
+	struct sim_thread *cur;   /* the running thread; set with sim_set_cur */
 	unsigned live;            /* threads that keep the run alive */
 	enum sim_status status;
 
-	/* Threads other than the running one with a next event, by (key, id). */
+	/* Threads other than the running one with a next event, by (key, id).
+	 * The horizon cached from its top is in hot. */
 	struct sim_thread **heap;
 	unsigned heap_n;
-	/* Cached horizon: the running thread may continue while
-	 * (clock, id) < (hz_limit, hz_id). */
-	cycles_t hz_limit;
-	unsigned hz_id;
 
 	void *main_sp;
 #ifdef SIM_ASAN
@@ -96,18 +91,14 @@ struct sim {
 	uint64_t *change_points; /* sorted yield-point indices */
 	unsigned ncp, next_cp;
 
-	/* simulated memory */
-	uint8_t *mem;
+	/* simulated memory (its base is in hot) */
 	uint64_t mem_size;
 	uint64_t mem_top;         /* sim_mem_alloc bumps down from the top */
 	struct poison_set *poison;
 	sim_poison_hook *poison_fn;
 	void *poison_ctx;
 
-	/* event log */
-	struct sim_event *log;
-	uint64_t log_mask;
-	uint64_t log_total;
+	/* the event log is in hot */
 
 	/* RCU */
 	struct rcu_wait *rcu_waits;   /* grace periods in progress */
@@ -118,7 +109,7 @@ struct sim {
 
 	struct stats stats;
 	struct {
-		uint64_t switches, yields, explore_delays, poison_reads,
+		uint64_t switches, explore_delays, poison_reads,
 			deadlocks, rcu_gps, rcu_callbacks;
 	} ctr;
 };
@@ -130,6 +121,13 @@ struct rcu_cb {
 	cycles_t ready;
 };
 
+/* Makes t (or no thread) the running one, in both views of it. */
+static inline void sim_set_cur(struct sim *s, struct sim_thread *t)
+{
+	s->cur = t;
+	s->hot.cur = t ? &t->hot : NULL;
+}
+
 /* sched.c */
 void sim_explore_point(struct sim *s);
 void sim_sched_switch(struct sim *s);
@@ -137,37 +135,8 @@ void sim_sched_switch(struct sim *s);
 void sim_run_next(struct sim *s);
 void sim_exit_if_idle(struct sim *s);
 
-/* Waits until the running thread is the earliest: the entry of every yield
- * point.  The common case is one comparison against the cached horizon. */
-static inline void sim_sync(struct sim *s)
-{
-	struct sim_thread *t = s->cur;
-	if (unlikely(s->p.sim_mode == MODE_EXPLORE))
-		sim_explore_point(s);
-	s->ctr.yields++;
-	if (likely(t->clock < s->hz_limit ||
-		   (t->clock == s->hz_limit && t->id < s->hz_id)))
-		return;
-	sim_sched_switch(s);
-}
-
-static inline void sim_charge_fast(struct sim *s, int acct, cycles_t c)
-{
-	s->cur->clock += c;
-	s->cur->acct[acct] += c;
-}
-
-static inline void sim_log_fast(struct sim *s, const char *op, uint64_t addr,
-				uint64_t old, uint64_t new)
-{
-	struct sim_event *e = &s->log[s->log_total++ & s->log_mask];
-	e->cycle = s->cur ? s->cur->clock : 0;
-	e->op = op;
-	e->addr = addr;
-	e->old = old;
-	e->new = new;
-	e->thread = s->cur ? s->cur->id : UINT32_MAX;
-}
+/* sim_sync, sim_log_fast and sim_charge are in core.h, with the hot half
+ * they run on. */
 
 /* mem.c */
 int sim_mem_init(struct sim *s);

@@ -96,7 +96,7 @@ int sim_mem_init(struct sim *s)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return -1;
-	s->mem = m;
+	s->hot.mem = m;
 	s->mem_top = s->mem_size;
 	s->poison = calloc(1, sizeof(*s->poison));
 	return s->poison ? 0 : -1;
@@ -104,8 +104,8 @@ int sim_mem_init(struct sim *s)
 
 void sim_mem_fini(struct sim *s)
 {
-	if (s->mem)
-		munmap(s->mem, s->mem_size);
+	if (s->hot.mem)
+		munmap(s->hot.mem, s->mem_size);
 	if (s->poison)
 		free(s->poison->slot);
 	free(s->poison);
@@ -118,17 +118,7 @@ void *sim_mem_alloc(struct sim *s, size_t size)
 		return NULL;
 	uint64_t at = (s->mem_top - size) & ~(align - 1);
 	s->mem_top = at;
-	return s->mem + at;
-}
-
-uint64_t sim_pa(const struct sim *s, const void *p)
-{
-	return (uint64_t)((const uint8_t *)p - s->mem);
-}
-
-void *sim_va(const struct sim *s, uint64_t pa)
-{
-	return s->mem + pa;
+	return s->hot.mem + at;
 }
 
 uint64_t sim_mem_size(const struct sim *s) { return s->mem_size; }
@@ -182,7 +172,8 @@ void sim_set_poison_hook(struct sim *s, sim_poison_hook *fn, void *ctx)
 
 uint64_t sim_poison_reads(const struct sim *s) { return s->ctr.poison_reads; }
 
-static void __attribute__((noinline)) poison_check(struct sim *s, const uint64_t *p)
+/* Out of line: the inline sim_load_c calls it too. */
+void __attribute__((noinline)) sim_poison_load(struct sim *s, const uint64_t *p)
 {
 	uint64_t pa = sim_pa(s, p);
 	if (!sim_mem_poisoned(s, pa))
@@ -202,20 +193,11 @@ static void __attribute__((noinline)) poison_check(struct sim *s, const uint64_t
  * global order.
  */
 
-uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct, cycles_t cost)
-{
-	sim_sync(s);
-	uint64_t v = *p;
-	if (unlikely(v == SIM_POISON))
-		poison_check(s, p);
-	sim_log_fast(s, "load", sim_pa(s, p), v, v);
-	sim_charge_fast(s, acct, cost);
-	return v;
-}
+/* sim_load_c is inline in core.h. */
 
 uint64_t sim_load(struct sim *s, const uint64_t *p)
 {
-	return sim_load_c(s, p, s->cur->acct_cur, s->p.lat_load);
+	return sim_load_c(s, p, s->cur->hot.acct_cur, s->p.lat_load);
 }
 
 void sim_store(struct sim *s, uint64_t *p, uint64_t v)
@@ -224,7 +206,7 @@ void sim_store(struct sim *s, uint64_t *p, uint64_t v)
 	uint64_t old = *p;
 	*p = v;
 	sim_log_fast(s, "store", sim_pa(s, p), old, v);
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_store);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_store);
 }
 
 uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v)
@@ -232,10 +214,10 @@ uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v)
 	sim_sync(s);
 	uint64_t old = *p;
 	if (unlikely(old == SIM_POISON))
-		poison_check(s, p);
+		sim_poison_load(s, p);
 	*p = v;
 	sim_log_fast(s, "xchg", sim_pa(s, p), old, v);
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 	return old;
 }
 
@@ -244,14 +226,14 @@ bool sim_cmpxchg(struct sim *s, uint64_t *p, uint64_t *old, uint64_t v)
 	sim_sync(s);
 	uint64_t cur = *p;
 	if (unlikely(cur == SIM_POISON))
-		poison_check(s, p);
+		sim_poison_load(s, p);
 	bool ok = cur == *old;
 	if (ok)
 		*p = v;
 	sim_log_fast(s, ok ? "cmpxchg" : "cmpxchg-fail", sim_pa(s, p), cur,
 		     ok ? v : cur);
 	*old = cur;
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 	return ok;
 }
 
@@ -261,16 +243,16 @@ uint64_t sim_fetch_or_c(struct sim *s, uint64_t *p, uint64_t v, int acct,
 	sim_sync(s);
 	uint64_t old = *p;
 	if (unlikely(old == SIM_POISON))
-		poison_check(s, p);
+		sim_poison_load(s, p);
 	*p = old | v;
 	sim_log_fast(s, "or", sim_pa(s, p), old, old | v);
-	sim_charge_fast(s, acct, cost);
+	sim_charge(s, acct, cost);
 	return old;
 }
 
 uint64_t sim_fetch_or(struct sim *s, uint64_t *p, uint64_t v)
 {
-	return sim_fetch_or_c(s, p, v, s->cur->acct_cur, s->p.lat_atomic);
+	return sim_fetch_or_c(s, p, v, s->cur->hot.acct_cur, s->p.lat_atomic);
 }
 
 uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v)
@@ -278,10 +260,10 @@ uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v)
 	sim_sync(s);
 	uint64_t old = *p;
 	if (unlikely(old == SIM_POISON))
-		poison_check(s, p);
+		sim_poison_load(s, p);
 	*p = old & v;
 	sim_log_fast(s, "and", sim_pa(s, p), old, old & v);
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 	return old;
 }
 
@@ -290,9 +272,9 @@ uint64_t sim_fetch_add(struct sim *s, uint64_t *p, uint64_t v)
 	sim_sync(s);
 	uint64_t old = *p;
 	if (unlikely(old == SIM_POISON))
-		poison_check(s, p);
+		sim_poison_load(s, p);
 	*p = old + v;
 	sim_log_fast(s, "add", sim_pa(s, p), old, old + v);
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 	return old;
 }

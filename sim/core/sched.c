@@ -27,7 +27,7 @@
 
 static inline bool before(const struct sim_thread *a, const struct sim_thread *b)
 {
-	return a->key < b->key || (a->key == b->key && a->id < b->id);
+	return a->key < b->key || (a->key == b->key && a->hot.id < b->hot.id);
 }
 
 static void heap_set(struct sim *s, unsigned i, struct sim_thread *t)
@@ -69,14 +69,14 @@ static void heap_down(struct sim *s, unsigned i)
 static void update_horizon(struct sim *s)
 {
 	if (s->heap_n == 0) {
-		s->hz_limit = SIM_NEVER;
-		s->hz_id = UINT32_MAX;
+		s->hot.hz_limit = SIM_NEVER;
+		s->hot.hz_id = UINT32_MAX;
 		return;
 	}
 	struct sim_thread *top = s->heap[0];
 	cycles_t q = s->p.sim_quantum;
-	s->hz_limit = top->key > SIM_NEVER - q ? SIM_NEVER : top->key + q;
-	s->hz_id = top->id;
+	s->hot.hz_limit = top->key > SIM_NEVER - q ? SIM_NEVER : top->key + q;
+	s->hot.hz_id = top->hot.id;
 }
 
 static void heap_push(struct sim *s, struct sim_thread *t)
@@ -143,7 +143,7 @@ static void switch_context(struct sim *s, void **save, struct sim_thread *next)
 		__sanitizer_start_switch_fiber(fake, s->main_stack_bottom,
 					       s->main_stack_size);
 #endif
-	s->cur = next;
+	sim_set_cur(s, next);
 	s->ctr.switches++;
 	sim_ctx_switch(save, next ? next->sp : s->main_sp);
 	/* Back on prev's stack: whoever switched here set s->cur = prev. */
@@ -165,9 +165,9 @@ void sim_set_resume_hook(struct sim *s, sim_resume_hook *fn, void *ctx)
 static void make_running(struct sim_thread *t)
 {
 	if (t->state == T_BLOCKED) {
-		if (t->key > t->clock) {
-			t->acct[t->wait_acct] += t->key - t->clock;
-			t->clock = t->key;
+		if (t->key > t->hot.clock) {
+			t->hot.acct[t->wait_acct] += t->key - t->hot.clock;
+			t->hot.clock = t->key;
 		}
 		t->state = T_RUNNABLE;
 		t->wait = NULL;
@@ -198,9 +198,21 @@ void sim_run_next(struct sim *s)
 void sim_sched_switch(struct sim *s)
 {
 	struct sim_thread *t = s->cur;
-	t->key = t->clock;
+	t->key = t->hot.clock;
 	heap_push(s, t);
 	sim_run_next(s);
+}
+
+/* sim_sync beyond its fast path, in the same order: explore's point (which
+ * may move this thread's clock), the count, the horizon, the switch. */
+void sim_sync_slow(struct sim *s)
+{
+	if (unlikely(s->hot.explore))
+		sim_explore_point(s);
+	s->hot.yields++;
+	if (likely(sim_before_horizon(s)))
+		return;
+	sim_sched_switch(s);
 }
 
 /* ---------------------------------------------------------------- engine */
@@ -211,8 +223,9 @@ struct sim *sim_new(const struct params *p)
 	if (!s)
 		return NULL;
 	s->p = *p;
-	s->hz_limit = SIM_NEVER;
-	s->hz_id = UINT32_MAX;
+	s->hot.explore = p->sim_mode == MODE_EXPLORE;
+	s->hot.hz_limit = SIM_NEVER;
+	s->hot.hz_id = UINT32_MAX;
 
 	static const char *const builtin[SIM_ACCT_NBUILTIN] = {
 		[SIM_ACCT_OTHER] = "other",
@@ -229,9 +242,9 @@ struct sim *sim_new(const struct params *p)
 	uint64_t n = 1;
 	while (n < p->sim_evlog)
 		n <<= 1;
-	s->log = calloc(n, sizeof(*s->log));
-	s->log_mask = n - 1;
-	if (!s->log || sim_mem_init(s) != 0) {
+	s->hot.log = calloc(n, sizeof(*s->hot.log));
+	s->hot.log_mask = n - 1;
+	if (!s->hot.log || sim_mem_init(s) != 0) {
 		sim_free(s);
 		return NULL;
 	}
@@ -258,12 +271,12 @@ struct sim *sim_new(const struct params *p)
 
 	struct stats *st = &s->stats;
 	stats_counter(st, "sim.switches", &s->ctr.switches);
-	stats_counter(st, "sim.yield_points", &s->ctr.yields);
+	stats_counter(st, "sim.yield_points", &s->hot.yields);
 	stats_counter(st, "sim.explore_delays", &s->ctr.explore_delays);
 	stats_counter(st, "sim.poison_reads", &s->ctr.poison_reads);
 	stats_counter(st, "sim.rcu.grace_periods", &s->ctr.rcu_gps);
 	stats_counter(st, "sim.rcu.callbacks", &s->ctr.rcu_callbacks);
-	stats_counter(st, "sim.events", &s->log_total);
+	stats_counter(st, "sim.events", &s->hot.log_total);
 	return s;
 }
 
@@ -282,7 +295,7 @@ void sim_free(struct sim *s)
 	free(s->threads);
 	free(s->heap);
 	free(s->change_points);
-	free(s->log);
+	free(s->hot.log);
 	sim_mem_fini(s);
 	stats_fini(&s->stats);
 	free(s);
@@ -347,12 +360,12 @@ struct sim_thread *sim_spawn(struct sim *s, const char *name, sim_thread_fn *fn,
 	mprotect(map, page, PROT_NONE); /* guard: overflow faults, not corrupts */
 	t->stack = map;
 	t->stack_len = len;
-	t->id = s->nthreads;
+	t->hot.id = s->nthreads;
 	t->name = strdup(name ? name : "thread");
 	t->fn = fn;
 	t->arg = arg;
 	t->sim = s;
-	t->clock = start;
+	t->hot.clock = start;
 	t->daemon = flags & SIM_THREAD_DAEMON;
 	t->state = T_RUNNABLE;
 	t->sp = sim_ctx_init((char *)map + page, len, thread_entry, t);
@@ -374,9 +387,9 @@ enum sim_status sim_run(struct sim *s)
 		return SIM_DONE;
 	}
 	make_running(first);
-	s->cur = NULL;
+	sim_set_cur(s, NULL);
 	switch_context(s, &s->main_sp, first);
-	s->cur = NULL;
+	sim_set_cur(s, NULL);
 	return s->status;
 }
 
@@ -400,9 +413,9 @@ struct sim_thread *sim_thread_get(struct sim *s, unsigned id)
 	return id < s->nthreads ? s->threads[id] : NULL;
 }
 unsigned sim_nthreads(const struct sim *s) { return s->nthreads; }
-unsigned sim_thread_id(const struct sim_thread *t) { return t->id; }
+unsigned sim_thread_id(const struct sim_thread *t) { return t->hot.id; }
 const char *sim_thread_name(const struct sim_thread *t) { return t->name; }
-cycles_t sim_thread_clock(const struct sim_thread *t) { return t->clock; }
+cycles_t sim_thread_clock(const struct sim_thread *t) { return t->hot.clock; }
 bool sim_thread_done(const struct sim_thread *t) { return t->state == T_DONE; }
 const char *sim_thread_wait_reason(const struct sim_thread *t)
 {
@@ -428,38 +441,9 @@ const char *sim_acct_name(const struct sim *s, int acct)
 	return acct >= 0 && acct < s->nacct ? s->acct_names[acct] : NULL;
 }
 int sim_nacct(const struct sim *s) { return s->nacct; }
-int sim_set_acct(struct sim *s, int acct)
-{
-	int old = s->cur->acct_cur;
-	s->cur->acct_cur = acct;
-	return old;
-}
-
 uint64_t sim_thread_acct(const struct sim_thread *t, int acct)
 {
-	return t->acct[acct];
-}
-
-cycles_t sim_now(struct sim *s) { return s->cur->clock; }
-
-cycles_t sim_sync_limit(struct sim *s)
-{
-	if (s->p.sim_mode == MODE_EXPLORE)
-		return 0;
-	if (s->hz_limit == SIM_NEVER)
-		return SIM_NEVER;
-	return s->hz_limit + (s->cur->id < s->hz_id);
-}
-
-void sim_charge(struct sim *s, int acct, cycles_t c)
-{
-	sim_charge_fast(s, acct, c);
-}
-
-void sim_yield(struct sim *s, int acct, cycles_t cost)
-{
-	sim_sync(s);
-	sim_charge_fast(s, acct, cost);
+	return t->hot.acct[acct];
 }
 
 /*
@@ -490,7 +474,7 @@ void sim_explore_point(struct sim *s)
 	}
 	if (d) {
 		s->ctr.explore_delays++;
-		sim_charge_fast(s, SIM_ACCT_EXPLORE, d);
+		sim_charge(s, SIM_ACCT_EXPLORE, d);
 		(void)t;
 	}
 }
@@ -498,7 +482,7 @@ void sim_explore_point(struct sim *s)
 void sim_sleep_until(struct sim *s, int acct, cycles_t until)
 {
 	struct sim_thread *t = s->cur;
-	if (until <= t->clock)
+	if (until <= t->hot.clock)
 		return;
 	t->state = T_BLOCKED;
 	t->wait = "sleep";
@@ -522,10 +506,10 @@ void sim_wake(struct sim *s, struct sim_thread *t, cycles_t at)
 	if (t->state != T_BLOCKED)
 		return;
 	/* Causality: nothing happens before the waker's own present. */
-	if (s->cur && at < s->cur->clock)
-		at = s->cur->clock;
-	if (at < t->clock)
-		at = t->clock;
+	if (s->cur && at < s->cur->hot.clock)
+		at = s->cur->hot.clock;
+	if (at < t->hot.clock)
+		at = t->hot.clock;
 	if (t->in_heap) {
 		if (at < t->key)
 			heap_decrease(s, t, at);
@@ -545,16 +529,18 @@ void sim_log(struct sim *s, const char *op, uint64_t addr, uint64_t old,
 
 size_t sim_log_count(const struct sim *s)
 {
-	return s->log_total < s->log_mask + 1 ? s->log_total : s->log_mask + 1;
+	const struct sim_hot *h = &s->hot;
+
+	return h->log_total < h->log_mask + 1 ? h->log_total : h->log_mask + 1;
 }
 
 const struct sim_event *sim_log_get(const struct sim *s, size_t i)
 {
-	uint64_t first = s->log_total - sim_log_count(s);
-	return &s->log[(first + i) & s->log_mask];
+	uint64_t first = s->hot.log_total - sim_log_count(s);
+	return &s->hot.log[(first + i) & s->hot.log_mask];
 }
 
-uint64_t sim_log_total(const struct sim *s) { return s->log_total; }
+uint64_t sim_log_total(const struct sim *s) { return s->hot.log_total; }
 
 uint64_t sim_seed(const struct sim *s) { return s->p.sim_seed; }
 

@@ -8,20 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void hist_add(struct hist *h, uint64_t v)
-{
-	unsigned b = v ? 64 - (unsigned)__builtin_clzll(v) : 0;
-	if (b >= HIST_BUCKETS)
-		b = HIST_BUCKETS - 1;
-	if (h->count == 0 || v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
-	h->sum += v;
-	h->bucket[b]++;
-}
-
 static void add(struct stat_ent **a, size_t *n, size_t *cap, const char *name,
 		void *p)
 {

@@ -155,7 +155,7 @@ static void dequeue(struct sim_rwlock *l)
 static void hand_off(struct sim *s, struct sim_rwlock *l)
 {
 	struct waiter *w;
-	cycles_t now = s->cur->clock;
+	cycles_t now = s->cur->hot.clock;
 
 	if (l->writer)
 		return;
@@ -169,7 +169,7 @@ static void hand_off(struct sim *s, struct sim_rwlock *l)
 			return;
 		}
 		l->readers++;
-		set_reading(l, w->t->id, 1, now);
+		set_reading(l, w->t->hot.id, 1, now);
 		sim_wake(s, w->t, now);
 		dequeue(l);
 	}
@@ -178,11 +178,11 @@ static void hand_off(struct sim *s, struct sim_rwlock *l)
 static void wait_turn(struct sim *s, struct sim_rwlock *l, bool write)
 {
 	struct sim_thread *t = s->cur;
-	cycles_t start = t->clock;
+	cycles_t start = t->hot.clock;
 	l->contended++;
 	enqueue(l, t, write);
 	sim_block(s, SIM_ACCT_LOCK_WAIT, write ? l->why_write : l->why_read);
-	l->wait_cycles += t->clock - start;
+	l->wait_cycles += t->hot.clock - start;
 }
 
 void sim_read_lock(struct sim *s, struct sim_rwlock *l)
@@ -191,12 +191,12 @@ void sim_read_lock(struct sim *s, struct sim_rwlock *l)
 	l->acquires++;
 	if (!l->writer && l->qlen == 0) {
 		l->readers++;
-		set_reading(l, s->cur->id, 1, s->cur->clock);
+		set_reading(l, s->cur->hot.id, 1, s->cur->hot.clock);
 	} else {
 		wait_turn(s, l, false);
 	}
 	mirror(s, l, "read_lock");
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 }
 
 void sim_read_unlock(struct sim *s, struct sim_rwlock *l)
@@ -205,10 +205,10 @@ void sim_read_unlock(struct sim *s, struct sim_rwlock *l)
 	if (!sim_rwlock_held_read(s, l))
 		abort(); /* unlocking a read lock this thread does not hold */
 	l->readers--;
-	set_reading(l, s->cur->id, -1, s->cur->clock);
+	set_reading(l, s->cur->hot.id, -1, s->cur->hot.clock);
 	hand_off(s, l);
 	mirror(s, l, "read_unlock");
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 }
 
 void sim_write_lock(struct sim *s, struct sim_rwlock *l)
@@ -219,9 +219,9 @@ void sim_write_lock(struct sim *s, struct sim_rwlock *l)
 		l->writer = s->cur;
 	else
 		wait_turn(s, l, true);
-	l->write_since = s->cur->clock;
+	l->write_since = s->cur->hot.clock;
 	mirror(s, l, "write_lock");
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 }
 
 void sim_write_unlock(struct sim *s, struct sim_rwlock *l)
@@ -229,18 +229,18 @@ void sim_write_unlock(struct sim *s, struct sim_rwlock *l)
 	sim_sync(s);
 	if (l->writer != s->cur)
 		abort(); /* unlocking a write lock this thread does not hold */
-	l->write_hold_cycles += s->cur->clock - l->write_since;
+	l->write_hold_cycles += s->cur->hot.clock - l->write_since;
 	l->writer = NULL;
 	hand_off(s, l);
 	mirror(s, l, "write_unlock");
-	sim_charge_fast(s, s->cur->acct_cur, s->p.lat_atomic);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_atomic);
 }
 
 bool sim_rwlock_contended(const struct sim_rwlock *l) { return l->qlen > 0; }
 
 bool sim_rwlock_held_read(struct sim *s, const struct sim_rwlock *l)
 {
-	unsigned id = s->cur->id;
+	unsigned id = s->cur->hot.id;
 	return id < l->nreading && l->reading[id] > 0;
 }
 
@@ -284,8 +284,8 @@ static void rcu_cb_ready(struct sim *s, struct rcu_cb *cb)
 static void rcu_complete(struct sim *s, struct rcu_wait *w)
 {
 	cycles_t ready = w->start + s->p.rcu_gp_latency;
-	if (s->cur && ready < s->cur->clock)
-		ready = s->cur->clock;
+	if (s->cur && ready < s->cur->hot.clock)
+		ready = s->cur->hot.clock;
 	s->ctr.rcu_gps++;
 	if (w->waiter) {
 		sim_wake(s, w->waiter, ready);
@@ -303,7 +303,7 @@ static struct rcu_wait *rcu_snapshot(struct sim *s)
 	struct rcu_wait *w = calloc(1, sizeof(*w));
 	if (!w)
 		abort();
-	w->start = s->cur->clock;
+	w->start = s->cur->hot.clock;
 	for (unsigned i = 0; i < s->nthreads; i++)
 		if (s->threads[i]->rcu_nest)
 			w->n++;
@@ -407,7 +407,7 @@ void sim_call_rcu(struct sim *s, void (*fn)(struct sim *, void *), void *arg)
 	cb->arg = arg;
 	if (!s->rcu_thread)
 		s->rcu_thread = sim_spawn(s, "rcuc", rcu_thread_fn, NULL,
-					  s->cur->clock, SIM_THREAD_DAEMON);
+					  s->cur->hot.clock, SIM_THREAD_DAEMON);
 	/* Pending callbacks keep the run alive until they have run. */
 	if (s->rcu_pending++ == 0)
 		s->live++;
@@ -470,7 +470,7 @@ void sim_rcu_fini(struct sim *s)
 		free(w->exits);
 		free(w);
 	}
-	s->cur = NULL;
+	sim_set_cur(s, NULL);
 	while (s->rcu_ready) {
 		struct rcu_cb *cb = s->rcu_ready;
 		s->rcu_ready = cb->next;

@@ -166,25 +166,28 @@ static uint64_t alloc_guest_frame(struct machine *m)
 static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq,
 			  uint64_t addr, uint8_t kind, int levels)
 {
-	memset(rq, 0, sizeof(*rq));
 	bool intel = m->p->cpu_vendor == VENDOR_INTEL;
-	rq->fmt = intel ? WALK_EPT : WALK_NPT;
-	rq->root = intel ? v->vmcs.eptp : v->vmcs.ncr3;
-	rq->nested_levels = (int)m->p->cpu_tdp_levels;
-	rq->guest_levels = levels;
-	rq->guest_cr3 = v->guest_cr3;
-	rq->addr = addr;
-	rq->access = walk_access_of(kind);
-	rq->user = levels != 0;
-	/* The caches only when they exist: the walker then skips them. */
-	rq->tlb = m->p->tlb_psc == TLB_PSC_ON ? m->pcpus[v->pcpu].tlb : NULL;
-	rq->pml = &v->pml;
-	/* Fills carry the generation clock (set by the caller), so the walker
-	 * need not look frame generations up. */
-	rq->host = NULL;
-	rq->ptc = m->ptc[v->pcpu];
-	rq->stats = &m->walk_stats;
-	rq->acct = m->acct.walk;
+	/* One initializer, every field named: plain stores, where a memset
+	 * first would cost a rep stos on every walk. */
+	*rq = (struct walk_req){
+		.fmt = intel ? WALK_EPT : WALK_NPT,
+		.root = intel ? v->vmcs.eptp : v->vmcs.ncr3,
+		.nested_levels = (int)m->p->cpu_tdp_levels,
+		.guest_levels = levels,
+		.guest_cr3 = v->guest_cr3,
+		.addr = addr,
+		.access = walk_access_of(kind),
+		.user = levels != 0,
+		/* The caches only when they exist: the walker then skips them. */
+		.tlb = m->p->tlb_psc == TLB_PSC_ON ? m->pcpus[v->pcpu].tlb : NULL,
+		.pml = &v->pml,
+		/* Fills carry the generation clock (set by the caller), so the
+		 * walker need not look frame generations up. */
+		.host = NULL,
+		.ptc = m->ptc[v->pcpu],
+		.stats = &m->walk_stats,
+		.acct = m->acct.walk,
+	};
 }
 
 /*

@@ -84,19 +84,50 @@ _Static_assert((EPT_R | EPT_W | EPT_X | EPT_MT | EPT_IPAT | EPT_PS | EPT_A |
 enum { EPT_MT_UC = 0, EPT_MT_WC = 1, EPT_MT_WT = 4, EPT_MT_WP = 5, EPT_MT_WB = 6 };
 
 /*
+ * The format's validity rules (SDM §28.2.3.1, "EPT misconfigurations"),
+ * where EPT differs from the x86-64 format it otherwise resembles; inline
+ * so that the walker, which applies them to every entry it reads, folds
+ * them to a few instructions.
+ *
  * Reserved bits of a present EPT entry at @level (1..5), table or page:
  * bits 51:MAXPHYADDR, bits 7:3 of a PML5E/PML4E and of any table pointer,
  * and a large page's address bits below its alignment.  Bits 11:8 and
  * 62:52 are ignored, never reserved.
  */
-uint64_t ept_rsvd(int level, bool leaf, unsigned maxphyaddr);
+static inline uint64_t ept_rsvd(int level, bool leaf, unsigned maxphyaddr)
+{
+	uint64_t r = maxphyaddr >= 52
+			     ? 0
+			     : EPT_ADDR & ~((UINT64_C(1) << maxphyaddr) - 1);
+	/* Memory type, IPAT and PS mean nothing in a table pointer, and a
+	 * PML4E/PML5E is always one. */
+	if (level >= 4 || (!leaf && level >= 2))
+		return r | UINT64_C(0xf8); /* bits 7:3 */
+	/* A large page's address must be aligned to its size. */
+	if (leaf && level == 3)
+		r |= UINT64_C(0x3ffff000); /* bits 29:12 */
+	else if (leaf && level == 2)
+		r |= UINT64_C(0x1ff000);   /* bits 20:12 */
+	return r;
+}
+
 /*
  * The encodings of a present entry that are invalid beyond reserved bits:
  * write without read, a reserved memory type (2, 3, 7) in a page.  True
  * means an EPT misconfiguration.  Execute-only is supported (capability
  * bit 0), so X without R is valid.
  */
-bool ept_misconfigured(uint64_t e, bool leaf);
+static inline bool ept_misconfigured(uint64_t e, bool leaf)
+{
+	if ((e & EPT_W) && !(e & EPT_R))
+		return true;
+	if (leaf) {
+		unsigned mt = (unsigned)((e & EPT_MT) >> EPT_MT_SHIFT);
+		if (mt == 2 || mt == 3 || mt == 7)
+			return true;
+	}
+	return false;
+}
 
 /* -------------------------------------------------------------- the EPTP */
 

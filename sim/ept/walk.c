@@ -104,8 +104,13 @@ static inline uint8_t size_bit(unsigned shift)
 	return shift == 30 ? TLB_1G : shift == 21 ? TLB_2M : TLB_4K;
 }
 
-static enum pte_class pte_classify(const struct pt_format *f, uint64_t e,
-				   int level, unsigned maxpa)
+/*
+ * The helpers below run once per reference.  They are inline and take the
+ * format as a parameter: where the format is a constant (the guest's, and
+ * each instance of the nested loop) its masks and rules fold away.
+ */
+static inline enum pte_class pte_classify(const struct pt_format *f, uint64_t e,
+					  int level, unsigned maxpa)
 {
 	if (!(e & f->present))
 		return PTE_ABSENT;
@@ -118,7 +123,7 @@ static enum pte_class pte_classify(const struct pt_format *f, uint64_t e,
 	return leaf ? PTE_PAGE : PTE_TABLE;
 }
 
-static unsigned pte_perms(const struct pt_format *f, uint64_t e)
+static inline unsigned pte_perms(const struct pt_format *f, uint64_t e)
 {
 	unsigned p = 0;
 	if (!f->r || (e & f->r))
@@ -208,8 +213,14 @@ struct walk {
 	bool nad;        /* nested A/D flags are set (EPTP[6]; NPT always) */
 	unsigned maxpa;
 	unsigned pt_need; /* nested need of a guest paging-structure access */
+	unsigned need;    /* the access's own: TLB_R, TLB_W or TLB_X */
 	uint8_t *mem;     /* sim_va(s, 0): entries are at mem + pa */
 	uint64_t mem_size;
+	/* Copied from the request and the params, read on every reference. */
+	struct tlb *tlb;
+	struct walk_cache *ptc;
+	int acct;
+	cycles_t lat_ref;
 };
 
 struct ntrans {
@@ -224,15 +235,17 @@ static uint64_t frame_gen(const struct walk *w, uint64_t pa)
 	return w->q->host ? host_frame_gen(w->q->host, pa >> 12) : 0;
 }
 
-/* One reference: a shared load of the entry at @pa. */
-static int read_entry(struct walk *w, uint64_t pa, bool guest, int level,
-		      uint64_t *e)
+/* One reference: a shared load of the entry at @pa.  Forced inline, with
+ * the load itself: it runs for each of up to 35 references of a walk.
+ * (walk_2d sums the guest and nested counts into res->refs.) */
+static inline __attribute__((always_inline)) int
+read_entry(struct walk *w, uint64_t pa, bool guest, int level, uint64_t *e)
 {
-	cycles_t cost = w->p->lat_walk_ref;
+	cycles_t cost = w->lat_ref;
 	if (pa > w->mem_size - 8)
 		return -EFAULT;
-	if (w->q->ptc) {
-		if (ptc_access(w->q->ptc, pa)) {
+	if (w->ptc) {
+		if (ptc_access(w->ptc, pa)) {
 			cost = w->p->lat_walk_ptc_hit;
 			w->st->ptc_hits++;
 		} else {
@@ -240,8 +253,7 @@ static int read_entry(struct walk *w, uint64_t pa, bool guest, int level,
 			w->st->ptc_misses++;
 		}
 	}
-	*e = sim_load_c(w->s, (const uint64_t *)(w->mem + pa), w->q->acct, cost);
-	w->res->refs++;
+	*e = sim_load_c(w->s, (const uint64_t *)(w->mem + pa), w->acct, cost);
 	if (guest)
 		w->res->refs_guest++;
 	else
@@ -260,13 +272,13 @@ static int read_entry(struct walk *w, uint64_t pa, bool guest, int level,
  *
  * @nested: an EPT/NPT entry, to which PML applies: before any flag is set
  * a full buffer ends the walk, and a leaf D going 0 -> 1 (@d_bit) logs
- * @gpa.  Returns 0, WALK_PML_FULL or WALK_RESTART.
+ * @gpa.  Returns 0, WALK_PML_FULL or WALK_RESTART.  (set_ad below: mostly
+ * the flags are set already.)
  */
-static int set_ad(struct walk *w, uint64_t pa, uint64_t *e, uint64_t bits,
-		  bool nested, uint64_t d_bit, uint64_t gpa)
+static int set_ad_locked(struct walk *w, uint64_t pa, uint64_t *e,
+			 uint64_t bits, bool nested, uint64_t d_bit,
+			 uint64_t gpa)
 {
-	if ((*e & bits) == bits)
-		return 0;
 	struct pml *pml = nested ? w->q->pml : NULL;
 	if (pml_active(pml) && pml_check(pml)) {
 		w->res->fault.gpa = gpa;
@@ -293,6 +305,16 @@ static int set_ad(struct walk *w, uint64_t pa, uint64_t *e, uint64_t bits,
 	}
 	*e = old | bits;
 	return 0;
+}
+
+/* set_ad_locked, after the check that usually finds nothing to do. */
+static inline int set_ad(struct walk *w, uint64_t pa, uint64_t *e,
+			 uint64_t bits, bool nested, uint64_t d_bit,
+			 uint64_t gpa)
+{
+	if ((*e & bits) == bits)
+		return 0;
+	return set_ad_locked(w, pa, e, bits, nested, d_bit, gpa);
 }
 
 /* The architectural event for a nested walk that failed at @level. */
@@ -331,13 +353,17 @@ static int nested_fault(struct walk *w, uint64_t gpa, unsigned need,
  * Translates @gpa through the EPT/NPT tables for an access needing @need
  * (TLB_R/W/X, plus U: every guest access is a user access on NPT, and EPT
  * grants U always).  @final: the access's own GPA, not a guest
- * paging-structure entry's.
+ * paging-structure entry's.  @f is w->nf, as a constant: see nested_walk.
  */
-static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
-		       struct ntrans *t)
+static inline __attribute__((always_inline)) int
+nested_walk_fmt(struct walk *w, const struct pt_format *f, uint64_t gpa,
+		unsigned need, bool final, struct ntrans *t)
 {
-	const struct pt_format *f = w->nf;
-	struct tlb *tlb = w->q->tlb;
+	/* Locals, not w's fields, which every store in the loop (the
+	 * event log's, the counters') could alias. */
+	struct tlb *tlb = w->tlb;
+	const unsigned maxpa = w->maxpa;
+	const bool nad = w->nad;
 	int level = w->nlevels, r;
 	uint64_t table = w->nroot, pa, e;
 	unsigned perms = TLB_PERMS;
@@ -351,20 +377,20 @@ static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
 			level = hit.level - 1;
 			w->st->refs_saved += (uint64_t)(w->nlevels - hit.level + 1);
 		}
-		sim_charge(w->s, w->q->acct, hit.cycles);
+		sim_charge(w->s, w->acct, hit.cycles);
 	}
 	for (;; level--) {
 		pa = table + 8 * level_index(gpa, level);
 		if ((r = read_entry(w, pa, false, level, &e)))
 			return r;
-		cls = pte_classify(f, e, level, w->maxpa);
+		cls = pte_classify(f, e, level, maxpa);
 		/* An absent entry's bits count in the AND too (EPT: 0). */
 		perms &= pte_perms(f, e);
 		if (cls == PTE_ABSENT || cls == PTE_INVALID)
 			return nested_fault(w, gpa, need, perms, level, cls, final);
 		if (cls == PTE_PAGE)
 			break;
-		if (w->nad && (r = set_ad(w, pa, &e, f->a, true, 0, gpa)))
+		if (nad && (r = set_ad(w, pa, &e, f->a, true, 0, gpa)))
 			return r;
 		table = e & f->addr;
 		if (tlb) {
@@ -381,7 +407,7 @@ static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
 	/* The leaf's A (the entry was used) and, for an allowed write, D go
 	 * in one locked update, as a CPU does. */
 	bool ok = !(need & ~perms);
-	uint64_t bits = !w->nad ? 0 : f->a | (ok && (need & TLB_W) ? f->d : 0);
+	uint64_t bits = !nad ? 0 : f->a | (ok && (need & TLB_W) ? f->d : 0);
 	if (bits && (r = set_ad(w, pa, &e, bits, true, f->d, gpa)))
 		return r;
 	if (!ok)
@@ -389,8 +415,29 @@ static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
 	t->shift = level_shift(level);
 	t->hpa = (e & f->addr & ~low_mask(t->shift)) | (gpa & low_mask(t->shift));
 	t->perms = perms;
-	t->dirty = !w->nad || (e & f->d);
+	t->dirty = !nad || (e & f->d);
 	return 0;
+}
+
+/*
+ * The one nested level loop, instantiated once per format: a reference
+ * then costs a few instructions of mask tests instead of calls through
+ * the format's table.  The final translation, made by every walk, expands
+ * it in place (nested_walk_inline); the other callers share nested_walk.
+ */
+static inline __attribute__((always_inline)) int
+nested_walk_inline(struct walk *w, uint64_t gpa, unsigned need, bool final,
+		   struct ntrans *t)
+{
+	if (w->nf == &walk_fmt_ept)
+		return nested_walk_fmt(w, &walk_fmt_ept, gpa, need, final, t);
+	return nested_walk_fmt(w, &walk_fmt_x86, gpa, need, final, t);
+}
+
+static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
+		       struct ntrans *t)
+{
+	return nested_walk_inline(w, gpa, need, final, t);
 }
 
 /*
@@ -401,11 +448,11 @@ static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
 static int pt_translate(struct walk *w, uint64_t pte_gpa, unsigned need,
 			struct ntrans *t, bool count_saved)
 {
-	struct tlb *tlb = w->q->tlb;
+	struct tlb *tlb = w->tlb;
 	if (tlb) {
 		struct tlb_result tr;
 		enum tlb_outcome o = tlb_ntlb_lookup(tlb, need, pte_gpa, &tr);
-		sim_charge(w->s, w->q->acct, tr.cycles);
+		sim_charge(w->s, w->acct, tr.cycles);
 		if (o == TLB_HIT) {
 			t->hpa = tlb_entry_hpa(tr.e, pte_gpa);
 			t->shift = tr.e->shift;
@@ -473,9 +520,9 @@ static int guest_fault(struct walk *w, int level, uint64_t pte_gpa,
 }
 
 /* Fills the result of a successful walk. */
-static void walk_done(struct walk *w, uint64_t gpa, unsigned gshift,
-		      unsigned gperms, bool gdirty, bool global,
-		      const struct ntrans *t)
+static inline void walk_done(struct walk *w, uint64_t gpa, unsigned gshift,
+			     unsigned gperms, bool gdirty, bool global,
+			     const struct ntrans *t)
 {
 	struct walk_res *res = w->res;
 	unsigned shift = gshift < t->shift ? gshift : t->shift;
@@ -495,8 +542,7 @@ static void walk_done(struct walk *w, uint64_t gpa, unsigned gshift,
 static int walk_direct(struct walk *w)
 {
 	struct ntrans t;
-	unsigned need = access_need(w->q->access) | TLB_U;
-	int r = nested_walk(w, w->q->addr, need, true, &t);
+	int r = nested_walk(w, w->q->addr, w->need | TLB_U, true, &t);
 	if (r)
 		return r;
 	walk_done(w, w->q->addr, 30, TLB_PERMS, true, false, &t);
@@ -575,12 +621,11 @@ static int walk_guest(struct walk *w)
 		fill_level = level;
 		fill_perms = gperms;
 	}
-	unsigned need = access_need(q->access) | (q->user ? TLB_U : 0);
-	if (need & ~gperms)
+	if ((w->need | (q->user ? TLB_U : 0)) & ~gperms)
 		return guest_fault(w, level, pte_gpa, PTE_PAGE);
 	unsigned gshift = level_shift(level);
 	uint64_t gpa = (e & g->addr & ~low_mask(gshift)) | (q->addr & low_mask(gshift));
-	if ((r = nested_walk(w, gpa, access_need(q->access) | TLB_U, true, &t)))
+	if ((r = nested_walk_inline(w, gpa, w->need | TLB_U, true, &t)))
 		return r;
 	if (q->access == WALK_WRITE && !(e & g->d)) {
 		if ((r = guest_pt_writable(w, pte_gpa, &tperms)) ||
@@ -595,17 +640,18 @@ static int walk_guest(struct walk *w)
 
 int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 {
+	const struct params *p = sim_params(s);
 	struct walk_stats sink;
-	struct walk w = {
-		.s = s,
-		.q = q,
-		.res = res,
-		.st = q->stats,
-		.p = sim_params(s),
-	};
+	struct walk w;
 	int r;
 
-	memset(res, 0, sizeof(*res));
+	/*
+	 * Zeroed in two parts, each a few vector stores: as one 128-byte
+	 * memset it becomes a rep stos, slow to start, on every walk.  The
+	 * walk's own state is assigned field by field for the same reason.
+	 */
+	memset(res, 0, offsetof(struct walk_res, fault));
+	memset(&res->fault, 0, sizeof(res->fault));
 	if (q->fmt == WALK_EPT) {
 		w.nf = &walk_fmt_ept;
 		w.nlevels = ept_eptp_levels(q->root);
@@ -622,12 +668,22 @@ int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 	if ((w.nlevels != 4 && w.nlevels != 5) ||
 	    (q->guest_levels != 0 && q->guest_levels != 4 && q->guest_levels != 5))
 		return -EINVAL;
-	w.maxpa = w.p->walk_maxphyaddr < 12 || w.p->walk_maxphyaddr > 52
+	w.s = s;
+	w.q = q;
+	w.res = res;
+	w.st = q->stats;
+	w.p = p;
+	w.maxpa = p->walk_maxphyaddr < 12 || p->walk_maxphyaddr > 52
 			  ? 52
-			  : (unsigned)w.p->walk_maxphyaddr;
+			  : (unsigned)p->walk_maxphyaddr;
 	w.pt_need = TLB_R | TLB_U | (w.nad ? TLB_W : 0);
+	w.need = access_need(q->access);
 	w.mem = sim_va(s, 0);
 	w.mem_size = sim_mem_size(s);
+	w.tlb = q->tlb;
+	w.ptc = q->ptc;
+	w.acct = q->acct;
+	w.lat_ref = p->lat_walk_ref;
 	if (!w.st) {
 		memset(&sink, 0, sizeof(sink));
 		w.st = &sink;
@@ -638,7 +694,8 @@ int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 	int old_acct = sim_set_acct(s, q->acct);
 	cycles_t start = sim_now(s);
 	for (int tries = 0;; tries++) {
-		memset(&res->fault, 0, sizeof(res->fault));
+		if (tries)	/* the first try has it zeroed already */
+			memset(&res->fault, 0, sizeof(res->fault));
 		r = q->guest_levels ? walk_guest(&w) : walk_direct(&w);
 		if (r != WALK_RESTART)
 			break;
@@ -648,6 +705,7 @@ int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 		}
 	}
 	res->cycles = sim_now(s) - start;
+	res->refs = res->refs_guest + res->refs_nested;
 	sim_set_acct(s, old_acct);
 	if (r >= 0)
 		res->status = (enum walk_status)r;

@@ -63,9 +63,25 @@ _Static_assert((X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_PWT |
  * a table pointer (@leaf false) or a page (@leaf true), with physical
  * addresses of @maxphyaddr bits: bits 51:MAXPHYADDR everywhere, PS in a
  * PML4E/PML5E, and the address bits below a large page's alignment
- * (except PAT, bit 12).  EFER.NXE is 1, so NX is never reserved.
+ * (except PAT, bit 12).  EFER.NXE is 1, so NX is never reserved.  Inline:
+ * the walker applies it to every guest and NPT entry it reads.
  */
-uint64_t x86_pte_rsvd(int level, bool leaf, unsigned maxphyaddr);
+static inline uint64_t x86_pte_rsvd(int level, bool leaf, unsigned maxphyaddr)
+{
+	/* Bits 51:@maxphyaddr of the address field. */
+	uint64_t r = maxphyaddr >= 52
+			     ? 0
+			     : X86_PTE_ADDR & ~((UINT64_C(1) << maxphyaddr) - 1);
+	/* A PML4E or PML5E can't map a page: PS there is reserved. */
+	if (level >= 4)
+		return r | X86_PTE_PS;
+	/* A large page's address must be aligned; bit 12 is its PAT bit. */
+	if (leaf && level == 3)
+		r |= UINT64_C(0x3fffe000); /* bits 29:13 */
+	else if (leaf && level == 2)
+		r |= UINT64_C(0x1fe000);   /* bits 20:13 */
+	return r;
+}
 
 /* ------------------------------------------------- nCR3 and the #NPF exit */
 

@@ -84,6 +84,19 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg, char *msg, size_t
 			    tlb->a[first + l].latency > tlb->psc_latency[k])
 				tlb->psc_latency[k] = tlb->a[first + l].latency;
 	}
+	/* The PSC fast path watches each kind's deepest present level. */
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned first = k == TLB_PSC_GUEST ? TLB_GPSC_PDE : TLB_NPSC_PDE;
+
+		for (unsigned l = 0; l < 4; l++)
+			if (tlb_array_present(&tlb->a[first + l])) {
+				tlb->hot.psc[k].mru = &tlb->a[first + l].mru;
+				tlb->hot.psc[k].hits = tlb_psc_hits(tlb, (enum tlb_psc_kind)k, l);
+				tlb->hot.psc[k].cycles = tlb->psc_latency[k];
+				tlb->hot.psc[k].level = (uint8_t)(l + 2);
+				break;
+			}
+	}
 	tlb->hot.l1[TLB_L1D].hits = &tlb->hot.stats.l1d_hits;
 	tlb->hot.l1[TLB_L1D].latency = tlb->a[TLB_L1D].latency;
 	tlb->hot.l1[TLB_L1I].hits = &tlb->hot.stats.l1i_hits;
@@ -110,6 +123,8 @@ void tlb_forget_mru(struct tlb *tlb)
 {
 	tlb->hot.l1[TLB_L1D].mru = NULL;
 	tlb->hot.l1[TLB_L1I].mru = NULL;
+	for (unsigned id = 0; id < TLB_NARRAYS; id++)
+		tlb->a[id].mru = NULL;
 }
 
 /*
@@ -144,6 +159,8 @@ void tlb_set_context(struct tlb *tlb, const struct tlb_tag *tag)
 	tlb->gphys = gphys;
 	/* The MRU pointers were hits under the old tag: the fast path must not see them. */
 	tlb_forget_mru(tlb);
+	/* Nor may a fill rely on what a lookup under it proved. */
+	tlb->miss.valid = false;
 }
 
 struct tlb_tag tlb_context(const struct tlb *tlb)
@@ -154,16 +171,20 @@ struct tlb_tag tlb_context(const struct tlb *tlb)
 /*
  * Put e, which translates addr, into L1 array l1 and make it that array's
  * MRU. In victim mode the displaced L1 entry moves down to L2 if L2 holds
- * its size.
+ * its size. @fresh: nothing in the array translates addr under the
+ * current context (see struct tlb, miss), so there is nothing to purge or
+ * overwrite.
  */
-static struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1, const struct tlb_entry *e,
-				   uint64_t addr)
+static inline struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1,
+					  const struct tlb_entry *e, uint64_t addr, bool fresh)
 {
 	struct tlb_array *a = &tlb->a[l1], *l2 = &tlb->a[TLB_L2];
 	struct tlb_entry victim, *slot;
 
-	tlb->hot.stats.evictions += tlb_array_purge_overlaps(a, addr, &tlb->comb, e->shift);
-	slot = tlb_array_insert(a, e, &tlb->comb, &victim);
+	if (!fresh)
+		tlb->hot.stats.evictions += tlb_array_purge_overlaps(a, addr, &tlb->comb,
+								     e->shift);
+	slot = tlb_array_insert(a, e, &tlb->comb, &victim, fresh);
 	tlb->hot.l1[l1].mru = slot;
 	if (!victim.shift)
 		return slot;
@@ -174,7 +195,7 @@ static struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1, const struct tl
 		/* The victim keeps its own tag, which need not be current. */
 		struct tlb_tag vt = { .ep4ta = victim.ep4ta, .vpid = victim.id, .pcid = victim.pcid };
 
-		tlb_array_insert(l2, &victim, &vt, &v2);
+		tlb_array_insert(l2, &victim, &vt, &v2, false);
 		if (v2.shift)
 			tlb->hot.stats.evictions++;
 	}
@@ -220,53 +241,37 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 
 				/* Exclusive L2: the entry moves up, L1's victim down. */
 				if (tlb->cfg.l2_mode == TLB_L2_VICTIM)
-					e->shift = 0;
-				e = l1_insert(tlb, l1, &copy, addr);
+					tlb_array_drop(a2, e);
+				/* L1 has just missed addr: the copy is new there. */
+				e = l1_insert(tlb, l1, &copy, addr, true);
 			}
 			r->e = e;
 			return (enum tlb_outcome)r->outcome;
 		}
 		st->l2_misses++;
 	}
+	tlb->miss.addr = addr;
+	tlb->miss.l1 = l1;
+	tlb->miss.inserts[0] = a1->inserts;
+	tlb->miss.inserts[1] = a2->inserts;
+	tlb->miss.valid = true;
 	r->e = NULL;
 	r->level = 0;
 	r->outcome = TLB_MISS;
 	return TLB_MISS;
 }
 
-/* Build the entry a fill stores, tagged with tag. */
-int tlb_make_entry(struct tlb_entry *e, const struct tlb_map *m, const struct tlb_tag *tag,
-		      bool leaf_flags)
-{
-	unsigned shift = tlb_size_shift(m->size);
-	uint64_t mask;
-
-	if (!shift)
-		return -EINVAL;
-	mask = ~((UINT64_C(1) << shift) - 1);
-	memset(e, 0, sizeof(*e));
-	e->vpn = m->addr >> shift;
-	e->shift = (uint8_t)shift;
-	e->perms = m->perms & TLB_PERMS;
-	e->flags = (uint8_t)((m->dirty ? TLB_F_DIRTY : 0) |
-			     (leaf_flags && m->global ? TLB_F_GLOBAL : 0));
-	/* The fast path may grant W only where no dirty assist is due. */
-	e->fast_perms = m->dirty ? e->perms : (uint8_t)(e->perms & ~TLB_W);
-	e->id = tag->vpid;
-	e->pcid = tag->pcid;
-	e->ep4ta = tag->ep4ta;
-	e->hpa = m->hpa & mask;
-	e->gpa = m->gpa & mask;
-	e->gen = m->gen;
-	return 0;
-}
-
 int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 {
 	unsigned l1 = (need & TLB_X) ? TLB_L1I : TLB_L1D;
 	struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
-	bool in_l1 = tlb_array_present(a1) && tlb_array_holds(a1, tlb_size_shift(m->size));
-	bool in_l2 = tlb_array_present(a2) && tlb_array_holds(a2, tlb_size_shift(m->size));
+	unsigned shift = tlb_size_shift(m->size);
+	bool in_l1 = tlb_array_present(a1) && tlb_array_holds(a1, shift);
+	bool in_l2 = tlb_array_present(a2) && tlb_array_holds(a2, shift);
+	/* Is this the fill after a lookup that missed m->addr everywhere? */
+	bool miss = tlb->miss.valid && tlb->miss.addr == m->addr && tlb->miss.l1 == l1;
+	bool fresh1 = miss && tlb->miss.inserts[0] == a1->inserts;
+	bool fresh2 = miss && tlb->miss.inserts[1] == a2->inserts;
 	struct tlb_entry e, victim;
 	int n = 0;
 
@@ -274,7 +279,7 @@ int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 		return -EINVAL;
 	tlb->hot.stats.fills++;
 	if (in_l1) {
-		l1_insert(tlb, l1, &e, m->addr);
+		l1_insert(tlb, l1, &e, m->addr, fresh1);
 		n++;
 	}
 	if (tlb->cfg.l2_mode == TLB_L2_VICTIM && in_l1) {
@@ -283,14 +288,15 @@ int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 		 * same page left in L2 (say, clean, before this dirty assist)
 		 * must go, or it would come back up stale in D.
 		 */
-		struct tlb_entry *old = tlb_array_find(a2, m->addr, &tlb->comb);
+		struct tlb_entry *old = fresh2 ? NULL : tlb_array_find(a2, m->addr, &tlb->comb);
 
 		if (old && old->shift == e.shift)
-			old->shift = 0;
+			tlb_array_drop(a2, old);
 	} else if (in_l2) {
-		tlb->hot.stats.evictions += tlb_array_purge_overlaps(a2, m->addr, &tlb->comb,
-								     e.shift);
-		tlb_array_insert(a2, &e, &tlb->comb, &victim);
+		if (!fresh2)
+			tlb->hot.stats.evictions += tlb_array_purge_overlaps(a2, m->addr,
+									     &tlb->comb, e.shift);
+		tlb_array_insert(a2, &e, &tlb->comb, &victim, fresh2);
 		if (victim.shift)
 			tlb->hot.stats.evictions++;
 		n++;
@@ -359,6 +365,23 @@ static bool same_key(const struct tlb_entry *a, const struct tlb_entry *b)
 		}							\
 	} while (0)
 
+/* An MRU pointer names a valid way of a, under tag, the newest of its set. */
+static int check_mru(const struct tlb_array *a, const struct tlb_entry *m,
+		     const struct tlb_tag *tag, const char *nm, char *msg, size_t msglen)
+{
+	const struct tlb_entry *w;
+
+	if (!m)
+		return 0;
+	CHECK(tlb_array_present(a) && m >= a->e && m < tlb_array_end(a),
+	      "%s: mru outside the array", nm);
+	CHECK(m->shift && tlb_tag_hits(m, tag), "%s: mru empty or not of the current context", nm);
+	w = a->e + (size_t)tlb_array_set_of(a, m) * a->ways;
+	CHECK(a->repl != TLB_REPL_LRU || a->set[tlb_array_set_of(a, m)].newest == m - w,
+	      "%s: mru is not the newest way of its set", nm);
+	return 0;
+}
+
 int tlb_check(const struct tlb *tlb, char *msg, size_t msglen)
 {
 	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
@@ -369,7 +392,12 @@ int tlb_check(const struct tlb *tlb, char *msg, size_t msglen)
 			continue;
 		for (const struct tlb_entry *e = a->e; e < tlb_array_end(a); e++) {
 			uint32_t set = tlb_array_set_of(a, e);
+			size_t way = (size_t)(e - a->e);	/* index in the array */
 
+			CHECK(a->key[way] == (e->shift ? tlb_key(e->vpn, e->shift) : 0),
+			      "%s: way %zu's key does not match its entry", nm, way);
+			CHECK(!(a->set[set].used >> (way - (size_t)set * a->ways) & 1) == !e->shift,
+			      "%s: way %zu's use bit does not match its entry", nm, way);
 			if (!e->shift)
 				continue;
 			CHECK(tlb_array_holds(a, e->shift), "%s: entry of shift %u in an array "
@@ -388,22 +416,19 @@ int tlb_check(const struct tlb *tlb, char *msg, size_t msglen)
 				CHECK(!same_key(e, f), "%s: duplicate entry vpn %#llx in set %u",
 				      nm, (unsigned long long)e->vpn, set);
 		}
+		for (uint32_t set = 0; a->repl == TLB_REPL_LRU && set < a->sets; set++)
+			CHECK(!tlb_array_check_lru(a, set), "%s: set %u's LRU list does not "
+			      "hold its ways in use", nm, set);
 	}
-	for (unsigned l1 = TLB_L1D; l1 <= TLB_L1I; l1++) {
-		const struct tlb_array *a = &tlb->a[l1];
-		const struct tlb_entry *m = tlb->hot.l1[l1].mru, *w;
+	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
+		const struct tlb_array *a = &tlb->a[id];
+		/* The L1s keep theirs in the hot half, for the inline lookup. */
+		const struct tlb_entry *m = id <= TLB_L1I ? tlb->hot.l1[id].mru : a->mru;
+		int err = check_mru(a, m, a->kind == TLB_KIND_GPHYS ? &tlb->gphys : &tlb->comb,
+				    array_names[id], msg, msglen);
 
-		if (!m)
-			continue;
-		CHECK(tlb_array_present(a) && m >= a->e && m < tlb_array_end(a),
-		      "%s: mru outside the array", array_names[l1]);
-		CHECK(m->shift && tlb_tag_hits(m, &tlb->comb),
-		      "%s: mru empty or not of the current context", array_names[l1]);
-		w = a->e + (size_t)tlb_array_set_of(a, m) * a->ways;
-		if (a->repl == TLB_REPL_LRU)
-			for (uint32_t i = 0; i < a->ways; i++)
-				CHECK(!w[i].shift || w[i].stamp <= m->stamp,
-				      "%s: mru is not the newest way of its set", array_names[l1]);
+		if (err)
+			return err;
 	}
 	return 0;
 }

@@ -199,7 +199,6 @@ struct tlb_entry {
 	uint64_t hpa;		/* host-physical base of the page or next table */
 	uint64_t gpa;		/* guest-physical base of the page or next table */
 	uint64_t gen;		/* host frame generation at fill, opaque */
-	uint64_t stamp;		/* LRU age, private */
 };
 
 /* The host physical address of addr through e. */
@@ -308,8 +307,21 @@ struct tlb_hot_l1 {
 	uint64_t *hits;
 	uint32_t latency;
 };
+/*
+ * Likewise for tlb_psc_lookup(), per kind: the deepest present PSC level
+ * keeps the entry it last hit or filled (*mru; mru itself is NULL when no
+ * level is present). A lookup that finds its address there has its answer,
+ * since no level is deeper, and changes no replacement state.
+ */
+struct tlb_hot_psc {
+	struct tlb_entry *const *mru;
+	uint64_t *hits;			/* that level's hit counter */
+	uint32_t cycles;		/* the kind's PSC probe */
+	uint8_t level;			/* that level, 2..5 */
+};
 struct tlb_hot {
 	struct tlb_hot_l1 l1[2];	/* [TLB_L1D], [TLB_L1I] */
+	struct tlb_hot_psc psc[2];	/* [TLB_PSC_GUEST], [TLB_PSC_NESTED] */
 	struct tlb_stats stats;
 };
 
@@ -408,14 +420,31 @@ struct tlb_psc_hit {
 	uint8_t level;			/* level of the cached entry, 0 = none */
 };
 
+int tlb_psc_lookup_slow(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
+			struct tlb_psc_hit *hit);
+
 /*
  * The deepest cached level for addr under the current context: the walk
  * resumes by reading the level L-1 table at e->hpa. Returns that level, or 0
  * when no level holds addr (walk from the root). Counts one hit at that
- * level or one miss.
+ * level or one miss. Inline for the common case of a walk resuming where
+ * the one before did.
  */
-int tlb_psc_lookup(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
-		   struct tlb_psc_hit *hit);
+static inline int tlb_psc_lookup(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
+				 struct tlb_psc_hit *hit)
+{
+	const struct tlb_hot_psc *h = &((struct tlb_hot *)tlb)->psc[kind];
+	const struct tlb_entry *e = h->mru ? *h->mru : NULL;
+
+	if (e && (addr >> e->shift) == e->vpn) {
+		++*h->hits;
+		hit->e = e;
+		hit->cycles = h->cycles;
+		hit->level = h->level;
+		return h->level;
+	}
+	return tlb_psc_lookup_slow(tlb, kind, addr, hit);
+}
 /* Cache one upper-level entry. -EINVAL for a level outside 2..5. */
 int tlb_psc_fill(struct tlb *tlb, enum tlb_psc_kind kind, const struct tlb_psc_fill *f);
 

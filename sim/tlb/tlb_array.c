@@ -9,8 +9,10 @@
  * order in which overlapping entries are found is fixed).
  *
  * Victims: an empty way first (the lowest), else the replacement policy.
- *  LRU:  each touch stamps the entry from a per-array clock; the victim is
- *        the smallest stamp in the set.
+ *  LRU:  each set keeps its ways in use in a list, newest first; a touch
+ *        moves the way to the front, a drop unlinks it, and the victim is
+ *        the last way (the one touched longest ago). That is the order of
+ *        last-use times, kept as it changes rather than searched for.
  *  PLRU: a binary tree over the ways, node 1 the root, node n's children
  *        2n and 2n+1, bit n of the set's word meaning "the victim is in the
  *        right half". A touch walks root to leaf pointing every node away
@@ -33,35 +35,42 @@ int tlb_array_init(struct tlb_array *a, const struct tlb_array_config *c,
 	a->latency = c->latency;
 	a->nshifts = (uint8_t)nshifts;
 	memcpy(a->shifts, shifts, nshifts);
+	for (unsigned i = 0; i < nshifts; i++)
+		a->held |= UINT64_C(1) << shifts[i];
 	if (!c->entries)
 		return 0;
 	/* The constructor validated the geometry; nothing here can fail but memory. */
 	a->ways = c->ways;
 	a->sets = c->entries / c->ways;
+	a->all_ways = ~UINT64_C(0) >> (64 - a->ways);	/* ways is 1..64 */
 	a->e = calloc(c->entries, sizeof(*a->e));
+	a->key = calloc(c->entries, sizeof(*a->key));
+	a->set = calloc(a->sets, sizeof(*a->set));
 	if (c->repl == TLB_REPL_PLRU)
 		a->plru = calloc(a->sets, sizeof(*a->plru));
-	if (!a->e || (c->repl == TLB_REPL_PLRU && !a->plru)) {
+	else
+		a->way = calloc(c->entries, sizeof(*a->way));
+	if (!a->e || !a->key || !a->set || (c->repl == TLB_REPL_PLRU ? !a->plru : !a->way)) {
 		tlb_array_free(a);
 		return -ENOMEM;
 	}
+	for (uint32_t i = 0; i < a->sets; i++)
+		a->set[i].newest = a->set[i].oldest = TLB_NO_WAY;
 	return 0;
 }
 
 void tlb_array_free(struct tlb_array *a)
 {
 	free(a->e);
+	free(a->key);
+	free(a->set);
+	free(a->way);
 	free(a->plru);
 	a->e = NULL;
+	a->key = NULL;
+	a->set = NULL;
+	a->way = NULL;
 	a->plru = NULL;
-}
-
-bool tlb_array_holds(const struct tlb_array *a, unsigned shift)
-{
-	for (unsigned i = 0; i < a->nshifts; i++)
-		if (a->shifts[i] == shift)
-			return true;
-	return false;
 }
 
 struct tlb_entry *tlb_array_end(const struct tlb_array *a)
@@ -74,30 +83,23 @@ uint32_t tlb_array_set_of(const struct tlb_array *a, const struct tlb_entry *e)
 	return (uint32_t)((size_t)(e - a->e) / a->ways);
 }
 
-static struct tlb_entry *set_base(const struct tlb_array *a, uint64_t vpn)
+int tlb_array_check_lru(const struct tlb_array *a, uint32_t set)
 {
-	return a->e + (size_t)(vpn & (a->sets - 1)) * a->ways;
-}
+	const struct tlb_set *st = &a->set[set];
+	const struct tlb_way *l = a->way + (size_t)set * a->ways;
+	uint64_t seen = 0;
+	uint32_t last = TLB_NO_WAY;
 
-struct tlb_entry *tlb_array_find(const struct tlb_array *a, uint64_t addr,
-				 const struct tlb_tag *t)
-{
-	if (!a->e)
-		return NULL;
-	for (unsigned s = 0; s < a->nshifts; s++) {
-		if (!a->seen[s])
-			continue;
-		uint64_t vpn = addr >> a->shifts[s];
-		struct tlb_entry *w = set_base(a, vpn);
-
-		for (uint32_t i = 0; i < a->ways; i++)
-			if (w[i].shift == a->shifts[s] && w[i].vpn == vpn && tlb_tag_hits(&w[i], t))
-				return &w[i];
+	for (uint32_t w = st->newest; w != TLB_NO_WAY; last = w, w = l[w].older) {
+		if (w >= a->ways || (seen >> w & 1) || !(st->used >> w & 1) ||
+		    l[w].newer != last)
+			return -1;
+		seen |= UINT64_C(1) << w;
 	}
-	return NULL;
+	return seen == st->used && st->oldest == last ? 0 : -1;
 }
 
-static void plru_touch(struct tlb_array *a, uint32_t set, uint32_t way)
+void tlb_array_plru_touch(struct tlb_array *a, uint32_t set, uint32_t way)
 {
 	uint64_t *bits = &a->plru[set];
 	uint32_t node = 1, lo = 0, hi = a->ways;
@@ -136,59 +138,109 @@ static uint32_t plru_victim(const struct tlb_array *a, uint32_t set)
 	return lo;
 }
 
-void tlb_array_touch(struct tlb_array *a, struct tlb_entry *e)
+/* Take a way in use out of its set's LRU list. */
+static inline void lru_unlink(struct tlb_array *a, uint32_t set, uint32_t way)
 {
-	if (a->repl == TLB_REPL_PLRU) {
-		size_t idx = (size_t)(e - a->e);
+	struct tlb_set *st = &a->set[set];
+	struct tlb_way *l = a->way + (size_t)set * a->ways;
+	uint8_t newer = l[way].newer, older = l[way].older;
 
-		plru_touch(a, (uint32_t)(idx / a->ways), (uint32_t)(idx % a->ways));
-	} else {
-		e->stamp = ++a->clock;
-	}
+	if (newer == TLB_NO_WAY)
+		st->newest = older;
+	else
+		l[newer].older = older;
+	if (older == TLB_NO_WAY)
+		st->oldest = newer;
+	else
+		l[older].newer = newer;
 }
 
-static struct tlb_entry *pick_victim(const struct tlb_array *a, struct tlb_entry *w, uint32_t set)
+/* Put a way not in the list at its front. */
+static inline void lru_push(struct tlb_array *a, uint32_t set, uint32_t way)
 {
-	struct tlb_entry *old = w;
+	struct tlb_set *st = &a->set[set];
+	struct tlb_way *l = a->way + (size_t)set * a->ways;
 
-	for (uint32_t i = 0; i < a->ways; i++)
-		if (!w[i].shift)
-			return &w[i];
-	if (a->repl == TLB_REPL_PLRU)
-		return &w[plru_victim(a, set)];
-	for (uint32_t i = 1; i < a->ways; i++)
-		if (w[i].stamp < old->stamp)
-			old = &w[i];
-	return old;
+	l[way].newer = TLB_NO_WAY;
+	l[way].older = st->newest;
+	if (st->newest == TLB_NO_WAY)
+		st->oldest = (uint8_t)way;
+	else
+		l[st->newest].newer = (uint8_t)way;
+	st->newest = (uint8_t)way;
+}
+
+/* Move a way in the list to its front. */
+static inline void lru_promote(struct tlb_array *a, uint32_t set, uint32_t way)
+{
+	lru_unlink(a, set, way);
+	lru_push(a, set, way);
+}
+
+void tlb_array_lru_promote(struct tlb_array *a, uint32_t set, uint32_t way)
+{
+	lru_promote(a, set, way);
+}
+
+void tlb_array_drop(struct tlb_array *a, struct tlb_entry *e)
+{
+	uint32_t set = tlb_entry_set(a, e);
+	uint32_t way = (uint32_t)((size_t)(e - a->e) - (size_t)set * a->ways);
+
+	if (a->repl == TLB_REPL_LRU)
+		lru_unlink(a, set, way);
+	a->set[set].used &= ~(UINT64_C(1) << way);
+	a->key[e - a->e] = 0;
+	e->shift = 0;
+	if (a->mru == e)
+		a->mru = NULL;
 }
 
 /*
  * Put tmpl (tag already in it) into its set and touch it. An entry that a
  * lookup under t would return for the same page and size is overwritten in
  * place: the fill that completes a dirty assist must replace the very entry
- * the lookup found, or the lookup would keep finding the clean one. A valid
- * entry displaced for room is copied to *victim (victim->shift = 0 if none).
+ * the lookup found, or the lookup would keep finding the clean one. @fresh:
+ * the caller knows there is none (a lookup just missed), so the search is
+ * skipped. A valid entry displaced for room is copied to *victim
+ * (victim->shift = 0 if none).
  */
 struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *tmpl,
-				   const struct tlb_tag *t, struct tlb_entry *victim)
+				   const struct tlb_tag *t, struct tlb_entry *victim, bool fresh)
 {
-	struct tlb_entry *w = set_base(a, tmpl->vpn), *slot = NULL;
 	uint32_t set = (uint32_t)(tmpl->vpn & (a->sets - 1));
+	size_t base = (size_t)set * a->ways;
+	uint64_t key = tlb_key(tmpl->vpn, tmpl->shift);
+	struct tlb_entry *slot = fresh ? NULL : tlb_set_find(a, base, key, t);
+	struct tlb_set *st = &a->set[set];
+	bool lru = a->repl == TLB_REPL_LRU;
+	uint64_t empty = ~st->used & a->all_ways;
+	uint32_t way;
 
 	victim->shift = 0;
-	for (unsigned s = 0; s < a->nshifts; s++)
-		if (a->shifts[s] == tmpl->shift)
-			a->seen[s] = true;
-	for (uint32_t i = 0; i < a->ways && !slot; i++)
-		if (w[i].shift == tmpl->shift && w[i].vpn == tmpl->vpn && tlb_tag_hits(&w[i], t))
-			slot = &w[i];
-	if (!slot) {
-		slot = pick_victim(a, w, set);
-		if (slot->shift)
-			*victim = *slot;
+	a->seen |= UINT64_C(1) << tmpl->shift;
+	a->inserts++;
+	if (slot) {
+		*slot = *tmpl;
+		tlb_array_touch(a, slot);
+		return slot;
 	}
+	if (empty) {
+		way = (uint32_t)__builtin_ctzll(empty);
+		st->used |= UINT64_C(1) << way;
+		if (lru)
+			lru_push(a, set, way);
+	} else {
+		way = lru ? st->oldest : plru_victim(a, set);
+		*victim = a->e[base + way];
+		if (lru)	/* the oldest becomes the newest */
+			lru_promote(a, set, way);
+	}
+	slot = &a->e[base + way];
 	*slot = *tmpl;
-	tlb_array_touch(a, slot);
+	a->key[base + way] = key;
+	if (!lru)
+		tlb_array_plru_touch(a, set, way);
 	return slot;
 }
 
@@ -207,17 +259,19 @@ unsigned tlb_array_purge_overlaps(struct tlb_array *a, uint64_t addr,
 {
 	unsigned n = 0;
 
-	if (!a->e)
+	/* Nothing of another size was ever cached: the common case. */
+	if (!(a->seen & ~(UINT64_C(1) << keep_shift)))
 		return 0;
 	for (unsigned s = 0; s < a->nshifts; s++) {
-		uint64_t vpn = addr >> a->shifts[s];
-		struct tlb_entry *w = set_base(a, vpn);
+		unsigned shift = a->shifts[s];
+		uint64_t key = tlb_key(addr >> shift, shift);
+		size_t base = tlb_array_set(a, addr >> shift);
 
-		if (a->shifts[s] == keep_shift || !a->seen[s])
+		if (shift == keep_shift || !(a->seen >> shift & 1))
 			continue;
-		for (uint32_t i = 0; i < a->ways; i++)
-			if (w[i].shift == a->shifts[s] && w[i].vpn == vpn && tlb_tag_hits(&w[i], t)) {
-				w[i].shift = 0;
+		for (size_t i = base; i < base + a->ways; i++)
+			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t)) {
+				tlb_array_drop(a, &a->e[i]);
 				n++;
 			}
 	}

@@ -79,6 +79,47 @@ static bool drops(const struct scope *s, const struct tlb_array *a, const struct
 	return false;
 }
 
+/*
+ * Where in array a the entries that s drops can be: anywhere, nowhere, or
+ * only among the entries covering one address (*addr). Those sit in one
+ * set per size held, so an EPT violation's flush probes a few sets instead
+ * of scanning every structure.
+ */
+enum reach { REACH_ALL, REACH_NONE, REACH_ADDR };
+
+static enum reach scope_reach(const struct scope *s, const struct tlb_array *a, uint64_t *addr)
+{
+	bool comb = a->kind == TLB_KIND_COMBINED;
+
+	*addr = s->addr;
+	switch (s->type) {
+	case TLB_INVVPID_ADDR:
+	case TLB_AMD_INVLPGA:
+		return comb ? REACH_ADDR : REACH_NONE;
+	case TLB_FLUSH_GPA:
+		if (!comb)
+			*addr = s->gpa;
+		return comb && !s->addr_valid ? REACH_NONE : REACH_ADDR;
+	case TLB_GUEST_INVLPG:
+		return !comb ? REACH_NONE : a->leaf ? REACH_ADDR : REACH_ALL;
+	default:
+		return REACH_ALL;
+	}
+}
+
+/* Drop the entries of ways [i, end) that s drops; returns how many. */
+static int drop_range(const struct scope *s, struct tlb_array *a, size_t i, size_t end)
+{
+	int n = 0;
+
+	for (; i < end; i++)
+		if (a->key[i] && drops(s, a, &a->e[i])) {
+			tlb_array_drop(a, &a->e[i]);
+			n++;
+		}
+	return n;
+}
+
 int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
 {
 	bool intel = tlb->cfg.vendor == TLB_VENDOR_INTEL;
@@ -119,14 +160,24 @@ int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
 	tlb_tag_normalize(tlb, &f->tag, &s.comb, &s.gphys);
 	for (unsigned id = 0; id < TLB_NARRAYS; id++) {
 		struct tlb_array *a = &tlb->a[id];
+		uint64_t addr;
 
 		if (!tlb_array_present(a))
 			continue;
-		for (struct tlb_entry *e = a->e; e < tlb_array_end(a); e++)
-			if (e->shift && drops(&s, a, e)) {
-				e->shift = 0;
-				n++;
+		switch (scope_reach(&s, a, &addr)) {
+		case REACH_ALL:
+			n += drop_range(&s, a, 0, (size_t)a->sets * a->ways);
+			break;
+		case REACH_ADDR:
+			for (unsigned i = 0; i < a->nshifts; i++) {
+				size_t base = tlb_array_set(a, addr >> a->shifts[i]);
+
+				n += drop_range(&s, a, base, base + a->ways);
 			}
+			break;
+		case REACH_NONE:
+			break;
+		}
 	}
 	tlb->hot.stats.flushes++;
 	tlb->hot.stats.flushed_entries += (uint64_t)n;

@@ -7,6 +7,8 @@
 #ifndef TDPSIM_SIM_TLB_TLB_INT_H
 #define TDPSIM_SIM_TLB_TLB_INT_H
 
+#include <errno.h>
+
 #include "sim/tlb/tlb.h"
 
 /* Upper bounds that keep tree-PLRU in one uint64_t and allocations sane. */
@@ -22,21 +24,51 @@
  */
 enum tlb_kind { TLB_KIND_COMBINED, TLB_KIND_GPHYS };
 
+#define TLB_NO_WAY 0xffu	/* the end of a set's LRU list */
+
+/* Per set: the ways in use, and (LRU) the ends of their use order. */
+struct tlb_set {
+	uint64_t used;		/* bit w: way w holds an entry */
+	uint8_t newest, oldest;	/* TLB_NO_WAY while the set is empty */
+};
+
+/* Per way (LRU): its neighbours in its set's use order, if in use. */
+struct tlb_way {
+	uint8_t newer, older;	/* TLB_NO_WAY at the ends */
+};
+
 struct tlb_array {
 	struct tlb_entry *e;	/* sets * ways, set-major; NULL if absent */
+	/*
+	 * Beside each way, in the same order, the word that lookups scan: its
+	 * key (tlb_key of the entry's page and size, 0 while empty). A lookup
+	 * compares dense keys and reads an entry only for its tag once the
+	 * key matches.
+	 */
+	uint64_t *key;
+	struct tlb_set *set;	/* sets */
+	struct tlb_way *way;	/* sets * ways (LRU only) */
 	uint64_t *plru;		/* one tree per set, bit n = node n (PLRU only) */
-	uint64_t clock;		/* LRU stamps; strictly increasing */
+	uint64_t inserts;	/* tlb_array_insert calls (see struct tlb, miss) */
+	/*
+	 * PSC levels: the entry last hit or filled, hence the newest way of
+	 * its set, under the current context; NULL when unknown. Hitting it
+	 * again changes no replacement state, like the L1s' tlb_hot MRU.
+	 */
+	struct tlb_entry *mru;
 	uint32_t sets, ways;	/* sets is a power of two */
+	uint64_t all_ways;	/* bits 0..ways-1 */
 	uint32_t latency;
 	enum tlb_repl repl;
 	enum tlb_kind kind;
 	bool leaf;		/* holds translations (G bit and D matter) */
 	uint8_t nshifts;	/* page sizes held, smallest first */
 	uint8_t shifts[3];
-	/* Sizes ever inserted (sticky), by index into shifts: lookups and
-	 * purges skip the sets of sizes never cached, which for a 4K-only
-	 * workload is all but one. */
-	bool seen[3];
+	uint64_t held;		/* the same sizes, bit n = shift n */
+	/* Sizes ever inserted (sticky), bit n = shift n: lookups and purges
+	 * skip the sets of sizes never cached, which for a 4K-only workload
+	 * is all but one. */
+	uint64_t seen;
 };
 
 struct tlb {
@@ -49,6 +81,21 @@ struct tlb {
 	 */
 	struct tlb_tag comb, gphys;
 	uint32_t psc_latency[2];	/* per enum tlb_psc_kind */
+	/*
+	 * What the last lookup that missed every level proved: under the
+	 * current context no entry of any size translates addr in L1 array
+	 * l1 or in L2. That stays true while the context does and neither
+	 * array has had an insertion since (their counts still equal
+	 * inserts[]); flushes and evictions only remove entries. The fill
+	 * after the walk then skips the searches for an entry to overwrite
+	 * and for overlapping ones, which would find nothing.
+	 */
+	struct {
+		uint64_t addr;
+		uint64_t inserts[2];	/* L1's, L2's at the miss */
+		unsigned l1;
+		bool valid;
+	} miss;
 	struct tlb_array a[TLB_NARRAYS];
 };
 
@@ -75,6 +122,87 @@ static inline struct tlb_array *tlb_arr(struct tlb *tlb, enum tlb_array_id id)
 	return &tlb->a[id];
 }
 
+/* Can the array hold entries of this size (a shift of 12..48)? */
+static inline bool tlb_array_holds(const struct tlb_array *a, unsigned shift)
+{
+	return a->held >> shift & 1;
+}
+
+/*
+ * The key of page @vpn of size @shift: one word to compare per way. The
+ * size fits below the page number (shifts are 12..48), and no valid key
+ * is 0.
+ */
+static inline uint64_t tlb_key(uint64_t vpn, unsigned shift)
+{
+	return vpn << 6 | shift;
+}
+
+/* The index of the first way of the set that page number @vpn indexes. */
+static inline size_t tlb_array_set(const struct tlb_array *a, uint64_t vpn)
+{
+	return (size_t)(vpn & (a->sets - 1)) * a->ways;
+}
+
+/* The way of the set at @base holding @key under @t, or NULL. */
+static inline struct tlb_entry *tlb_set_find(const struct tlb_array *a, size_t base,
+					     uint64_t key, const struct tlb_tag *t)
+{
+	const uint64_t *k = a->key + base;
+
+	for (uint32_t i = 0; i < a->ways; i++)
+		if (k[i] == key && tlb_tag_hits(&a->e[base + i], t))
+			return &a->e[base + i];
+	return NULL;
+}
+
+/*
+ * The entry translating addr under t, trying each size held, smallest
+ * first, so that the order in which overlapping entries are found is
+ * fixed. Inline: the lookups, the walker's caches and the fills all start
+ * here, once or more per access.
+ */
+static inline struct tlb_entry *tlb_array_find(const struct tlb_array *a, uint64_t addr,
+					       const struct tlb_tag *t)
+{
+	for (unsigned s = 0; s < a->nshifts; s++) {
+		unsigned shift = a->shifts[s];
+		struct tlb_entry *e;
+
+		if (!(a->seen >> shift & 1))
+			continue;
+		e = tlb_set_find(a, tlb_array_set(a, addr >> shift),
+				 tlb_key(addr >> shift, shift), t);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+/* The set of a valid entry (entries sit in the set their page indexes). */
+static inline uint32_t tlb_entry_set(const struct tlb_array *a, const struct tlb_entry *e)
+{
+	return (uint32_t)(e->vpn & (a->sets - 1));
+}
+
+void tlb_array_plru_touch(struct tlb_array *a, uint32_t set, uint32_t way);
+void tlb_array_lru_promote(struct tlb_array *a, uint32_t set, uint32_t way);
+
+/* Make e (valid) the most recently used way of its set. */
+static inline void tlb_array_touch(struct tlb_array *a, struct tlb_entry *e)
+{
+	uint32_t set = tlb_entry_set(a, e);
+	uint32_t way = (uint32_t)((size_t)(e - a->e) - (size_t)set * a->ways);
+
+	if (a->repl == TLB_REPL_PLRU)
+		tlb_array_plru_touch(a, set, way);
+	else if (a->set[set].newest != way)
+		tlb_array_lru_promote(a, set, way);
+}
+
+/* Empty the way holding e (valid): the only way, besides a fill, to change one. */
+void tlb_array_drop(struct tlb_array *a, struct tlb_entry *e);
+
 /*
  * The outcome of a hit for an access needing `need`, counting what it costs
  * beyond the hit: a missing permission, or a write to a clean entry (the
@@ -94,25 +222,55 @@ static inline enum tlb_outcome tlb_classify(struct tlb_stats *st, const struct t
 	return TLB_HIT;
 }
 
+/* Build the entry a fill stores, tagged with tag. */
+static inline int tlb_make_entry(struct tlb_entry *e, const struct tlb_map *m,
+				 const struct tlb_tag *tag, bool leaf_flags)
+{
+	unsigned shift = tlb_size_shift(m->size);
+	uint8_t perms;
+	uint64_t mask;
+
+	if (!shift)
+		return -EINVAL;
+	mask = ~((UINT64_C(1) << shift) - 1);
+	perms = m->perms & TLB_PERMS;
+	*e = (struct tlb_entry){
+		.vpn = m->addr >> shift,
+		.shift = (uint8_t)shift,
+		/* The fast path may grant W only where no dirty assist is due. */
+		.fast_perms = m->dirty ? perms : (uint8_t)(perms & ~TLB_W),
+		.perms = perms,
+		.flags = (uint8_t)((m->dirty ? TLB_F_DIRTY : 0) |
+				   (leaf_flags && m->global ? TLB_F_GLOBAL : 0)),
+		.id = tag->vpid,
+		.pcid = tag->pcid,
+		.ep4ta = tag->ep4ta,
+		.hpa = m->hpa & mask,
+		.gpa = m->gpa & mask,
+		.gen = m->gen,
+	};
+	return 0;
+}
+
 /* tlb_array.c */
 int tlb_array_init(struct tlb_array *a, const struct tlb_array_config *c,
 		   enum tlb_kind kind, bool leaf, const uint8_t *shifts, unsigned nshifts);
 void tlb_array_free(struct tlb_array *a);
-struct tlb_entry *tlb_array_find(const struct tlb_array *a, uint64_t addr,
-				 const struct tlb_tag *t);
-void tlb_array_touch(struct tlb_array *a, struct tlb_entry *e);
 struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *tmpl,
-				   const struct tlb_tag *t, struct tlb_entry *victim);
+				   const struct tlb_tag *t, struct tlb_entry *victim, bool fresh);
 unsigned tlb_array_purge_overlaps(struct tlb_array *a, uint64_t addr,
 				  const struct tlb_tag *t, unsigned keep_shift);
-bool tlb_array_holds(const struct tlb_array *a, unsigned shift);
 uint32_t tlb_array_set_of(const struct tlb_array *a, const struct tlb_entry *e);
+/* 0 if the set's LRU list holds exactly its ways in use, once each. */
+int tlb_array_check_lru(const struct tlb_array *a, uint32_t set);
 struct tlb_entry *tlb_array_end(const struct tlb_array *a);
+
+/* tlb_psc.c */
+/* The hit counter of PSC level l (0 = PDE .. 3 = PML5E) of a kind. */
+uint64_t *tlb_psc_hits(struct tlb *tlb, enum tlb_psc_kind kind, unsigned l);
 
 /* tlb.c */
 void tlb_forget_mru(struct tlb *tlb);
-int tlb_make_entry(struct tlb_entry *e, const struct tlb_map *m, const struct tlb_tag *tag,
-		   bool leaf_flags);
 void tlb_tag_normalize(const struct tlb *tlb, const struct tlb_tag *in,
 		       struct tlb_tag *comb, struct tlb_tag *gphys);
 

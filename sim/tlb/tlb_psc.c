@@ -17,7 +17,29 @@
 #include "sim/tlb/tlb_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
+
+/* Where each level's hit counter is in struct tlb_stats, PDE first. */
+static const size_t psc_hits[2][4] = {
+	[TLB_PSC_GUEST] = {
+		offsetof(struct tlb_stats, gpsc_pde_hits),
+		offsetof(struct tlb_stats, gpsc_pdpte_hits),
+		offsetof(struct tlb_stats, gpsc_pml4e_hits),
+		offsetof(struct tlb_stats, gpsc_pml5e_hits),
+	},
+	[TLB_PSC_NESTED] = {
+		offsetof(struct tlb_stats, npsc_pde_hits),
+		offsetof(struct tlb_stats, npsc_pdpte_hits),
+		offsetof(struct tlb_stats, npsc_pml4e_hits),
+		offsetof(struct tlb_stats, npsc_pml5e_hits),
+	},
+};
+
+uint64_t *tlb_psc_hits(struct tlb *tlb, enum tlb_psc_kind kind, unsigned l)
+{
+	return (uint64_t *)((char *)&tlb->hot.stats + psc_hits[kind][l]);
+}
 
 static unsigned psc_first(enum tlb_psc_kind kind)
 {
@@ -29,14 +51,31 @@ static const struct tlb_tag *psc_tag(const struct tlb *tlb, enum tlb_psc_kind ki
 	return kind == TLB_PSC_GUEST ? &tlb->comb : &tlb->gphys;
 }
 
-int tlb_psc_lookup(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
-		   struct tlb_psc_hit *hit)
+/*
+ * The entry of PSC level a translating addr under t, touched. The way last
+ * used goes first: a walk usually resumes from the same table as the walk
+ * before, and that way, already the newest of its set, needs no touch.
+ * (A PSC level holds no duplicates: no entry is global, so one tag hits
+ * one key at most, and a fill overwrites it.)
+ */
+static struct tlb_entry *psc_find(struct tlb_array *a, uint64_t addr, const struct tlb_tag *t)
+{
+	struct tlb_entry *e = a->mru;
+
+	if (e && e->vpn == addr >> a->shifts[0])
+		return e;
+	e = tlb_array_find(a, addr, t);
+	if (e) {
+		tlb_array_touch(a, e);
+		a->mru = e;
+	}
+	return e;
+}
+
+int tlb_psc_lookup_slow(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
+			struct tlb_psc_hit *hit)
 {
 	struct tlb_stats *st = &tlb->hot.stats;
-	uint64_t *hits[2][4] = {
-		{ &st->gpsc_pde_hits, &st->gpsc_pdpte_hits, &st->gpsc_pml4e_hits, &st->gpsc_pml5e_hits },
-		{ &st->npsc_pde_hits, &st->npsc_pdpte_hits, &st->npsc_pml4e_hits, &st->npsc_pml5e_hits },
-	};
 	unsigned first = psc_first(kind);
 	bool any = false;
 
@@ -54,11 +93,10 @@ int tlb_psc_lookup(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
 		if (!tlb_array_present(a))
 			continue;
 		any = true;
-		e = tlb_array_find(a, addr, psc_tag(tlb, kind));
+		e = psc_find(a, addr, psc_tag(tlb, kind));
 		if (!e)
 			continue;
-		tlb_array_touch(a, e);
-		++*hits[kind][l];
+		++*tlb_psc_hits(tlb, kind, l);
 		hit->e = e;
 		hit->level = (uint8_t)(l + 2);
 		hit->cycles = tlb->psc_latency[kind];
@@ -97,7 +135,7 @@ int tlb_psc_fill(struct tlb *tlb, enum tlb_psc_kind kind, const struct tlb_psc_f
 	e.hpa = f->table_hpa & ~UINT64_C(0xfff);
 	e.gpa = f->table_gpa & ~UINT64_C(0xfff);
 	e.gen = f->gen;
-	tlb_array_insert(a, &e, psc_tag(tlb, kind), &victim);
+	a->mru = tlb_array_insert(a, &e, psc_tag(tlb, kind), &victim, false);
 	return 1;
 }
 
@@ -137,6 +175,6 @@ int tlb_ntlb_fill(struct tlb *tlb, const struct tlb_map *m)
 	if (!tlb_array_present(a) || !tlb_array_holds(a, e.shift))
 		return 0;
 	tlb_array_purge_overlaps(a, m->addr, &tlb->gphys, e.shift);
-	tlb_array_insert(a, &e, &tlb->gphys, &victim);
+	tlb_array_insert(a, &e, &tlb->gphys, &victim, false);
 	return 1;
 }
