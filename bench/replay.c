@@ -10,6 +10,9 @@
  *                       off), after a first pass that faults the pages in
  *   replay.walk_2d_psc  every access misses every TLB level; the 2D walks
  *                       use the paging-structure caches (the default)
+ *
+ * Each figure is the best of REPS runs (decode and replay interleaved), so
+ * that other load on a shared machine does not decide the ratio.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +110,31 @@ static double replay(const char *path, const char *const *sets, uint64_t *acc)
 	return el;
 }
 
+#define REPS 3
+
+static double best_decode(const char *path, uint64_t *n)
+{
+	double best = 1e30;
+	for (int i = 0; i < REPS; i++) {
+		double t = decode(path, n);
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+static double best_replay(const char *path, const char *const *sets,
+			  uint64_t *acc)
+{
+	double best = 1e30;
+	for (int i = 0; i < REPS; i++) {
+		double t = replay(path, sets, acc);
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
 int main(void)
 {
 	char hit[] = "/tmp/tdpsim-bench-hit-XXXXXX", miss[] = "/tmp/tdpsim-bench-miss-XXXXXX";
@@ -117,8 +145,8 @@ int main(void)
 	 * first 8 hits the L1 dTLB, most of them the same page as the last. */
 	make_trace(hit, 20 * 1000 * 1000, 8, 1, 8);
 	uint64_t n, acc;
-	double dt = decode(hit, &n);
-	double rt = replay(hit, NULL, &acc);
+	double dt = best_decode(hit, &n);
+	double rt = best_replay(hit, NULL, &acc);
 	printf("bench replay.decode %.0f rec/s\n", (double)n / dt);
 	printf("bench replay.tlb_hit %.0f acc/s\n", (double)acc / rt);
 	printf("bench replay.vs_decode %.2f ratio\n", rt / dt);
@@ -131,7 +159,7 @@ int main(void)
 		"tlb.l2.entries=1536", NULL,
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 256, 1);
-	rt = replay(miss, walk, &acc);
+	rt = best_replay(miss, walk, &acc);
 	printf("bench replay.walk_2d %.0f acc/s\n", (double)acc / rt);
 	/* Every access still misses every TLB level (4096 pages > the L2's
 	 * 1536 entries), but on contiguous pages, with the paging-structure
@@ -141,7 +169,7 @@ int main(void)
 		"guest.paging=4level", "vm.mem=1G", NULL,
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 1, 1);
-	rt = replay(miss, walk_psc, &acc);
+	rt = best_replay(miss, walk_psc, &acc);
 	printf("bench replay.walk_2d_psc %.0f acc/s\n", (double)acc / rt);
 
 	unlink(hit);
