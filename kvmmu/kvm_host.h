@@ -398,6 +398,8 @@ u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s);
 
 /* x86.c */
 void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu);
+/* PML full, kick, halt, and the rest: what vmx and svm handle alike. */
+int kvm_handle_common_exit(struct kvm_vcpu *vcpu, const struct env_exit *exit);
 void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);
 void kvm_vcpu_flush_tlb_current(struct kvm_vcpu *vcpu);
 void kvm_mmu_slot_apply_flags(struct kvm *kvm, const struct kvm_memory_slot *old,

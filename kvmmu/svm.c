@@ -274,16 +274,8 @@ static int svm_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
 	case ENV_EXIT_NPF:
 		/* EXITINFO1 is already a #PF-style error code. */
 		return kvm_mmu_page_fault(vcpu, exit->gpa, exit->qual);
-	case ENV_EXIT_PML_FULL:
-	case ENV_EXIT_EXTINT:
-	case ENV_EXIT_NONE:
-		return 1;
-	case ENV_EXIT_HLT:
-		vcpu->run.exit_reason = KVM_EXIT_HLT;
-		return 0;
 	default:
-		vcpu->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return 0;
+		return kvm_handle_common_exit(vcpu, exit);
 	}
 }
 

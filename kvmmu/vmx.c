@@ -187,16 +187,8 @@ static int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
 	case ENV_EXIT_EPT_MISCONFIG:
 		/* KVM's MMIO SPTEs: W|X without R. */
 		return kvm_mmu_page_fault(vcpu, exit->gpa, PFERR_RSVD_MASK);
-	case ENV_EXIT_PML_FULL:  /* drained already */
-	case ENV_EXIT_EXTINT:    /* a kick: requests are serviced on entry */
-	case ENV_EXIT_NONE:
-		return 1;
-	case ENV_EXIT_HLT:
-		vcpu->run.exit_reason = KVM_EXIT_HLT;
-		return 0;
 	default:
-		vcpu->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return 0;
+		return kvm_handle_common_exit(vcpu, exit);
 	}
 }
 

@@ -49,6 +49,28 @@ static void kvm_service_local_tlb_flush_requests(struct kvm_vcpu *vcpu)
  * order the CPU wrote them (511 downwards), so a dirty ring sees writes in
  * order; vmx.pml_drain=newest-first is the older reverse walk (E13).
  */
+/*
+ * The exits both vendors handle alike: a full PML buffer (drained by the
+ * vendor code already) and a kick resume the guest (requests are serviced
+ * on entry); a halted guest goes back to userspace; anything else is an
+ * internal error.
+ */
+int kvm_handle_common_exit(struct kvm_vcpu *vcpu, const struct env_exit *exit)
+{
+	switch (exit->reason) {
+	case ENV_EXIT_PML_FULL:
+	case ENV_EXIT_EXTINT:
+	case ENV_EXIT_NONE:
+		return 1;
+	case ENV_EXIT_HLT:
+		vcpu->run.exit_reason = KVM_EXIT_HLT;
+		return 0;
+	default:
+		vcpu->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		return 0;
+	}
+}
+
 void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;

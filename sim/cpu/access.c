@@ -16,7 +16,6 @@
 #include "sim/cpu/cpu_int.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
-#include "sim/npt/npt.h"
 #include "sim/pml/pml.h"
 
 #include <string.h>
