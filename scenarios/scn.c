@@ -796,10 +796,14 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 			break;
 		if (st->alone) {
 			/* The only vCPU of its stream: every record is ours,
-			 * only the bounds need a look. */
+			 * only the bounds need a look — a close one only
+			 * within a largest access of the limit. */
+			const uint64_t near = limit > TRACE_MAX_SIZE
+						      ? limit - TRACE_MAX_SIZE : 0;
 			for (long k = 0; k < got; k++)
-				if (unlikely(recs[k].addr >= limit ||
-					     recs[k].addr + recs[k].size > limit)) {
+				if (unlikely(recs[k].addr >= near) &&
+				    (recs[k].addr >= limit ||
+				     recs[k].addr + recs[k].size > limit)) {
 					recs[0] = recs[k];
 					got = 1;
 					st->alone = false;

@@ -438,6 +438,43 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	return ENV_EXIT_NONE;
 }
 
+/* Does record @r stay inside one 4 KiB page?  (Size 0, which next_access()
+ * makes 1, does.) */
+static inline bool in_page(const struct trace_rec *r)
+{
+	return (r->addr & (PAGE_SIZE - 1)) + r->size <= PAGE_SIZE;
+}
+
+/* The access kinds (bit per enum trace_kind) that tlb_lookup_mru() would
+ * answer from @e, the MRU entry of the L1 that serves @need. */
+static unsigned kinds_through(const struct tlb_entry *e, unsigned need,
+			      unsigned upage)
+{
+	unsigned ok = 0;
+	for (unsigned k = TRACE_READ; k <= TRACE_FETCH; k++) {
+		unsigned n = need_of((uint8_t)k) | upage;
+		if (!((n ^ need) & TLB_X) && !(n & ~e->fast_perms))
+			ok |= 1u << k;
+	}
+	return ok;
+}
+
+/* Performs access @r, which hit @e in the L1 TLB. */
+static inline void land_hit(struct machine *m, struct vcpu *v,
+			    const struct trace_rec *r, const struct tlb_entry *e,
+			    uint64_t freed_at)
+{
+	uint64_t pfn = tlb_entry_hpa(e, r->addr) >> 12;
+	if (unlikely(freed_at >= e->gen) &&
+	    !host_frame_valid_since(m->host, pfn, e->gen))
+		stale_translation(m, v, r->addr, r->kind, pfn, e->gen);
+	else if (r->kind == TRACE_WRITE) {
+		if (unlikely(m->wrprot != NULL))
+			stale_permission(m, v, tlb_entry_gpa(e, r->addr), pfn);
+		host_frame_write(m->host, pfn);
+	}
+}
+
 /*
  * The hot loop: accesses that hit the L1 TLB, inside one page, with no gap
  * and no kick pending, performed back to back while this vCPU stays the
@@ -446,6 +483,11 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
  * performed at least the current access; false hands the current access to
  * the general path.  A lookup that misses has been counted: the access
  * then goes straight to the walk (v->retry).
+ *
+ * One access at a time goes the long way (the L1's MRU entry, else its
+ * sets); the accesses after it that the MRU entry of their L1 answers —
+ * the same page and L1, permissions it grants — go in a run that only
+ * compares addresses, counted as MRU hits at the end of the run.
  */
 static bool run_hits(struct machine *m, struct vcpu *v)
 {
@@ -453,71 +495,105 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	cycles_t now = sim_now(s), spent = 0;
 	/* Nothing else runs inside this loop (it has no yield point), so
-	 * neither the horizon nor a kick's arrival can move meanwhile. */
+	 * neither the horizon nor a kick's arrival can move meanwhile, and
+	 * no TLB changes but through this loop's own lookups. */
 	cycles_t stop = sim_sync_limit(s);
 	if (v->kick_at < stop)
 		stop = v->kick_at;
-	if (now >= stop)
+	if (now >= stop || !in_page(&v->cur))
 		return false;
-	cycles_t budget = stop - now;
+	const cycles_t budget = stop - now;
 	const cycles_t access_cost = m->p->lat_access;
 	const uint64_t freed_at = *m->data_freed_at;
 	const unsigned upage = guest_levels(m) ? TLB_U : 0;
-	uint64_t done = 0;
 	const struct trace_rec *r = &v->cur;
+	const struct trace_rec *next = v->batch + v->bpos;
+	const struct trace_rec *const end = v->batch + v->blen;
+	uint64_t done = 0;
+	bool missed = false;
 
 	for (;;) {
-		/* Records have sizes 1..64 (traces and generators check). */
-		if ((r->addr & (PAGE_SIZE - 1)) + r->size > PAGE_SIZE || !r->size)
-			break;
+		/* @r the long way; it is in one page. */
 		unsigned need = need_of(r->kind) | upage;
 		uint32_t lat;
 		const struct tlb_entry *e = tlb_lookup_mru(tlb, need, r->addr, &lat);
 		if (!e) {
 			struct tlb_result tr;
-			enum tlb_outcome o = tlb_lookup(tlb, need, r->addr, &tr);
+			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
 			spent += tr.cycles;
 			if (o != TLB_HIT) {
 				/* Counted as a miss (or an assist): walk next. */
-				if (done) {
-					v->cur = *r;
-					v->bpos++;
-					v->split_done = 0;
-					v->gap_done = true;
-				}
-				v->have_cur = true;
-				v->retry = true;
+				missed = true;
 				break;
 			}
 			e = tr.e;
 			lat = 0;
 		}
 		spent += lat + access_cost;
-		uint64_t pfn = tlb_entry_hpa(e, r->addr) >> 12;
-		if (unlikely(freed_at >= e->gen) &&
-		    !host_frame_valid_since(m->host, pfn, e->gen))
-			stale_translation(m, v, r->addr, r->kind, pfn, e->gen);
-		else if (r->kind == TRACE_WRITE) {
-			if (unlikely(m->wrprot != NULL))
-				stale_permission(m, v, tlb_entry_gpa(e, r->addr), pfn);
-			host_frame_write(m->host, pfn);
+		land_hit(m, v, r, e, freed_at);
+		done++;
+
+		/* The run through the MRU entry that now serves @need.  An
+		 * entry whose frame may have been freed since its fill is
+		 * left to the long way, which checks every access. */
+		uint64_t lo = 1, span = 0;
+		unsigned ok = 0;
+		const struct tlb_entry *w = tlb_mru(tlb, need, &lat);
+		if (w && freed_at < w->gen) {
+			lo = w->vpn << w->shift;
+			span = UINT64_C(1) << w->shift;
+			ok = kinds_through(w, need, upage);
 		}
-		if (done++)
-			v->bpos++;
-		else
-			v->have_cur = false;
-		/* The next record, if it may go the same way. */
-		if (spent >= budget || v->bpos == v->blen)
+		/* It ends at a gap, a split, the record the entry does not
+		 * answer (which goes the long way next), or where the budget
+		 * runs out: so many hits of @hit cycles fit. */
+		const cycles_t hit = lat + access_cost;
+		const struct trace_rec *p = next, *lim = end;
+		if (spent >= budget)
+			lim = p;
+		else if ((cycles_t)(end - p) * hit > budget - spent)
+			lim = p + (budget - spent + hit - 1) / hit;
+		bool more = false;
+		for (; p != lim; p++) {
+			if (p->gap || !in_page(p))
+				break;
+			if (p->addr - lo >= span || !((ok >> (p->kind & 31)) & 1)) {
+				more = true;
+				break;
+			}
+			if (p->kind == TRACE_WRITE)
+				land_hit(m, v, p, w, freed_at);
+		}
+		uint64_t run = (uint64_t)(p - next);
+		if (run) {
+			spent += run * hit;
+			tlb_count_mru_hits(tlb, need, run);
+			done += run;
+		}
+		next = p;
+		if (!more)
 			break;
-		r = &v->batch[v->bpos];
-		if (r->gap)
-			break;
+		r = next++;
 	}
 	if (spent)
 		sim_charge(s, m->acct.tlb, spent);
 	m->ctr.accesses += done;
 	v->accesses += done;
-	return done > 0 || v->retry;
+	if (done) {
+		v->bpos = (size_t)(next - v->batch);
+		v->have_cur = false;
+	}
+	if (missed) {
+		if (done) {
+			/* A record of the batch: it becomes the current one. */
+			v->cur = *r;
+			v->split_done = 0;
+			v->gap_done = true;
+			v->have_cur = true;
+		}
+		v->retry = true;
+	}
+	return done > 0 || missed;
 }
 
 /* Has a kick arrived by now? */

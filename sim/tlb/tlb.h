@@ -369,6 +369,27 @@ static inline const struct tlb_entry *tlb_lookup_mru(struct tlb *tlb, unsigned n
 	return NULL;
 }
 
+/*
+ * For a caller that performs a run of accesses through one entry itself:
+ * the entry tlb_lookup_mru() answers from for @need (NULL if none) and its
+ * latency. Every access of the run must pass tlb_lookup_mru()'s test
+ * (page and fast_perms) and be counted with tlb_count_mru_hits(); nothing
+ * may look the TLB up or change it in between.
+ */
+static inline const struct tlb_entry *tlb_mru(struct tlb *tlb, unsigned need,
+					      uint32_t *latency)
+{
+	const struct tlb_hot_l1 *l1 = &((struct tlb_hot *)tlb)->l1[(need & TLB_X) ? TLB_L1I : TLB_L1D];
+
+	*latency = l1->latency;
+	return l1->mru;
+}
+
+static inline void tlb_count_mru_hits(struct tlb *tlb, unsigned need, uint64_t n)
+{
+	*((struct tlb_hot *)tlb)->l1[(need & TLB_X) ? TLB_L1I : TLB_L1D].hits += n;
+}
+
 /* ---- Fill (after a walk) ------------------------------------------------ */
 struct tlb_map {
 	uint64_t addr;		/* the address walked (linear; GPA when the

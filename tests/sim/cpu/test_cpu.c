@@ -371,6 +371,56 @@ static void test_split_access(void **state)
 }
 
 /*
+ * The hot loop's runs, against hand counts: one vCPU, pages 0x1000 and
+ * 0x2000 mapped up front (R/W/X), every record 8 bytes.
+ *
+ *   R 1000  L1d miss, L2 miss, walk (sets A only: the entry is clean)
+ *   R 1008  L1d hit (the run after the fill)
+ *   W 1010  L1d hit on the clean entry: a dirty assist, walk again
+ *   R 1018  L1d hit
+ *   W 1020  L1d hit (dirty now: inside the run)
+ *   X 1028  L1i miss, L2 hit (moved up into the iTLB)
+ *   R 1030  L1d hit (the dTLB's entry is still the last used)
+ *   R 1ffc  split: L1d hit for 1ffc..1fff, L1d and L2 miss for 2000..2003
+ *   R 2008  after a 100-cycle gap: L1d hit
+ *   R 1038  L1d hit, not the last used entry (looked up in its set)
+ *   R 1040  L1d hit
+ */
+static void test_hit_runs(void **state)
+{
+	setup(VENDOR_INTEL, 1, 1);
+	static const uint64_t addr[] = { 0x1000, 0x1008, 0x1010, 0x1018, 0x1020, 0x1028,
+					 0x1030, 0x1ffc, 0x2008, 0x1038, 0x1040 };
+	static const uint8_t kind[] = { TRACE_READ, TRACE_READ, TRACE_WRITE, TRACE_READ,
+					TRACE_WRITE, TRACE_FETCH, TRACE_READ, TRACE_READ,
+					TRACE_READ, TRACE_READ, TRACE_READ };
+	static struct trace_rec st[11];
+	for (int i = 0; i < 11; i++)
+		st[i] = (struct trace_rec){ .addr = addr[i], .kind = kind[i], .size = 8 };
+	st[8].gap = 100;
+	M.stream[0] = st;
+	M.len[0] = 11;
+	map_page(0, 0x1000);
+	map_page(0, 0x2000);
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+	assert_int_equal(M.exits[0], 0);
+	assert_int_equal(stat("accesses"), 11);
+	assert_int_equal(stat("accesses.split"), 1);
+	assert_int_equal(stat("tlb.l1d.hits"), 9);
+	assert_int_equal(stat("tlb.l1d.misses"), 2);
+	assert_int_equal(stat("tlb.l1i.hits"), 0);
+	assert_int_equal(stat("tlb.l1i.misses"), 1);
+	assert_int_equal(stat("tlb.l2.hits"), 1);
+	assert_int_equal(stat("tlb.l2.misses"), 2);
+	assert_int_equal(stat("tlb.dirty_assists"), 1);
+	assert_int_equal(stat("tlb.fills"), 3);
+	assert_int_equal(stat("violations"), 0);
+	teardown();
+}
+
+/*
  * Oracle 6, stale permission, on a hand-made hypervisor.  vCPU 0 writes
  * 0x5000 (an exit, then mapped writable and cached in the TLB) and again
  * 50,000 cycles later; at 20,000 the hypervisor clears W in its EPT leaf
@@ -436,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_intel_ep4ta_isolates),
 		cmocka_unit_test(test_intel_ep4ta_alias),
 		cmocka_unit_test(test_split_access),
+		cmocka_unit_test(test_hit_runs),
 		cmocka_unit_test(test_stale_permission_missing_flush),
 		cmocka_unit_test(test_stale_permission_after_flush),
 	};
