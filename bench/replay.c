@@ -5,13 +5,17 @@
  *   replay.tlb_hit      a native trace whose accesses hit the L1 dTLB
  *   replay.decode       decoding the same trace only
  *   replay.vs_decode    the ratio of the two (time per access)
+ *   replay.mixed_hit    a program-like mix of fetches, reads and writes
+ *                       (as lackey records them) that hits the L1 iTLB
+ *                       and dTLB, 4-level guest paging
+ *   replay.mixed_vs_decode  its ratio to decoding it
  *   replay.walk_2d      every access misses every TLB level and takes a
  *                       4-level-on-4-level 2D walk (paging-structure caches
  *                       off), after a first pass that faults the pages in
  *   replay.walk_2d_psc  every access misses every TLB level; the 2D walks
  *                       use the paging-structure caches (the default)
  *
- * Each figure is the best of REPS runs (decode and replay interleaved), so
+ * Each figure is the best of REPS runs (decode and replay taking turns), so
  * that other load on a shared machine does not decide the ratio.
  */
 #include <stdio.h>
@@ -33,10 +37,7 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Writes @n 8-byte reads over @pages pages @stride pages apart: @run
- * consecutive words of a page, then the next page, cycling. */
-static void make_trace(const char *path, uint64_t n, uint64_t pages,
-		       uint64_t stride, uint64_t run)
+static struct trace_writer *create(const char *path)
 {
 	char err[256];
 	struct trace_writer *w = trace_create(path, 0, err, sizeof(err));
@@ -44,6 +45,24 @@ static void make_trace(const char *path, uint64_t n, uint64_t pages,
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
+	return w;
+}
+
+static void finish(struct trace_writer *w)
+{
+	char err[256];
+	if (trace_finish(w, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+}
+
+/* Writes @n 8-byte reads over @pages pages @stride pages apart: @run
+ * consecutive words of a page, then the next page, cycling. */
+static void make_trace(const char *path, uint64_t n, uint64_t pages,
+		       uint64_t stride, uint64_t run)
+{
+	struct trace_writer *w = create(path);
 	struct trace_rec buf[4096];
 	for (uint64_t i = 0; i < n;) {
 		size_t k = 0;
@@ -55,10 +74,40 @@ static void make_trace(const char *path, uint64_t n, uint64_t pages,
 			};
 		trace_write(w, buf, k);
 	}
-	if (trace_finish(w, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		exit(1);
+	finish(w);
+}
+
+/*
+ * Writes about @n records the way lackey sees a program run: a 4-byte
+ * instruction fetch each, straight-line code that jumps to another of 4
+ * code pages every 32 instructions; every third instruction also reads
+ * its stack page, every eighth writes one of 2 heap pages.
+ */
+static void make_mixed_trace(const char *path, uint64_t n)
+{
+	struct trace_writer *w = create(path);
+	struct trace_rec buf[4096];
+	const uint64_t code = 0x400000, stack = 0x7ffff000, heap = 0x600000;
+	uint64_t pc = code, done = 0, insn = 0;
+	while (done < n) {
+		size_t k = 0;
+		for (; k + 3 <= 4096 && done + k < n; insn++) {
+			if (insn % 32 == 0)
+				pc = code + (insn / 32 % 4) * 4096 + (insn / 128 % 16) * 64;
+			buf[k++] = (struct trace_rec){ .addr = pc, .kind = TRACE_FETCH, .size = 4 };
+			pc += 4;
+			if (insn % 3 == 0)
+				buf[k++] = (struct trace_rec){
+					.addr = stack + 8 * (insn % 64), .kind = TRACE_READ, .size = 8 };
+			if (insn % 8 == 0)
+				buf[k++] = (struct trace_rec){
+					.addr = heap + (insn / 8 % 2) * 4096 + 8 * (insn % 256),
+					.kind = TRACE_WRITE, .size = 8 };
+		}
+		trace_write(w, buf, k);
+		done += k;
 	}
+	finish(w);
 }
 
 static double decode(const char *path, uint64_t *n)
@@ -110,24 +159,22 @@ static double replay(const char *path, const char *const *sets, uint64_t *acc)
 	return el;
 }
 
-#define REPS 3
+#define REPS 5
 
-static double best_decode(const char *path, uint64_t *n)
+/* The best of REPS replays of @path, and, if @dt, of REPS decodes of it,
+ * the two taking turns (so that a spell of load hits both alike). */
+static double best_of(const char *path, const char *const *sets, uint64_t *acc,
+		      double *dt, uint64_t *n)
 {
 	double best = 1e30;
+	if (dt)
+		*dt = 1e30;
 	for (int i = 0; i < REPS; i++) {
-		double t = decode(path, n);
-		if (t < best)
-			best = t;
-	}
-	return best;
-}
-
-static double best_replay(const char *path, const char *const *sets,
-			  uint64_t *acc)
-{
-	double best = 1e30;
-	for (int i = 0; i < REPS; i++) {
+		if (dt) {
+			double t = decode(path, n);
+			if (t < *dt)
+				*dt = t;
+		}
 		double t = replay(path, sets, acc);
 		if (t < best)
 			best = t;
@@ -145,11 +192,17 @@ int main(void)
 	 * first 8 hits the L1 dTLB, most of them the same page as the last. */
 	make_trace(hit, 20 * 1000 * 1000, 8, 1, 8);
 	uint64_t n, acc;
-	double dt = best_decode(hit, &n);
-	double rt = best_replay(hit, NULL, &acc);
+	double dt;
+	double rt = best_of(hit, NULL, &acc, &dt, &n);
 	printf("bench replay.decode %.0f rec/s\n", (double)n / dt);
 	printf("bench replay.tlb_hit %.0f acc/s\n", (double)acc / rt);
 	printf("bench replay.vs_decode %.2f ratio\n", rt / dt);
+
+	static const char *const paged[] = { "guest.paging=4level", NULL };
+	make_mixed_trace(hit, 20 * 1000 * 1000);
+	rt = best_of(hit, paged, &acc, &dt, &n);
+	printf("bench replay.mixed_hit %.0f acc/s\n", (double)acc / rt);
+	printf("bench replay.mixed_vs_decode %.2f ratio\n", rt / dt);
 
 	/* 4096 pages, 1 MiB apart (each in its own PDE: no sharing of the
 	 * last-level tables), cycled: more pages than the L2 TLB holds, so
@@ -159,7 +212,7 @@ int main(void)
 		"tlb.l2.entries=1536", NULL,
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 256, 1);
-	rt = best_replay(miss, walk, &acc);
+	rt = best_of(miss, walk, &acc, NULL, NULL);
 	printf("bench replay.walk_2d %.0f acc/s\n", (double)acc / rt);
 	/* Every access still misses every TLB level (4096 pages > the L2's
 	 * 1536 entries), but on contiguous pages, with the paging-structure
@@ -169,7 +222,7 @@ int main(void)
 		"guest.paging=4level", "vm.mem=1G", NULL,
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 1, 1);
-	rt = best_replay(miss, walk_psc, &acc);
+	rt = best_of(miss, walk_psc, &acc, NULL, NULL);
 	printf("bench replay.walk_2d_psc %.0f acc/s\n", (double)acc / rt);
 
 	unlink(hit);

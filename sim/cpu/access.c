@@ -445,24 +445,71 @@ static inline bool in_page(const struct trace_rec *r)
 	return (r->addr & (PAGE_SIZE - 1)) + r->size <= PAGE_SIZE;
 }
 
-/* The access kinds (bit per enum trace_kind) that tlb_lookup_mru() would
- * answer from @e, the MRU entry of the L1 that serves @need. */
-static unsigned kinds_through(const struct tlb_entry *e, unsigned need,
-			      unsigned upage)
+/*
+ * The run of one access kind: the addresses [lo, lo + span) that the MRU
+ * entry of the kind's L1 answers for it (none when the entry does not
+ * grant the kind), and the hits taken through it.
+ */
+struct kind_run {
+	uint64_t lo, span;
+	uint64_t run;
+};
+
+/* The MRU entries of the two L1s and the runs of the kinds they serve. */
+struct mru_runs {
+	struct kind_run k[4];		/* [enum trace_kind]; [3], for any
+					 * other kind, stays empty */
+	const struct tlb_entry *e[2];	/* [0] the dTLB's, [1] the iTLB's */
+	cycles_t hit[2];		/* cycles of a hit in each */
+	bool set[2];
+};
+
+static void kind_run_set(struct kind_run *k, const struct tlb_entry *e,
+			 unsigned need)
 {
-	unsigned ok = 0;
-	for (unsigned k = TRACE_READ; k <= TRACE_FETCH; k++) {
-		unsigned n = need_of((uint8_t)k) | upage;
-		if (!((n ^ need) & TLB_X) && !(n & ~e->fast_perms))
-			ok |= 1u << k;
+	k->run = 0;
+	if (e && !(need & ~e->fast_perms)) {
+		k->lo = e->vpn << e->shift;
+		k->span = UINT64_C(1) << e->shift;
+	} else {
+		k->lo = 1;
+		k->span = 0;
 	}
-	return ok;
 }
+
+/* Takes the MRU entry of the dTLB (@i 0) or the iTLB (1).  An entry whose
+ * frame may have been freed since its fill answers nothing: the long way
+ * checks every access through it. */
+static void mru_runs_take(struct mru_runs *mr, struct tlb *tlb, int i,
+			  unsigned upage, uint64_t freed_at, cycles_t access_cost)
+{
+	uint32_t lat;
+	const struct tlb_entry *e = tlb_mru(tlb, i ? TLB_X : TLB_R, &lat);
+	mr->e[i] = e;
+	mr->hit[i] = lat + access_cost;
+	mr->set[i] = true;
+	if (e && freed_at >= e->gen)
+		e = NULL;
+	/* As need_of(): a read needs R, a write W, a fetch X. */
+	if (i) {
+		kind_run_set(&mr->k[TRACE_FETCH], e, TLB_X | upage);
+	} else {
+		kind_run_set(&mr->k[TRACE_READ], e, TLB_R | upage);
+		kind_run_set(&mr->k[TRACE_WRITE], e, TLB_W | upage);
+	}
+}
+
+/* The frame a run of writes wrote last, and its version counter
+ * (host_frame_write_counter): the next write to it only increments. */
+struct write_cache {
+	uint64_t pfn;
+	uint64_t *version;
+};
 
 /* Performs access @r, which hit @e in the L1 TLB. */
 static inline void land_hit(struct machine *m, struct vcpu *v,
 			    const struct trace_rec *r, const struct tlb_entry *e,
-			    uint64_t freed_at)
+			    uint64_t freed_at, struct write_cache *wc)
 {
 	uint64_t pfn = tlb_entry_hpa(e, r->addr) >> 12;
 	if (unlikely(freed_at >= e->gen) &&
@@ -471,7 +518,12 @@ static inline void land_hit(struct machine *m, struct vcpu *v,
 	else if (r->kind == TRACE_WRITE) {
 		if (unlikely(m->wrprot != NULL))
 			stale_permission(m, v, tlb_entry_gpa(e, r->addr), pfn);
-		host_frame_write(m->host, pfn);
+		if (pfn == wc->pfn && wc->version) {
+			++*wc->version;
+		} else {
+			wc->pfn = pfn;
+			wc->version = host_frame_write_counter(m->host, pfn);
+		}
 	}
 }
 
@@ -486,8 +538,8 @@ static inline void land_hit(struct machine *m, struct vcpu *v,
  *
  * One access at a time goes the long way (the L1's MRU entry, else its
  * sets); the accesses after it that the MRU entry of their L1 answers —
- * the same page and L1, permissions it grants — go in a run that only
- * compares addresses, counted as MRU hits at the end of the run.
+ * same page, permissions it grants, for the dTLB or the iTLB alike — go in
+ * a run that only compares addresses, counted as MRU hits at its end.
  */
 static bool run_hits(struct machine *m, struct vcpu *v)
 {
@@ -511,6 +563,12 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	const struct trace_rec *const end = v->batch + v->blen;
 	uint64_t done = 0;
 	bool missed = false;
+	/* A long way through one L1 leaves the other's MRU entry as it was. */
+	struct mru_runs mr;
+	mr.set[0] = mr.set[1] = false;
+	mr.k[3] = (struct kind_run){ .lo = 1, .span = 0, .run = 0 };
+	/* Nothing else runs meanwhile: the host does not change either. */
+	struct write_cache wc = { .version = NULL };
 
 	for (;;) {
 		/* @r the long way; it is in one page. */
@@ -530,24 +588,19 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 			lat = 0;
 		}
 		spent += lat + access_cost;
-		land_hit(m, v, r, e, freed_at);
+		land_hit(m, v, r, e, freed_at, &wc);
 		done++;
 
-		/* The run through the MRU entry that now serves @need.  An
-		 * entry whose frame may have been freed since its fill is
-		 * left to the long way, which checks every access. */
-		uint64_t lo = 1, span = 0;
-		unsigned ok = 0;
-		const struct tlb_entry *w = tlb_mru(tlb, need, &lat);
-		if (w && freed_at < w->gen) {
-			lo = w->vpn << w->shift;
-			span = UINT64_C(1) << w->shift;
-			ok = kinds_through(w, need, upage);
-		}
-		/* It ends at a gap, a split, the record the entry does not
-		 * answer (which goes the long way next), or where the budget
-		 * runs out: so many hits of @hit cycles fit. */
-		const cycles_t hit = lat + access_cost;
+		/* The run through the MRU entries of both L1s.  It ends at
+		 * a gap, a split, a record neither answers (which goes the
+		 * long way next), or before the budget runs out: so many
+		 * hits at the dearer of the two fit.  (A run cut short by a
+		 * cheaper mix loses nothing: the next call goes on.) */
+		for (int i = 0; i < 2; i++)
+			if (i == (need & TLB_X ? 1 : 0) || !mr.set[i] ||
+			    tlb_mru(tlb, i ? TLB_X : TLB_R, &lat) != mr.e[i])
+				mru_runs_take(&mr, tlb, i, upage, freed_at, access_cost);
+		const cycles_t hit = mr.hit[0] > mr.hit[1] ? mr.hit[0] : mr.hit[1];
 		const struct trace_rec *p = next, *lim = end;
 		if (spent >= budget)
 			lim = p;
@@ -557,19 +610,28 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		for (; p != lim; p++) {
 			if (p->gap || !in_page(p))
 				break;
-			if (p->addr - lo >= span || !((ok >> (p->kind & 31)) & 1)) {
+			struct kind_run *k = &mr.k[p->kind <= TRACE_FETCH ? p->kind : 3];
+			if (p->addr - k->lo >= k->span) {
 				more = true;
 				break;
 			}
+			k->run++;
 			if (p->kind == TRACE_WRITE)
-				land_hit(m, v, p, w, freed_at);
+				land_hit(m, v, p, mr.e[0], freed_at, &wc);
 		}
-		uint64_t run = (uint64_t)(p - next);
-		if (run) {
-			spent += run * hit;
-			tlb_count_mru_hits(tlb, need, run);
-			done += run;
+		uint64_t data = mr.k[TRACE_READ].run + mr.k[TRACE_WRITE].run;
+		uint64_t fetch = mr.k[TRACE_FETCH].run;
+		if (data) {
+			spent += data * mr.hit[0];
+			tlb_count_mru_hits(tlb, TLB_R, data);
 		}
+		if (fetch) {
+			spent += fetch * mr.hit[1];
+			tlb_count_mru_hits(tlb, TLB_X, fetch);
+		}
+		done += data + fetch;
+		for (int k = TRACE_READ; k <= TRACE_FETCH; k++)
+			mr.k[k].run = 0;
 		next = p;
 		if (!more)
 			break;

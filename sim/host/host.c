@@ -525,15 +525,21 @@ uint64_t host_frame_version(const struct host *h, uint64_t pfn)
 	return f->version;
 }
 
-int host_frame_write(struct host *h, uint64_t pfn)
+/* One guest write to frame @pfn: its content version, or NULL with -ENOENT
+ * (in no folio) or -ENOMEM in *@rc. */
+static uint64_t *frame_write(struct host *h, uint64_t pfn, int *rc)
 {
 	struct frame *head = host_folio_head(h, pfn, NULL);
-	if (!head)
-		return -ENOENT;
+	if (!head) {
+		*rc = -ENOENT;
+		return NULL;
+	}
 	uint64_t gen = head->gen;
 	struct frame *f = host_frame_mk(h, pfn);
-	if (!f)
-		return -ENOMEM;
+	if (!f) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
 	if (f->vgen != gen) {
 		f->vgen = gen;
 		f->version = 0;
@@ -541,7 +547,21 @@ int host_frame_write(struct host *h, uint64_t pfn)
 		f->ok_version = 0;
 	}
 	f->version++;
-	return 0;
+	*rc = 0;
+	return &f->version;
+}
+
+int host_frame_write(struct host *h, uint64_t pfn)
+{
+	int rc;
+	frame_write(h, pfn, &rc);
+	return rc;
+}
+
+uint64_t *host_frame_write_counter(struct host *h, uint64_t pfn)
+{
+	int rc;
+	return frame_write(h, pfn, &rc);
 }
 
 uint64_t host_frame_written_version(const struct host *h, uint64_t pfn)

@@ -145,6 +145,14 @@ const uint64_t *host_data_freed_at(const struct host *h);
 bool host_frame_valid_since(const struct host *h, uint64_t pfn, uint64_t clock);
 uint64_t host_frame_version(const struct host *h, uint64_t pfn);
 int host_frame_write(struct host *h, uint64_t pfn);
+/*
+ * host_frame_write() for a run of guest writes: makes the first write to
+ * frame @pfn and returns the counter each further write to the same frame
+ * increments instead (++*counter).  Valid until the next call into the
+ * host other than these two; NULL, writing nothing, where host_frame_write()
+ * fails.
+ */
+uint64_t *host_frame_write_counter(struct host *h, uint64_t pfn);
 /* The version the last writeback (or reclaim's pageout) of frame @pfn
  * wrote out in its current generation; 0 if none, or if the frame is free. */
 uint64_t host_frame_written_version(const struct host *h, uint64_t pfn);

@@ -372,7 +372,7 @@ static void test_split_access(void **state)
 
 /*
  * The hot loop's runs, against hand counts: one vCPU, pages 0x1000 and
- * 0x2000 mapped up front (R/W/X), every record 8 bytes.
+ * 0x2000 mapped up front (R/W/X), records of 8 bytes (the fetch at 102c: 4).
  *
  *   R 1000  L1d miss, L2 miss, walk (sets A only: the entry is clean)
  *   R 1008  L1d hit (the run after the fill)
@@ -380,7 +380,9 @@ static void test_split_access(void **state)
  *   R 1018  L1d hit
  *   W 1020  L1d hit (dirty now: inside the run)
  *   X 1028  L1i miss, L2 hit (moved up into the iTLB)
+ *   X 102c  L1i hit
  *   R 1030  L1d hit (the dTLB's entry is still the last used)
+ *   X 1034  L1i hit (the iTLB's likewise)
  *   R 1ffc  split: L1d hit for 1ffc..1fff, L1d and L2 miss for 2000..2003
  *   R 2008  after a 100-cycle gap: L1d hit
  *   R 1038  L1d hit, not the last used entry (looked up in its set)
@@ -389,28 +391,30 @@ static void test_split_access(void **state)
 static void test_hit_runs(void **state)
 {
 	setup(VENDOR_INTEL, 1, 1);
-	static const uint64_t addr[] = { 0x1000, 0x1008, 0x1010, 0x1018, 0x1020, 0x1028,
-					 0x1030, 0x1ffc, 0x2008, 0x1038, 0x1040 };
+	static const uint64_t addr[] = { 0x1000, 0x1008, 0x1010, 0x1018, 0x1020, 0x1028, 0x102c,
+					 0x1030, 0x1034, 0x1ffc, 0x2008, 0x1038, 0x1040 };
 	static const uint8_t kind[] = { TRACE_READ, TRACE_READ, TRACE_WRITE, TRACE_READ,
-					TRACE_WRITE, TRACE_FETCH, TRACE_READ, TRACE_READ,
-					TRACE_READ, TRACE_READ, TRACE_READ };
-	static struct trace_rec st[11];
-	for (int i = 0; i < 11; i++)
+					TRACE_WRITE, TRACE_FETCH, TRACE_FETCH, TRACE_READ,
+					TRACE_FETCH, TRACE_READ, TRACE_READ, TRACE_READ,
+					TRACE_READ };
+	static struct trace_rec st[13];
+	for (int i = 0; i < 13; i++)
 		st[i] = (struct trace_rec){ .addr = addr[i], .kind = kind[i], .size = 8 };
-	st[8].gap = 100;
+	st[6].size = 4;
+	st[10].gap = 100;
 	M.stream[0] = st;
-	M.len[0] = 11;
+	M.len[0] = 13;
 	map_page(0, 0x1000);
 	map_page(0, 0x2000);
 	assert_int_equal(machine_start(M.m), 0);
 	assert_int_equal(sim_run(M.s), SIM_DONE);
 	machine_finish(M.m);
 	assert_int_equal(M.exits[0], 0);
-	assert_int_equal(stat("accesses"), 11);
+	assert_int_equal(stat("accesses"), 13);
 	assert_int_equal(stat("accesses.split"), 1);
 	assert_int_equal(stat("tlb.l1d.hits"), 9);
 	assert_int_equal(stat("tlb.l1d.misses"), 2);
-	assert_int_equal(stat("tlb.l1i.hits"), 0);
+	assert_int_equal(stat("tlb.l1i.hits"), 2);
 	assert_int_equal(stat("tlb.l1i.misses"), 1);
 	assert_int_equal(stat("tlb.l2.hits"), 1);
 	assert_int_equal(stat("tlb.l2.misses"), 2);

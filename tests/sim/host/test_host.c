@@ -225,6 +225,17 @@ static void test_versions(void **state)
 	assert_int_equal(host_frame_version(w.h, g + 262143), 0);
 	assert_int_equal(host_frame_write(w.h, g + 5), 0);
 	assert_int_equal(host_frame_version(w.h, g + 5), 1);
+	/* A run of writes: the first through the host, the rest by the
+	 * counter it returns, all seen as versions. */
+	uint64_t *c = host_frame_write_counter(w.h, g + 5);
+	assert_non_null(c);
+	assert_int_equal(host_frame_version(w.h, g + 5), 2);
+	++*c;
+	++*c;
+	assert_int_equal(host_frame_version(w.h, g + 5), 4);
+	assert_int_equal(host_frame_version(w.h, g + 6), 0);
+	host_folio_put(w.h, g);
+	assert_null(host_frame_write_counter(w.h, g + 5));
 	hw_fini(&w);
 }
 
