@@ -448,7 +448,7 @@ static inline bool in_page(const struct trace_rec *r)
 /*
  * The run of one access kind: the addresses [lo, lo + span) that the MRU
  * entry of the kind's L1 answers for it (none when the entry does not
- * grant the kind), and the hits taken through it.
+ * grant the kind), and the hits taken through the kind's windows so far.
  */
 struct kind_run {
 	uint64_t lo, span;
@@ -460,14 +460,12 @@ struct mru_runs {
 	struct kind_run k[4];		/* [enum trace_kind]; [3], for any
 					 * other kind, stays empty */
 	const struct tlb_entry *e[2];	/* [0] the dTLB's, [1] the iTLB's */
-	cycles_t hit[2];		/* cycles of a hit in each */
 	bool set[2];
 };
 
 static void kind_run_set(struct kind_run *k, const struct tlb_entry *e,
 			 unsigned need)
 {
-	k->run = 0;
 	if (e && !(need & ~e->fast_perms)) {
 		k->lo = e->vpn << e->shift;
 		k->span = UINT64_C(1) << e->shift;
@@ -481,12 +479,11 @@ static void kind_run_set(struct kind_run *k, const struct tlb_entry *e,
  * frame may have been freed since its fill answers nothing: the long way
  * checks every access through it. */
 static void mru_runs_take(struct mru_runs *mr, struct tlb *tlb, int i,
-			  unsigned upage, uint64_t freed_at, cycles_t access_cost)
+			  unsigned upage, uint64_t freed_at)
 {
 	uint32_t lat;
 	const struct tlb_entry *e = tlb_mru(tlb, i ? TLB_X : TLB_R, &lat);
 	mr->e[i] = e;
-	mr->hit[i] = lat + access_cost;
 	mr->set[i] = true;
 	if (e && freed_at >= e->gen)
 		e = NULL;
@@ -545,7 +542,7 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 {
 	struct sim *s = m->sim;
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
-	cycles_t now = sim_now(s), spent = 0;
+	cycles_t now = sim_now(s);
 	/* Nothing else runs inside this loop (it has no yield point), so
 	 * neither the horizon nor a kick's arrival can move meanwhile, and
 	 * no TLB changes but through this loop's own lookups. */
@@ -558,15 +555,24 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	const cycles_t access_cost = m->p->lat_access;
 	const uint64_t freed_at = *m->data_freed_at;
 	const unsigned upage = guest_levels(m) ? TLB_U : 0;
-	const struct trace_rec *r = &v->cur;
-	const struct trace_rec *next = v->batch + v->bpos;
+	uint32_t lat_d, lat_i;
+	tlb_mru(tlb, TLB_R, &lat_d);
+	tlb_mru(tlb, TLB_X, &lat_i);
+	/* What a hit through either L1's MRU entry costs, and the dearer. */
+	const cycles_t hit_d = lat_d + access_cost, hit_i = lat_i + access_cost;
+	const cycles_t hit = hit_d > hit_i ? hit_d : hit_i;
+	const struct trace_rec *r = &v->cur, *p = v->batch + v->bpos;
 	const struct trace_rec *const end = v->batch + v->blen;
-	uint64_t done = 0;
+	cycles_t spent = 0;	/* by the long ways; the runs' at the end */
+	uint64_t longs = 0;
 	bool missed = false;
 	/* A long way through one L1 leaves the other's MRU entry as it was. */
 	struct mru_runs mr;
 	mr.set[0] = mr.set[1] = false;
-	mr.k[3] = (struct kind_run){ .lo = 1, .span = 0, .run = 0 };
+	for (int k = 0; k < 4; k++)
+		mr.k[k].run = 0;
+	mr.k[3].lo = 1;
+	mr.k[3].span = 0;
 	/* Nothing else runs meanwhile: the host does not change either. */
 	struct write_cache wc = { .version = NULL };
 
@@ -589,7 +595,7 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		}
 		spent += lat + access_cost;
 		land_hit(m, v, r, e, freed_at, &wc);
-		done++;
+		longs++;
 
 		/* The run through the MRU entries of both L1s.  It ends at
 		 * a gap, a split, a record neither answers (which goes the
@@ -599,13 +605,14 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		for (int i = 0; i < 2; i++)
 			if (i == (need & TLB_X ? 1 : 0) || !mr.set[i] ||
 			    tlb_mru(tlb, i ? TLB_X : TLB_R, &lat) != mr.e[i])
-				mru_runs_take(&mr, tlb, i, upage, freed_at, access_cost);
-		const cycles_t hit = mr.hit[0] > mr.hit[1] ? mr.hit[0] : mr.hit[1];
-		const struct trace_rec *p = next, *lim = end;
-		if (spent >= budget)
+				mru_runs_take(&mr, tlb, i, upage, freed_at);
+		cycles_t used = spent + hit_i * mr.k[TRACE_FETCH].run +
+				hit_d * (mr.k[TRACE_READ].run + mr.k[TRACE_WRITE].run);
+		const struct trace_rec *lim = end;
+		if (used >= budget)
 			lim = p;
-		else if ((cycles_t)(end - p) * hit > budget - spent)
-			lim = p + (budget - spent + hit - 1) / hit;
+		else if ((cycles_t)(end - p) * hit > budget - used)
+			lim = p + (budget - used + hit - 1) / hit;
 		bool more = false;
 		for (; p != lim; p++) {
 			if (p->gap || !in_page(p))
@@ -619,30 +626,24 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 			if (p->kind == TRACE_WRITE)
 				land_hit(m, v, p, mr.e[0], freed_at, &wc);
 		}
-		uint64_t data = mr.k[TRACE_READ].run + mr.k[TRACE_WRITE].run;
-		uint64_t fetch = mr.k[TRACE_FETCH].run;
-		if (data) {
-			spent += data * mr.hit[0];
-			tlb_count_mru_hits(tlb, TLB_R, data);
-		}
-		if (fetch) {
-			spent += fetch * mr.hit[1];
-			tlb_count_mru_hits(tlb, TLB_X, fetch);
-		}
-		done += data + fetch;
-		for (int k = TRACE_READ; k <= TRACE_FETCH; k++)
-			mr.k[k].run = 0;
-		next = p;
 		if (!more)
 			break;
-		r = next++;
+		r = p++;
 	}
+	uint64_t data = mr.k[TRACE_READ].run + mr.k[TRACE_WRITE].run;
+	uint64_t fetch = mr.k[TRACE_FETCH].run;
+	if (data)
+		tlb_count_mru_hits(tlb, TLB_R, data);
+	if (fetch)
+		tlb_count_mru_hits(tlb, TLB_X, fetch);
+	spent += hit_d * data + hit_i * fetch;
 	if (spent)
 		sim_charge(s, m->acct.tlb, spent);
+	uint64_t done = longs + data + fetch;
 	m->ctr.accesses += done;
 	v->accesses += done;
 	if (done) {
-		v->bpos = (size_t)(next - v->batch);
+		v->bpos = (size_t)(p - v->batch);
 		v->have_cur = false;
 	}
 	if (missed) {
