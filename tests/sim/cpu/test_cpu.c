@@ -183,6 +183,14 @@ static uint64_t stat(const char *name)
 	return v;
 }
 
+/* Runs the machine until every vCPU has halted. */
+static void run_machine(void)
+{
+	assert_int_equal(machine_start(M.m), 0);
+	assert_int_equal(sim_run(M.s), SIM_DONE);
+	machine_finish(M.m);
+}
+
 static struct trace_rec W(uint64_t addr) { return (struct trace_rec){ .addr = addr, .kind = TRACE_WRITE, .size = 8 }; }
 static struct trace_rec R(uint64_t addr) { return (struct trace_rec){ .addr = addr, .kind = TRACE_READ, .size = 8 }; }
 
@@ -196,9 +204,7 @@ static void test_cold_write_then_hit(void **state)
 	struct trace_rec st[] = { W(0x5008), R(0x5010) };
 	M.stream[0] = st;
 	M.len[0] = 2;
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	assert_int_equal(M.exits[0], 1);
 	assert_int_equal(stat("exits.ept_violation"), 1);
 	assert_int_equal(stat("accesses"), 2);
@@ -221,9 +227,7 @@ static void test_accounts_add_up(void **state)
 	a[1].gap = 777;
 	M.stream[0] = a; M.len[0] = 3;
 	M.stream[1] = b; M.len[1] = 2;
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	for (unsigned i = 0; i < 2; i++) {
 		struct sim_thread *t = vcpu_thread(machine_vcpu(M.m, i));
 		uint64_t sum = 0;
@@ -255,9 +259,7 @@ static void test_ipi_wait_cost(void **state)
 	M.stream[1] = b;
 	M.len[1] = 2;
 	map_page(0, 0x1000);
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	assert_int_equal(M.kick_cost, M.p.lat_ipi_send + M.p.lat_ipi_delivery +
 					      M.p.lat_vmexit + M.p.lat_ipi_ack);
 	assert_int_equal(stat("exits.extint"), 1);
@@ -342,9 +344,7 @@ static void test_intel_ep4ta_alias(void **state)
 	M.use_root[1] = 1;
 	M.alias_at = old_pa;
 	M.vpid[0] = M.vpid[1] = 7;
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	assert_int_equal(M.exits[1], 0);
 	assert_int_equal(stat("tlb.l1d.hits"), 1);
 	assert_int_equal(stat("walk.walks"), 1);
@@ -361,9 +361,7 @@ static void test_split_access(void **state)
 	M.len[0] = 1;
 	map_page(0, 0x1000);
 	map_page(0, 0x2000);
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	assert_int_equal(stat("accesses"), 1);
 	assert_int_equal(stat("accesses.split"), 1);
 	assert_int_equal(stat("tlb.l1d.misses"), 2);
@@ -406,21 +404,22 @@ static void test_hit_runs(void **state)
 	M.len[0] = 13;
 	map_page(0, 0x1000);
 	map_page(0, 0x2000);
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	assert_int_equal(M.exits[0], 0);
-	assert_int_equal(stat("accesses"), 13);
-	assert_int_equal(stat("accesses.split"), 1);
-	assert_int_equal(stat("tlb.l1d.hits"), 9);
-	assert_int_equal(stat("tlb.l1d.misses"), 2);
-	assert_int_equal(stat("tlb.l1i.hits"), 2);
-	assert_int_equal(stat("tlb.l1i.misses"), 1);
-	assert_int_equal(stat("tlb.l2.hits"), 1);
-	assert_int_equal(stat("tlb.l2.misses"), 2);
-	assert_int_equal(stat("tlb.dirty_assists"), 1);
-	assert_int_equal(stat("tlb.fills"), 3);
-	assert_int_equal(stat("violations"), 0);
+	static const struct { const char *name; uint64_t want; } want[] = {
+		{ "accesses", 13 },		{ "accesses.split", 1 },
+		{ "tlb.l1d.hits", 9 },		{ "tlb.l1d.misses", 2 },
+		{ "tlb.l1i.hits", 2 },		{ "tlb.l1i.misses", 1 },
+		{ "tlb.l2.hits", 1 },		{ "tlb.l2.misses", 2 },
+		{ "tlb.dirty_assists", 1 },	{ "tlb.fills", 3 },
+		{ "violations", 0 },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		uint64_t got = stat(want[i].name);
+		if (got != want[i].want)
+			print_message("%s\n", want[i].name);
+		assert_int_equal(got, want[i].want);
+	}
 	teardown();
 }
 
@@ -441,9 +440,7 @@ static void wp_run(bool flush, enum cpu_wrprot kind)
 	M.wp_at = 20000;
 	M.wp_flush = flush;
 	M.wp_kind = kind;
-	assert_int_equal(machine_start(M.m), 0);
-	assert_int_equal(sim_run(M.s), SIM_DONE);
-	machine_finish(M.m);
+	run_machine();
 	assert_int_equal(stat("accesses"), 2);
 }
 
