@@ -167,6 +167,8 @@ struct env_caps {
 	int tdp_levels;     /* 4 or 5 */
 	u32 max_asid;       /* CPUID 0x8000000A EBX - 1 */
 	u32 min_asid;       /* first ASID KVM may use (after SEV's) */
+	bool hv_enlightened_npt_tlb; /* (AMD) on Hyper-V with EnlightenedNptTlb:
+				      * TLB_CONTROL keeps NPT translations */
 };
 const struct env_caps *env_caps(struct env *e);
 
@@ -201,6 +203,12 @@ enum env_invvpid {
 	ENV_INVVPID_SINGLE_NONGLOBAL = 3,
 };
 void env_invvpid(struct env *e, enum env_invvpid type, u16 vpid, u64 gva);
+
+/* (Hyper-V, with caps->hv_enlightened_npt_tlb) The hypercall
+ * HvCallFlushGuestPhysicalAddressSpace: before it returns, the L0
+ * hypervisor drops the guest-physical translations of the address space
+ * rooted at @root on every processor. */
+void env_hv_flush_guest_mapping(struct env *e, u64 root);
 
 /* ------------------------------------------------------- running the guest */
 

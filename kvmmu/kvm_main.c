@@ -212,7 +212,9 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 	}
 }
 
-/* No Hyper-V enlightenment: every remote flush is a TLB_FLUSH request. */
+/* No Hyper-V remote-flush enlightenment (hv_flush_remote_tlbs): every
+ * remote flush is a TLB_FLUSH request.  Under EnlightenedNptTlb each
+ * vCPU's flush then makes the GPA-space hypercall itself (svm.c). */
 void kvm_flush_remote_tlbs(struct kvm *kvm)
 {
 	kvm->stat.remote_tlb_flush++;

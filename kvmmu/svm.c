@@ -80,8 +80,26 @@ static void svm_flush_tlb_asid(struct kvm_vcpu *vcpu)
 		vcpu->svm.asid_generation--;
 }
 
+/*
+ * On Hyper-V with EnlightenedNptTlb the ASID flush keeps NPT (GPA->HPA)
+ * translations: dropping them takes a hypercall, made before the VMRUN
+ * that would use them (hv_flush_tlb_current / hv_flush_remote_tlbs).
+ * svm.hv_npt_flush=asid is the kernel before e5c972c1fada.
+ */
+static void svm_hv_flush_npt(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+
+	if (!env_caps(kvm->env)->hv_enlightened_npt_tlb ||
+	    kvm->pol.svm_hv_npt_flush != KVMMU_SVM_HV_NPT_FLUSH_HYPERCALL ||
+	    !VALID_PAGE(vcpu->mmu.root_hpa))
+		return;
+	env_hv_flush_guest_mapping(kvm->env, vcpu->mmu.root_hpa);
+}
+
 static void svm_flush_tlb_all(struct kvm_vcpu *vcpu)
 {
+	svm_hv_flush_npt(vcpu);
 	/* With one ASID per root, the VM's translations live under several
 	 * ASIDs on this pCPU: flush them all. */
 	if (vcpu->kvm->pol.svm_asid == KVMMU_SVM_ASID_PER_ROOT) {
@@ -93,6 +111,7 @@ static void svm_flush_tlb_all(struct kvm_vcpu *vcpu)
 
 static void svm_flush_tlb_current(struct kvm_vcpu *vcpu)
 {
+	svm_hv_flush_npt(vcpu);
 	svm_flush_tlb_asid(vcpu);
 }
 

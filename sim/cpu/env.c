@@ -23,7 +23,7 @@ struct env {
 	struct rng resched_rng;
 	struct {
 		uint64_t mark_dirty_map, mark_dirty_zap,
-			mark_accessed, invept, invvpid, asserts;
+			mark_accessed, invept, invvpid, hv_flushes, asserts;
 	} ctr;
 };
 
@@ -45,6 +45,8 @@ struct env *env_new(struct machine *m, char *err, size_t errlen)
 	e->caps.tdp_levels = (int)p->cpu_tdp_levels;
 	e->caps.max_asid = (u32)p->svm_max_asid;
 	e->caps.min_asid = (u32)p->svm_min_asid;
+	e->caps.hv_enlightened_npt_tlb = p->cpu_vendor == VENDOR_AMD &&
+		p->svm_hv_enlightened_npt_tlb == SVM_HV_ENLIGHTENED_NPT_TLB_ON;
 	e->cost[ENV_COST_FAULT] = p->lat_kvm_fault;
 	e->cost[ENV_COST_SPTE_STEP] = p->lat_kvm_spte_step;
 	e->cost[ENV_COST_MAKE_SPTE] = p->lat_kvm_make_spte;
@@ -60,6 +62,7 @@ struct env *env_new(struct machine *m, char *err, size_t errlen)
 	stats_counter(st, "folio.mark_accessed", &e->ctr.mark_accessed);
 	stats_counter(st, "invept", &e->ctr.invept);
 	stats_counter(st, "invvpid", &e->ctr.invvpid);
+	stats_counter(st, "hv.flush_gpa_space", &e->ctr.hv_flushes);
 	stats_counter(st, "kvm.asserts", &e->ctr.asserts);
 	return e;
 }
@@ -293,6 +296,23 @@ void env_invvpid(struct env *e, enum env_invvpid type, u16 vpid, u64 gva)
 	e->ctr.invvpid++;
 	sim_log(e->s, "invvpid", gva, type, vpid);
 	tlb_flush(current_tlb(e), &f);
+}
+
+void env_hv_flush_guest_mapping(struct env *e, u64 root)
+{
+	/* AMD entries carry no nCR3: the flush drops every address space's
+	 * guest-physical entries, more than Hyper-V must (harmless). */
+	struct tlb_flush f = { .type = TLB_AMD_HV_FLUSH_GPA_SPACE };
+	if (!e->caps.hv_enlightened_npt_tlb) {
+		env_assert_fail(e, "Hyper-V hypercall without EnlightenedNptTlb",
+				__FILE__, __LINE__);
+		return;
+	}
+	e->ctr.hv_flushes++;
+	sim_log(e->s, "hv_flush", root, 0, 0);
+	for (unsigned i = 0; i < e->m->npcpus; i++)
+		tlb_flush(e->m->pcpus[i].tlb, &f);
+	sim_charge(e->s, e->m->acct.kvm, e->m->p->lat_hv_flush);
 }
 
 bool env_vcpu_migrated(struct env_vcpu *ev)

@@ -499,6 +499,11 @@ int tlb_ntlb_fill(struct tlb *tlb, const struct tlb_map *m);
  *   AMD_FLUSH_ASID       everything tagged asid (code 3)
  *   AMD_FLUSH_ASID_LOCAL as above except global TLB entries (code 7)
  *   AMD_INVLPGA          combined entries of asid translating addr
+ *   AMD_HV_FLUSH_GPA_SPACE  Hyper-V's HvCallFlushGuestPhysicalAddressSpace
+ *                        under EnlightenedNptTlb: guest-physical entries
+ *                        of every ASID (an address space is named by its
+ *                        nCR3, which no entry here carries); the caller
+ *                        runs it on every pCPU
  *  Both
  *   GPA            what an EPT violation/misconfig drops (SDM 28.3.3.1):
  *                  guest-physical entries for gpa under tag's EP4TA (AMD:
@@ -523,6 +528,7 @@ enum tlb_flush_type {
 	TLB_AMD_FLUSH_ASID,
 	TLB_AMD_FLUSH_ASID_LOCAL,
 	TLB_AMD_INVLPGA,
+	TLB_AMD_HV_FLUSH_GPA_SPACE,
 	TLB_FLUSH_GPA,
 	TLB_GUEST_INVLPG,
 	TLB_GUEST_CR3,

@@ -50,6 +50,8 @@ static bool drops(const struct scope *s, const struct tlb_array *a, const struct
 		return e->id == id && (comb || !s->keep_gphys) && !global;
 	case TLB_AMD_INVLPGA:
 		return comb && e->id == id && tlb_entry_covers(e, s->addr);
+	case TLB_AMD_HV_FLUSH_GPA_SPACE:
+		return !comb;
 	case TLB_FLUSH_GPA:
 		/*
 		 * SDM: guest-physical mappings of the current EP4TA that would
@@ -147,6 +149,7 @@ int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
 	case TLB_AMD_FLUSH_ASID:
 	case TLB_AMD_FLUSH_ASID_LOCAL:
 	case TLB_AMD_INVLPGA:
+	case TLB_AMD_HV_FLUSH_GPA_SPACE:
 		if (intel)
 			return -EINVAL;
 		break;

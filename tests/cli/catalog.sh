@@ -117,6 +117,18 @@ run_fails "expectation ring.order_inversions" pml-drain-order --set vmx.pml_drai
 run_clean pml-drain-order
 explore_clean 2000 pml-drain-order
 
+# E14: on Hyper-V with EnlightenedNptTlb the ASID flush keeps the nested
+# PSC: walks resume in the freed NPT tables and the guest stalls without
+# the hypercall; clean with it, with the quirk off, and on Intel.
+run_fails "violation freed-pt-walk" hv-npt-flush --set svm.hv_npt_flush=asid
+run_clean hv-npt-flush
+run_clean hv-npt-flush --set svm.hv_npt_flush=asid --set svm.hv_enlightened_npt_tlb=off
+run_clean hv-npt-flush --set svm.hv_npt_flush=asid --set cpu.vendor=intel
+explore_clean 3000 hv-npt-flush
+# The quirk hangs svm-asid-stale-root without the hypercall; with it, the
+# scenario's own expectations hold.
+run_clean svm-asid-stale-root --set svm.hv_enlightened_npt_tlb=on
+
 # E15: the SMM root shares the ASID: stale on AMD without the load flush,
 # clean with it, with per-root ASIDs, and on Intel (EP4TA tags the root).
 run_fails "violation stale-translation" smm-root-switch --set mmu.root_load_flush=off

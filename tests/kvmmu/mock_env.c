@@ -532,6 +532,12 @@ void env_invvpid(struct env *e, enum env_invvpid type, u16 vpid, u64 gva)
 	log_flush(e, 'V', type, vpid);
 }
 
+void env_hv_flush_guest_mapping(struct env *e, u64 root)
+{
+	e->hv_flushes++;
+	log_flush(e, 'H', 0, root);
+}
+
 /* ------------------------------------------------------- the hardware */
 
 /* PML: log @gpa, or report full (the access must not happen). */

@@ -63,9 +63,9 @@ struct mock_region {
 };
 
 struct mock_flush {
-	int what;   /* 'E' INVEPT, 'V' INVVPID */
+	int what;   /* 'E' INVEPT, 'V' INVVPID, 'H' Hyper-V GPA-space flush */
 	int type;
-	u64 arg;    /* EPTP or VPID */
+	u64 arg;    /* EPTP, VPID or root */
 };
 
 struct env {
@@ -99,7 +99,7 @@ struct env {
 	u64 mark_accessed;
 
 	/* Instructions and IPIs. */
-	u64 invept, invvpid, kicks, kicks_wait, kicks_in_write_lock;
+	u64 invept, invvpid, hv_flushes, kicks, kicks_wait, kicks_in_write_lock;
 	struct mock_flush flushes[MOCK_LOG];
 	unsigned nflushes;
 

@@ -120,6 +120,7 @@ static void test_policy_table(void **state)
 	assert_int_equal(p.mmu_dirty_mark, KVMMU_DIRTY_MARK_MAP);
 	assert_int_equal(p.mmu_spte_write, KVMMU_SPTE_WRITE_ATOMIC_IF_VOLATILE);
 	assert_int_equal(p.svm_asid, KVMMU_SVM_ASID_PER_VCPU_GENERATION);
+	assert_int_equal(p.svm_hv_npt_flush, KVMMU_SVM_HV_NPT_FLUSH_HYPERCALL);
 	assert_int_equal(p.mmu_dirty_ring_size, 4096);
 	assert_int_equal(kvmmu_policy_set(&p, "svm.asid", "static-per-vm"), 0);
 	assert_int_equal(p.svm_asid, KVMMU_SVM_ASID_STATIC_PER_VM);
@@ -628,6 +629,48 @@ static void test_root_load_flush(void **state)
 	root_load_flush(ENV_AMD, "off", "per-vcpu-generation");
 	root_load_flush(ENV_AMD, "off", "per-root");
 	root_load_flush(ENV_AMD, "off", "static-per-vm");
+}
+
+/* E14: under EnlightenedNptTlb every flush of the current context also
+ * makes the hypercall, for the root about to run; not with
+ * svm.hv_npt_flush=asid, and not without the quirk. */
+static void hv_npt_flush(bool quirk, const char *policy)
+{
+	struct env *e = env_new(ENV_AMD, 1, 1);
+	bool on = quirk && !strcmp(policy, "hypercall");
+	struct kvm *kvm;
+
+	e->caps.hv_enlightened_npt_tlb = quirk;
+	kvm = vm_new(e, "svm.hv_npt_flush", policy, NULL);
+	/* The first entry loads a root and flushes for it. */
+	run(e, kvm, 0, NULL, 0);
+	assert_int_equal(e->hv_flushes, on ? 1 : 0);
+	run(e, kvm, 0, NULL, 0);
+	assert_int_equal(e->hv_flushes, on ? 1 : 0);
+	/* A fast zap: the new root's load flushes again, then a remote
+	 * flush request does. */
+	kvm_mmu_zap_all_fast(kvm);
+	run(e, kvm, 0, NULL, 0);
+	assert_int_equal(e->hv_flushes, on ? 2 : 0);
+	if (on) {
+		const struct mock_flush *f = &e->flushes[(e->nflushes - 1) % MOCK_LOG];
+
+		assert_int_equal(f->what, 'H');
+		assert_int_equal(f->arg, kvm_vcpu_root_hpa(kvm_get_vcpu(kvm, 0)));
+	}
+	kvm_flush_remote_tlbs(kvm);
+	run(e, kvm, 0, NULL, 0);
+	assert_int_equal(e->hv_flushes, on ? 3 : 0);
+	expect_run(e, 0, 0, e->vcpus[0].vmcs.asid, ENV_TLB_CTL_FLUSH_ASID);
+	done(e, kvm);
+}
+
+static void test_svm_hv_npt_flush(void **state)
+{
+	(void)state;
+	hv_npt_flush(true, "hypercall");
+	hv_npt_flush(true, "asid");
+	hv_npt_flush(false, "hypercall");
 }
 
 static void test_svm_static_asid(void **state)
@@ -1363,6 +1406,7 @@ int main(void)
 		cmocka_unit_test(test_volatile_atomic),
 		cmocka_unit_test(test_svm_asid_generations),
 		cmocka_unit_test(test_svm_flush_without_flushbyasid),
+		cmocka_unit_test(test_svm_hv_npt_flush),
 		cmocka_unit_test(test_svm_static_asid),
 		cmocka_unit_test(test_root_load_flush),
 		cmocka_unit_test(test_wp_fast_page_fault_and_get_log),

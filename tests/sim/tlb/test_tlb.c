@@ -901,6 +901,28 @@ static void test_amd_hv_quirk(void **state)
 	(void)state;
 }
 
+/* The hypercall KVM makes under the quirk (E14's fix): guest-physical
+ * entries of every ASID go, combined ones stay; Intel has no such flush. */
+static void test_amd_hv_flush_gpa_space(void **state)
+{
+	struct tlb *t = amd_tlb(true);
+
+	ctx(t, 5, 0, NCR3_A);
+	fill4k(t, 0x1000);
+	ntlb_fill4k(t, 0x7000);
+	ctx(t, 6, 0, NCR3_B);
+	ntlb_fill4k(t, 0x8000);
+	assert_int_equal(tlb_count(t, TLB_NTLB), 2);
+	assert_int_equal(flush(t, TLB_AMD_HV_FLUSH_GPA_SPACE, 0, 0, 0), 2);
+	assert_int_equal(tlb_count(t, TLB_NTLB), 0);
+	assert_int_equal(tlb_count(t, TLB_L1D), 1);
+	tlb_destroy(t);
+	t = intel_tlb();
+	assert_int_equal(flush(t, TLB_AMD_HV_FLUSH_GPA_SPACE, 0, 0, 0), -EINVAL);
+	tlb_destroy(t);
+	(void)state;
+}
+
 /* Guest INVLPG and MOV to CR3 within a VPID. */
 static void test_guest_invlpg_cr3(void **state)
 {
@@ -1277,6 +1299,7 @@ int main(void)
 		cmocka_unit_test(test_root_switch_differential),
 		cmocka_unit_test(test_amd_flush_scopes),
 		cmocka_unit_test(test_amd_hv_quirk),
+		cmocka_unit_test(test_amd_hv_flush_gpa_space),
 		cmocka_unit_test(test_guest_invlpg_cr3),
 		cmocka_unit_test(test_psc),
 		cmocka_unit_test(test_psc_off),
