@@ -103,8 +103,9 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 			fprintf(f, " %s=%llu", keys[i], (unsigned long long)v);
 	}
 	fputc('\n', f);
-	for (size_t i = 0; i < check_nkept(r->check) && i < 5; i++) {
-		const struct violation *v = check_get(r->check, i);
+	size_t shown = 0;
+	for (; shown < check_nkept(r->check) && shown < 5; shown++) {
+		const struct violation *v = check_get(r->check, shown);
 		if (v->thread == UINT32_MAX)
 			fprintf(f, "  violation %s at the end of the run: %s\n",
 				check_kind_name(v->kind), v->detail);
@@ -112,6 +113,21 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 			fprintf(f, "  violation %s at cycle %llu (thread %u): %s\n",
 				check_kind_name(v->kind), (unsigned long long)v->cycle,
 				v->thread, v->detail);
+	}
+	if (check_count(r->check) > shown) {
+		/* The rest by kind: a later kind may be what ended the run. */
+		fprintf(f, "  violations by kind:");
+		for (int k = 0; k < CHECK_NKINDS; k++) {
+			char name[64];
+			uint64_t n;
+			snprintf(name, sizeof(name), "violations.%s",
+				 check_kind_name((enum check_kind)k));
+			if (stats_get(st, name, &n) == 0 && n)
+				fprintf(f, " %s=%llu",
+					check_kind_name((enum check_kind)k),
+					(unsigned long long)n);
+		}
+		fputc('\n', f);
 	}
 	for (unsigned i = 0; i < r->nfailed; i++)
 		fprintf(f, "  failed expectation: %s\n", r->failed[i]);

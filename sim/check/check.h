@@ -25,6 +25,7 @@
 	X(DIRTY_LOG_MISS, "dirty-log-miss")                                  \
 	X(STALE_PERMISSION, "stale-permission")                              \
 	X(LOST_UPDATE, "lost-update")                                        \
+	X(NO_PROGRESS, "no-progress")                                        \
 	X(MODEL_ASSERT, "model-assert")
 
 #define CHECK_KIND_ENUM(id, name) CHECK_##id,

@@ -244,6 +244,28 @@ stale_permission(struct machine *m, struct vcpu *v, uint64_t gpa, uint64_t pfn)
 						: "dirty logging");
 }
 
+/*
+ * The no-progress oracle: the access in progress exited cpu.stall_exits
+ * times in a row and never completed; whatever KVM does about the exit
+ * changes nothing the walk sees (a livelock: on hardware, a hung guest).
+ * Reported once; the vCPU halts at its next entry so that the run ends.
+ */
+static void no_progress(struct machine *m, struct vcpu *v, uint64_t gpa)
+{
+	if (v->accesses != v->stall_mark) {
+		v->stall_mark = v->accesses;
+		v->stall = 0;
+	}
+	if (++v->stall != m->p->cpu_stall_exits)
+		return;
+	check_report(m->check, CHECK_NO_PROGRESS, gpa,
+		     "vcpu%u exited %llu times in a row (last on gpa %#llx) "
+		     "without completing an access: no progress; halted",
+		     v->idx, (unsigned long long)v->stall,
+		     (unsigned long long)gpa);
+	v->done = true;
+}
+
 /* A walk that ended in a VM exit: fill @x, and drop what the architecture
  * drops.  The access is retried after KVM handled the exit. */
 static enum env_exit_reason walk_exit(struct machine *m, struct vcpu *v,
@@ -252,6 +274,7 @@ static enum env_exit_reason walk_exit(struct machine *m, struct vcpu *v,
 {
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	v->retry = true;
+	no_progress(m, v, wr->status == WALK_PML_FULL ? 0 : wr->fault.gpa);
 	if (wr->status != WALK_PML_FULL)
 		wrprot_exit(m, v, wr->fault.gpa);
 	switch (wr->status) {

@@ -66,6 +66,9 @@ struct vcpu {
 	 * lands (KVM may be handling it: it may map the page writable). */
 	bool exit_pending;
 	uint64_t exit_gfn;
+	/* The no-progress oracle: exits in a row since @accesses last moved
+	 * (it read @stall_mark then). */
+	uint64_t stall, stall_mark;
 };
 
 struct machine {
