@@ -411,6 +411,25 @@ static int range_check(uint64_t hva, uint64_t *len)
 	return 0;
 }
 
+/*
+ * What every event over a range does around its folios: check the range,
+ * count the event, and hand each mapping in it to @one (which decides
+ * what to skip), summing what @one returns.
+ */
+static int each_mapping(struct host *h, enum host_event_kind k, uint64_t hva,
+			uint64_t len, int (*one)(struct host *, const struct hmap *))
+{
+	if (range_check(hva, &len))
+		return -EINVAL;
+	event_begin(h, k, hva, len);
+	uint64_t a = hva;
+	struct hmap m;
+	int n = 0;
+	while (next_mapping(h, &a, hva + len, &m))
+		n += one(h, &m);
+	return n;
+}
+
 /* ----------------------------------------------------------------- writeback */
 
 /*
@@ -465,23 +484,19 @@ static int writeback_one(struct host *h, const struct hmap *m)
 	return written;
 }
 
+static int writeback_mapping(struct host *h, const struct hmap *m)
+{
+	/* hugetlbfs has no backing store to write to. */
+	if (is_hugetlb(m->backing)) {
+		h->st.ev_skipped++;
+		return 0;
+	}
+	return writeback_one(h, m);
+}
+
 int host_writeback(struct host *h, uint64_t hva, uint64_t len)
 {
-	if (range_check(hva, &len))
-		return -EINVAL;
-	event_begin(h, HOST_EV_WRITEBACK, hva, len);
-	uint64_t a = hva;
-	struct hmap m;
-	int n = 0;
-	while (next_mapping(h, &a, hva + len, &m)) {
-		/* hugetlbfs has no backing store to write to. */
-		if (is_hugetlb(m.backing)) {
-			h->st.ev_skipped++;
-			continue;
-		}
-		n += writeback_one(h, &m);
-	}
-	return n;
+	return each_mapping(h, HOST_EV_WRITEBACK, hva, len, writeback_mapping);
 }
 
 /* ------------------------------------------------------------------ reclaim */
@@ -548,23 +563,19 @@ static int reclaim_one(struct host *h, const struct hmap *m)
 	return 1;
 }
 
+static int reclaim_mapping(struct host *h, const struct hmap *m)
+{
+	/* HugeTLB pages are never reclaimed. */
+	if (is_hugetlb(m->backing)) {
+		h->st.ev_skipped++;
+		return 0;
+	}
+	return reclaim_one(h, m);
+}
+
 int host_reclaim(struct host *h, uint64_t hva, uint64_t len)
 {
-	if (range_check(hva, &len))
-		return -EINVAL;
-	event_begin(h, HOST_EV_RECLAIM, hva, len);
-	uint64_t a = hva;
-	struct hmap m;
-	int n = 0;
-	while (next_mapping(h, &a, hva + len, &m)) {
-		/* HugeTLB pages are never reclaimed. */
-		if (is_hugetlb(m.backing)) {
-			h->st.ev_skipped++;
-			continue;
-		}
-		n += reclaim_one(h, &m);
-	}
-	return n;
+	return each_mapping(h, HOST_EV_RECLAIM, hva, len, reclaim_mapping);
 }
 
 /* ---------------------------------------------------------------- THP split */
@@ -634,24 +645,20 @@ static int split_one(struct host *h, const struct hmap *m)
 	return 1;
 }
 
+static int split_mapping(struct host *h, const struct hmap *m)
+{
+	if (m->level != 2)
+		return 0;
+	if (m->backing != HOST_BACKING_THP) {
+		h->st.ev_skipped++; /* HugeTLB folios do not split */
+		return 0;
+	}
+	return split_one(h, m);
+}
+
 int host_thp_split(struct host *h, uint64_t hva, uint64_t len)
 {
-	if (range_check(hva, &len))
-		return -EINVAL;
-	event_begin(h, HOST_EV_THP_SPLIT, hva, len);
-	uint64_t a = hva;
-	struct hmap m;
-	int n = 0;
-	while (next_mapping(h, &a, hva + len, &m)) {
-		if (m.level != 2)
-			continue;
-		if (m.backing != HOST_BACKING_THP) {
-			h->st.ev_skipped++; /* HugeTLB folios do not split */
-			continue;
-		}
-		n += split_one(h, &m);
-	}
-	return n;
+	return each_mapping(h, HOST_EV_THP_SPLIT, hva, len, split_mapping);
 }
 
 /* ---------------------------------------------------------- MADV_DONTNEED */
@@ -873,15 +880,7 @@ static int migrate_one(struct host *h, const struct hmap *m)
 
 int host_migrate(struct host *h, uint64_t hva, uint64_t len)
 {
-	if (range_check(hva, &len))
-		return -EINVAL;
-	event_begin(h, HOST_EV_MIGRATE, hva, len);
-	uint64_t a = hva;
-	struct hmap m;
-	int n = 0;
-	while (next_mapping(h, &a, hva + len, &m))
-		n += migrate_one(h, &m);
-	return n;
+	return each_mapping(h, HOST_EV_MIGRATE, hva, len, migrate_one);
 }
 
 /* ------------------------------------------------------------- THP collapse */
@@ -1035,25 +1034,20 @@ int host_thp_collapse(struct host *h, uint64_t hva, uint64_t len)
  * elides the flush since 6.13), plus the folio's own referenced flag
  * (KVM's folio_mark_accessed).  No folio lock, no invalidation.
  */
+static int age_mapping(struct host *h, const struct hmap *m)
+{
+	bool young = mn_clear_young(h, m->base, m->base + m->span);
+	if (host_folio_test_clear(h, m->head, FOLIO_YOUNG))
+		young = true;
+	h->st.aged++;
+	if (young)
+		h->st.young++;
+	return young;
+}
+
 int host_age(struct host *h, uint64_t hva, uint64_t len)
 {
-	if (range_check(hva, &len))
-		return -EINVAL;
-	event_begin(h, HOST_EV_AGE, hva, len);
-	uint64_t a = hva;
-	struct hmap m;
-	int n = 0;
-	while (next_mapping(h, &a, hva + len, &m)) {
-		bool young = mn_clear_young(h, m.base, m.base + m.span);
-		if (host_folio_test_clear(h, m.head, FOLIO_YOUNG))
-			young = true;
-		h->st.aged++;
-		if (young) {
-			h->st.young++;
-			n++;
-		}
-	}
-	return n;
+	return each_mapping(h, HOST_EV_AGE, hva, len, age_mapping);
 }
 
 /* ------------------------------------------------------- scripted events */
