@@ -314,16 +314,18 @@ static uint64_t lost_scan(struct host *h, uint64_t head, unsigned order,
 }
 
 /*
- * The I/O of a writeback or pageout: the device reads the folio when the
- * I/O starts (the yield point), then takes lat.host.writeback per page.
- * What it read is the ground truth: per frame, the version written.  A
- * guest write after this point is safe only with a dirty mark pending.
+ * The I/O of a writeback or pageout, the folio (head frame @hf) under
+ * PG_writeback: the device reads the folio when the I/O starts (the yield
+ * point), then takes lat.host.writeback per page.  What it read is the
+ * ground truth: per frame, the version written.  A guest write after this
+ * point is safe only with a dirty mark pending.
  */
-static void write_out(struct host *h, uint64_t head, unsigned order,
-		      uint64_t gen)
+static void write_out(struct host *h, struct frame *hf, uint64_t head,
+		      unsigned order, uint64_t gen)
 {
 	uint64_t n = UINT64_C(1) << order;
 	struct frame *f;
+	flag_set(h, hf, FOLIO_WRITEBACK);
 	host_yield(h, P(h)->lat_host_writeback * n);
 	FOR_EACH_CONTENT_FRAME(h, head, n, gen, i, f) {
 		if (f->version != f->wb_version)
@@ -332,6 +334,7 @@ static void write_out(struct host *h, uint64_t head, unsigned order,
 		f->wb_version = f->version;
 		f->ok_version = f->version;
 	}
+	flag_clear(h, hf, FOLIO_WRITEBACK);
 	h->st.wb_pages += n;
 }
 
@@ -474,9 +477,7 @@ static int writeback_one(struct host *h, const struct hmap *m)
 	if (old & (HPTE_WRITE | HPTE_DIRTY))
 		flag_set(h, f, FOLIO_DIRTY);
 	if (flag_test_clear(h, f, FOLIO_DIRTY)) {
-		flag_set(h, f, FOLIO_WRITEBACK);
-		write_out(h, m->head, order, m->gen);
-		flag_clear(h, f, FOLIO_WRITEBACK);
+		write_out(h, f, m->head, order, m->gen);
 		h->st.wb_folios++;
 		written = 1;
 	}
@@ -484,14 +485,19 @@ static int writeback_one(struct host *h, const struct hmap *m)
 	return written;
 }
 
+/* hugetlbfs has no backing store: its folios are never written back
+ * nor reclaimed (counted as skipped). */
+static bool hugetlb_skipped(struct host *h, const struct hmap *m)
+{
+	if (!is_hugetlb(m->backing))
+		return false;
+	h->st.ev_skipped++;
+	return true;
+}
+
 static int writeback_mapping(struct host *h, const struct hmap *m)
 {
-	/* hugetlbfs has no backing store to write to. */
-	if (is_hugetlb(m->backing)) {
-		h->st.ev_skipped++;
-		return 0;
-	}
-	return writeback_one(h, m);
+	return hugetlb_skipped(h, m) ? 0 : writeback_one(h, m);
 }
 
 int host_writeback(struct host *h, uint64_t hva, uint64_t len)
@@ -550,9 +556,7 @@ static int reclaim_one(struct host *h, const struct hmap *m)
 	} else if (flag_test_clear(h, f, FOLIO_DIRTY)) {
 		/* pageout: folio_clear_dirty_for_io finds no mapping left to
 		 * clean, so no notifier; then the I/O. */
-		flag_set(h, f, FOLIO_WRITEBACK);
-		write_out(h, m->head, order, m->gen);
-		flag_clear(h, f, FOLIO_WRITEBACK);
+		write_out(h, f, m->head, order, m->gen);
 		h->st.pageouts++;
 	}
 	lost_scan(h, m->head, order, m->gen, m->base,
@@ -565,12 +569,7 @@ static int reclaim_one(struct host *h, const struct hmap *m)
 
 static int reclaim_mapping(struct host *h, const struct hmap *m)
 {
-	/* HugeTLB pages are never reclaimed. */
-	if (is_hugetlb(m->backing)) {
-		h->st.ev_skipped++;
-		return 0;
-	}
-	return reclaim_one(h, m);
+	return hugetlb_skipped(h, m) ? 0 : reclaim_one(h, m);
 }
 
 int host_reclaim(struct host *h, uint64_t hva, uint64_t len)
