@@ -334,8 +334,8 @@ static void write_out(struct host *h, struct frame *hf, uint64_t head,
 		f->wb_version = f->version;
 		f->ok_version = f->version;
 	}
-	flag_clear(h, hf, FOLIO_WRITEBACK);
 	h->st.wb_pages += n;
+	flag_clear(h, hf, FOLIO_WRITEBACK);
 }
 
 /*
