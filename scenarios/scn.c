@@ -915,16 +915,29 @@ struct ring_order {
 	u64 last;
 	bool any;
 	uint64_t inversions;
+	/* The RAM gfns reaped, for the reset's write protection. */
+	uint64_t *gfns;
+	size_t n, cap;
 };
 
 static void ring_order_gfn(void *arg, u32 slot, u64 offset)
 {
 	struct ring_order *o = arg;
-	(void)slot;
 	if (o->any && offset < o->last)
 		o->inversions++;
 	o->last = offset;
 	o->any = true;
+	if (slot != 0)		/* address space 0, slot 0: the RAM */
+		return;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 512;
+		uint64_t *g = realloc(o->gfns, cap * sizeof(*g));
+		if (!g)
+			return;	/* that page goes unpromised: no false report */
+		o->gfns = g;
+		o->cap = cap;
+	}
+	o->gfns[o->n++] = offset;
 }
 
 static void do_action(struct scn_run *sr, const struct action *a)
@@ -976,16 +989,20 @@ static void do_action(struct scn_run *sr, const struct action *a)
 	case ACT_RING_HARVEST:
 		vmm_dirty_ring_reap(vm);
 		break;
-	case ACT_RING_ORDER:
+	case ACT_RING_ORDER: {
+		struct ring_order o = { 0 };
 		for (unsigned i = 0; i < machine_nvcpus(vm->m); i++) {
-			struct ring_order o = { 0 };
+			o.any = false;
+			o.inversions = 0;
 			kvm_dirty_ring_harvest(kvm_get_vcpu(vm->kvm, i), ring_order_gfn, &o);
 			sr->ring_inversions += o.inversions;
 		}
-		/* An ordering probe: the pages it reaped are not handed to
-		 * the stale-permission oracle. */
-		vm_reset_dirty_rings(vm, NULL, 0);
+		/* The reset re-protects what was reaped (with write-protect
+		 * logging): the stale-permission oracle holds KVM to it. */
+		vm_reset_dirty_rings(vm, o.gfns, o.n);
+		free(o.gfns);
 		break;
+	}
 	case ACT_WRITE_TRACK:
 		/* A host driver write-protecting a guest page it shadows
 		 * (KVMGT's guest GTT pages; the shadow MMU's guest page
