@@ -148,9 +148,9 @@ int host_frame_write(struct host *h, uint64_t pfn);
 /*
  * host_frame_write() for a run of guest writes: makes the first write to
  * frame @pfn and returns the counter each further write to the same frame
- * increments instead (++*counter).  Valid until the next call into the
- * host other than these two; NULL, writing nothing, where host_frame_write()
- * fails.
+ * increments instead (++*counter).  Valid until the host's frames change
+ * (an event, a fault-in, an allocation or a free); writes and lookups
+ * leave it valid.  NULL, writing nothing, where host_frame_write() fails.
  */
 uint64_t *host_frame_write_counter(struct host *h, uint64_t pfn);
 /* The version the last writeback (or reclaim's pageout) of frame @pfn
