@@ -1098,20 +1098,56 @@ static void explore_section(FILE *f, const struct rep *R)
 
 /* ------------------------------------------------------------- gnuplot */
 
+
 static const char *const palette[] = {
 	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 };
 
+/*
+ * Text from the inputs (stat names, scenario names, config values) that goes
+ * into a gnuplot script.  gnuplot runs `backquoted` text as a shell command
+ * anywhere on a line, double quotes included, and expands @macros; so such
+ * text is never escaped but filtered: printable ASCII letters, digits and a
+ * fixed set of punctuation pass, every other byte becomes '?'.  Nothing that
+ * passes has a meaning inside a double-quoted gnuplot string.
+ */
+static void gp_text(FILE *g, const char *s)
+{
+	static const char punct[] = " _.,:;+-=/()[]<>%#*&|~^!?{}";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || (c && strchr(punct, c));
+		fputc(ok ? c : '?', g);
+	}
+}
+
 static void gp_str(FILE *g, const char *s)
 {
 	fputc('"', g);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', g);
-		fputc(*s == '\n' ? ' ' : *s, g);
-	}
+	gp_text(g, s);
 	fputc('"', g);
+}
+
+/* Input text in a '#' comment line of a .dat file: one line, no control
+ * bytes, so it can neither end the comment nor reach a terminal raw. */
+static void dat_comment_text(FILE *d, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, d);
+	}
+}
+
+/* The "# variant V: LABEL" comment lines of a .dat file. */
+static void dat_variants(FILE *d, const struct rep *R)
+{
+	for (size_t v = 0; v < R->nvars; v++) {
+		fprintf(d, "# variant %zu: ", v);
+		dat_comment_text(d, R->vars[v].label);
+		fputc('\n', d);
+	}
 }
 
 static void gp_begin(FILE *g, const char *name, const char *what, int w, int h)
@@ -1200,11 +1236,7 @@ static void gp_xtics(FILE *g, const struct rep *R, int plotw)
 			const char *t = R->nlk ? G->vals[k] : G->label;
 			if (k)
 				fputs(slant ? ", " : "\\n", g);
-			for (; *t; t++) {
-				if (*t == '"' || *t == '\\')
-					fputc('\\', g);
-				fputc(*t == '\n' ? ' ' : *t, g);
-			}
+			gp_text(g, t);
 		}
 		fprintf(g, "\" %zu", v);
 	}
@@ -1319,13 +1351,13 @@ static int plot_cycles(const struct rep *R, bool *made)
 	if (!d)
 		return -1;
 	fputs("# cycles by account per variant; the columns:\n# 1 variant", d);
-	for (size_t i = 0; i < na; i++)
-		fprintf(d, ", %zu %s", i + 2, R->stats[acc[i]]);
+	for (size_t i = 0; i < na; i++) {
+		fprintf(d, ", %zu ", i + 2);
+		dat_comment_text(d, R->stats[acc[i]]);
+	}
 	fprintf(d, ", %zu total, %zu total as text; values in units of %g cycles\n",
 		na + 2, na + 3, sc);
-	for (size_t v = 0; v < R->nvars; v++) {
-		fprintf(d, "# variant %zu: %s\n", v, R->vars[v].label);
-	}
+	dat_variants(d, R);
 	size_t tchars = 0;
 	for (size_t v = 0; v < R->nvars; v++) {
 		double t = 0;
@@ -1399,12 +1431,13 @@ static int plot_exits(const struct rep *R, bool *made)
 	if (!d)
 		return -1;
 	fputs("# VM exits per variant; for each kind k (0-based) of", d);
-	for (size_t i = 0; i < ne; i++)
-		fprintf(d, " %s", R->stats[ex[i]]);
+	for (size_t i = 0; i < ne; i++) {
+		fputc(' ', d);
+		dat_comment_text(d, R->stats[ex[i]]);
+	}
 	fprintf(d, ":\n# column 2+4k the median, 3+4k as text, 4+4k min, 5+4k max; "
 		"column 1 the variant; in units of %g\n", sc);
-	for (size_t v = 0; v < R->nvars; v++)
-		fprintf(d, "# variant %zu: %s\n", v, R->vars[v].label);
+	dat_variants(d, R);
 	for (size_t v = 0; v < R->nvars; v++) {
 		fprintf(d, "%zu", v);
 		for (size_t i = 0; i < ne; i++) {
@@ -1490,12 +1523,13 @@ static int plot_phases(const struct rep *R, bool *made)
 	if (!d)
 		return -1;
 	fputs("# phase stats per variant; for each stat k (0-based) of", d);
-	for (size_t i = 0; i < np; i++)
-		fprintf(d, " %s", R->stats[ph[i]]);
+	for (size_t i = 0; i < np; i++) {
+		fputc(' ', d);
+		dat_comment_text(d, R->stats[ph[i]]);
+	}
 	fputs(":\n# column 2+4k the median (scaled as the plot says), 3+4k as text, "
 	      "4+4k min, 5+4k max; column 1 the variant\n", d);
-	for (size_t v = 0; v < R->nvars; v++)
-		fprintf(d, "# variant %zu: %s\n", v, R->vars[v].label);
+	dat_variants(d, R);
 	for (size_t v = 0; v < R->nvars; v++) {
 		fprintf(d, "%zu", v);
 		for (size_t i = 0; i < np; i++) {
