@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +202,172 @@ static void progress(uint64_t done, uint64_t total, uint64_t fails, double t0,
 		(unsigned long long)fails, rate, left, final ? "\n" : "");
 }
 
+/* One worker of explore --jobs: seeds a + j, a + j + jobs, ... up to b. */
+struct worker {
+	pid_t pid;
+	uint64_t next;	/* the next seed it owes a record for */
+	bool done;	/* it reported its last seed, or a failing one */
+	bool reaped;
+	bool stopped;	/* sent SIGTERM because another worker died */
+	int ws;		/* its wait status, once reaped */
+};
+
+/* Names the seeds worker @j did not run: w->next to b in steps of @jobs. */
+static void name_missing(const struct worker *w, long j, uint64_t b, long jobs)
+{
+	uint64_t n = (b - w->next) / (uint64_t)jobs + 1;
+	uint64_t last = w->next + (n - 1) * (uint64_t)jobs;
+	char why[96];
+	if (w->stopped)
+		snprintf(why, sizeof(why), "was stopped");
+	else if (WIFSIGNALED(w->ws))
+		snprintf(why, sizeof(why), "was killed by signal %d (%s)",
+			 WTERMSIG(w->ws), strsignal(WTERMSIG(w->ws)));
+	else
+		snprintf(why, sizeof(why), "exited with status %d",
+			 WIFEXITED(w->ws) ? WEXITSTATUS(w->ws) : -1);
+	if (n == 1)
+		cli_bad("explore: worker %ld (pid %d) %s: seed %llu was not run", j,
+			(int)w->pid, why, (unsigned long long)w->next);
+	else
+		cli_bad("explore: worker %ld (pid %d) %s: %llu seeds were not run "
+			"(%llu to %llu in steps of %ld)", j, (int)w->pid, why,
+			(unsigned long long)n, (unsigned long long)w->next,
+			(unsigned long long)last, jobs);
+}
+
+/*
+ * Runs seeds a..b on @jobs worker processes.  Workers write 8-byte records
+ * to one pipe, seed | 1<<63 for a failure and seed for a clean run, each in
+ * increasing order of its seeds, and exit 2 on bad input (message printed).
+ * A worker that ends without a record for each of its seeds up to its first
+ * failing one was killed, crashed or ran out of memory: its seeds were not
+ * run, so neither "no violation" nor "the first failing seed" holds.  The
+ * other workers are then stopped, the seeds that were not run are named,
+ * and the answer is exit 2.
+ */
+static int run_workers(const struct scenario *sc, const struct opts *o,
+		       uint64_t a, uint64_t b, long jobs, bool tty, double t0,
+		       uint64_t **fail_list, size_t *nfail_list,
+		       uint64_t *first_fail, uint64_t *seeds_run)
+{
+	if ((uint64_t)(jobs - 1) > b - a)
+		jobs = (long)(b - a + 1); /* a + j must stay within a..b */
+	uint64_t total = b - a + 1;
+	int pfd[2];
+	if (pipe(pfd))
+		return cli_bad("pipe: %s", strerror(errno));
+	fflush(NULL);
+	struct worker w[256] = { 0 };
+	long started = 0;
+	for (long j = 0; j < jobs; j++) {
+		w[j].next = a + (uint64_t)j;
+		w[j].pid = fork();
+		if (w[j].pid < 0)
+			break;
+		started++;
+		if (w[j].pid == 0) {
+			close(pfd[0]);
+			for (uint64_t s = a + (uint64_t)j;; s += (uint64_t)jobs) {
+				int rc = run_seed(sc, o, s);
+				if (rc < 0)
+					_exit(EXIT_BADINPUT);
+				uint64_t msg = s | (rc ? 1ull << 63 : 0);
+				if (write(pfd[1], &msg, sizeof(msg)) != sizeof(msg))
+					_exit(3);
+				if (rc || b - s < (uint64_t)jobs)
+					break;
+			}
+			_exit(0);
+		}
+	}
+	close(pfd[1]);
+	int status = EXIT_OK;
+	bool stopping = false;
+	if (started < jobs) {
+		status = cli_bad("fork: %s", strerror(errno));
+		stopping = true;
+	}
+	uint64_t done = 0, fails = 0;
+	for (;;) {
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+		int pr = poll(&pf, 1, 200);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr > 0) {
+			uint64_t msg;
+			ssize_t n = read(pfd[0], &msg, sizeof(msg));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n != sizeof(msg))
+				break; /* every worker has closed the pipe */
+			uint64_t s = msg & ~(1ull << 63);
+			struct worker *wk = &w[(s - a) % (uint64_t)jobs];
+			done++;
+			if (msg >> 63 || b - s < (uint64_t)jobs)
+				wk->done = true;
+			else
+				wk->next = s + (uint64_t)jobs;
+			if (msg >> 63) {
+				fails++;
+				uint64_t *nl = realloc(*fail_list,
+						       (*nfail_list + 1) * sizeof(uint64_t));
+				if (nl) {
+					*fail_list = nl;
+					(*fail_list)[(*nfail_list)++] = s;
+				}
+				if (s < *first_fail)
+					*first_fail = s;
+			}
+			if (tty && (done % 64 == 0 || (msg >> 63)))
+				progress(done, total, fails, t0, false);
+			if (done % 64)
+				continue;
+		}
+		/* Reap as we go (when idle, and every 64 records): a worker
+		 * that dies stops the others at once.  The records of the
+		 * dead are still read, up to the end of the pipe. */
+		for (long j = 0; j < started; j++) {
+			if (w[j].reaped || waitpid(w[j].pid, &w[j].ws, WNOHANG) != w[j].pid)
+				continue;
+			w[j].reaped = true;
+			if (!WIFEXITED(w[j].ws) || WEXITSTATUS(w[j].ws) != 0)
+				stopping = true;
+		}
+		for (long j = 0; j < started && stopping; j++)
+			if (!w[j].reaped && !w[j].stopped) {
+				kill(w[j].pid, SIGTERM);
+				w[j].stopped = true;
+			}
+	}
+	close(pfd[0]);
+	*seeds_run = done;
+	for (long j = 0; j < started; j++)
+		if (!w[j].reaped)
+			while (waitpid(w[j].pid, &w[j].ws, 0) < 0 && errno == EINTR)
+				;
+	if (tty && (status || stopping))
+		fputc('\n', stderr);
+	/* Bad input: the worker said what, and every worker says the same. */
+	for (long j = 0; j < started; j++)
+		if (WIFEXITED(w[j].ws) && WEXITSTATUS(w[j].ws) == EXIT_BADINPUT)
+			return EXIT_BADINPUT;
+	/* First the workers that died of their own, then the ones stopped. */
+	for (int pass = 0; pass < 2; pass++)
+		for (long j = 0; j < started; j++) {
+			bool ok = WIFEXITED(w[j].ws) && WEXITSTATUS(w[j].ws) == 0;
+			if ((w[j].done && ok) || w[j].stopped != (pass == 1))
+				continue;
+			status = EXIT_BADINPUT;
+			if (!w[j].done)
+				name_missing(&w[j], j, b, jobs);
+			else
+				cli_bad("explore: worker %ld (pid %d) ran its seeds but "
+					"did not exit cleanly", j, (int)w[j].pid);
+		}
+	return status;
+}
+
 int cmd_explore(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -303,59 +471,8 @@ int cmd_explore(int argc, char **argv)
 				break;
 		}
 	} else {
-		/* Workers write 8-byte records to one pipe: seed | 1<<63 for a
-		 * failure, seed for a clean run; exit status 2 on bad input. */
-		int pfd[2];
-		if (pipe(pfd))
-			return cli_bad("pipe: %s", strerror(errno));
-		fflush(NULL);
-		pid_t pids[256];
-		for (long j = 0; j < jobs; j++) {
-			pids[j] = fork();
-			if (pids[j] == 0) {
-				close(pfd[0]);
-				for (uint64_t s = a + (uint64_t)j; s <= b; s += (uint64_t)jobs) {
-					int rc = run_seed(sc, &o, s);
-					if (rc < 0)
-						_exit(EXIT_BADINPUT);
-					uint64_t msg = s | (rc ? 1ull << 63 : 0);
-					if (write(pfd[1], &msg, sizeof(msg)) != sizeof(msg))
-						_exit(3);
-					if (rc)
-						break;
-					if (b - s < (uint64_t)jobs)
-						break;
-				}
-				_exit(0);
-			}
-		}
-		close(pfd[1]);
-		uint64_t msg, done = 0, fails = 0;
-		while (read(pfd[0], &msg, sizeof(msg)) == sizeof(msg)) {
-			done++;
-			if (msg >> 63) {
-				fails++;
-				uint64_t s = msg & ~(1ull << 63);
-				uint64_t *nl = realloc(fail_list,
-						       (nfail_list + 1) * sizeof(uint64_t));
-				if (nl) {
-					fail_list = nl;
-					fail_list[nfail_list++] = s;
-				}
-				if (s < first_fail)
-					first_fail = s;
-			}
-			if (tty && (done % 64 == 0 || (msg >> 63)))
-				progress(done, total, fails, t0, false);
-		}
-		close(pfd[0]);
-		seeds_run = done;
-		for (long j = 0; j < jobs; j++) {
-			int ws;
-			waitpid(pids[j], &ws, 0);
-			if (WIFEXITED(ws) && WEXITSTATUS(ws) == EXIT_BADINPUT)
-				status = EXIT_BADINPUT;
-		}
+		status = run_workers(sc, &o, a, b, jobs, tty, t0, &fail_list,
+				     &nfail_list, &first_fail, &seeds_run);
 		if (status == EXIT_BADINPUT) {
 			free(fail_list);
 			scenario_free_loaded(sc);

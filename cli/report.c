@@ -985,7 +985,10 @@ static int cmp_range(const void *x, const void *y)
 	return p->b < q->b ? -1 : p->b > q->b;
 }
 
-static void campaign_seeds(FILE *f, const struct rep *R, const struct group *G)
+/* The seed ranges of campaign @G's chunks, merged and sorted; their count
+ * in *@n. */
+static struct range *campaign_ranges(const struct rep *R, const struct group *G,
+				     size_t *np)
 {
 	struct range *rg = xrealloc(NULL, G->nm * sizeof(*rg));
 	for (size_t i = 0; i < G->nm; i++)
@@ -993,13 +996,21 @@ static void campaign_seeds(FILE *f, const struct rep *R, const struct group *G)
 	qsort(rg, G->nm, sizeof(*rg), cmp_range);
 	size_t n = 0;
 	for (size_t i = 0; i < G->nm; i++) {
-		if (n && rg[i].a <= rg[n - 1].b + 1 && rg[n - 1].b != UINT64_MAX) {
+		if (n && (rg[n - 1].b == UINT64_MAX || rg[i].a <= rg[n - 1].b + 1)) {
 			if (rg[i].b > rg[n - 1].b)
 				rg[n - 1].b = rg[i].b;
 		} else {
 			rg[n++] = rg[i];
 		}
 	}
+	*np = n;
+	return rg;
+}
+
+static void campaign_seeds(FILE *f, const struct rep *R, const struct group *G)
+{
+	size_t n;
+	struct range *rg = campaign_ranges(R, G, &n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s%llu..%llu", i ? ", " : "", (unsigned long long)rg[i].a,
 			(unsigned long long)rg[i].b);
@@ -1012,6 +1023,53 @@ static void campaign_seeds(FILE *f, const struct rep *R, const struct group *G)
 		fputc(')', f);
 	}
 	free(rg);
+}
+
+/* Seeds a campaign did not run, said in report.md and on stderr: the gaps
+ * between its chunks, and chunks that found no failure yet ran fewer seeds
+ * than their range (a worker died under an older tdpsim). */
+static void missing_seeds(FILE *f, const struct rep *R)
+{
+	bool any = false;
+	for (size_t c = 0; c < R->ncamps; c++) {
+		const struct group *G = &R->camps[c];
+		size_t n;
+		struct range *rg = campaign_ranges(R, G, &n);
+		for (size_t i = 1; i < n; i++) {
+			char *msg = cli_fmt("%s: seeds %llu..%llu were not run (no chunk "
+					    "summary covers them)", G->label,
+					    (unsigned long long)rg[i - 1].b + 1,
+					    (unsigned long long)rg[i].a - 1);
+			fprintf(f, "%s* %s\n", any ? "" : "**Warning: seeds missing.** "
+				"The first failing seed below is the first among the seeds "
+				"run only.\n\n", msg);
+			fprintf(stderr, "tdpsim report: warning: %s\n", msg);
+			free(msg);
+			any = true;
+		}
+		free(rg);
+		for (size_t i = 0; i < G->nm; i++) {
+			const struct chunk *ch = &R->chunks[G->m[i]];
+			uint64_t want = ch->last - ch->first + 1;
+			if (ch->failed || (want != 0 && ch->run >= want))
+				continue;
+			char *msg = cli_fmt("%s: %s ran %llu of the %llu seeds %llu..%llu "
+					    "and found no failure: seeds are missing",
+					    G->label, basename_of(ch->file),
+					    (unsigned long long)ch->run,
+					    (unsigned long long)want,
+					    (unsigned long long)ch->first,
+					    (unsigned long long)ch->last);
+			fprintf(f, "%s* %s\n", any ? "" : "**Warning: seeds missing.** "
+				"The first failing seed below is the first among the seeds "
+				"run only.\n\n", msg);
+			fprintf(stderr, "tdpsim report: warning: %s\n", msg);
+			free(msg);
+			any = true;
+		}
+	}
+	if (any)
+		fputc('\n', f);
 }
 
 static void explore_section(FILE *f, const struct rep *R)
@@ -1075,6 +1133,7 @@ static void explore_section(FILE *f, const struct rep *R)
 		free(fs);
 	}
 	fputc('\n', f);
+	missing_seeds(f, R);
 	for (size_t c = 0; c < R->ncamps; c++) {
 		const struct group *G = &R->camps[c];
 		const struct chunk *best = NULL;
