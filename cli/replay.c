@@ -49,6 +49,26 @@ static void show_progress(void *ctx, uint64_t done)
 	fputs("   ", stderr);
 }
 
+/* The highest vCPU id of @tr's records, plus one, in *@nv (1 for an empty
+ * trace); 0, or -1 with the reader's message. */
+static int trace_count_vcpus(struct trace_reader *tr, unsigned *nv, char *err,
+			     size_t errlen)
+{
+	static struct trace_rec recs[4096];
+	unsigned top = 0;
+	long n;
+	while ((n = trace_read(tr, recs, sizeof(recs) / sizeof(recs[0]))) > 0)
+		for (long i = 0; i < n; i++)
+			if (recs[i].vcpu >= top)
+				top = recs[i].vcpu + 1u;
+	if (n < 0) {
+		snprintf(err, errlen, "%s", trace_error(tr));
+		return -1;
+	}
+	*nv = top ? top : 1;
+	return 0;
+}
+
 const struct scenario *scenario_from_text(const char *file, const char *text,
 					  size_t len, char *err, size_t errlen);
 
@@ -108,6 +128,15 @@ int cmd_replay(int argc, char **argv)
 		.t0 = now_s(),
 		.total = trace_meta(tr)->flags & TRACE_COUNTS ? trace_meta(tr)->nr_records : 0,
 	};
+	/* Without COUNTS a native trace does not say how many vCPUs it has
+	 * (nr_vcpus 0): read it through once for the highest vCPU id, or the
+	 * replay would run vCPU 0 alone and drop the others' records. */
+	if (!(trace_meta(tr)->flags & TRACE_COUNTS) && nv == 0 &&
+	    trace_count_vcpus(tr, &nv, err, sizeof(err))) {
+		trace_close(tr);
+		opts_free(&o);
+		return cli_bad("%s", err);
+	}
 	trace_close(tr);
 
 	if (strpbrk(trace, " \t\n#") || (elf && strpbrk(elf, " \t\n#"))) {
@@ -139,6 +168,12 @@ int cmd_replay(int argc, char **argv)
 	int status = EXIT_OK;
 	if (opts_apply(&o)) {
 		status = EXIT_BADINPUT;
+		goto out;
+	}
+	if (o.p.cpu_vcpus < nv) {
+		status = cli_bad("%s: the trace has records of %u vCPUs, but cpu.vcpus=%llu: "
+				 "each of its vCPUs needs one", trace, nv,
+				 (unsigned long long)o.p.cpu_vcpus);
 		goto out;
 	}
 	bool tty = isatty(2);

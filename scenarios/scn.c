@@ -758,6 +758,21 @@ static long source_records(struct scn_run *sr, unsigned idx,
 	}
 }
 
+/* A record of a vCPU the workload line has no vCPU for: it would be
+ * dropped, and the run would look complete without it. */
+static long line_vcpus_bad(struct scn_run *sr, const struct wl *wl,
+			   unsigned vcpu, unsigned nline)
+{
+	sr->bad = true;
+	snprintf(sr->err, sizeof(sr->err),
+		 "%s: a record of vCPU %u, but %s:%d runs the %s on %u vCPU%s "
+		 "(cpu.vcpus=%u): its records would be dropped",
+		 wl->kind == WL_TRACE ? wl->path : "generator", vcpu,
+		 sr->sc->file, wl->line, wl->kind == WL_TRACE ? "trace" : "generator",
+		 nline, nline == 1 ? "" : "s", sr->nstreams);
+	return -1;
+}
+
 static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *recs,
 			 size_t max)
 {
@@ -781,6 +796,8 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 	 * records are read straight into @recs and filtered in place. */
 	uint64_t limit = sr->params->guest_paging == GUEST_PAGING_NONE
 				 ? sr->params->vm_mem : UINT64_MAX;
+	unsigned nline = (wl->last == UINT32_MAX ? sr->nstreams - 1 : wl->last) -
+			 wl->first + 1;
 	while (n == 0) {
 		long got = wl->kind == WL_GEN
 				   ? (long)workload_fill(st->gen, recs, max)
@@ -816,8 +833,11 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 		}
 		for (long k = 0; k < got; k++) {
 			struct trace_rec r = recs[k];
-			if (r.vcpu != st->rank)
+			if (r.vcpu != st->rank) {
+				if (unlikely(r.vcpu >= nline))
+					return line_vcpus_bad(sr, wl, r.vcpu, nline);
 				continue;
+			}
 			if (unlikely(r.addr >= limit || r.addr + r.size > limit)) {
 				sr->bad = true;
 				snprintf(sr->err, sizeof(sr->err),
@@ -1142,6 +1162,39 @@ static int build(struct run *r, char *err, size_t errlen)
 				      &sr->ring_inversions);
 			break;
 		}
+	/* A workload line or an action on a vCPU (or pCPU) the machine does
+	 * not have would silently do nothing. */
+	for (unsigned i = 0; i < sc->nwl; i++) {
+		const struct wl *wl = &sc->wl[i];
+		if (wl->last == UINT32_MAX || wl->last < nv)
+			continue;
+		if (wl->first == wl->last)
+			snprintf(err, errlen, "%s:%d: a workload on vCPU %u, but "
+				 "cpu.vcpus=%u (vCPUs 0..%u)", sc->file, wl->line,
+				 wl->first, nv, nv - 1);
+		else
+			snprintf(err, errlen, "%s:%d: a workload on vCPUs %u-%u, but "
+				 "cpu.vcpus=%u (vCPUs 0..%u)", sc->file, wl->line,
+				 wl->first, wl->last, nv, nv - 1);
+		return -1;
+	}
+	for (unsigned i = 0; i < sc->nact; i++) {
+		const struct action *a = &sc->act[i];
+		if ((a->kind == ACT_MIGRATE_VCPU || a->kind == ACT_SMM) && a->a >= nv) {
+			snprintf(err, errlen, "%s:%d: vCPU %llu, but cpu.vcpus=%u "
+				 "(vCPUs 0..%u)", sc->file, a->line,
+				 (unsigned long long)a->a, nv, nv - 1);
+			return -1;
+		}
+		if (a->kind == ACT_MIGRATE_VCPU && a->b >= r->p.cpu_pcpus) {
+			snprintf(err, errlen, "%s:%d: pCPU %llu, but cpu.pcpus=%llu "
+				 "(pCPUs 0..%llu)", sc->file, a->line,
+				 (unsigned long long)a->b,
+				 (unsigned long long)r->p.cpu_pcpus,
+				 (unsigned long long)r->p.cpu_pcpus - 1);
+			return -1;
+		}
+	}
 	for (unsigned v = 0; v < nv; v++) {
 		struct stream *st = &sr->streams[v];
 		for (unsigned i = 0; i < sc->nwl; i++) {

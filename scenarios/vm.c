@@ -14,14 +14,48 @@ static void policy_from_params(const struct params *p, struct kvmmu_policy *pol)
 #undef PARAM_ENUM
 }
 
+static const char *backing_name(unsigned b)
+{
+	return b == BACKING_HUGETLB_1G ? "hugetlb-1g"
+	       : b == BACKING_HUGETLB_2M ? "hugetlb-2m"
+	       : b == BACKING_THP ? "thp" : "4k";
+}
+
+/*
+ * KVM_RUN gave up on the vCPU: an exit KVM cannot handle, or a fault it
+ * cannot resolve (the host found no memory behind it).  QEMU aborts there;
+ * a vCPU that quietly ends would leave a run that looks clean with its
+ * accesses never made, so the run stops and reports it (exit 2, no results).
+ */
+static void internal_error(struct vm *vm, unsigned vcpu)
+{
+	struct run *r = vm->run;
+	struct sim *s = machine_sim(vm->m);
+	if (!r->bad_input) {
+		r->bad_input = true;
+		snprintf(r->bad_input_msg, sizeof(r->bad_input_msg),
+			 "internal error: vCPU %u: KVM_RUN returned "
+			 "KVM_EXIT_INTERNAL_ERROR at cycle %llu (a fault KVM could "
+			 "not resolve, e.g. no host memory behind it: vm.backing=%s, "
+			 "vm.mem=%llu, host.mem=%llu)", vcpu,
+			 (unsigned long long)sim_now(s), backing_name(r->p.vm_backing),
+			 (unsigned long long)r->p.vm_mem,
+			 (unsigned long long)r->p.host_mem);
+	}
+	sim_stop(s);
+}
+
 static void vcpu_run(void *hv, struct vcpu *v)
 {
 	struct vm *vm = hv;
 	struct kvm_vcpu *kv = kvm_get_vcpu(vm->kvm, vcpu_index(v));
 	for (;;) {
 		int reason = kvm_vcpu_run(kv);
-		if (reason == KVM_EXIT_HLT || reason == KVM_EXIT_INTERNAL_ERROR ||
-		    vm->stop)
+		if (reason == KVM_EXIT_INTERNAL_ERROR && !vm->stop) {
+			internal_error(vm, vcpu_index(v));
+			break;
+		}
+		if (reason == KVM_EXIT_HLT || vm->stop)
 			break;
 		if (vm->paused) {
 			struct sim *s = machine_sim(vm->m);
@@ -164,6 +198,20 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)p->host_mem);
 		return -1;
 	}
+	/* The first 1 GiB folio lands on the first 1 GiB boundary above the
+	 * frames allocated before it (page tables), so the guest memory needs
+	 * one 1 GiB page of alignment on top of its size: without it the host
+	 * cannot back the guest's first fault (nor any). */
+	if (p->vm_backing == BACKING_HUGETLB_1G &&
+	    p->vm_mem + (1ull << 30) > p->host_mem / 2) {
+		snprintf(err, errlen, "vm.mem: %llu bytes with vm.backing=hugetlb-1g "
+			 "do not fit in host.mem %llu (the guest memory and one "
+			 "1 GiB page of alignment must fit in half of it: host.mem "
+			 ">= %llu)", (unsigned long long)p->vm_mem,
+			 (unsigned long long)p->host_mem,
+			 (unsigned long long)(2 * (p->vm_mem + (1ull << 30))));
+		return -1;
+	}
 	if (host_create(r->sim, &vm->host)) {
 		snprintf(err, errlen, "out of memory creating the host");
 		return -1;
@@ -185,10 +233,7 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 	if (rc) {
 		snprintf(err, errlen, "vm.mem=%llu with vm.backing=%s: the host "
 			 "cannot map it (size must be a multiple of the page size)",
-			 (unsigned long long)p->vm_mem,
-			 p->vm_backing == BACKING_HUGETLB_1G ? "hugetlb-1g"
-			 : p->vm_backing == BACKING_HUGETLB_2M ? "hugetlb-2m"
-			 : p->vm_backing == BACKING_THP ? "thp" : "4k");
+			 (unsigned long long)p->vm_mem, backing_name(p->vm_backing));
 		return -1;
 	}
 	struct kvm_userspace_memory_region mr = {
