@@ -23,6 +23,7 @@ struct opts {
 	char *sets[256];
 	unsigned nsets;
 	const char *config;
+	const char *scenario_arg; /* the scenario as named: catalog name or path */
 	const char *json;
 	const char *log;
 	bool seed_given;
@@ -65,8 +66,18 @@ int cmd_report(int argc, char **argv);
 struct json_t;
 /* asprintf that exits on out-of-memory. */
 char *cli_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints @s quoted for sh when it needs to be. */
+/* --- quoting (cli/quote.c) --- */
+/* Prints @s as one sh word, quoted when it needs to be (one line: the
+ * caller keeps control characters out, see cli_check_arg). */
 void cli_shquote(FILE *f, const char *s);
+/* Whether @s holds a control character (below 0x20, or DEL). */
+bool cli_has_ctrl(const char *s);
+/* @s with control bytes and '\\' escaped (\n, \t, \xHH), for messages;
+ * malloc'd. */
+char *cli_esc(const char *s);
+/* 0, or -1 with "WHAT 'S': holds a control character" printed: for every
+ * argument that goes into a command tdpsim writes. */
+int cli_check_arg(const char *what, const char *s);
 /* The running tdpsim's absolute path (for job lists). */
 char *cli_self_exe(void);
 /* "A..B" (A <= B) or "A"; 0 or -1. */

@@ -364,6 +364,13 @@ static size_t report_failures(const struct cmp *C, const size_t *idx, size_t n,
 static int emit_jobs(const struct cmp *C, const char *file, uint64_t chunk,
 		     const char *tdpsim, char **pass, int npass, const char *report)
 {
+	/* One job a line: a newline in an argument would end the job there
+	 * and run the rest of the line as a command of its own. */
+	if (cli_check_arg("--tdpsim", tdpsim))
+		return EXIT_BADINPUT;
+	for (int i = 0; i < npass; i++)
+		if (cli_check_arg("argument", pass[i]))
+			return EXIT_BADINPUT;
 	char *tmp = cli_fmt("%s.tmp.%d", file, (int)getpid());
 	FILE *f = fopen(tmp, "w");
 	if (!f) {
@@ -531,13 +538,9 @@ int cmd_compare(int argc, char **argv)
 		cmp_free(&C);
 		return status;
 	}
-	for (int i = 1; i < nrest; i++)
-		if (rest[i][0] != '-') {
-			C.scn_arg = rest[i];
-			break;
-		}
-	if (!C.scn_arg)
-		C.scn_arg = C.sc->name;
+	/* As named (a .scn path stays a path), not the first word that is
+	 * not an option: that could be a --set value. */
+	C.scn_arg = C.o.scenario_arg ? C.o.scenario_arg : C.sc->name;
 	if (C.o.json || C.o.log)
 		status = cli_bad("compare writes each run's JSON to DIR/runs/: --json and "
 				 "--log are not its options");

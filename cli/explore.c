@@ -145,6 +145,13 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 			       "10,000,000 jobs; take larger chunks",
 			       (unsigned long long)chunk, (unsigned long long)a,
 			       (unsigned long long)b);
+	/* One job a line: a newline in an argument would end the job there
+	 * and run the rest of the line as a command of its own. */
+	if (cli_check_arg("--tdpsim", tdpsim) || cli_check_arg("--json-dir", json_dir))
+		return EXIT_BADINPUT;
+	for (int i = 0; i < npass; i++)
+		if (cli_check_arg("argument", pass[i]))
+			return EXIT_BADINPUT;
 	char *tmp = cli_fmt("%s.tmp.%d", file, (int)getpid());
 	FILE *f = fopen(tmp, "w");
 	if (!f) {

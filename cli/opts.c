@@ -21,6 +21,8 @@ int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 		return 0;
 	}
 	if (!strcmp(a, "--set")) {
+		if (cli_check_arg("--set", val))
+			return -1; /* it goes into replay commands */
 		if (!strchr(val, '=')) {
 			cli_bad("--set %s: expected key=value", val);
 			return -1;
@@ -38,6 +40,8 @@ int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 		o->sets[o->nsets++] = strdup(buf);
 		o->seed_given = true;
 	} else if (!strcmp(a, "--config")) {
+		if (cli_check_arg("--config", val))
+			return -1; /* it goes into replay commands */
 		o->config = val;
 	} else if (!strcmp(a, "--json")) {
 		o->json = val;

@@ -59,26 +59,6 @@ char *cli_fmt(const char *fmt, ...)
 	return s;
 }
 
-void cli_shquote(FILE *f, const char *s)
-{
-	bool plain = *s != 0;
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_./:=,@%+-", *p))
-			plain = false;
-	if (plain) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*p, f);
-	}
-	fputc('\'', f);
-}
-
 char *cli_self_exe(void)
 {
 	char buf[4096];

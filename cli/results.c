@@ -1,5 +1,6 @@
 /* JSON results, summaries and counterexamples. */
 #include "cli/cli.h"
+#include "kvmmu/kvmmu.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ int results_write_json(const struct run *cr, const char *path)
 	struct run *r = (struct run *)cr;
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "mmu", json_string(kvm_mmu_name()));
 	json_object_set_new(root, "config", cli_config_json(&r->p));
 	json_object_set_new(root, "stats", stats_json(r));
 	json_object_set_new(root, "histograms", hists_json(r));
@@ -136,13 +138,20 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 void replay_command(FILE *f, const char *scenario, const struct opts *o,
 		    uint64_t seed, bool explore)
 {
-	fprintf(f, "tdpsim run %s", scenario);
-	if (o->config)
-		fprintf(f, " --config %s", o->config);
+	/* Every argument quoted by the one helper, so the line pastes into sh
+	 * as it is; a .scn file by the path it was given, not its name. */
+	fputs("tdpsim run ", f);
+	cli_shquote(f, o->scenario_arg ? o->scenario_arg : scenario);
+	if (o->config) {
+		fputs(" --config ", f);
+		cli_shquote(f, o->config);
+	}
 	for (unsigned i = 0; i < o->nsets; i++)
 		if (strncmp(o->sets[i], "sim.seed=", 9) &&
-		    strncmp(o->sets[i], "sim.mode=", 9))
-			fprintf(f, " --set %s", o->sets[i]);
+		    strncmp(o->sets[i], "sim.mode=", 9)) {
+			fputs(" --set ", f);
+			cli_shquote(f, o->sets[i]);
+		}
 	if (explore)
 		fprintf(f, " --set sim.mode=explore");
 	fprintf(f, " --seed %llu\n", (unsigned long long)seed);
