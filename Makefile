@@ -61,6 +61,7 @@ CLI_OBJS := $(patsubst %,$(O)/%.o,$(basename $(CLI_SRCS)))
 LIB      := $(O)/libtdpsim.a
 TDPSIM   := $(O)/tdpsim
 TEST_BINS  := $(addprefix $(O)/,$(TESTS))
+include linuxmmu/module.mk
 BENCH_BINS := $(addprefix $(O)/,$(BENCHES))
 
 .DELETE_ON_ERROR:

@@ -1,5 +1,6 @@
 /* tdpsim run, scenarios, config. */
 #include "cli/cli.h"
+#include "kvmmu/kvmmu.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,7 @@ int cmd_config(int argc, char **argv)
 		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_OK : EXIT_BADINPUT;
 	}
+	printf("mmu: %s\n", kvm_mmu_name());
 	printf("%-34s %-10s %-22s %s\n", "key", "default", "unit/values", "meaning [source]");
 	for (size_t i = 0; i < params_count(); i++) {
 		const struct param_desc *d = params_desc(i);
@@ -168,8 +170,8 @@ int cmd_config(int argc, char **argv)
 		size_t n = strlen(values);
 		if (d->type == PARAM_T_ENUM && n && values[n - 1] == '|')
 			values[n - 1] = 0;
-		printf("%-34s %-10s %-22s %s [%s]\n", d->key, d->def, values, d->doc,
-		       d->source);
+		printf("%-34s %-10s %-22s %s [%s]\n", d->key, params_default_text(d),
+		       values, d->doc, d->source);
 	}
 	return EXIT_OK;
 }

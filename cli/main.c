@@ -1,5 +1,6 @@
 /* tdpsim: the command's entry point and subcommand dispatch. */
 #include "cli/cli.h"
+#include "kvmmu/kvmmu.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		{ "report", cmd_report },
 	};
 
+	/* A Linux MMU build starts from what its kernel tree does. */
+	params_override_defaults(kvm_mmu_fixed_policy());
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return EXIT_BADINPUT;
@@ -68,7 +71,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("tdpsim %s\n", TDPSIM_VERSION);
+		printf("tdpsim %s\nmmu: %s\n", TDPSIM_VERSION, kvm_mmu_name());
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -35,6 +35,10 @@ struct env_vcpu; /* the hardware side of one vCPU: its VMCS/VMCB, its thread */
 
 /* ------------------------------------------------------------- time, cost */
 
+/* (Linux MMU build) Whether the caller runs on a simulated thread: false
+ * while the VM is set up or torn down, when nothing else runs and no
+ * operation may yield. */
+bool env_on_thread(struct env *e);
 /* Cycles of hypervisor work done by the current thread (not a yield point). */
 void env_charge(struct env *e, u64 cycles);
 u64 env_now(struct env *e);
@@ -57,6 +61,12 @@ void env_cost(struct env *e, enum env_cost c);
  * mock_assert so a violated invariant is itself testable. */
 void env_assert_fail(struct env *e, const char *what, const char *file,
 		     int line);
+/* A WARN_ON / KVM_BUG_ON / lockdep assertion failed in a kernel tree's own
+ * code (the Linux MMU build): reported as the kernel-warn violation naming
+ * the tree's @file:@line and the condition.  @fatal for BUG(): the run
+ * stops after reporting. */
+void env_kernel_warn(struct env *e, const char *file, int line,
+		     const char *cond, bool fatal);
 #define ENV_ASSERT(e, cond)                                                  \
 	do {                                                                 \
 		if (!(cond))                                                 \
@@ -107,11 +117,6 @@ bool env_rcu_read_held(struct env *e);
 void env_call_rcu(struct env *e, void (*fn)(struct env *, void *), void *arg);
 void env_synchronize_rcu(struct env *e);
 
-#define lockdep_assert_held_read(e) ENV_ASSERT(e, env_lock_held_read(e))
-#define lockdep_assert_held_write(e) ENV_ASSERT(e, env_lock_held_write(e))
-#define lockdep_assert_held(e)                                               \
-	ENV_ASSERT(e, env_lock_held_read(e) || env_lock_held_write(e))
-#define rcu_assert_read_held(e) ENV_ASSERT(e, env_rcu_read_held(e))
 
 /* --------------------------------------------------- host memory, folios */
 

@@ -20,6 +20,7 @@
 #include "kvmmu/env.h"
 #include "kvmmu/kvmmu.h"
 #include "kvmmu/spte.h"
+#include "kvmmu/lockdep.h"
 
 #include <errno.h>
 #include <stddef.h>

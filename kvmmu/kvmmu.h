@@ -51,6 +51,28 @@ void kvmmu_policy_default(struct kvmmu_policy *p);
  * key or value.  For tests and tools; the simulator copies struct params. */
 int kvmmu_policy_set(struct kvmmu_policy *p, const char *key, const char *value);
 
+/* ------------------------------------------------------------ the MMU */
+
+/*
+ * Two MMUs implement this header: kvmmu (this folder, the default build)
+ * and a Linux kernel tree's own arch/x86/kvm/mmu/ (linuxmmu/, `make linux`).
+ * kvm_mmu_name() says which one runs: "kvmmu", or "linux 6.12.118,
+ * arch/x86/kvm/mmu, tree 4bb9fa21" (the tree's version and the hash of its
+ * MMU files).
+ */
+const char *kvm_mmu_name(void);
+/*
+ * Policy keys whose behaviour is the running MMU's own code rather than a
+ * knob, as "key=value" strings naming the value that matches that code
+ * (NULL-terminated; NULL for kvmmu, where every key is a knob).  The command
+ * starts from these values, so results show what ran.
+ */
+const char *const *kvm_mmu_fixed_policy(void);
+/* 0 if @pol can run on this MMU with the vendor @vendor (enum env_vendor);
+ * else -1 and @err names the key and why (bad input). */
+int kvm_mmu_check_policy(const struct kvmmu_policy *pol, int vendor, char *err,
+			 size_t errlen);
+
 /* ------------------------------------------------- VM and vCPU lifetime */
 
 /*

@@ -13,6 +13,7 @@
 #define TDPSIM_KVMMU_TDP_ITER_H
 
 #include "kvmmu/env.h"
+#include "kvmmu/lockdep.h"
 #include "kvmmu/spte.h"
 
 struct tdp_iter {

@@ -223,6 +223,9 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		return -1;
 	struct kvmmu_policy pol;
 	policy_from_params(p, &pol);
+	if (kvm_mmu_check_policy(&pol, p->cpu_vendor == VENDOR_AMD ? ENV_AMD : ENV_INTEL,
+				 err, errlen))
+		return -1;
 	vm->kvm = kvm_create_vm(machine_env(vm->m), &pol);
 	if (!vm->kvm) {
 		snprintf(err, errlen, "out of memory creating the VM");

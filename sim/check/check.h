@@ -26,6 +26,7 @@
 	X(STALE_PERMISSION, "stale-permission")                              \
 	X(LOST_UPDATE, "lost-update")                                        \
 	X(NO_PROGRESS, "no-progress")                                        \
+	X(KERNEL_WARN, "kernel-warn")                                        \
 	X(MODEL_ASSERT, "model-assert")
 
 #define CHECK_KIND_ENUM(id, name) CHECK_##id,

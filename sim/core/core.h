@@ -488,6 +488,14 @@ struct param_desc {
 	size_t offset;
 };
 void params_defaults(struct params *p);
+/*
+ * Replaces the defaults of some keys for the rest of the process: @kv is a
+ * NULL-terminated list of "key=value" (the command passes the MMU's fixed
+ * policies: a Linux MMU build starts from what its kernel tree does).
+ * Kept by reference.  params_default_text() is a key's default with them.
+ */
+void params_override_defaults(const char *const *kv);
+const char *params_default_text(const struct param_desc *d);
 size_t params_count(void);
 const struct param_desc *params_desc(size_t i);
 const struct param_desc *params_find(const char *key);

@@ -123,12 +123,31 @@ int params_set(struct params *p, const char *key, const char *value,
 	return 0;
 }
 
+/* "key=value" defaults that replace the table's for this process (the
+ * Linux MMU build's kernel-fixed policies); NULL-terminated. */
+static const char *const *default_overrides;
+
+void params_override_defaults(const char *const *kv)
+{
+	default_overrides = kv;
+}
+
+const char *params_default_text(const struct param_desc *d)
+{
+	size_t n = strlen(d->key);
+	for (const char *const *o = default_overrides; o && *o; o++)
+		if (!strncmp(*o, d->key, n) && (*o)[n] == '=')
+			return *o + n + 1;
+	return d->def;
+}
+
 void params_defaults(struct params *p)
 {
 	char err[256];
 	memset(p, 0, sizeof(*p));
 	for (size_t i = 0; i < params_count(); i++)
-		if (params_set(p, table[i].key, table[i].def, err, sizeof(err)))
+		if (params_set(p, table[i].key, params_default_text(&table[i]), err,
+			       sizeof(err)))
 			abort(); /* a default that does not parse: fix params.def */
 }
 

@@ -82,6 +82,7 @@ void env_charge(struct env *e, u64 cycles)
 	sim_charge(e->s, e->m->acct.kvm, cycles);
 }
 
+bool env_on_thread(struct env *e) { return sim_self(e->s) != NULL; }
 u64 env_now(struct env *e) { return sim_now(e->s); }
 
 void env_cost(struct env *e, enum env_cost c)
@@ -94,6 +95,17 @@ void env_assert_fail(struct env *e, const char *what, const char *file, int line
 	e->ctr.asserts++;
 	check_report(e->m->check, CHECK_MODEL_ASSERT, 0, "%s:%d: %s", file,
 		     line, what);
+}
+
+/* A kernel tree's WARN is a finding (the kernel-warn oracle); a BUG
+ * stops the simulation after reporting, as the kernel would stop there. */
+void env_kernel_warn(struct env *e, const char *file, int line,
+		     const char *cond, bool fatal)
+{
+	check_report(e->m->check, CHECK_KERNEL_WARN, 0, "%s:%d: %s%s", file,
+		     line, cond, fatal ? " (BUG: the run stops)" : "");
+	if (fatal)
+		sim_stop(e->s);
 }
 
 /* ----------------------------------------------------- shared words, SPTEs */

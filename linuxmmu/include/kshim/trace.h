@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kshim/trace.h — tracepoints compile to nothing.  TRACE_EVENT and
+ * DEFINE_EVENT become empty inline trace_NAME() functions (their arguments
+ * are still type-checked); events of headers outside the tree's mmu/ folder
+ * are argument-swallowing macros.
+ */
+#ifndef KSHIM_TRACE_H
+#define KSHIM_TRACE_H
+
+#include <kshim/base.h>
+
+#define TP_PROTO(args...) args
+#define TP_ARGS(args...) args
+#define TP_CONDITION(args...) args
+#define TRACE_EVENT(name, proto, args, tstruct, assign, print)               \
+	static inline void trace_##name(proto) { }                           \
+	static inline bool trace_##name##_enabled(void) { return false; }
+#define TRACE_EVENT_CONDITION(name, proto, args, cond, tstruct, assign, print) \
+	TRACE_EVENT(name, PARAMS(proto), PARAMS(args), tstruct, assign, print)
+#define PARAMS(args...) args
+#define DECLARE_EVENT_CLASS(name, proto, args, tstruct, assign, print)
+#define DEFINE_EVENT(template, name, proto, args)                            \
+	static inline void trace_##name(proto) { }                           \
+	static inline bool trace_##name##_enabled(void) { return false; }
+#define DEFINE_EVENT_PRINT(template, name, proto, args, print)               \
+	DEFINE_EVENT(template, name, PARAMS(proto), PARAMS(args))
+#define TRACE_DEFINE_ENUM(a) _Static_assert(1, "")
+#define TRACE_DEFINE_SIZEOF(a) _Static_assert(1, "")
+
+#define trace_kvm_page_fault(...) do { } while (0)
+#define trace_kvm_try_async_get_page(...) do { } while (0)
+#define trace_kvm_async_pf_repeated_fault(...) do { } while (0)
+#define trace_kvm_async_pf_ready(...) do { } while (0)
+#define trace_kvm_mmu_invalidate_gpa(...) do { } while (0)
+
+struct trace_seq;
+#endif

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* <linux/kvm_types.h>: provided by tdpsim's kernel shim (see linuxmmu/include/kshim/). */
+#include <kshim/kvm.h>

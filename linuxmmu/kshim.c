@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * linuxmmu/kshim.c — the kernel primitives the kshim headers declare, on the engine.
+ *
+ * Every primitive with shared-memory meaning is an env call, hence a yield
+ * point of the simulation (LINUX_MMU.md, rules 1-4): 64-bit READ_ONCE /
+ * WRITE_ONCE / xchg / cmpxchg / atomics on SPTEs and other words, mmu_lock,
+ * spinlocks, RCU.  Page-table pages live in the simulated memory.
+ *
+ * Kernel globals are process-wide, as in the kernel: one VM, one vendor per
+ * process (explore and compare fork per run).  kshim_env is the world the
+ * primitives act on; while kshim_direct is set (creating or tearing down the
+ * VM, outside any simulated thread) they act on plain memory instead, since
+ * nothing else runs then.
+ */
+#include <kshim/kvm.h>
+
+#include "kvmmu/env.h"
+#include "linuxmmu/kshim.h"
+
+struct env *kshim_env;
+bool kshim_direct;
+
+/* Plain memory operations: set up or torn down, or no simulated thread. */
+static inline bool direct(void)
+{
+	return kshim_direct || !env_on_thread(kshim_env);
+}
+
+/* ------------------------------------------------------------ messages */
+
+int kshim_printk(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = kshim_host_vprintf(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The tree's path from arch/ on, whatever folder it was compiled in, so a
+ * counterexample names the same file:line on every machine. */
+static const char *tree_path(const char *file)
+{
+	for (const char *p = file; *p; p++)
+		if (p[0] == 'a' && !__builtin_strncmp(p, "arch/x86/kvm/", 13))
+			return p;
+	return file;
+}
+
+void kshim_warn(const char *file, int line, const char *cond, bool fatal)
+{
+	if (!kshim_env || direct()) {
+		kshim_printk("tdpsim: kernel warning outside the run at %s:%d: %s\n",
+			     tree_path(file), line, cond);
+		if (fatal)
+			kshim_host_die("a BUG() in the kernel tree's code stopped the run");
+		return;
+	}
+	env_kernel_warn(kshim_env, tree_path(file), line, cond, fatal);
+	/* BUG(): the kernel does not get past it; the run ends at this yield. */
+	while (fatal)
+		env_cond_resched(kshim_env);
+}
+
+void kshim_unimplemented(const char *fn)
+{
+	static char msg[256];
+	const char *pre = "the Linux MMU reached a kernel function tdpsim does not model: ";
+	size_t n = 0;
+
+	for (const char *p = pre; *p && n < sizeof(msg) - 1; p++)
+		msg[n++] = *p;
+	for (const char *p = fn; *p && n < sizeof(msg) - 1; p++)
+		msg[n++] = *p;
+	msg[n] = 0;
+	kshim_host_die(msg);
+}
+
+void kshim_refcount_warn(const char *what)
+{
+	kshim_warn("refcount_t", 0, what, false);
+}
+
+void *kshim_memchr_inv(const void *p, int c, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != (unsigned char)c)
+			return (void *)(s + i);
+	return NULL;
+}
+
+/* ------------------------------------------------------- shared words */
+
+u64 kshim_load64(const volatile void *p)
+{
+	if (direct())
+		return *(const volatile u64 *)p;
+	return env_read(kshim_env, (const u64 *)p);
+}
+
+void kshim_store64(volatile void *p, u64 v)
+{
+	if (direct()) {
+		*(volatile u64 *)p = v;
+		return;
+	}
+	env_write(kshim_env, (u64 *)p, v);
+}
+
+u64 kshim_xchg64(volatile void *p, u64 v)
+{
+	u64 old;
+
+	if (!direct())
+		return env_xchg(kshim_env, (u64 *)p, v);
+	old = *(volatile u64 *)p;
+	*(volatile u64 *)p = v;
+	return old;
+}
+
+bool kshim_try_cmpxchg64(volatile void *p, u64 *old, u64 v)
+{
+	if (!direct())
+		return env_cmpxchg(kshim_env, (u64 *)p, old, v);
+	if (*(volatile u64 *)p != *old) {
+		*old = *(volatile u64 *)p;
+		return false;
+	}
+	*(volatile u64 *)p = v;
+	return true;
+}
+
+u64 kshim_fetch_and64(volatile void *p, u64 mask)
+{
+	u64 old;
+
+	if (!direct())
+		return env_fetch_and(kshim_env, (u64 *)p, mask);
+	old = *(volatile u64 *)p;
+	*(volatile u64 *)p = old & mask;
+	return old;
+}
+
+u64 kshim_fetch_or64(volatile void *p, u64 mask)
+{
+	u64 old;
+
+	if (!direct())
+		return env_fetch_or(kshim_env, (u64 *)p, mask);
+	old = *(volatile u64 *)p;
+	*(volatile u64 *)p = old | mask;
+	return old;
+}
+
+u64 kshim_fetch_add64(volatile void *p, u64 v)
+{
+	u64 old = *(volatile u64 *)p;
+
+	/* env has no fetch-add: a compare-and-swap loop, as on x86 without
+	 * LOCK XADD, each attempt a yield point. */
+	if (direct()) {
+		*(volatile u64 *)p = old + v;
+		return old;
+	}
+	while (!env_cmpxchg(kshim_env, (u64 *)p, &old, old + v))
+		;
+	return old;
+}
+
+void kshim_yield(void)
+{
+	if (!direct())
+		env_cond_resched(kshim_env);
+}
+
+/* ---------------------------------------------------------------- locks */
+
+void kshim_read_lock(rwlock_t *l)
+{
+	if (!direct())
+		env_read_lock(kshim_env);
+}
+
+void kshim_read_unlock(rwlock_t *l)
+{
+	if (!direct())
+		env_read_unlock(kshim_env);
+}
+
+void kshim_write_lock(rwlock_t *l)
+{
+	if (!direct())
+		env_write_lock(kshim_env);
+}
+
+void kshim_write_unlock(rwlock_t *l)
+{
+	if (!direct())
+		env_write_unlock(kshim_env);
+}
+
+bool kshim_rwlock_held(rwlock_t *l, int mode)
+{
+	if (direct())
+		return true; /* alone: as good as held */
+	switch (mode) {
+	case 1:
+		return env_lock_held_read(kshim_env);
+	case 2:
+		return env_lock_held_write(kshim_env);
+	default:
+		return env_lock_held_read(kshim_env) || env_lock_held_write(kshim_env);
+	}
+}
+
+bool kshim_rwlock_needbreak(rwlock_t *l)
+{
+	return !direct() && env_lock_needbreak(kshim_env);
+}
+
+/* Cycles a spinning waiter burns per look at the lock word. */
+#define KSHIM_SPIN_CYCLES 20
+
+void kshim_spin_lock(int *held)
+{
+	if (direct()) {
+		*held = 1;
+		return;
+	}
+	env_cond_resched(kshim_env);
+	while (*held) {
+		env_charge(kshim_env, KSHIM_SPIN_CYCLES);
+		env_cond_resched(kshim_env);
+	}
+	*held = 1;
+}
+
+void kshim_spin_unlock(int *held)
+{
+	if (!*held)
+		kshim_warn("spinlock", 0, "unlock of a lock that is not held", false);
+	*held = 0;
+	if (!direct())
+		env_cond_resched(kshim_env);
+}
+
+bool kshim_need_resched(void)
+{
+	return !direct() && env_need_resched(kshim_env);
+}
+
+void kshim_cond_resched(void)
+{
+	if (!direct())
+		env_cond_resched(kshim_env);
+}
+
+/* __cond_resched_rwlock_{read,write}: give mmu_lock up if someone waits
+ * for it or the scheduler wants the CPU; 1 if it was dropped. */
+int kshim_cond_resched_rwlock(rwlock_t *l, bool write)
+{
+	if (direct() || !(env_lock_needbreak(kshim_env) || env_need_resched(kshim_env)))
+		return 0;
+	if (write)
+		env_write_unlock(kshim_env);
+	else
+		env_read_unlock(kshim_env);
+	env_cond_resched(kshim_env);
+	if (write)
+		env_write_lock(kshim_env);
+	else
+		env_read_lock(kshim_env);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ RCU */
+
+void kshim_rcu_read_lock(void)
+{
+	if (!direct())
+		env_rcu_read_lock(kshim_env);
+}
+
+void kshim_rcu_read_unlock(void)
+{
+	if (!direct())
+		env_rcu_read_unlock(kshim_env);
+}
+
+bool kshim_rcu_read_held(void)
+{
+	return direct() || env_rcu_read_held(kshim_env);
+}
+
+static void rcu_tramp(struct env *e, void *arg)
+{
+	struct rcu_head *head = arg;
+
+	head->func(head);
+}
+
+void kshim_call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *))
+{
+	head->func = func;
+	if (direct()) {
+		/* No reader can exist: the grace period is over at once. */
+		func(head);
+		return;
+	}
+	env_call_rcu(kshim_env, rcu_tramp, head);
+}
+
+void kshim_synchronize_rcu(void)
+{
+	if (!direct())
+		env_synchronize_rcu(kshim_env);
+}
+
+/* Callbacks queued before a grace period run at its end, and the next one
+ * starts after them: two grace periods cover every callback queued now. */
+void kshim_rcu_barrier(void)
+{
+	kshim_synchronize_rcu();
+	kshim_synchronize_rcu();
+}
+
+/* ------------------------------------------------------------- memory */
+
+void *kzalloc(size_t size, gfp_t gfp) { return kshim_host_calloc(1, size); }
+void *kmalloc(size_t size, gfp_t gfp) { return kshim_host_calloc(1, size); }
+void *kcalloc(size_t n, size_t size, gfp_t gfp) { return kshim_host_calloc(n, size); }
+void kfree(const void *p) { kshim_host_free(p); }
+void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return kshim_host_calloc(n, size); }
+void *kvzalloc(size_t size, gfp_t gfp) { return kshim_host_calloc(1, size); }
+void *kvmalloc_array(size_t n, size_t size, gfp_t gfp) { return kshim_host_calloc(n, size); }
+void kvfree(const void *p) { kshim_host_free(p); }
+void *__vcalloc(size_t n, size_t size, gfp_t gfp) { return kshim_host_calloc(n, size); }
+void *vzalloc(size_t size) { return kshim_host_calloc(1, size); }
+void vfree(const void *p) { kshim_host_free(p); }
+
+struct kmem_cache {
+	unsigned int size;
+};
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     unsigned int align, unsigned int flags,
+				     void (*ctor)(void *))
+{
+	struct kmem_cache *c = kshim_host_calloc(1, sizeof(*c));
+
+	c->size = size;
+	return c;
+}
+
+void kmem_cache_destroy(struct kmem_cache *c) { kshim_host_free(c); }
+void *kmem_cache_zalloc(struct kmem_cache *c, gfp_t gfp) { return kshim_host_calloc(1, c->size); }
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp) { return kshim_host_calloc(1, c->size); }
+void kmem_cache_free(struct kmem_cache *c, void *obj) { kshim_host_free(obj); }
+
+/*
+ * struct page for the page-table pages the tree allocates: page_private()
+ * holds their struct kvm_mmu_page (sptep_to_sp).  An open-addressing table
+ * keyed by pfn; any other pfn shares one page that is never reserved.
+ */
+static struct page **page_tab;
+static size_t page_cap, page_nr;
+static struct page other_page;
+
+static size_t page_slot(u64 pfn)
+{
+	return (size_t)((pfn * 0x9E3779B97F4A7C15ull) >> 20) & (page_cap - 1);
+}
+
+static struct page *page_lookup(u64 pfn, bool create)
+{
+	size_t i;
+
+	if (create && 2 * (page_nr + 1) > page_cap) {
+		struct page **old = page_tab;
+		size_t oc = page_cap;
+
+		page_cap = page_cap ? 2 * page_cap : 1024;
+		page_tab = kshim_host_calloc(page_cap, sizeof(*page_tab));
+		for (size_t j = 0; j < oc; j++) {
+			if (!old[j])
+				continue;
+			for (i = page_slot(old[j]->pfn); page_tab[i]; i = (i + 1) & (page_cap - 1))
+				;
+			page_tab[i] = old[j];
+		}
+		kshim_host_free(old);
+	}
+	if (!page_cap)
+		return NULL;
+	for (i = page_slot(pfn); page_tab[i]; i = (i + 1) & (page_cap - 1))
+		if (page_tab[i]->pfn == pfn)
+			return page_tab[i];
+	if (!create)
+		return NULL;
+	page_tab[i] = kshim_host_calloc(1, sizeof(struct page));
+	page_tab[i]->pfn = pfn;
+	page_nr++;
+	return page_tab[i];
+}
+
+u64 kshim_pa(const void *va) { return env_pt_pa(kshim_env, va); }
+void *kshim_va(u64 pa) { return env_pt_va(kshim_env, pa); }
+
+struct page *kshim_virt_to_page(const void *va)
+{
+	return page_lookup(kshim_pa(va) >> PAGE_SHIFT, true);
+}
+
+struct page *kshim_pfn_to_page(u64 pfn)
+{
+	struct page *p = page_lookup(pfn, false);
+
+	if (p)
+		return p;
+	other_page.pfn = pfn;
+	return &other_page;
+}
+
+unsigned long __get_free_page(gfp_t gfp)
+{
+	u64 *pt = env_alloc_pt_page(kshim_env);
+
+	return (unsigned long)pt;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp) { return __get_free_page(gfp); }
+
+struct page *alloc_page(gfp_t gfp)
+{
+	unsigned long va = __get_free_page(gfp);
+
+	return va ? kshim_virt_to_page((void *)va) : NULL;
+}
+
+void free_page(unsigned long addr)
+{
+	struct page *p;
+
+	if (!addr)
+		return;
+	p = page_lookup(kshim_pa((void *)addr) >> PAGE_SHIFT, false);
+	if (p)
+		p->private = 0;
+	env_free_pt_page(kshim_env, (u64 *)addr);
+}
+
+/* The zero page: one page-table page, never written, allocated first. */
+static u64 zero_pfn = ~0ull;
+
+u64 kshim_zero_pfn(void)
+{
+	if (zero_pfn == ~0ull)
+		zero_pfn = kshim_pa((void *)__get_free_page(GFP_KERNEL)) >> PAGE_SHIFT;
+	return zero_pfn;
+}
+
+int kshim_host_level(struct mm_struct *mm, unsigned long hva)
+{
+	return env_host_mapping_level(kshim_env, hva);
+}
+
+/* The host CPU's features the MMU asks about. */
+bool kshim_cpu_has(int feature)
+{
+	switch (feature) {
+	case X86_FEATURE_GBPAGES:
+	case X86_FEATURE_NX:
+	case X86_FEATURE_PAE:
+		return true;
+	case X86_FEATURE_LA57:
+		return env_caps(kshim_env)->tdp_levels == 5;
+	default:
+		return false;
+	}
+}
+
+void kshim_reset(void)
+{
+	for (size_t i = 0; i < page_cap; i++)
+		kshim_host_free(page_tab[i]);
+	kshim_host_free(page_tab);
+	page_tab = NULL;
+	page_cap = page_nr = 0;
+	zero_pfn = ~0ull;
+}
+
+/* ------------------------------------------------- bitmaps, parameters */
+
+unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
+			    unsigned long offset)
+{
+	for (; offset < size; offset++)
+		if (test_bit((long)offset, addr))
+			return offset;
+	return size;
+}
+
+unsigned long find_first_bit(const unsigned long *addr, unsigned long size)
+{
+	return find_next_bit(addr, size, 0);
+}
+
+int kstrtobool(const char *s, bool *res)
+{
+	switch (s ? s[0] : 0) {
+	case 'y': case 'Y': case '1':
+		*res = true;
+		return 0;
+	case 'n': case 'N': case '0':
+		*res = false;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+bool sysfs_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	if (*a == *b)
+		return true;
+	if (!*a && *b == '\n' && !b[1])
+		return true;
+	return !*b && *a == '\n' && !a[1];
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * linuxmmu/kshim.h — the shim's own state, for the rest-of-KVM model.
+ * Kernel-world code only (after <kshim/kvm.h> and "kvmmu/env.h").
+ */
+#ifndef TDPSIM_LINUXMMU_KSHIM_H
+#define TDPSIM_LINUXMMU_KSHIM_H
+
+/* The world the primitives act on (set at VM creation). */
+extern struct env *kshim_env;
+/* Set while creating or tearing down the VM outside any simulated thread:
+ * primitives are plain memory operations then. */
+extern bool kshim_direct;
+/* Forgets the struct pages and the zero page of the last VM. */
+void kshim_reset(void);
+
+#endif

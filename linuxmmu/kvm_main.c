@@ -1,0 +1,1123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * linuxmmu/kvm_main.c — virt/kvm/kvm_main.c's part for a kernel tree's MMU:
+ * VM and vCPU lifetime, requests and kicks, remote TLB flushes, memslots
+ * and their lookup, gfn->pfn, the MMU memory caches, the mmu_notifier
+ * handlers with the invalidation sequence, and the dirty bitmap.  Each is
+ * written from the kernel's documented behaviour for tdpsim; the MMU work
+ * itself is the tree's (kvm_unmap_gfn_range, kvm_age_gfn, ...).
+ */
+#include "linuxmmu/lkvm.h"
+
+/* ------------------------------------------------------- kernel globals */
+
+struct kvm_x86_ops kvm_x86_ops;
+struct kvm_host_values kvm_host;
+struct cpuinfo_x86 boot_cpu_data;
+LIST_HEAD(vm_list);
+struct mutex kvm_lock;
+bool eager_page_split = true;
+int itlb_multihit_kvm_mitigation;
+
+/* -------------------------------------------------------------- vCPUs */
+
+struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	struct env_vcpu *ev = kshim_direct || !env_on_thread(lk->env) ? NULL :
+			      env_current_vcpu(lk->env);
+
+	if (!ev)
+		return NULL;
+	for (unsigned i = 0; i < lk->nr_vcpus; i++)
+		if (lk->vcpus[i]->ev == ev)
+			return &lk->vcpus[i]->vcpu;
+	return NULL;
+}
+
+struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, unsigned idx)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	return idx < lk->nr_vcpus ? &lk->vcpus[idx]->vcpu : NULL;
+}
+
+/* memcg accounting of page-table pages: no memory cgroups here. */
+void kvm_account_pgtable_pages(void *virt, int nr) { }
+
+unsigned kvm_vcpu_idx(const struct kvm_vcpu *vcpu) { return (unsigned)vcpu->vcpu_idx; }
+struct env *kvm_env(const struct kvm *kvm) { return container_of(kvm, struct lkvm, kvm)->env; }
+
+const struct kvm_run *kvm_vcpu_run_info(const struct kvm_vcpu *vcpu)
+{
+	return &container_of(vcpu, struct lvcpu, vcpu)->run;
+}
+
+/* ------------------------------------------------ requests and kicks */
+
+void kvm_make_request(int req, struct kvm_vcpu *vcpu)
+{
+	kshim_fetch_or64(&vcpu->requests, 1ull << (req & KVM_REQUEST_MASK));
+}
+
+bool kvm_test_request(int req, struct kvm_vcpu *vcpu)
+{
+	return kshim_load64(&vcpu->requests) & (1ull << (req & KVM_REQUEST_MASK));
+}
+
+void kvm_clear_request(int req, struct kvm_vcpu *vcpu)
+{
+	kshim_fetch_and64(&vcpu->requests, ~(1ull << (req & KVM_REQUEST_MASK)));
+}
+
+bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
+{
+	if (!kvm_test_request(req, vcpu))
+		return false;
+	kvm_clear_request(req, vcpu);
+	return true;
+}
+
+bool kvm_request_pending(struct kvm_vcpu *vcpu)
+{
+	return kshim_load64(&vcpu->requests) != 0;
+}
+
+/* IN_GUEST_MODE -> EXITING_GUEST_MODE; returns the mode found. */
+static u64 kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
+{
+	u64 old = IN_GUEST_MODE;
+
+	kshim_try_cmpxchg64(&vcpu->mode, &old, EXITING_GUEST_MODE);
+	return old;
+}
+
+static bool kvm_request_needs_ipi(struct kvm_vcpu *vcpu, unsigned int req)
+{
+	u64 mode = kvm_vcpu_exiting_guest_mode(vcpu);
+
+	/* A waiting request waits for a vCPU that is leaving too, so that it
+	 * is out of guest mode for sure when the sender goes on. */
+	if (req & KVM_REQUEST_WAIT)
+		return mode != OUTSIDE_GUEST_MODE;
+	return mode == IN_GUEST_MODE;
+}
+
+/*
+ * The request bit is set before vcpu->mode is read, and the run loop
+ * publishes IN_GUEST_MODE before it reads requests again: each vCPU sees
+ * the request before entering or gets the IPI.  With KVM_REQUEST_WAIT the
+ * sender waits for the acknowledgments (smp_call_function_many).
+ */
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	struct kvm_vcpu *me = kvm_get_running_vcpu(kvm);
+	struct env_vcpu **tv = kshim_host_calloc(lk->nr_vcpus, sizeof(*tv));
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < lk->nr_vcpus; i++) {
+		struct kvm_vcpu *v = &lk->vcpus[i]->vcpu;
+
+		if (!(req & KVM_REQUEST_NO_ACTION))
+			kvm_make_request((int)req, v);
+		lk->stat.requests++;
+		if (v == me)
+			continue;
+		if (kvm_request_needs_ipi(v, req))
+			tv[n++] = lk->vcpus[i]->ev;
+	}
+	if (n) {
+		lk->stat.kicks += n;
+		env_kick_vcpus(lk->env, tv, n, req & KVM_REQUEST_WAIT);
+	}
+	kshim_host_free(tv);
+	return n != 0;
+}
+
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	struct lkvm *lk = to_lkvm(vcpu->kvm);
+
+	if (vcpu == kvm_get_running_vcpu(vcpu->kvm))
+		return;
+	if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE) {
+		lk->stat.kicks++;
+		env_kick_vcpu(lk->env, to_lvcpu(vcpu)->ev, false);
+	}
+}
+
+void kvm_vcpu_kick_to_user(struct kvm_vcpu *vcpu)
+{
+	to_lvcpu(vcpu)->run.immediate_exit = true;
+	kvm_vcpu_kick(vcpu);
+}
+
+/* No Hyper-V enlightenment: every remote flush is a KVM_REQ_TLB_FLUSH. */
+void kvm_flush_remote_tlbs(struct kvm *kvm)
+{
+	to_lkvm(kvm)->stat.remote_tlb_flush++;
+	kvm->stat.remote_tlb_flush_requests++;
+	kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
+}
+
+void kvm_flush_remote_tlbs_range(struct kvm *kvm, gfn_t gfn, u64 nr_pages)
+{
+	kvm_flush_remote_tlbs(kvm);
+}
+
+void kvm_flush_remote_tlbs_memslot(struct kvm *kvm, const struct kvm_memory_slot *memslot)
+{
+	lockdep_assert_held(&kvm->slots_lock);
+	kvm_flush_remote_tlbs_range(kvm, memslot->base_gfn, memslot->npages);
+}
+
+/* ------------------------------------------------------------ memslots */
+
+struct kvm_memslots *__kvm_memslots(struct kvm *kvm, int as_id)
+{
+	return kvm->memslots[as_id];
+}
+
+struct kvm_memslots *kvm_vcpu_memslots(struct kvm_vcpu *vcpu)
+{
+	return __kvm_memslots(vcpu->kvm, vcpu->arch.smm ? 1 : 0);
+}
+
+struct kvm_memory_slot *__gfn_to_memslot(struct kvm_memslots *slots, gfn_t gfn)
+{
+	int lo = 0, hi = slots->nr - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		struct kvm_memory_slot *s = slots->slots[mid];
+
+		if (gfn < s->base_gfn)
+			hi = mid - 1;
+		else if (gfn >= s->base_gfn + s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
+{
+	return __gfn_to_memslot(__kvm_memslots(kvm, 0), gfn);
+}
+
+struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn)
+{
+	return __gfn_to_memslot(kvm_vcpu_memslots(vcpu), gfn);
+}
+
+bool kvm_is_visible_memslot(struct kvm_memory_slot *memslot)
+{
+	return memslot && memslot->id < KVM_USER_MEM_SLOTS &&
+	       !(memslot->flags & KVM_MEMSLOT_INVALID);
+}
+
+bool kvm_vcpu_is_visible_gfn(struct kvm_vcpu *vcpu, gfn_t gfn)
+{
+	return kvm_is_visible_memslot(kvm_vcpu_gfn_to_memslot(vcpu, gfn));
+}
+
+void kvm_memslot_iter_start(struct kvm_memslot_iter *iter,
+			    const struct kvm_memslots *slots, gfn_t start, gfn_t end)
+{
+	iter->slots = (struct kvm_memslots *)slots;
+	iter->end = end;
+	for (iter->idx = 0; iter->idx < slots->nr; iter->idx++) {
+		struct kvm_memory_slot *s = slots->slots[iter->idx];
+
+		if (s->base_gfn + s->npages > start)
+			break;
+	}
+	iter->slot = iter->idx < slots->nr ? slots->slots[iter->idx] : NULL;
+}
+
+bool kvm_memslot_iter_is_valid(struct kvm_memslot_iter *iter, gfn_t end)
+{
+	return iter->slot && iter->slot->base_gfn < end;
+}
+
+void kvm_memslot_iter_next(struct kvm_memslot_iter *iter)
+{
+	iter->idx++;
+	iter->slot = iter->idx < iter->slots->nr ? iter->slots->slots[iter->idx] : NULL;
+}
+
+unsigned long gfn_to_hva_memslot_prot(struct kvm_memory_slot *slot, gfn_t gfn, bool *writable)
+{
+	if (!slot || (slot->flags & KVM_MEMSLOT_INVALID))
+		return KVM_HVA_ERR_BAD;
+	if (writable)
+		*writable = !(slot->flags & KVM_MEM_READONLY);
+	return __gfn_to_hva_memslot(slot, gfn);
+}
+
+unsigned long gfn_to_hva_memslot(struct kvm_memory_slot *slot, gfn_t gfn)
+{
+	return gfn_to_hva_memslot_prot(slot, gfn, NULL);
+}
+
+unsigned long gfn_to_hva(struct kvm *kvm, gfn_t gfn)
+{
+	return gfn_to_hva_memslot(gfn_to_memslot(kvm, gfn), gfn);
+}
+
+unsigned long kvm_vcpu_gfn_to_hva(struct kvm_vcpu *vcpu, gfn_t gfn)
+{
+	return gfn_to_hva_memslot(kvm_vcpu_gfn_to_memslot(vcpu, gfn), gfn);
+}
+
+/* hva_to_pfn: fault the host page in (the host model's GUP), without
+ * async page faults: the host always gets the page before returning. */
+kvm_pfn_t __gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, gfn_t gfn,
+			       bool atomic, bool interruptible, bool *async,
+			       bool write_fault, bool *writable, hva_t *hva)
+{
+	struct env_pfn p;
+	unsigned long addr;
+
+	if (hva)
+		*hva = KVM_HVA_ERR_BAD;
+	if (!slot || (slot->flags & KVM_MEMSLOT_INVALID))
+		return KVM_PFN_NOSLOT;
+	if (write_fault && (slot->flags & KVM_MEM_READONLY))
+		return KVM_PFN_ERR_RO_FAULT;
+	addr = __gfn_to_hva_memslot(slot, gfn);
+	if (hva)
+		*hva = addr;
+	if (writable)
+		*writable = false;
+	if (env_faultin_pfn(kshim_env, addr, write_fault, &p))
+		return KVM_PFN_ERR_FAULT;
+	if (writable)
+		*writable = p.writable && !(slot->flags & KVM_MEM_READONLY);
+	return p.pfn;
+}
+
+kvm_pfn_t gfn_to_pfn_memslot_atomic(const struct kvm_memory_slot *slot, gfn_t gfn)
+{
+	return __gfn_to_pfn_memslot(slot, gfn, true, false, NULL, true, NULL, NULL);
+}
+
+/* The host model keeps no page references for KVM: releasing is a no-op;
+ * dirtiness and age go to the folio (6.12 marks at zap, in
+ * handle_changed_spte and the dirty-log clears). */
+void kvm_release_pfn_clean(kvm_pfn_t pfn) { }
+
+void kvm_set_pfn_dirty(kvm_pfn_t pfn)
+{
+	if (!is_error_noslot_pfn(pfn))
+		env_folio_mark_dirty(kshim_env, pfn, ENV_DIRTY_ZAP);
+}
+
+void kvm_release_pfn_dirty(kvm_pfn_t pfn)
+{
+	if (!is_error_noslot_pfn(pfn))
+		env_folio_mark_dirty(kshim_env, pfn, ENV_DIRTY_MAP);
+}
+
+void kvm_set_pfn_accessed(kvm_pfn_t pfn)
+{
+	if (!is_error_noslot_pfn(pfn))
+		env_folio_mark_accessed(kshim_env, pfn);
+}
+
+struct page *kvm_pfn_to_refcounted_page(kvm_pfn_t pfn)
+{
+	return NULL;
+}
+
+/* ----------------------------------------------------- memory caches */
+
+/* Objects of a cache without a kmem_cache are page-table pages (from the
+ * simulated memory, filled with init_value); the others heap objects. */
+int __kvm_mmu_topup_memory_cache(struct kvm_mmu_memory_cache *mc, int capacity, int min)
+{
+	if (mc->nobjs >= min)
+		return 0;
+	if (!mc->objects) {
+		mc->objects = kshim_host_calloc((size_t)capacity, sizeof(void *));
+		mc->capacity = capacity;
+	}
+	while (mc->nobjs < mc->capacity) {
+		void *obj;
+
+		if (mc->kmem_cache) {
+			obj = kmem_cache_zalloc(mc->kmem_cache, GFP_KERNEL);
+		} else {
+			u64 *pt = (u64 *)__get_free_page(GFP_KERNEL);
+
+			if (!pt)
+				return mc->nobjs >= min ? 0 : -ENOMEM;
+			if (mc->init_value)
+				for (int i = 0; i < 512; i++)
+					pt[i] = mc->init_value;
+			obj = pt;
+		}
+		mc->objects[mc->nobjs++] = obj;
+	}
+	return 0;
+}
+
+int kvm_mmu_topup_memory_cache(struct kvm_mmu_memory_cache *mc, int min)
+{
+	return __kvm_mmu_topup_memory_cache(mc, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE, min);
+}
+
+int kvm_mmu_memory_cache_nr_free_objects(struct kvm_mmu_memory_cache *mc)
+{
+	return mc->nobjs;
+}
+
+void kvm_mmu_free_memory_cache(struct kvm_mmu_memory_cache *mc)
+{
+	while (mc->nobjs) {
+		void *obj = mc->objects[--mc->nobjs];
+
+		if (mc->kmem_cache)
+			kmem_cache_free(mc->kmem_cache, obj);
+		else
+			free_page((unsigned long)obj);
+	}
+	kshim_host_free(mc->objects);
+	mc->objects = NULL;
+	mc->capacity = 0;
+}
+
+void *kvm_mmu_memory_cache_alloc(struct kvm_mmu_memory_cache *mc)
+{
+	if (WARN_ON(!mc->nobjs))
+		kshim_unimplemented("kvm_mmu_memory_cache_alloc on an empty cache");
+	return mc->objects[--mc->nobjs];
+}
+
+/* ----------------------------------------------- invalidation sequence */
+
+void kvm_mmu_invalidate_begin(struct kvm *kvm)
+{
+	lockdep_assert_held_write(&kvm->mmu_lock);
+	kvm->mmu_invalidate_in_progress++;
+	if (kvm->mmu_invalidate_in_progress == 1) {
+		kvm->mmu_invalidate_range_start = INVALID_GPA;
+		kvm->mmu_invalidate_range_end = INVALID_GPA;
+	}
+}
+
+void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
+{
+	lockdep_assert_held_write(&kvm->mmu_lock);
+	if (kvm->mmu_invalidate_range_start == INVALID_GPA) {
+		kvm->mmu_invalidate_range_start = start;
+		kvm->mmu_invalidate_range_end = end;
+	} else {
+		kvm->mmu_invalidate_range_start = min(kvm->mmu_invalidate_range_start, start);
+		kvm->mmu_invalidate_range_end = max(kvm->mmu_invalidate_range_end, end);
+	}
+}
+
+void kvm_mmu_invalidate_end(struct kvm *kvm)
+{
+	lockdep_assert_held_write(&kvm->mmu_lock);
+	/* The sequence moves first: a fault that sees in_progress drop sees
+	 * a sequence its snapshot cannot match. */
+	kvm->mmu_invalidate_seq++;
+	kvm->mmu_invalidate_in_progress--;
+	WARN_ON_ONCE(kvm->mmu_invalidate_in_progress < 0);
+	WARN_ON_ONCE(kvm->mmu_invalidate_range_start == INVALID_GPA);
+}
+
+/* --------------------------------------------------- mmu_notifier */
+
+typedef bool (*gfn_handler_t)(struct kvm *kvm, struct kvm_gfn_range *range);
+typedef void (*on_lock_fn_t)(struct kvm *kvm);
+
+static bool kvm_null_fn(struct kvm *kvm, struct kvm_gfn_range *range) { return false; }
+
+static bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
+{
+	kvm_mmu_invalidate_range_add(kvm, range->start, range->end);
+	return kvm_unmap_gfn_range(kvm, range);
+}
+
+/*
+ * kvm_handle_hva_range: @handler on the gfn range of every memslot the hva
+ * range [start, end) overlaps, under mmu_lock for write (taken, and
+ * @on_lock run, only if some slot overlaps); with @flush_on_ret a flush
+ * before unlocking if a handler asked for one.
+ */
+static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
+				 gfn_handler_t handler, on_lock_fn_t on_lock,
+				 bool flush_on_ret, bool may_block)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	struct kvm_memory_slot **hit = NULL;
+	unsigned n = 0, cap = 0;
+	bool ret = false;
+
+	/* Snapshot the slots first: the arrays may change while a handler
+	 * yields (retired copies stay allocated). */
+	for (int as = 0; as < KVM_MAX_NR_ADDRESS_SPACES; as++) {
+		struct kvm_memslots *ms = kvm->memslots[as];
+
+		for (int i = 0; i < ms->nr; i++) {
+			struct kvm_memory_slot *s = ms->slots[i];
+			hva_t s_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
+
+			if (start >= s_end || end <= s->userspace_addr)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 8;
+				hit = kshim_host_realloc(hit, cap * sizeof(*hit));
+			}
+			hit[n++] = s;
+		}
+	}
+	if (!n)
+		return false;
+
+	write_lock(&kvm->mmu_lock);
+	if (on_lock)
+		on_lock(kvm);
+	for (unsigned i = 0; i < n; i++) {
+		struct kvm_memory_slot *s = hit[i];
+		hva_t hs = max(start, s->userspace_addr);
+		hva_t he = min(end, s->userspace_addr + (s->npages << PAGE_SHIFT));
+		struct kvm_gfn_range r = {
+			.slot = s,
+			.start = s->base_gfn + ((hs - s->userspace_addr) >> PAGE_SHIFT),
+			.end = s->base_gfn + ((he - s->userspace_addr + PAGE_SIZE - 1) >> PAGE_SHIFT),
+			.attr_filter = KVM_FILTER_SHARED,
+			.may_block = may_block,
+		};
+
+		ret |= handler(kvm, &r);
+	}
+	if (flush_on_ret && ret)
+		kvm_flush_remote_tlbs(kvm);
+	write_unlock(&kvm->mmu_lock);
+	kshim_host_free(hit);
+	(void)lk;
+	return ret;
+}
+
+void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
+					     hva_t end, bool blockable)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	lk->stat.mn_invalidate++;
+	/* Blocks memslot updates until the matching _end. */
+	lk->mn_active_invalidate_count++;
+	kvm_handle_hva_range(kvm, start, end, kvm_mmu_unmap_gfn_range,
+			     kvm_mmu_invalidate_begin, true, blockable);
+}
+
+void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start, hva_t end)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	kvm_handle_hva_range(kvm, start, end, kvm_null_fn, kvm_mmu_invalidate_end,
+			     false, false);
+	lk->mn_active_invalidate_count--;
+	WARN_ON_ONCE(lk->mn_active_invalidate_count < 0);
+}
+
+bool kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	to_lkvm(kvm)->stat.mn_age++;
+	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL, true, false);
+}
+
+bool kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	to_lkvm(kvm)->stat.mn_age++;
+	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL, false, false);
+}
+
+bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	return kvm_handle_hva_range(kvm, start, end, kvm_test_age_gfn, NULL, false, false);
+}
+
+/* ->release: the mm is going away; zap everything (kvm_flush_shadow_all). */
+void kvm_mmu_notifier_release(struct kvm *kvm)
+{
+	kvm_arch_flush_shadow_all(kvm);
+}
+
+const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops = {
+	.invalidate_range_start = kvm_mmu_notifier_invalidate_range_start,
+	.invalidate_range_end = kvm_mmu_notifier_invalidate_range_end,
+	.clear_flush_young = kvm_mmu_notifier_clear_flush_young,
+	.clear_young = kvm_mmu_notifier_clear_young,
+	.test_young = kvm_mmu_notifier_test_young,
+	.release = kvm_mmu_notifier_release,
+};
+
+/* ------------------------------------------------------- dirty logging */
+
+static unsigned long dirty_bitmap_words(const struct kvm_memory_slot *s)
+{
+	return (s->npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
+}
+
+void mark_page_dirty_in_slot(struct kvm *kvm, const struct kvm_memory_slot *slot, gfn_t gfn)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	u64 rel;
+
+	if (!slot || !kvm_slot_dirty_track_enabled(slot) || !slot->dirty_bitmap)
+		return;
+	env_cost(lk->env, ENV_COST_DIRTY_LOG);
+	rel = gfn - slot->base_gfn;
+	kshim_fetch_or64(&slot->dirty_bitmap[rel / BITS_PER_LONG], 1ull << (rel % BITS_PER_LONG));
+	lk->stat.dirty_pages_marked++;
+}
+
+void kvm_vcpu_mark_page_dirty(struct kvm_vcpu *vcpu, gfn_t gfn)
+{
+	mark_page_dirty_in_slot(vcpu->kvm, kvm_vcpu_gfn_to_memslot(vcpu, gfn), gfn);
+}
+
+static struct kvm_memory_slot *id_to_memslot(struct kvm *kvm, u32 slot)
+{
+	u32 as_id = slot >> 16;
+	struct kvm_memslots *ms;
+
+	if (as_id >= KVM_MAX_NR_ADDRESS_SPACES)
+		return NULL;
+	ms = kvm->memslots[as_id];
+	for (int i = 0; i < ms->nr; i++)
+		if ((u32)ms->slots[i]->id == (slot & 0xffff))
+			return ms->slots[i];
+	return NULL;
+}
+
+/* Before a harvest: kick vCPUs so their PML buffers are drained. */
+static void kvm_arch_sync_dirty_log(struct kvm *kvm)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	if (!kvm_x86_ops.cpu_dirty_log_size)
+		return;
+	for (unsigned i = 0; i < lk->nr_vcpus; i++)
+		kvm_vcpu_kick(&lk->vcpus[i]->vcpu);
+}
+
+/*
+ * KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect): without manual protect,
+ * take each word of the bitmap with xchg and re-protect what it held, then
+ * flush; with it, only copy.
+ */
+int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
+{
+	struct kvm_memory_slot *memslot = id_to_memslot(kvm, slot);
+	bool flush = false;
+	unsigned long n;
+
+	if (!memslot || !memslot->dirty_bitmap)
+		return -ENOENT;
+	n = dirty_bitmap_words(memslot);
+	kvm_arch_sync_dirty_log(kvm);
+	if (kvm->manual_dirty_log_protect) {
+		for (unsigned long i = 0; i < n; i++)
+			bitmap[i] = kshim_load64(&memslot->dirty_bitmap[i]);
+		return 0;
+	}
+	memset(bitmap, 0, n * sizeof(u64));
+	mutex_lock(&kvm->slots_lock);
+	write_lock(&kvm->mmu_lock);
+	for (unsigned long i = 0; i < n; i++) {
+		u64 mask;
+
+		if (!kshim_load64(&memslot->dirty_bitmap[i]))
+			continue;
+		flush = true;
+		mask = kshim_xchg64(&memslot->dirty_bitmap[i], 0);
+		bitmap[i] = mask;
+		if (mask)
+			kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot, i * BITS_PER_LONG, mask);
+	}
+	write_unlock(&kvm->mmu_lock);
+	if (flush)
+		kvm_flush_remote_tlbs_memslot(kvm, memslot);
+	mutex_unlock(&kvm->slots_lock);
+	return 0;
+}
+
+/* KVM_CLEAR_DIRTY_LOG (manual protect): clear and re-protect the pages of
+ * @bitmap that are dirty, from the 64-aligned @first_page on. */
+int kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages,
+			const u64 *bitmap)
+{
+	struct kvm_memory_slot *memslot = id_to_memslot(kvm, slot);
+	bool flush = false;
+
+	if (!memslot || !memslot->dirty_bitmap)
+		return -ENOENT;
+	if ((first_page & 63) || first_page > memslot->npages ||
+	    num_pages > memslot->npages - first_page)
+		return -EINVAL;
+	kvm_arch_sync_dirty_log(kvm);
+	mutex_lock(&kvm->slots_lock);
+	write_lock(&kvm->mmu_lock);
+	for (u64 i = 0; i * 64 < num_pages; i++) {
+		u64 want = bitmap[i], *p = &memslot->dirty_bitmap[first_page / 64 + i];
+		u64 mask;
+
+		if (!want)
+			continue;
+		mask = kshim_fetch_and64(p, ~want) & want;
+		if (mask) {
+			flush = true;
+			kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot,
+								first_page + i * 64, mask);
+		}
+	}
+	write_unlock(&kvm->mmu_lock);
+	if (flush)
+		kvm_flush_remote_tlbs_memslot(kvm, memslot);
+	mutex_unlock(&kvm->slots_lock);
+	return 0;
+}
+
+u32 kvm_dirty_ring_harvest(struct kvm_vcpu *vcpu, kvm_dirty_gfn_fn *fn, void *arg)
+{
+	return 0; /* the dirty ring is refused at creation (kvm_mmu_check_policy) */
+}
+
+u32 kvm_reset_dirty_rings(struct kvm *kvm)
+{
+	return 0;
+}
+
+bool kvm_dirty_log_write_protects(const struct kvm *kvm)
+{
+	return !kvm_x86_ops.cpu_dirty_log_size;
+}
+
+/* ------------------------------------------------------- memslot updates */
+
+static void memslot_publish(struct kvm_memslots *ms, struct kvm_memory_slot *old,
+			    struct kvm_memory_slot *new_slot)
+{
+	int pos = 0;
+
+	if (old) {
+		while (ms->slots[pos] != old)
+			pos++;
+		memmove(&ms->slots[pos], &ms->slots[pos + 1],
+			(size_t)(ms->nr - pos - 1) * sizeof(*ms->slots));
+		ms->nr--;
+	}
+	if (new_slot) {
+		ms->slots = kshim_host_realloc(ms->slots, (size_t)(ms->nr + 1) * sizeof(*ms->slots));
+		for (pos = 0; pos < ms->nr && ms->slots[pos]->base_gfn < new_slot->base_gfn; pos++)
+			;
+		memmove(&ms->slots[pos + 1], &ms->slots[pos],
+			(size_t)(ms->nr - pos) * sizeof(*ms->slots));
+		ms->slots[pos] = new_slot;
+		ms->nr++;
+	}
+}
+
+static void memslot_bury(struct lkvm *lk, struct kvm_memory_slot *s)
+{
+	struct lkvm_grave *g = kshim_host_calloc(1, sizeof(*g));
+
+	g->slot = s;
+	g->next = lk->graves;
+	lk->graves = g;
+}
+
+static struct kvm_memory_slot *memslot_copy(const struct kvm_memory_slot *s)
+{
+	struct kvm_memory_slot *n = kshim_host_calloc(1, sizeof(*n));
+
+	*n = *s;
+	return n;
+}
+
+/*
+ * vCPUs hold memslot pointers only between yields of their own fault
+ * path; the kernel's synchronize_srcu_expedited waits them out.  Here the
+ * old copy is never freed before the VM dies, so a reader that still holds
+ * it reads a consistent (retired) slot: the wait is a grace period.
+ */
+static void memslots_synchronize(struct lkvm *lk)
+{
+	kshim_synchronize_rcu();
+}
+
+static struct kvm_memory_slot *memslot_invalidate(struct lkvm *lk, struct kvm_memory_slot *old)
+{
+	struct kvm_memory_slot *invalid = memslot_copy(old);
+	struct kvm_memslots *ms = lk->kvm.memslots[old->as_id];
+
+	invalid->flags |= KVM_MEMSLOT_INVALID;
+	memslot_publish(ms, old, invalid);
+	memslot_bury(lk, old);
+	memslots_synchronize(lk);
+	/* From here no fault installs anything for the old slot. */
+	kvm_arch_flush_shadow_memslot(&lk->kvm, old);
+	return invalid;
+}
+
+static void memslots_updated(struct lkvm *lk, int as_id)
+{
+	struct kvm_memslots *ms = lk->kvm.memslots[as_id];
+	u64 gen = (ms->generation & ~KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS) +
+		  KVM_MAX_NR_ADDRESS_SPACES;
+
+	kvm_mmu_invalidate_mmio_sptes(&lk->kvm, gen);
+	ms->generation = gen;
+}
+
+static unsigned long *alloc_dirty_bitmap(struct lkvm *lk, const struct kvm_memory_slot *s)
+{
+	unsigned long n = dirty_bitmap_words(s);
+	unsigned long *bm = (unsigned long *)env_alloc_words(lk->env, n);
+
+	if (kvm_dirty_log_manual_protect_and_init_set(&lk->kvm))
+		for (unsigned long i = 0; i < n; i++) {
+			u64 left = s->npages - i * BITS_PER_LONG;
+
+			bm[i] = left >= BITS_PER_LONG ? ~0ul : (1ul << left) - 1;
+		}
+	return bm;
+}
+
+/* KVM_SET_USER_MEMORY_REGION (__kvm_set_memory_region + kvm_set_memslot). */
+int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	u32 as_id = mem->slot >> 16;
+	u16 id = (u16)mem->slot;
+	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	struct kvm_memslots *ms;
+	struct kvm_memory_slot *old = NULL, *new_slot;
+	enum kvm_mr_change change;
+	int r = 0;
+
+	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
+	if ((mem->memory_size | mem->guest_phys_addr | mem->userspace_addr) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (as_id >= KVM_MAX_NR_ADDRESS_SPACES || id >= KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (base_gfn + npages < base_gfn)
+		return -EINVAL;
+	ms = kvm->memslots[as_id];
+	for (int i = 0; i < ms->nr; i++)
+		if (ms->slots[i]->id == id)
+			old = ms->slots[i];
+	if (!npages) {
+		if (!old)
+			return -EINVAL;
+		change = KVM_MR_DELETE;
+	} else if (!old) {
+		change = KVM_MR_CREATE;
+	} else {
+		if (mem->userspace_addr != old->userspace_addr || npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn != old->base_gfn)
+			change = KVM_MR_MOVE;
+		else if (mem->flags != (old->flags & ~KVM_MEMSLOT_INVALID))
+			change = KVM_MR_FLAGS_ONLY;
+		else
+			return 0;
+	}
+	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE)
+		for (int i = 0; i < ms->nr; i++) {
+			struct kvm_memory_slot *s = ms->slots[i];
+
+			if (s->id != id && base_gfn < s->base_gfn + s->npages &&
+			    s->base_gfn < base_gfn + npages)
+				return -EEXIST;
+		}
+
+	mutex_lock(&kvm->slots_lock);
+	/* No update while an invalidation is between start and end: its
+	 * handlers must see the same slots at both ends. */
+	while (lk->mn_active_invalidate_count) {
+		env_charge(lk->env, 100);
+		kshim_cond_resched();
+	}
+	ms->generation |= KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS;
+
+	if (change == KVM_MR_DELETE) {
+		struct kvm_memory_slot *invalid = memslot_invalidate(lk, old);
+
+		memslot_publish(ms, invalid, NULL);
+		memslot_bury(lk, invalid);
+		memslots_synchronize(lk);
+		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
+			atomic_dec(&kvm->nr_memslots_dirty_logging);
+		kvm_mmu_slot_apply_flags(kvm, old, NULL, change);
+		memslots_updated(lk, (int)as_id);
+		goto out;
+	}
+
+	if (change == KVM_MR_CREATE) {
+		new_slot = kshim_host_calloc(1, sizeof(*new_slot));
+		new_slot->id = (short)id;
+		new_slot->as_id = (u16)as_id;
+		new_slot->npages = npages;
+		new_slot->userspace_addr = mem->userspace_addr;
+	} else {
+		new_slot = memslot_copy(old);
+	}
+	new_slot->base_gfn = base_gfn;
+	new_slot->flags = mem->flags;
+	/* kvm_prepare_memory_region: the bitmap follows the flag; x86's
+	 * metadata is made anew for a new or moved slot. */
+	if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		new_slot->dirty_bitmap = NULL;
+	else if (!old || !old->dirty_bitmap)
+		new_slot->dirty_bitmap = alloc_dirty_bitmap(lk, new_slot);
+	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE) {
+		r = kvm_alloc_memslot_metadata(kvm, new_slot);
+		if (r) {
+			kshim_host_free(new_slot);
+			goto out;
+		}
+	}
+
+	if (change == KVM_MR_MOVE) {
+		struct kvm_memory_slot *invalid = memslot_invalidate(lk, old);
+
+		memslot_publish(ms, invalid, new_slot);
+		memslot_bury(lk, invalid);
+	} else {
+		memslot_publish(ms, old, new_slot);
+		if (old)
+			memslot_bury(lk, old);
+	}
+	if (change != KVM_MR_CREATE)
+		memslots_synchronize(lk);
+
+	/* kvm_commit_memory_region */
+	if (!(old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES)) &&
+	    (mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		atomic_inc(&kvm->nr_memslots_dirty_logging);
+	else if (old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
+		 !(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		atomic_dec(&kvm->nr_memslots_dirty_logging);
+	kvm_mmu_slot_apply_flags(kvm, old, new_slot, change);
+	memslots_updated(lk, (int)as_id);
+out:
+	if (r)
+		ms->generation &= ~KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS;
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
+/* The scenario's "zap-all-fast" action: what a memslot delete does to the
+ * roots (6.12: kvm_arch_flush_shadow_memslot -> kvm_mmu_zap_all_fast under
+ * KVM_X86_QUIRK_SLOT_ZAP_ALL), applied to slot 0. */
+void kvm_mmu_zap_all_fast(struct kvm *kvm)
+{
+	struct kvm_memslots *ms = kvm->memslots[0];
+
+	if (!ms->nr)
+		return;
+	mutex_lock(&kvm->slots_lock);
+	kvm_arch_flush_shadow_memslot(kvm, ms->slots[0]);
+	mutex_unlock(&kvm->slots_lock);
+}
+
+int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
+{
+	kshim_unimplemented("kvm_write_track_add_gfn (write tracking needs "
+			    "CONFIG_KVM_EXTERNAL_WRITE_TRACKING or shadow paging)");
+}
+
+int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
+{
+	kshim_unimplemented("kvm_write_track_remove_gfn");
+}
+
+void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
+{
+	if (vcpu->arch.smm == smm)
+		return;
+	vcpu->arch.smm = smm;
+	vcpu->arch.hflags ^= HF_SMM_MASK;
+	kvm_mmu_reset_context(vcpu);
+}
+
+/* ------------------------------------------------------- VM lifetime */
+
+static void lkvm_register_stats(struct lkvm *lk)
+{
+#define LKVM_STAT_REGISTER(f, name, doc) env_stat_register(lk->env, name, &lk->stat.f);
+	LKVM_STATS(LKVM_STAT_REGISTER)
+#undef LKVM_STAT_REGISTER
+	env_stat_register(lk->env, "kvm.pages_4k", (u64 *)&lk->kvm.stat.pages_4k.counter);
+	env_stat_register(lk->env, "kvm.pages_2m", (u64 *)&lk->kvm.stat.pages_2m.counter);
+	env_stat_register(lk->env, "kvm.pages_1g", (u64 *)&lk->kvm.stat.pages_1g.counter);
+	env_stat_register(lk->env, "kvm.tdp_mmu_pages",
+			  (u64 *)&lk->kvm.arch.tdp_mmu_pages.counter);
+	env_stat_register(lk->env, "kvm.nx_lpage_splits", &lk->kvm.stat.nx_lpage_splits);
+}
+
+static struct lvcpu *lkvm_vcpu_create(struct lkvm *lk, unsigned idx)
+{
+	struct lvcpu *v = kshim_host_calloc(1, sizeof(*v));
+	struct kvm_vcpu *vcpu = &v->vcpu;
+	const struct env_caps *caps = env_caps(lk->env);
+
+	vcpu->kvm = &lk->kvm;
+	vcpu->vcpu_id = (int)idx;
+	vcpu->vcpu_idx = (int)idx;
+	vcpu->cpu = -1;
+	v->ev = env_vcpu(lk->env, idx);
+	v->vmcs = env_vcpu_vmcs(v->ev);
+	/* A 64-bit guest with paging (tdpsim's guest OS), MAXPHYADDR of the
+	 * host: the CPU role the tree's MMU derives its roles from. */
+	vcpu->arch.cr0 = X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
+	vcpu->arch.cr4 = X86_CR4_PAE | (caps->tdp_levels == 5 ? X86_CR4_LA57 : 0);
+	vcpu->arch.efer = EFER_LME | EFER_LMA | EFER_NX;
+	vcpu->arch.maxphyaddr = kvm_host.maxphyaddr;
+	vcpu->arch.reserved_gpa_bits = rsvd_bits(kvm_host.maxphyaddr, 63);
+	if (kvm_mmu_create(vcpu) || vmx_vcpu_create(v)) {
+		kshim_host_free(v);
+		return NULL;
+	}
+	kvm_init_mmu(vcpu);
+	return v;
+}
+
+struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
+{
+	struct lkvm *lk = kshim_host_calloc(1, sizeof(*lk));
+	struct kvm *kvm = &lk->kvm;
+
+	kshim_env = e;
+	kshim_direct = true;
+	lk->env = e;
+	lk->pol = *pol;
+	lkvm_module_init(lk);
+
+	mutex_init(&kvm->slots_lock);
+	mutex_init(&kvm->slots_arch_lock);
+	refcount_set(&kvm->users_count, 1);
+	for (int as = 0; as < KVM_MAX_NR_ADDRESS_SPACES; as++)
+		kvm->memslots[as] = &lk->slots[as];
+	kvm->mmu_invalidate_range_start = INVALID_GPA;
+	kvm->mmu_invalidate_range_end = INVALID_GPA;
+	kvm->manual_dirty_log_protect =
+		pol->mmu_manual_protect == KVMMU_MANUAL_PROTECT_OFF ? 0 :
+		pol->mmu_manual_protect == KVMMU_MANUAL_PROTECT_ON ?
+			KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE :
+			KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+	INIT_LIST_HEAD(&kvm->vm_list);
+	list_add(&kvm->vm_list, &vm_list);
+	if (kvm_mmu_init_vm(kvm))
+		goto fail;
+
+	lk->nr_vcpus = env_nr_vcpus(e);
+	lk->vcpus = kshim_host_calloc(lk->nr_vcpus, sizeof(*lk->vcpus));
+	for (unsigned i = 0; i < lk->nr_vcpus; i++) {
+		lk->vcpus[i] = lkvm_vcpu_create(lk, i);
+		if (!lk->vcpus[i])
+			goto fail;
+		kvm->created_vcpus++;
+		kvm->online_vcpus++;
+	}
+	lkvm_register_stats(lk);
+	kshim_direct = false;
+	return kvm;
+fail:
+	kshim_direct = false;
+	kvm_destroy_vm(kvm);
+	return NULL;
+}
+
+/*
+ * Tears the VM down outside the run (no simulated thread): the primitives
+ * act on plain memory, RCU callbacks run at once.  The vCPUs drop their
+ * roots, the MMU zaps everything and frees its tables.
+ */
+void kvm_destroy_vm(struct kvm *kvm)
+{
+	struct lkvm *lk;
+
+	if (!kvm)
+		return;
+	lk = to_lkvm(kvm);
+	kshim_direct = true;
+	for (unsigned i = 0; lk->vcpus && i < lk->nr_vcpus; i++) {
+		struct lvcpu *v = lk->vcpus[i];
+
+		if (!v)
+			continue;
+		kvm_mmu_unload(&v->vcpu);
+		kvm_mmu_destroy(&v->vcpu);
+		vmx_vcpu_free(v);
+		kshim_host_free(v);
+	}
+	kshim_host_free(lk->vcpus);
+	kvm_mmu_uninit_vm(kvm);
+	for (int as = 0; as < KVM_MAX_NR_ADDRESS_SPACES; as++) {
+		struct kvm_memslots *ms = &lk->slots[as];
+
+		for (int i = 0; i < ms->nr; i++) {
+			kvm_free_memslot_metadata(ms->slots[i]);
+			kshim_host_free(ms->slots[i]);
+		}
+		kshim_host_free(ms->slots);
+	}
+	while (lk->graves) {
+		struct lkvm_grave *g = lk->graves;
+
+		lk->graves = g->next;
+		kshim_host_free(g->slot);
+		kshim_host_free(g);
+	}
+	list_del(&kvm->vm_list);
+	kshim_reset();
+	kshim_direct = false;
+	kshim_env = NULL;
+	kshim_host_free(lk);
+}
+
+/* ----------------------------------------------------------- introspection */
+
+/* The tree keeps its walkers private (kvm_tdp_mmu_get_walk): a lockless
+ * walk from outside the MMU is not offered by this build. */
+int kvm_mmu_lookup_spte(struct kvm_vcpu *vcpu, gpa_t gpa, u64 *spte)
+{
+	kshim_unimplemented("kvm_mmu_lookup_spte (introspection of kvmmu only)");
+}
+
+u64 kvm_vcpu_root_hpa(const struct kvm_vcpu *vcpu)
+{
+	u64 hpa = vcpu->arch.mmu->root.hpa;
+
+	return VALID_PAGE(hpa) ? hpa : 0;
+}
+
+/* Roots on the TDP MMU's list: each struct kvm_mmu_page starts with its
+ * list link (mmu_internal.h), so the nodes are counted as they are. */
+unsigned kvm_nr_tdp_roots(const struct kvm *kvm)
+{
+	unsigned n = 0;
+
+	for (const struct list_head *p = kvm->arch.tdp_mmu_roots.next;
+	     p != &kvm->arch.tdp_mmu_roots; p = p->next)
+		n++;
+	return n;
+}
+
+u64 kvm_nr_tdp_mmu_pages(const struct kvm *kvm)
+{
+	return (u64)kvm->arch.tdp_mmu_pages.counter;
+}

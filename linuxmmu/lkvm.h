@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * linuxmmu/lkvm.h — the rest of KVM around a kernel tree's MMU: the state
+ * tdpsim keeps beside the kernel's struct kvm and struct kvm_vcpu.
+ *
+ * The tree's arch/x86/kvm/mmu/ files are the MMU.  Around them this folder
+ * models what the kernel's x86.c, kvm_main.c and vmx.c do for the MMU — the
+ * vCPU run loop and its requests, root loading with EPTP + VPID, exits,
+ * memslot updates, mmu_notifier dispatch, dirty logging and the PML drain —
+ * on the simulated machine (kvmmu/env.h), and offers the simulator the same
+ * seam as kvmmu (kvmmu/kvmmu.h).  Kernel-world code: compiled with the
+ * tree's files' flags and tdpsim's kernel headers.
+ */
+#ifndef TDPSIM_LINUXMMU_LKVM_H
+#define TDPSIM_LINUXMMU_LKVM_H
+
+#include "kvmmu/kvmmu.h"
+#include <kshim/kvm.h>
+#include "mmu.h"
+#include "x86.h"
+#include "linuxmmu/kshim.h"
+
+#define LKVM_STATS(X)                                                        \
+	X(pf_taken, "kvm.pf_taken", "faults handed to the tree's kvm_mmu_page_fault") \
+	X(pf_emulate, "kvm.pf_emulate", "faults completed by emulation (MMIO)") \
+	X(remote_tlb_flush, "kvm.remote_tlb_flush", "kvm_flush_remote_tlbs calls") \
+	X(tlb_flush, "kvm.tlb_flush", "local TLB flushes done by vCPUs (all, current, guest)") \
+	X(requests, "kvm.requests", "requests made to vCPUs")                 \
+	X(kicks, "kvm.kicks", "kick IPIs sent to vCPUs")                     \
+	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers")    \
+	X(pml_toggles, "kvm.pml_toggles", "PML enabled or disabled in a VMCS") \
+	X(dirty_pages_marked, "kvm.dirty_pages_marked", "pages logged by mark_page_dirty_in_slot") \
+	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
+	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")
+
+struct lkvm_stat {
+#define LKVM_STAT_FIELD(f, name, doc) u64 f;
+	LKVM_STATS(LKVM_STAT_FIELD)
+#undef LKVM_STAT_FIELD
+};
+
+/* A retired memslot copy: kept until the VM dies (a vCPU may still hold a
+ * pointer to it across a yield, as under the kernel's SRCU). */
+struct lkvm_grave {
+	struct kvm_memory_slot *slot;
+	struct lkvm_grave *next;
+};
+
+struct lvcpu {
+	struct kvm_vcpu vcpu;        /* the kernel's, first */
+	struct env_vcpu *ev;
+	struct env_vmcs *vmcs;
+	struct kvm_run run;
+	u16 vpid;
+	u64 *pml_pg;
+	struct env_exit exit;        /* the exit being handled */
+};
+
+struct lkvm {
+	struct kvm kvm;              /* the kernel's, first */
+	struct env *env;
+	struct kvmmu_policy pol;
+	struct lvcpu **vcpus;
+	unsigned nr_vcpus;
+	struct kvm_memslots slots[KVM_MAX_NR_ADDRESS_SPACES];
+	struct lkvm_grave *graves;
+	long mn_active_invalidate_count;
+	u64 vpid_bitmap[65536 / 64];
+	struct lkvm_stat stat;
+};
+
+static inline struct lkvm *to_lkvm(struct kvm *kvm) { return container_of(kvm, struct lkvm, kvm); }
+static inline struct lvcpu *to_lvcpu(struct kvm_vcpu *v) { return container_of(v, struct lvcpu, vcpu); }
+
+/* vmx.c */
+void vmx_hardware_setup(struct lkvm *lk);
+int vmx_vcpu_create(struct lvcpu *v);
+void vmx_vcpu_free(struct lvcpu *v);
+void vmx_vcpu_run(struct lvcpu *v);
+int vmx_handle_exit(struct lvcpu *v);
+void vmx_update_cpu_dirty_logging(struct lvcpu *v);
+void vmx_flush_pml_buffer(struct lvcpu *v);
+
+/* x86.c */
+int lkvm_vcpu_run(struct lvcpu *v);
+void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old,
+			      const struct kvm_memory_slot *new_slot,
+			      enum kvm_mr_change change);
+int kvm_alloc_memslot_metadata(struct kvm *kvm, struct kvm_memory_slot *slot);
+void kvm_free_memslot_metadata(struct kvm_memory_slot *slot);
+int lkvm_emulate_access(struct lvcpu *v, gpa_t gpa);
+void lkvm_module_init(struct lkvm *lk);
+
+/* kvm_main.c */
+struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
+
+#endif

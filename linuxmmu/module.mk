@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# linuxmmu: a kernel tree's arch/x86/kvm/mmu/ as tdpsim's MMU (make linux).
+#
+# `make linux [KSRC=DIR | KVER=6.12]` finds the tree (scripts/linux-tree.sh)
+# and builds build/linux-VERSION-HASH/tdpsim: the same command, simulator and
+# scenarios as build/opt/tdpsim, with the tree's tdp_iter.c, tdp_mmu.c,
+# spte.c, mmu.c and page_track.c compiled as they are (kernel flags,
+# -nostdinc, tdpsim's kernel headers in linuxmmu/include) in place of kvmmu's
+# MMU, and linuxmmu/*.c as the rest of KVM around them.
+
+LINUX_TREE_FILES := tdp_iter tdp_mmu spte mmu page_track
+LINUX_GLUE       := kshim kvm_main x86 vmx policy
+KVER ?= 6.12
+
+.PHONY: linux linux-build
+linux: deps
+	@$(MAKE) --no-print-directory $(TDPSIM)
+	@mkdir -p build
+	@scripts/linux-tree.sh "$(KSRC)" "$(KVER)" >build/linux-tree.mk.tmp
+	@mv build/linux-tree.mk.tmp build/linux-tree.mk
+	@$(MAKE) --no-print-directory linux-build $$(cat build/linux-tree.mk)
+
+ifneq ($(LKSRC),)
+LO        := build/linux-$(LVER)-$(LHASH)
+LMMU      := $(LKSRC)/arch/x86/kvm/mmu
+GCC_INC   := $(shell $(CC) -print-file-name=include)
+# The kernel's way: no libc headers, the compiler's own, GNU C, no strict
+# aliasing, no common symbols; warnings of the tree's code are the tree's.
+KFLAGS    := -std=gnu11 -nostdinc -isystem $(GCC_INC) -ffreestanding \
+             -fno-strict-aliasing -fno-common -fno-delete-null-pointer-checks \
+             -O2 -g -MMD -MP -Ilinuxmmu/include $(CFLAGS_MODE:-Werror=) \
+             -Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
+             -Werror=int-conversion -Werror=implicit-int \
+             -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"'
+# tdpsim's own kernel-world code: the same flags, all warnings, -Werror.
+KGLUEFLAGS := $(KFLAGS) -I. -Wall -Wextra -Wno-unused-parameter -Werror \
+              -Wno-sign-compare -Wno-missing-field-initializers
+LINUX_TREE_OBJS := $(patsubst %,$(LO)/tree/%.o,$(LINUX_TREE_FILES))
+LINUX_GLUE_OBJS := $(patsubst %,$(LO)/glue/%.o,$(LINUX_GLUE)) $(LO)/glue/host.o \
+                   $(LO)/glue/kvmmu_policy.o
+# Everything of the simulator but kvmmu's MMU and rest-of-KVM.
+LINUX_LIB_OBJS  := $(filter-out $(O)/kvmmu/%,$(LIB_OBJS))
+
+linux-build: $(LO)/tdpsim
+	@echo "make linux: $(LO)/tdpsim (linux $(LVER), arch/x86/kvm/mmu of $(LKSRC), tree $(LHASH))"
+
+$(LO)/tree/%.o: $(LMMU)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KFLAGS) -Wall -Wno-unused -c $< -o $@
+	@sha256sum $< | sed 's| .*/arch/| arch/|' >$@.sha256
+
+$(LO)/glue/host.o: linuxmmu/host.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Werror -c $< -o $@
+$(LO)/glue/kvmmu_policy.o: kvmmu/policy.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(LO)/glue/policy.o: linuxmmu/policy.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Werror -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"' -c $< -o $@
+$(LO)/glue/%.o: linuxmmu/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KGLUEFLAGS) -c $< -o $@
+
+# Kernel functions the tree's files call and nothing here defines: each
+# becomes a function that stops the run naming it (LINUX_MMU.md rule 4).
+# Kernel data the tree uses is defined in linuxmmu/*.c, never trapped.
+$(LO)/traps.c: $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) linuxmmu/gen-traps.sh
+	linuxmmu/gen-traps.sh $(LINUX_TREE_OBJS) -- $(LINUX_GLUE_OBJS) $(LINUX_LIB_OBJS) >$@.tmp
+	@mv $@.tmp $@
+$(LO)/traps.o: $(LO)/traps.c
+	$(CC) $(KGLUEFLAGS) -c $< -o $@
+
+$(LO)/tdpsim: $(CLI_OBJS) $(LINUX_LIB_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) $(LO)/traps.o
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) \
+		$(LO)/traps.o $(LINUX_LIB_OBJS) $(LIBS)
+	@cat $(LINUX_TREE_OBJS:.o=.o.sha256) >$(LO)/tree-files.sha256
+
+-include $(LINUX_TREE_OBJS:.o=.d) $(LINUX_GLUE_OBJS:.o=.d)
+endif

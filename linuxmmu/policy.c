@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * linuxmmu/policy.c — what kvmmu's policy keys mean when a kernel tree's MMU
+ * runs.
+ *
+ * Keys that are real configuration in Linux too (module parameters and VMM
+ * ioctls: mmu.ad_bits = enable_ept_ad_bits, mmu.dirty_log pml|wp =
+ * enable_pml, mmu.eager_split = eager_page_split, mmu.manual_protect =
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, vmx.vpid = enable_vpid) are honoured.
+ * Keys that choose a historical code behaviour are the tree's own code in
+ * this build: they are fixed at the value that matches it (the table
+ * below, read from the trees' sources), and asking for another is bad input.
+ */
+#include "kvmmu/kvmmu.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef LKVM_TREE_VERSION
+#error "LKVM_TREE_VERSION: built by make linux only"
+#endif
+
+const char *kvm_mmu_name(void)
+{
+	return "linux " LKVM_TREE_VERSION ", arch/x86/kvm/mmu, tree " LKVM_TREE_HASH;
+}
+
+/*
+ * What Linux 6.1 and 6.12 do, as kvmmu's knobs name it.  Both predate the
+ * 6.13 changes (dirty and accessed marks at map time, huge pages rebuilt in
+ * place, spurious faults by permission, no flush when aging) and 6.14's PML
+ * drain in hardware order; every older fix kvmmu has a knob for is in both.
+ */
+static const char *const fixed_6x[] = {
+	"mmu.dirty_mark=zap",
+	"mmu.accessed_mark=zap",
+	"mmu.spte_write=atomic-if-volatile",
+	"mmu.fast_zap_kick=in-lock",
+	"mmu.root_load_flush=on",
+	"mmu.huge_recovery=zap",
+	"mmu.pml_enable=dynamic",
+	"mmu.dirty_enable_flush=always",
+	"mmu.flush_on_yield=pending-across-roots",
+	"mmu.pt_free=rcu",
+	"mmu.iter_restart=retry-current",
+	"mmu.invalid_slot_fault=retry",
+	"mmu.fault_root_check=on",
+	"mmu.invalidate_seq_bits=64",
+	"mmu.invalidate_seq_start=0",
+	"mmu.write_track_clear=w-and-mmu-writable",
+	"mmu.clear_dirty_retry=recheck",
+	"mmu.spurious_check=off",
+	"mmu.notifier_roots=all",
+	"mmu.age_flush=on",
+	"mmu.fast_pf=on",
+	"mmu.max_level=1g",
+	"vmx.pml_drain=newest-first",
+	"svm.asid=per-vcpu-generation",
+	"svm.hv_npt_flush=hypercall",
+	NULL,
+};
+
+const char *const *kvm_mmu_fixed_policy(void)
+{
+	return fixed_6x;
+}
+
+/* The value of @key in @pol as text (through a policy set to it). */
+static bool policy_has(const struct kvmmu_policy *pol, const char *kv)
+{
+	struct kvmmu_policy q = *pol;
+	const char *eq = strchr(kv, '=');
+	char key[64];
+
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+	if (kvmmu_policy_set(&q, key, eq + 1))
+		return false;
+	return !memcmp(&q, pol, sizeof(q));
+}
+
+int kvm_mmu_check_policy(const struct kvmmu_policy *pol, int vendor, char *err,
+			 size_t errlen)
+{
+	if (vendor != ENV_INTEL) {
+		snprintf(err, errlen, "cpu.vendor=amd: the Linux MMU build (%s) runs "
+			 "on Intel VMX/EPT only so far", kvm_mmu_name());
+		return -1;
+	}
+	if (pol->mmu_dirty_log == KVMMU_DIRTY_LOG_RING) {
+		snprintf(err, errlen, "mmu.dirty_log=ring: the Linux MMU build (%s) "
+			 "logs into the dirty bitmap only so far (pml or wp)",
+			 kvm_mmu_name());
+		return -1;
+	}
+	for (const char *const *f = fixed_6x; *f; f++) {
+		const char *eq = strchr(*f, '=');
+
+		if (!policy_has(pol, *f)) {
+			snprintf(err, errlen, "%.*s: chooses a historical KVM behaviour, "
+				 "which in this build is the tree's own code (%s does %s)",
+				 (int)(eq - *f), *f, kvm_mmu_name(), eq + 1);
+			return -1;
+		}
+	}
+	return 0;
+}

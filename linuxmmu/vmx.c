@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * linuxmmu/vmx.c — arch/x86/kvm/vmx's part for a kernel tree's MMU: the
+ * hardware setup that configures the MMU (TDP levels, huge pages, the EPT
+ * SPTE format, PML), EPTP construction and root loading, VPIDs, the three
+ * TLB flush flavours, PML on/off and its drain, and the exits that reach
+ * the MMU (EPT violation and misconfiguration).
+ *
+ * EPT caches guest-physical and combined translations tagged by EP4TA (the
+ * root), so flush_tlb_current is a single-context INVEPT of the current
+ * EPTP and flush_tlb_all a global INVEPT; flush_tlb_guest is an INVVPID of
+ * the vCPU's VPID (SDM vol. 3C 29.4).
+ */
+#include "linuxmmu/lkvm.h"
+
+#define PML_LOG_NR_ENTRIES 512
+#define PML_HEAD_INDEX (PML_LOG_NR_ENTRIES - 1)
+
+static bool enable_ept_ad_bits, enable_pml, enable_vpid;
+
+static u64 construct_eptp(u64 root_hpa, int root_level)
+{
+	u64 eptp = VMX_EPTP_MT_WB;
+
+	eptp |= root_level == 5 ? VMX_EPTP_PWL_5 : VMX_EPTP_PWL_4;
+	if (enable_ept_ad_bits)
+		eptp |= VMX_EPTP_AD_ENABLE_BIT;
+	return eptp | root_hpa;
+}
+
+static void vmx_flush_tlb_all(struct kvm_vcpu *vcpu)
+{
+	/* Guest-physical mappings are tagged by EP4TA, not VPID: only a
+	 * global INVEPT reaches every root's. */
+	env_invept(kshim_env, ENV_INVEPT_GLOBAL, 0);
+}
+
+static void vmx_flush_tlb_current(struct kvm_vcpu *vcpu)
+{
+	struct kvm_mmu *mmu = vcpu->arch.mmu;
+
+	if (!VALID_PAGE(mmu->root.hpa))
+		return;
+	env_invept(kshim_env, ENV_INVEPT_SINGLE,
+		   construct_eptp(mmu->root.hpa, mmu->root_role.level));
+}
+
+static void vmx_flush_tlb_guest(struct kvm_vcpu *vcpu)
+{
+	struct lvcpu *v = to_lvcpu(vcpu);
+
+	/* VPID 0's linear mappings are flushed at every entry anyway. */
+	if (v->vpid)
+		env_invvpid(kshim_env, ENV_INVVPID_SINGLE, v->vpid, 0);
+}
+
+static void vmx_flush_tlb_gva(struct kvm_vcpu *vcpu, gva_t addr)
+{
+	struct lvcpu *v = to_lvcpu(vcpu);
+
+	if (v->vpid)
+		env_invvpid(kshim_env, ENV_INVVPID_ADDR, v->vpid, addr);
+}
+
+static void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, hpa_t root_hpa, int root_level)
+{
+	to_lvcpu(vcpu)->vmcs->eptp = construct_eptp(root_hpa, root_level);
+}
+
+/* Write-back memory, ignoring guest PAT (no non-coherent DMA); MMIO
+ * uncacheable. */
+static u8 vmx_get_mt_mask(struct kvm_vcpu *vcpu, gfn_t gfn, bool is_mmio)
+{
+	if (is_mmio)
+		return MTRR_TYPE_UNCACHABLE << VMX_EPT_MT_EPTE_SHIFT;
+	return (MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT) | VMX_EPT_IPAT_BIT;
+}
+
+/* hardware_setup: what the CPU offers and the module parameters pick. */
+void vmx_hardware_setup(struct lkvm *lk)
+{
+	const struct env_caps *caps = env_caps(lk->env);
+	const struct kvmmu_policy *pol = &lk->pol;
+
+	enable_ept_ad_bits = caps->ept_ad && pol->mmu_ad_bits == KVMMU_AD_BITS_ON;
+	/* PML logs D-bit 0->1 transitions: it needs A/D. */
+	enable_pml = caps->pml && enable_ept_ad_bits && pol->mmu_dirty_log != KVMMU_DIRTY_LOG_WP;
+	enable_vpid = pol->vmx_vpid == KVMMU_VPID_ON;
+
+	memset(&kvm_x86_ops, 0, sizeof(kvm_x86_ops));
+	kvm_x86_ops.cpu_dirty_log_size = enable_pml ? PML_LOG_NR_ENTRIES : 0;
+	kvm_x86_ops.flush_tlb_all = vmx_flush_tlb_all;
+	kvm_x86_ops.flush_tlb_current = vmx_flush_tlb_current;
+	kvm_x86_ops.flush_tlb_gva = vmx_flush_tlb_gva;
+	kvm_x86_ops.flush_tlb_guest = vmx_flush_tlb_guest;
+	kvm_x86_ops.load_mmu_pgd = vmx_load_mmu_pgd;
+	kvm_x86_ops.get_mt_mask = vmx_get_mt_mask;
+
+	kvm_configure_mmu(true, 0, caps->tdp_levels == 5 ? 5 : 4, PG_LEVEL_1G);
+	kvm_mmu_set_ept_masks(enable_ept_ad_bits, true);
+}
+
+/* ---------------------------------------------------------------- vCPUs */
+
+static u16 allocate_vpid(struct lkvm *lk)
+{
+	for (u32 v = 1; v < 65536; v++)
+		if (!(lk->vpid_bitmap[v / 64] & (1ull << (v % 64)))) {
+			lk->vpid_bitmap[v / 64] |= 1ull << (v % 64);
+			return (u16)v;
+		}
+	return 0; /* out of VPIDs: VPID 0, flushed on every transition */
+}
+
+int vmx_vcpu_create(struct lvcpu *v)
+{
+	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
+
+	v->vpid = enable_vpid ? allocate_vpid(lk) : 0;
+	v->vmcs->vpid = v->vpid;
+	if (enable_pml) {
+		v->pml_pg = env_alloc_words(lk->env, PML_LOG_NR_ENTRIES);
+		v->vmcs->pml_page = v->pml_pg;
+		v->vmcs->pml_index = PML_HEAD_INDEX;
+		v->vmcs->pml_enabled = atomic_read(&lk->kvm.nr_memslots_dirty_logging) > 0;
+	}
+	return 0;
+}
+
+void vmx_vcpu_free(struct lvcpu *v)
+{
+	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
+
+	if (v->vpid)
+		lk->vpid_bitmap[v->vpid / 64] &= ~(1ull << (v->vpid % 64));
+}
+
+/* KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML on while any slot logs. */
+void vmx_update_cpu_dirty_logging(struct lvcpu *v)
+{
+	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
+	bool on;
+
+	if (!v->pml_pg)
+		return;
+	on = atomic_read(&lk->kvm.nr_memslots_dirty_logging) > 0;
+	if (v->vmcs->pml_enabled != on) {
+		lk->stat.pml_toggles++;
+		v->vmcs->pml_enabled = on;
+	}
+}
+
+/*
+ * vmx_flush_pml_buffer as of 6.12: the CPU fills the buffer from entry 511
+ * down; the drain walks from the last entry written (index + 1, or 0 when
+ * full) up to 511, i.e. newest first (6.14 reversed it, KVM_FACTS E13).
+ */
+void vmx_flush_pml_buffer(struct lvcpu *v)
+{
+	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
+	u16 pml_idx;
+
+	if (!v->pml_pg)
+		return;
+	pml_idx = v->vmcs->pml_index;
+	if (pml_idx == PML_HEAD_INDEX)
+		return;
+	pml_idx = pml_idx >= PML_LOG_NR_ENTRIES ? 0 : pml_idx + 1;
+	lk->stat.pml_drained += (u64)(PML_LOG_NR_ENTRIES - pml_idx);
+	for (; pml_idx < PML_LOG_NR_ENTRIES; pml_idx++)
+		kvm_vcpu_mark_page_dirty(&v->vcpu, kshim_load64(&v->pml_pg[pml_idx]) >> PAGE_SHIFT);
+	v->vmcs->pml_index = PML_HEAD_INDEX;
+}
+
+/* ---------------------------------------------------------------- exits */
+
+void vmx_vcpu_run(struct lvcpu *v)
+{
+	v->exit = (struct env_exit){ .reason = ENV_EXIT_NONE };
+	env_vcpu_run_guest(kshim_env, v->ev, &v->exit);
+}
+
+/* kvm_mmu_page_fault's answer: 1 resume, 0 to userspace, < 0 an error. */
+static int page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code)
+{
+	int r;
+
+	to_lkvm(v->vcpu.kvm)->stat.pf_taken++;
+	r = kvm_mmu_page_fault(&v->vcpu, gpa, error_code, NULL, 0);
+	if (r < 0)
+		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	return r;
+}
+
+/* handle_ept_violation: the exit qualification as a page-fault error
+ * code (SDM table 28-7). */
+static int handle_ept_violation(struct lvcpu *v)
+{
+	u64 q = v->exit.qual;
+	u64 error_code;
+
+	error_code = (q & EPT_VIOLATION_ACC_READ) ? PFERR_USER_MASK : 0;
+	error_code |= (q & EPT_VIOLATION_ACC_WRITE) ? PFERR_WRITE_MASK : 0;
+	error_code |= (q & EPT_VIOLATION_ACC_INSTR) ? PFERR_FETCH_MASK : 0;
+	error_code |= (q & EPT_VIOLATION_RWX_MASK) ? PFERR_PRESENT_MASK : 0;
+	error_code |= (q & EPT_VIOLATION_GVA_TRANSLATED) ? PFERR_GUEST_FINAL_MASK :
+							   PFERR_GUEST_PAGE_MASK;
+	return page_fault(v, v->exit.gpa, error_code);
+}
+
+int vmx_handle_exit(struct lvcpu *v)
+{
+	switch (v->exit.reason) {
+	case ENV_EXIT_EPT_VIOLATION:
+		return handle_ept_violation(v);
+	case ENV_EXIT_EPT_MISCONFIG:
+		/* KVM's MMIO SPTEs (W|X without R). */
+		return page_fault(v, v->exit.gpa, PFERR_RSVD_MASK);
+	case ENV_EXIT_PML_FULL:
+	case ENV_EXIT_EXTINT:
+	case ENV_EXIT_NONE:
+		return 1;
+	case ENV_EXIT_HLT:
+		v->run.exit_reason = KVM_EXIT_HLT;
+		return 0;
+	default:
+		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		return 0;
+	}
+}

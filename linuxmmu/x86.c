@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * linuxmmu/x86.c — arch/x86/kvm/x86.c's part for a kernel tree's MMU: module
+ * initialisation of the MMU, the vCPU run loop with its requests
+ * (vcpu_enter_guest), the local TLB flush requests, the memslot metadata and
+ * the dirty-logging side of memslot updates (kvm_mmu_slot_apply_flags), and
+ * the emulation of accesses the MMU hands back.
+ */
+#include "linuxmmu/lkvm.h"
+
+/* ------------------------------------------------------- module init */
+
+/*
+ * kvm_x86_init + kvm_x86_vendor_init + vmx hardware_setup, as far as the
+ * MMU sees them: its globals (host MAXPHYADDR, TDP on, the EPT SPTE format,
+ * PML's dirty log size) and its caches.  Run for every VM: the kernel's
+ * globals are process-wide, one VM per process here.
+ */
+void lkvm_module_init(struct lkvm *lk)
+{
+	const struct env_caps *caps = env_caps(lk->env);
+
+	boot_cpu_data.extended_cpuid_level = 0x80000008;
+	boot_cpu_data.x86_phys_bits = 52;
+	boot_cpu_data.x86_cache_bits = 52;
+	kvm_host.maxphyaddr = 52;
+	kvm_host.efer = EFER_LME | EFER_LMA | EFER_NX;
+	eager_page_split = lk->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON;
+	mutex_init(&kvm_lock);
+
+	/* kvm_x86_init, then kvm_x86_vendor_init: the MMU's masks are reset
+	 * before the vendor's hardware_setup sets its own (EPT). */
+	kvm_mmu_x86_module_init();
+	if (kvm_mmu_vendor_module_init())
+		kshim_host_die("the Linux MMU's module init failed (out of memory)");
+	vmx_hardware_setup(lk);
+	(void)caps;
+}
+
+/* ----------------------------------------------------- local flushes */
+
+static void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu)
+{
+	to_lkvm(vcpu->kvm)->stat.tlb_flush++;
+	kvm_x86_ops.flush_tlb_all(vcpu);
+	/* Flushing everything flushes the current context too. */
+	kvm_clear_request(KVM_REQ_TLB_FLUSH_CURRENT, vcpu);
+}
+
+static void kvm_service_local_tlb_flush_requests(struct kvm_vcpu *vcpu)
+{
+	if (kvm_check_request(KVM_REQ_TLB_FLUSH_CURRENT, vcpu)) {
+		to_lkvm(vcpu->kvm)->stat.tlb_flush++;
+		kvm_x86_ops.flush_tlb_current(vcpu);
+	}
+	if (kvm_check_request(KVM_REQ_TLB_FLUSH_GUEST, vcpu)) {
+		to_lkvm(vcpu->kvm)->stat.tlb_flush++;
+		kvm_x86_ops.flush_tlb_guest(vcpu);
+	}
+}
+
+/* ------------------------------------------------------- the run loop */
+
+/* vcpu_load on another pCPU: translations left behind there under this
+ * vCPU's tags may be stale (vmx_vcpu_load -> KVM_REQ_TLB_FLUSH). */
+static bool kvm_vcpu_check_load(struct lvcpu *v)
+{
+	bool moved = env_vcpu_migrated(v->ev);
+	int cpu = (int)env_vcpu_pcpu(v->ev);
+
+	if (!moved && cpu == v->vcpu.cpu)
+		return false;
+	kvm_make_request(KVM_REQ_TLB_FLUSH, &v->vcpu);
+	v->vcpu.cpu = cpu;
+	return true;
+}
+
+/* One entry into the guest and the handling of its exit: 1 to go around
+ * again, 0 to return to userspace (run.exit_reason). */
+static int vcpu_enter_guest(struct lvcpu *v)
+{
+	struct kvm_vcpu *vcpu = &v->vcpu;
+	struct lkvm *lk = to_lkvm(vcpu->kvm);
+	int r;
+
+	kvm_vcpu_check_load(v);
+	if (kvm_request_pending(vcpu)) {
+		env_cost(lk->env, ENV_COST_REQUEST);
+		/* An obsolete root first, so a flush and the reload below
+		 * act on the new one. */
+		if (kvm_check_request(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, vcpu))
+			kvm_mmu_free_obsolete_roots(vcpu);
+		if (kvm_check_request(KVM_REQ_TLB_FLUSH, vcpu))
+			kvm_vcpu_flush_tlb_all(vcpu);
+		kvm_service_local_tlb_flush_requests(vcpu);
+		if (kvm_check_request(KVM_REQ_LOAD_MMU_PGD, vcpu))
+			kvm_mmu_load_pgd(vcpu);
+		if (kvm_check_request(KVM_REQ_UPDATE_CPU_DIRTY_LOGGING, vcpu))
+			vmx_update_cpu_dirty_logging(v);
+	}
+
+	r = kvm_mmu_reload(vcpu);
+	if (r) {
+		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		return 0;
+	}
+
+	/*
+	 * Publish IN_GUEST_MODE, then look at requests again: a request made
+	 * before the store is seen here; one made after finds the vCPU in
+	 * guest mode and kicks it.  Interrupts are off from here to the entry:
+	 * a move to another pCPU noticed now cancels the entry too.
+	 */
+	kshim_store64(&vcpu->mode, IN_GUEST_MODE);
+	if (kshim_load64(&vcpu->mode) == EXITING_GUEST_MODE ||
+	    kvm_request_pending(vcpu) || kvm_vcpu_check_load(v)) {
+		kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
+		return 1;
+	}
+	vmx_vcpu_run(v);
+	kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
+	vmx_flush_pml_buffer(v);
+	return vmx_handle_exit(v);
+}
+
+int lkvm_vcpu_run(struct lvcpu *v)
+{
+	v->run.exit_reason = 0;
+	for (;;) {
+		int r;
+
+		/* The VMM asked for the vCPU back (a pending signal). */
+		if (v->run.immediate_exit) {
+			v->run.immediate_exit = false;
+			v->run.exit_reason = KVM_EXIT_INTR;
+			break;
+		}
+		r = vcpu_enter_guest(v);
+		if (r < 0)
+			v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		if (r <= 0)
+			break;
+	}
+	return (int)v->run.exit_reason;
+}
+
+int kvm_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	return lkvm_vcpu_run(to_lvcpu(vcpu));
+}
+
+/* ---------------------------------------------------------- emulation */
+
+/*
+ * x86_emulate_instruction for the accesses the MMU gives back
+ * (RET_PF_EMULATE): MMIO, or a write to a read-only slot.  The device
+ * model takes them (KVM_EXIT_MMIO); a RAM access is performed on its frame.
+ */
+int lkvm_emulate_access(struct lvcpu *v, gpa_t gpa)
+{
+	struct kvm_vcpu *vcpu = &v->vcpu;
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+	struct kvm_memory_slot *slot = kvm_vcpu_gfn_to_memslot(vcpu, gfn);
+	bool write = v->exit.qual & EPT_VIOLATION_ACC_WRITE;
+
+	to_lkvm(vcpu->kvm)->stat.pf_emulate++;
+	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID) &&
+	    !(write && (slot->flags & KVM_MEM_READONLY))) {
+		env_vcpu_emulate_access(kshim_env, v->ev, gpa,
+					__gfn_to_hva_memslot(slot, gfn) + (gpa & (PAGE_SIZE - 1)));
+		if (write)
+			kvm_vcpu_mark_page_dirty(vcpu, gfn);
+		return 1;
+	}
+	env_vcpu_emulate_access(kshim_env, v->ev, gpa, 0);
+	v->run.exit_reason = KVM_EXIT_MMIO;
+	v->run.mmio_gpa = gpa;
+	return 0;
+}
+
+int x86_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t cr2_or_gpa,
+			    int emulation_type, void *insn, int insn_len)
+{
+	return lkvm_emulate_access(to_lvcpu(vcpu), cr2_or_gpa);
+}
+
+bool kvm_can_do_async_pf(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+/* --------------------------------------------------- memslot metadata */
+
+/* kvm_alloc_memslot_metadata: the huge-page disallow counts of each level
+ * (a misaligned head or tail, or a slot whose gfn and hva disagree in the
+ * low bits, can never be mapped huge), and page tracking. */
+int kvm_alloc_memslot_metadata(struct kvm *kvm, struct kvm_memory_slot *slot)
+{
+	unsigned long npages = slot->npages;
+
+	memset(&slot->arch, 0, sizeof(slot->arch));
+	for (int i = 1; i < KVM_NR_PAGE_SIZES; ++i) {
+		int level = i + 1;
+		unsigned long lpages = __kvm_mmu_slot_lpages(slot, npages, level);
+		struct kvm_lpage_info *linfo = __vcalloc(lpages, sizeof(*linfo), GFP_KERNEL_ACCOUNT);
+		unsigned long ugfn = slot->userspace_addr >> PAGE_SHIFT;
+
+		slot->arch.lpage_info[i - 1] = linfo;
+		if (slot->base_gfn & (KVM_PAGES_PER_HPAGE(level) - 1))
+			linfo[0].disallow_lpage = 1;
+		if ((slot->base_gfn + npages) & (KVM_PAGES_PER_HPAGE(level) - 1))
+			linfo[lpages - 1].disallow_lpage = 1;
+		if ((slot->base_gfn ^ ugfn) & (KVM_PAGES_PER_HPAGE(level) - 1))
+			for (unsigned long j = 0; j < lpages; ++j)
+				linfo[j].disallow_lpage = 1;
+	}
+	return 0;
+}
+
+void kvm_free_memslot_metadata(struct kvm_memory_slot *slot)
+{
+	for (int i = 0; i < KVM_NR_PAGE_SIZES - 1; ++i) {
+		kvfree(slot->arch.lpage_info[i]);
+		slot->arch.lpage_info[i] = NULL;
+	}
+}
+
+/* The MMU asks for shadow rmaps only when a shadow root exists (never
+ * with TDP here). */
+int memslot_rmap_alloc(struct kvm_memory_slot *slot, unsigned long npages)
+{
+	kshim_unimplemented("memslot_rmap_alloc (shadow paging)");
+}
+
+/* --------------------------------------------- dirty logging on memslots */
+
+static void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable)
+{
+	int nr_slots;
+
+	if (!kvm_x86_ops.cpu_dirty_log_size)
+		return;
+	nr_slots = atomic_read(&kvm->nr_memslots_dirty_logging);
+	/* Only the first slot to log and the last to stop toggle PML. */
+	if ((enable && nr_slots == 1) || !nr_slots)
+		kvm_make_all_cpus_request(kvm, KVM_REQ_UPDATE_CPU_DIRTY_LOGGING);
+}
+
+/*
+ * Logging on: split huge pages (eager), then with PML clear D on 4K leaves
+ * and write-protect huge ones, without PML write-protect everything, and
+ * flush unconditionally.  Logging off: zap collapsible SPTEs (6.12), so
+ * faults map huge pages again.
+ */
+void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old,
+			      const struct kvm_memory_slot *new_slot,
+			      enum kvm_mr_change change)
+{
+	u32 old_flags = old ? old->flags : 0;
+	u32 new_flags = new_slot ? new_slot->flags : 0;
+	bool log_dirty_pages = new_flags & KVM_MEM_LOG_DIRTY_PAGES;
+
+	if ((old_flags ^ new_flags) & KVM_MEM_LOG_DIRTY_PAGES)
+		kvm_mmu_update_cpu_dirty_logging(kvm, log_dirty_pages);
+	if (change != KVM_MR_FLAGS_ONLY || (new_flags & KVM_MEM_READONLY))
+		return;
+	if (WARN_ON_ONCE(!((old_flags ^ new_flags) & KVM_MEM_LOG_DIRTY_PAGES)))
+		return;
+	if (!log_dirty_pages) {
+		kvm_mmu_zap_collapsible_sptes(kvm, new_slot);
+		return;
+	}
+	if (kvm_dirty_log_manual_protect_and_init_set(kvm))
+		return;
+	if (READ_ONCE(eager_page_split))
+		kvm_mmu_slot_try_split_huge_pages(kvm, new_slot, PG_LEVEL_4K);
+	if (kvm_x86_ops.cpu_dirty_log_size) {
+		kvm_mmu_slot_leaf_clear_dirty(kvm, new_slot);
+		kvm_mmu_slot_remove_write_access(kvm, new_slot, PG_LEVEL_2M);
+	} else {
+		kvm_mmu_slot_remove_write_access(kvm, new_slot, PG_LEVEL_4K);
+	}
+	kvm_flush_remote_tlbs_memslot(kvm, new_slot);
+}
+
+/* ------------------------------------------- shrinker (not modelled) */
+
+struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
+{
+	return kzalloc(sizeof(struct shrinker), GFP_KERNEL);
+}
+
+/* The simulated host never runs short of memory: nobody calls it. */
+void shrinker_register(struct shrinker *s) { }
+void shrinker_free(struct shrinker *s) { kfree(s); }
