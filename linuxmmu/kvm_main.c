@@ -955,10 +955,43 @@ void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
 
 /* ------------------------------------------------------- VM lifetime */
 
+void lkvm_sync_vcpu_stats(struct lvcpu *v)
+{
+	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
+
+#define LKVM_STAT_SYNC(f, name, doc)                                         \
+	lk->stat.f += v->vcpu.stat.f;                                        \
+	v->vcpu.stat.f = 0;
+	LKVM_VCPU_STATS(LKVM_STAT_SYNC)
+#undef LKVM_STAT_SYNC
+}
+
+/* The VM the tracepoints count for (one per process). */
+static struct lkvm *trace_vm;
+
+void kshim_trace_hit(struct kshim_tracepoint *tp)
+{
+	if (!tp->looked_up) {
+		tp->looked_up = true;
+		tp->count = NULL;
+		if (trace_vm) {
+#define LKVM_TP_FIND(f, st, doc)                                           \
+			if (!__builtin_strcmp(tp->name, #f))                 \
+				tp->count = &trace_vm->stat.f;
+			LKVM_TRACEPOINTS(LKVM_TP_FIND)
+#undef LKVM_TP_FIND
+		}
+	}
+	if (tp->count)
+		++*tp->count;
+}
+
 static void lkvm_register_stats(struct lkvm *lk)
 {
 #define LKVM_STAT_REGISTER(f, name, doc) env_stat_register(lk->env, name, &lk->stat.f);
 	LKVM_STATS(LKVM_STAT_REGISTER)
+	LKVM_VCPU_STATS(LKVM_STAT_REGISTER)
+	LKVM_TRACEPOINTS(LKVM_STAT_REGISTER)
 #undef LKVM_STAT_REGISTER
 	env_stat_register(lk->env, "kvm.pages_4k", (u64 *)&lk->kvm.stat.pages_4k.counter);
 	env_stat_register(lk->env, "kvm.pages_2m", (u64 *)&lk->kvm.stat.pages_2m.counter);
@@ -1033,6 +1066,7 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 		kvm->online_vcpus++;
 	}
 	lkvm_register_stats(lk);
+	trace_vm = lk;
 	kshim_direct = false;
 	return kvm;
 fail:
@@ -1083,6 +1117,8 @@ void kvm_destroy_vm(struct kvm *kvm)
 		kshim_host_free(g);
 	}
 	list_del(&kvm->vm_list);
+	if (trace_vm == lk)
+		trace_vm = NULL;
 	kshim_reset();
 	kshim_direct = false;
 	kshim_env = NULL;

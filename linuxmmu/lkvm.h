@@ -20,9 +20,12 @@
 #include "x86.h"
 #include "linuxmmu/kshim.h"
 
+/*
+ * Stats of the rest-of-KVM model; then the tree's own vCPU stats, summed
+ * over vCPUs at each exit; then the tree's tracepoints, counted.  Names as
+ * kvmmu's where they mean the same.
+ */
 #define LKVM_STATS(X)                                                        \
-	X(pf_taken, "kvm.pf_taken", "faults handed to the tree's kvm_mmu_page_fault") \
-	X(pf_emulate, "kvm.pf_emulate", "faults completed by emulation (MMIO)") \
 	X(remote_tlb_flush, "kvm.remote_tlb_flush", "kvm_flush_remote_tlbs calls") \
 	X(tlb_flush, "kvm.tlb_flush", "local TLB flushes done by vCPUs (all, current, guest)") \
 	X(requests, "kvm.requests", "requests made to vCPUs")                 \
@@ -33,9 +36,30 @@
 	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
 	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")
 
+#define LKVM_VCPU_STATS(X)                                                   \
+	X(pf_taken, "kvm.pf_taken", "faults handled (vcpu->stat.pf_taken)")   \
+	X(pf_fixed, "kvm.pf_fixed", "faults that installed an SPTE (vcpu->stat.pf_fixed)") \
+	X(pf_fast, "kvm.pf_fast", "faults fixed by fast_page_fault (vcpu->stat.pf_fast)") \
+	X(pf_spurious, "kvm.pf_spurious", "spurious faults (vcpu->stat.pf_spurious)") \
+	X(pf_emulate, "kvm.pf_emulate", "faults completed by emulation (vcpu->stat.pf_emulate)") \
+	X(pf_mmio_spte_created, "kvm.pf_mmio_spte_created", "MMIO SPTEs installed (vcpu->stat.pf_mmio_spte_created)")
+
+#define LKVM_TRACEPOINTS(X)                                                  \
+	X(kvm_mmu_split_huge_page, "kvm.huge_splits", "huge SPTEs split (tracepoint kvm_mmu_split_huge_page)") \
+	X(kvm_mmu_zap_all_fast, "kvm.fast_zaps", "fast zaps (tracepoint kvm_mmu_zap_all_fast)") \
+	X(kvm_mmu_get_page, "kvm.mmu_get_page", "shadow pages looked up or made (tracepoint kvm_mmu_get_page)") \
+	X(fast_page_fault, "kvm.trace.fast_page_fault", "fast_page_fault attempts (tracepoint)") \
+	X(kvm_tdp_mmu_spte_changed, "kvm.spte_changed", "TDP MMU SPTE changes (tracepoint kvm_tdp_mmu_spte_changed)") \
+	X(kvm_mmu_set_spte, "kvm.trace.set_spte", "SPTEs set by the fault path (tracepoint kvm_mmu_set_spte)") \
+	X(kvm_mmu_spte_requested, "kvm.trace.spte_requested", "fault mappings requested (tracepoint kvm_mmu_spte_requested)") \
+	X(mark_mmio_spte, "kvm.trace.mark_mmio_spte", "MMIO SPTEs made (tracepoint mark_mmio_spte)") \
+	X(handle_mmio_page_fault, "kvm.trace.mmio_page_fault", "MMIO faults handled (tracepoint handle_mmio_page_fault)")
+
 struct lkvm_stat {
 #define LKVM_STAT_FIELD(f, name, doc) u64 f;
 	LKVM_STATS(LKVM_STAT_FIELD)
+	LKVM_VCPU_STATS(LKVM_STAT_FIELD)
+	LKVM_TRACEPOINTS(LKVM_STAT_FIELD)
 #undef LKVM_STAT_FIELD
 };
 
@@ -93,5 +117,7 @@ void lkvm_module_init(struct lkvm *lk);
 
 /* kvm_main.c */
 struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
+/* Adds the vCPU's tree stats to the VM's and zeroes them. */
+void lkvm_sync_vcpu_stats(struct lvcpu *v);
 
 #endif

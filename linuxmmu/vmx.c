@@ -185,7 +185,6 @@ static int page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code)
 {
 	int r;
 
-	to_lkvm(v->vcpu.kvm)->stat.pf_taken++;
 	r = kvm_mmu_page_fault(&v->vcpu, gpa, error_code, NULL, 0);
 	if (r < 0)
 		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;

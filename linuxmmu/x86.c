@@ -120,7 +120,9 @@ static int vcpu_enter_guest(struct lvcpu *v)
 	vmx_vcpu_run(v);
 	kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
 	vmx_flush_pml_buffer(v);
-	return vmx_handle_exit(v);
+	r = vmx_handle_exit(v);
+	lkvm_sync_vcpu_stats(v);
+	return r;
 }
 
 int lkvm_vcpu_run(struct lvcpu *v)
@@ -163,7 +165,6 @@ int lkvm_emulate_access(struct lvcpu *v, gpa_t gpa)
 	struct kvm_memory_slot *slot = kvm_vcpu_gfn_to_memslot(vcpu, gfn);
 	bool write = v->exit.qual & EPT_VIOLATION_ACC_WRITE;
 
-	to_lkvm(vcpu->kvm)->stat.pf_emulate++;
 	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID) &&
 	    !(write && (slot->flags & KVM_MEM_READONLY))) {
 		env_vcpu_emulate_access(kshim_env, v->ev, gpa,

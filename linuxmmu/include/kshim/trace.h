@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kshim/trace.h — tracepoints compile to nothing.  TRACE_EVENT and
- * DEFINE_EVENT become empty inline trace_NAME() functions (their arguments
- * are still type-checked); events of headers outside the tree's mmu/ folder
- * are argument-swallowing macros.
+ * kshim/trace.h — tracepoints count.  TRACE_EVENT and DEFINE_EVENT become
+ * inline trace_NAME() functions that count the event (their arguments are
+ * type-checked and dropped): the kernel's own instrumentation is how the
+ * rest-of-KVM model offers stats such as kvm.huge_splits without touching
+ * the tree's code.  Events of headers outside the tree's mmu/ folder are
+ * argument-swallowing macros.
  */
 #ifndef KSHIM_TRACE_H
 #define KSHIM_TRACE_H
@@ -13,16 +15,29 @@
 #define TP_PROTO(args...) args
 #define TP_ARGS(args...) args
 #define TP_CONDITION(args...) args
-#define TRACE_EVENT(name, proto, args, tstruct, assign, print)               \
-	static inline void trace_##name(proto) { }                           \
+/* One per event and translation unit; kshim_trace_hit() finds the
+ * event's counter by name the first time. */
+struct kshim_tracepoint {
+	const char *name;
+	u64 *count;
+	bool looked_up;
+};
+void kshim_trace_hit(struct kshim_tracepoint *tp);
+#define KSHIM_TRACE_FN(name, proto)                                          \
+	static inline void trace_##name(proto)                               \
+	{                                                                    \
+		static struct kshim_tracepoint tp = { #name, 0, 0 };          \
+		kshim_trace_hit(&tp);                                        \
+	}                                                                    \
 	static inline bool trace_##name##_enabled(void) { return false; }
+#define TRACE_EVENT(name, proto, args, tstruct, assign, print)               \
+	KSHIM_TRACE_FN(name, PARAMS(proto))
 #define TRACE_EVENT_CONDITION(name, proto, args, cond, tstruct, assign, print) \
 	TRACE_EVENT(name, PARAMS(proto), PARAMS(args), tstruct, assign, print)
 #define PARAMS(args...) args
 #define DECLARE_EVENT_CLASS(name, proto, args, tstruct, assign, print)
 #define DEFINE_EVENT(template, name, proto, args)                            \
-	static inline void trace_##name(proto) { }                           \
-	static inline bool trace_##name##_enabled(void) { return false; }
+	KSHIM_TRACE_FN(name, PARAMS(proto))
 #define DEFINE_EVENT_PRINT(template, name, proto, args, print)               \
 	DEFINE_EVENT(template, name, PARAMS(proto), PARAMS(args))
 #define TRACE_DEFINE_ENUM(a) _Static_assert(1, "")
