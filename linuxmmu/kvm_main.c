@@ -966,13 +966,15 @@ void lkvm_sync_vcpu_stats(struct lvcpu *v)
 #undef LKVM_STAT_SYNC
 }
 
-/* The VM the tracepoints count for (one per process). */
+/* The VM the tracepoints count for (one at a time per process), and its
+ * number: tracepoints look their counter up again for each new VM. */
 static struct lkvm *trace_vm;
+static unsigned long trace_gen;
 
 void kshim_trace_hit(struct kshim_tracepoint *tp)
 {
-	if (!tp->looked_up) {
-		tp->looked_up = true;
+	if (tp->gen != trace_gen) {
+		tp->gen = trace_gen;
 		tp->count = NULL;
 		if (trace_vm) {
 #define LKVM_TP_FIND(f, st, doc)                                           \
@@ -1067,6 +1069,7 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 	}
 	lkvm_register_stats(lk);
 	trace_vm = lk;
+	trace_gen++;
 	kshim_direct = false;
 	return kvm;
 fail:
@@ -1100,25 +1103,35 @@ void kvm_destroy_vm(struct kvm *kvm)
 	}
 	kshim_host_free(lk->vcpus);
 	kvm_mmu_uninit_vm(kvm);
+	/* Live slots and retired copies share metadata (a flags change copies
+	 * the slot, not its arrays): free each array once. */
 	for (int as = 0; as < KVM_MAX_NR_ADDRESS_SPACES; as++) {
 		struct kvm_memslots *ms = &lk->slots[as];
 
-		for (int i = 0; i < ms->nr; i++) {
-			kvm_free_memslot_metadata(ms->slots[i]);
-			kshim_host_free(ms->slots[i]);
-		}
+		for (int i = 0; i < ms->nr; i++)
+			memslot_bury(lk, ms->slots[i]);
 		kshim_host_free(ms->slots);
 	}
+	for (struct lkvm_grave *g = lk->graves; g; g = g->next)
+		for (struct lkvm_grave *h = g->next; h; h = h->next)
+			for (int i = 0; i < KVM_NR_PAGE_SIZES - 1; i++)
+				if (h->slot->arch.lpage_info[i] == g->slot->arch.lpage_info[i])
+					h->slot->arch.lpage_info[i] = NULL;
 	while (lk->graves) {
 		struct lkvm_grave *g = lk->graves;
 
 		lk->graves = g->next;
+		kvm_free_memslot_metadata(g->slot);
 		kshim_host_free(g->slot);
 		kshim_host_free(g);
 	}
 	list_del(&kvm->vm_list);
-	if (trace_vm == lk)
+	/* The module goes with its one VM (it is loaded again for the next). */
+	kvm_mmu_vendor_module_exit();
+	if (trace_vm == lk) {
 		trace_vm = NULL;
+		trace_gen++;
+	}
 	kshim_reset();
 	kshim_direct = false;
 	kshim_env = NULL;

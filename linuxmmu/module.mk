@@ -21,7 +21,7 @@ linux: deps
 	@$(MAKE) --no-print-directory linux-build $$(cat build/linux-tree.mk)
 
 ifneq ($(LKSRC),)
-LO        := build/linux-$(LVER)-$(LHASH)
+LO        := build/linux-$(LVER)-$(LHASH)$(if $(filter-out opt,$(BUILD)),-$(BUILD))
 LMMU      := $(LKSRC)/arch/x86/kvm/mmu
 GCC_INC   := $(shell $(CC) -print-file-name=include)
 # The kernel's way: no libc headers, the compiler's own, GNU C, no strict

@@ -16,11 +16,11 @@
 #define TP_ARGS(args...) args
 #define TP_CONDITION(args...) args
 /* One per event and translation unit; kshim_trace_hit() finds the
- * event's counter by name the first time. */
+ * event's counter by name once per VM (@gen: the VM it looked for). */
 struct kshim_tracepoint {
 	const char *name;
 	u64 *count;
-	bool looked_up;
+	unsigned long gen;
 };
 void kshim_trace_hit(struct kshim_tracepoint *tp);
 #define KSHIM_TRACE_FN(name, proto)                                          \
