@@ -43,6 +43,9 @@ void opts_free(struct opts *o);
  * sections that prefix the keys.  Errors name FILE:LINE. */
 int config_load(struct params *p, const char *path);
 
+/* 0, or -1 with "KEY: VALUE is above ..." in @err: every u64 param must be
+ * at most INT64_MAX, the largest integer a result JSON holds. */
+int cli_params_check(const struct params *p, char *err, size_t errlen);
 /* JSON results of a run; 0 or -1 (message printed). Written atomically. */
 int results_write_json(const struct run *r, const char *path);
 /* Human summary on @f: key stats, violations, failed expectations. */

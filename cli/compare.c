@@ -508,6 +508,9 @@ int cmd_compare(int argc, char **argv)
 		} else if (!strcmp(a, "--seeds")) {
 			if (cli_parse_range(v, &C.a, &C.b))
 				status = cli_bad("--seeds %s: expected A..B with A <= B", v);
+			else if (C.b > INT64_MAX)
+				status = cli_bad("--seeds %s: seeds above %lld do not fit "
+						 "in a result file", v, (long long)INT64_MAX);
 			C.have_seeds = true;
 		} else if (!strcmp(a, "--jobs")) {
 			jobs = strtol(v, &end, 10);
@@ -572,6 +575,12 @@ int cmd_compare(int argc, char **argv)
 			return cli_bad("--vary: more than 100,000 combinations");
 		}
 	}
+	/* b - a first: b - a + 1 wraps to 0 for 0..2^64-1 (it was an empty
+	 * report with exit 0). */
+	if (C.have_seeds && C.b - C.a >= 1000000) {
+		cmp_free(&C);
+		return cli_bad("compare: more than 1,000,000 runs; split the campaign");
+	}
 	if (C.have_seeds)
 		C.nseeds = C.b - C.a + 1;
 	if (C.nseeds > 1000000 || C.nvariants * C.nseeds > 1000000) {
@@ -588,7 +597,8 @@ int cmd_compare(int argc, char **argv)
 			if (params_set(&C.vp[v], C.vary[k].key, val, err, sizeof(err)))
 				status = cli_bad("--vary %s=%s: %s", C.vary[k].key, val, err);
 		}
-		if (!status && params_validate(&C.vp[v], err, sizeof(err))) {
+		if (!status && (params_validate(&C.vp[v], err, sizeof(err)) ||
+				cli_params_check(&C.vp[v], err, sizeof(err)))) {
 			char *vt = variant_text(&C, v);
 			status = cli_bad("--vary %s: %s", vt, err);
 			free(vt);

@@ -411,6 +411,9 @@ int cmd_explore(int argc, char **argv)
 		} else if (i > 0 && !strcmp(argv[i], "--seeds") && i + 1 < argc) {
 			if (cli_parse_range(argv[++i], &a, &b))
 				return cli_bad("--seeds %s: expected A..B with A <= B", argv[i]);
+			if (b > INT64_MAX)
+				return cli_bad("--seeds %s: seeds above %lld do not fit in "
+					       "a result file", argv[i], (long long)INT64_MAX);
 			have_seeds = true;
 		} else if (i > 0 && !strcmp(argv[i], "--jobs") && i + 1 < argc) {
 			char *end;

@@ -120,7 +120,8 @@ int opts_apply(struct opts *o)
 			return -1;
 		}
 	}
-	if (params_validate(&o->p, err, sizeof(err))) {
+	if (params_validate(&o->p, err, sizeof(err)) ||
+	    cli_params_check(&o->p, err, sizeof(err))) {
 		cli_bad("%s", err);
 		return -1;
 	}

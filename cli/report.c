@@ -328,7 +328,8 @@ int outdir_commit(struct outdir *od, const char *const *owned, size_t nowned)
 
 struct agg {
 	int64_t min, max;
-	int64_t m2; /* twice the median, so that it stays an integer */
+	uint64_t m2; /* twice the median, so that it stays an integer; values
+		      * are 0..INT64_MAX (classify), so twice one fits */
 	size_t n;
 };
 
@@ -417,11 +418,16 @@ static int classify(struct rep *R, json_t *root, const char *file)
 			return bad_input(file, "not a valid explore chunk summary "
 					 "(scenario, first_seed, last_seed, seeds_run, "
 					 "first_failing_seed, failing_seeds)");
+		if (json_integer_value(a) < 0 || json_integer_value(n) < 0 ||
+		    (json_is_integer(ff) && json_integer_value(ff) < 0))
+			return bad_input(file, "a negative seed or seed count (they "
+					 "are unsigned)");
 		size_t i;
 		json_t *x;
 		json_array_foreach(fs, i, x)
-			if (!json_is_integer(x))
-				return bad_input(file, "failing_seeds holds a non-integer");
+			if (!json_is_integer(x) || json_integer_value(x) < 0)
+				return bad_input(file, "failing_seeds holds a negative "
+						 "or non-integer seed");
 		GROW(R->chunks, R->nchunks);
 		R->chunks[R->nchunks++] = (struct chunk){
 			.file = file, .root = root, .config = config, .scenario = scn,
@@ -441,9 +447,13 @@ static int classify(struct rep *R, json_t *root, const char *file)
 	const char *k;
 	json_t *v;
 	json_object_foreach(stats, k, v) {
-		if (!json_is_integer(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			/* Counts are unsigned: a negative one is a wrapped
+			 * value, and twice a median must stay in range. */
 			char msg[300];
-			snprintf(msg, sizeof(msg), "stat '%s' is not an integer", k);
+			snprintf(msg, sizeof(msg), "stat '%s' is not %s", k,
+				 json_is_integer(v) ? "a count (it is negative)"
+						    : "an integer");
 			return bad_input(file, msg);
 		}
 	}
@@ -452,6 +462,8 @@ static int classify(struct rep *R, json_t *root, const char *file)
 	if ((vi && !json_is_array(vi)) || (fe && !json_is_array(fe)))
 		return bad_input(file, "\"violations\" or \"failed_expectations\" is not a list");
 	json_t *seed = json_object_get(config, "sim.seed");
+	if (json_is_integer(seed) && json_integer_value(seed) < 0)
+		return bad_input(file, "config sim.seed is negative (seeds are unsigned)");
 	GROW(R->runs, R->nruns);
 	R->runs[R->nruns++] = (struct rrun){
 		.file = file, .root = root, .config = config, .stats = stats,
@@ -628,7 +640,8 @@ static void build_stats(struct rep *R)
 			size_t n = G->nm;
 			R->agg[g * R->nstats + s] = (struct agg){
 				.min = vals[0], .max = vals[n - 1], .n = n,
-				.m2 = n % 2 ? 2 * vals[n / 2] : vals[n / 2 - 1] + vals[n / 2],
+				.m2 = n % 2 ? 2 * (uint64_t)vals[n / 2]
+					    : (uint64_t)vals[n / 2 - 1] + (uint64_t)vals[n / 2],
 			};
 		}
 	}
@@ -687,9 +700,9 @@ static void fmt_num(char *buf, size_t len, int64_t v)
 	buf[o] = 0;
 }
 
-static void fmt_median(char *buf, size_t len, int64_t m2)
+static void fmt_median(char *buf, size_t len, uint64_t m2)
 {
-	fmt_num(buf, len, m2 / 2);
+	fmt_num(buf, len, (int64_t)(m2 / 2));
 	if (m2 % 2)
 		strncat(buf, ".5", len - strlen(buf) - 1);
 }

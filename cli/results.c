@@ -6,17 +6,53 @@
 #include <string.h>
 #include <unistd.h>
 
-static json_t *stats_json(struct run *r)
+/*
+ * Unsigned values in JSON.  jansson holds int64_t integers only: a u64 at or
+ * above 2^63 would be written negative (--seed 18446744073709551615 gave
+ * "sim.seed": -1).  Inputs are held below 2^63 where they enter
+ * (cli_params_check, the --seeds ranges); a count that still gets there
+ * makes the write fail rather than lie.
+ */
+static json_t *json_u64(uint64_t v, const char **overflow, const char *what)
+{
+	if (v > INT64_MAX) {
+		if (!*overflow)
+			*overflow = what;
+		v = INT64_MAX;
+	}
+	return json_integer((json_int_t)v);
+}
+
+int cli_params_check(const struct params *p, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char buf[128];
+		if (d->type != PARAM_T_U64)
+			continue;
+		params_get(p, d, buf, sizeof(buf));
+		if (strtoull(buf, NULL, 10) > INT64_MAX) {
+			snprintf(err, errlen, "%s: %s is above %lld, the largest "
+				 "integer a result file holds", d->key, buf,
+				 (long long)INT64_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static json_t *stats_json(struct run *r, const char **overflow)
 {
 	struct stats *st = sim_stats(r->sim);
 	json_t *o = json_object();
 	for (size_t i = 0; i < stats_ncounters(st); i++)
 		json_object_set_new(o, stats_counter_name(st, i),
-				    json_integer((json_int_t)stats_counter_value(st, i)));
+				    json_u64(stats_counter_value(st, i), overflow,
+					     stats_counter_name(st, i)));
 	return o;
 }
 
-static json_t *hists_json(struct run *r)
+static json_t *hists_json(struct run *r, const char **overflow)
 {
 	struct stats *st = sim_stats(r->sim);
 	json_t *o = json_object();
@@ -27,12 +63,16 @@ static json_t *hists_json(struct run *r)
 		for (int k = 0; k < HIST_BUCKETS; k++)
 			if (h->bucket[k])
 				last = k;
+		const char *name = stats_hist_name(st, i);
 		for (int k = 0; k <= last; k++)
-			json_array_append_new(b, json_integer((json_int_t)h->bucket[k]));
-		json_object_set_new(o, stats_hist_name(st, i),
-			json_pack("{s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)h->count,
-				  "sum", (json_int_t)h->sum, "min", (json_int_t)h->min,
-				  "max", (json_int_t)h->max, "log2_buckets", b));
+			json_array_append_new(b, json_u64(h->bucket[k], overflow, name));
+		json_object_set_new(o, name,
+			json_pack("{s:o,s:o,s:o,s:o,s:o}",
+				  "count", json_u64(h->count, overflow, name),
+				  "sum", json_u64(h->sum, overflow, name),
+				  "min", json_u64(h->min, overflow, name),
+				  "max", json_u64(h->max, overflow, name),
+				  "log2_buckets", b));
 	}
 	return o;
 }
@@ -42,9 +82,16 @@ static json_t *violations_json(const struct run *r)
 	json_t *a = json_array();
 	for (size_t i = 0; i < check_nkept(r->check); i++) {
 		const struct violation *v = check_get(r->check, i);
-		json_array_append_new(a, json_pack("{s:s,s:I,s:i,s:I,s:s}",
+		/* An address in the upper half (a kernel or non-canonical
+		 * one) cannot be a JSON integer here: it is written as hex
+		 * text rather than as a negative number. */
+		char hex[24];
+		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)v->addr);
+		json_t *addr = v->addr > INT64_MAX ? json_string(hex)
+						   : json_integer((json_int_t)v->addr);
+		json_array_append_new(a, json_pack("{s:s,s:I,s:i,s:o,s:s}",
 			"kind", check_kind_name(v->kind), "cycle", (json_int_t)v->cycle,
-			"thread", (int)v->thread, "addr", (json_int_t)v->addr,
+			"thread", (int)v->thread, "addr", addr,
 			"detail", v->detail));
 	}
 	return a;
@@ -56,8 +103,9 @@ int results_write_json(const struct run *cr, const char *path)
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
 	json_object_set_new(root, "config", cli_config_json(&r->p));
-	json_object_set_new(root, "stats", stats_json(r));
-	json_object_set_new(root, "histograms", hists_json(r));
+	const char *overflow = NULL;
+	json_object_set_new(root, "stats", stats_json(r, &overflow));
+	json_object_set_new(root, "histograms", hists_json(r, &overflow));
 	json_object_set_new(root, "violations", violations_json(r));
 	json_t *fails = json_array();
 	for (unsigned i = 0; i < r->nfailed; i++)
@@ -66,7 +114,11 @@ int results_write_json(const struct run *cr, const char *path)
 
 	int rc = 0;
 	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
-	if (!strcmp(path, "-")) {
+	if (overflow) {
+		cli_bad("%s: %s is above %lld, the largest integer a result file "
+			"holds", path, overflow, (long long)INT64_MAX);
+		rc = -1;
+	} else if (!strcmp(path, "-")) {
 		json_dumpf(root, stdout, flags);
 		fputc('\n', stdout);
 	} else {
