@@ -18,12 +18,18 @@ linux: deps
 	@mkdir -p build
 	@scripts/linux-tree.sh "$(KSRC)" "$(KVER)" >build/linux-tree.mk.tmp
 	@mv build/linux-tree.mk.tmp build/linux-tree.mk
-	@$(MAKE) --no-print-directory linux-build $$(cat build/linux-tree.mk)
+	@$(MAKE) --no-print-directory linux-build $$(cat build/linux-tree.mk) \
+		LINK_AS=$(if $(KSRC),,$(O)/tdpsim-linux-$(KVER))
 
 ifneq ($(LKSRC),)
 LO        := build/linux-$(LVER)-$(LHASH)$(if $(filter-out opt,$(BUILD)),-$(BUILD))
 LMMU      := $(LKSRC)/arch/x86/kvm/mmu
 GCC_INC   := $(shell $(CC) -print-file-name=include)
+# The tree's version as a number, as the kernel's KERNEL_VERSION(a,b,c) makes
+# it: (VERSION << 16) | (PATCHLEVEL << 8) | min(SUBLEVEL, 255).
+LVERNUM   := $(subst ., ,$(firstword $(subst -, ,$(LVER))))
+LVERCODE  := $(shell echo $$(( ($(word 1,$(LVERNUM)) << 16) | ($(word 2,$(LVERNUM)) << 8) | \
+                               ($(word 3,$(LVERNUM)) > 255 ? 255 : $(word 3,$(LVERNUM))) )))
 # The kernel's way: no libc headers, the compiler's own, GNU C, no strict
 # aliasing, no common symbols; warnings of the tree's code are the tree's.
 KFLAGS    := -std=gnu11 -nostdinc -isystem $(GCC_INC) -ffreestanding \
@@ -31,7 +37,8 @@ KFLAGS    := -std=gnu11 -nostdinc -isystem $(GCC_INC) -ffreestanding \
              -O2 -g -MMD -MP -Ilinuxmmu/include $(CFLAGS_MODE:-Werror=) \
              -Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
              -Werror=int-conversion -Werror=implicit-int \
-             -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"'
+             -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"' \
+             -DLKVM_TREE_VERSION_CODE=$(LVERCODE)
 # tdpsim's own kernel-world code: the same flags, all warnings, -Werror.
 KGLUEFLAGS := $(KFLAGS) -I. -Wall -Wextra -Wno-unused-parameter -Werror \
               -Wno-sign-compare -Wno-missing-field-initializers
@@ -41,13 +48,15 @@ LINUX_GLUE_OBJS := $(patsubst %,$(LO)/glue/%.o,$(LINUX_GLUE)) $(LO)/glue/host.o 
 # Everything of the simulator but kvmmu's MMU and rest-of-KVM.
 LINUX_LIB_OBJS  := $(filter-out $(O)/kvmmu/%,$(LIB_OBJS))
 
+# Debian's trees also get a fixed name beside the kvmmu binary (the tests
+# use $(O)/tdpsim-linux-6.12 and -6.1).
 linux-build: $(LO)/tdpsim
+	@if [ -n "$(LINK_AS)" ]; then ln -sfn $(abspath $(LO)/tdpsim) $(LINK_AS); fi
 	@echo "make linux: $(LO)/tdpsim (linux $(LVER), arch/x86/kvm/mmu of $(LKSRC), tree $(LHASH))"
 
 $(LO)/tree/%.o: $(LMMU)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(KFLAGS) -Wall -Wno-unused -c $< -o $@
-	@sha256sum $< | sed 's| .*/arch/| arch/|' >$@.sha256
 
 $(LO)/glue/host.o: linuxmmu/host.c
 	@mkdir -p $(@D)
@@ -74,7 +83,7 @@ $(LO)/traps.o: $(LO)/traps.c
 $(LO)/tdpsim: $(CLI_OBJS) $(LINUX_LIB_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) $(LO)/traps.o
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) \
 		$(LO)/traps.o $(LINUX_LIB_OBJS) $(LIBS)
-	@cat $(LINUX_TREE_OBJS:.o=.o.sha256) >$(LO)/tree-files.sha256
+	@linuxmmu/tree-manifest.sh $(LKSRC) $(LINUX_TREE_OBJS:.o=.d) >$(LO)/tree-files.sha256
 
 -include $(LINUX_TREE_OBJS:.o=.d) $(LINUX_GLUE_OBJS:.o=.d)
 endif

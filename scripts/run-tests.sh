@@ -15,11 +15,13 @@ for t in "$@"; do
 	if [ $rc -ne 0 ] && [ -z "$f" ]; then fail=$((fail + 1)); fi
 	[ $rc -ne 0 ] && suites_failed+=("$t")
 done
-# Command-level tests: each script is one test; it gets the tdpsim binary.
+# Command-level tests: each script is one test; it gets the tdpsim binary,
+# and the Linux MMU builds of Debian's 6.12 and 6.1 (make linux).
 for s in tests/cli/*.sh; do
 	[ -e "$s" ] || continue
 	name=$(basename "$s" .sh)
-	if out=$(TDPSIM="$O/tdpsim" bash "$s" 2>&1); then
+	if out=$(TDPSIM="$O/tdpsim" TDPSIM_LINUX="$O/tdpsim-linux-6.12" \
+		TDPSIM_LINUX61="$O/tdpsim-linux-6.1" bash "$s" 2>&1); then
 		echo "[       OK ] cli/$name"; pass=$((pass + 1))
 	else
 		printf '%s\n' "$out" | tail -40
