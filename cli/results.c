@@ -1,5 +1,6 @@
 /* JSON results, summaries and counterexamples. */
 #include "cli/cli.h"
+#include "kvmmu/kvmmu.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ int results_write_json(const struct run *cr, const char *path)
 	struct run *r = (struct run *)cr;
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "mmu", json_string(kvm_mmu_name()));
 	json_object_set_new(root, "config", cli_config_json(&r->p));
 	const char *overflow = NULL;
 	json_object_set_new(root, "stats", stats_json(r, &overflow));
