@@ -116,11 +116,13 @@ run: deps
 	@scripts/run-default.sh $(TDPSIM)
 
 bench: deps
+	@$(MAKE) --no-print-directory linux KVER=6.12
 	@$(MAKE) --no-print-directory bench-run
 
 bench-run: $(BENCH_BINS) $(TDPSIM)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 	@scripts/bench-explore.sh $(TDPSIM)
+	@scripts/bench-linux.sh $(TDPSIM) $(O)/tdpsim-linux-6.12
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZERS)

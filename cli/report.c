@@ -464,6 +464,13 @@ static int classify(struct rep *R, json_t *root, const char *file)
 	json_t *seed = json_object_get(config, "sim.seed");
 	if (json_is_integer(seed) && json_integer_value(seed) < 0)
 		return bad_input(file, "config sim.seed is negative (seeds are unsigned)");
+	/* Runs of different MMUs (kvmmu, a Linux tree) are different variants:
+	 * the MMU is grouped and labelled like a configuration key. */
+	json_t *mmu = json_object_get(root, "mmu");
+	if (mmu && !json_is_string(mmu))
+		return bad_input(file, "\"mmu\" is not a string");
+	if (mmu)
+		json_object_set(config, "mmu", mmu);
 	GROW(R->runs, R->nruns);
 	R->runs[R->nruns++] = (struct rrun){
 		.file = file, .root = root, .config = config, .stats = stats,

@@ -104,6 +104,8 @@ int results_write_json(const struct run *cr, const char *path)
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
 	json_object_set_new(root, "mmu", json_string(kvm_mmu_name()));
+	if (r->sc && r->sc->name)
+		json_object_set_new(root, "scenario", json_string(r->sc->name));
 	json_object_set_new(root, "config", cli_config_json(&r->p));
 	const char *overflow = NULL;
 	json_object_set_new(root, "stats", stats_json(r, &overflow));

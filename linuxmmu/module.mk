@@ -12,7 +12,7 @@ LINUX_TREE_FILES := tdp_iter tdp_mmu spte mmu page_track
 LINUX_GLUE       := kshim kvm_main x86 vmx policy
 KVER ?= 6.12
 
-.PHONY: linux linux-build
+.PHONY: linux linux-build linux-report
 linux: deps
 	@$(MAKE) --no-print-directory $(TDPSIM)
 	@mkdir -p build
@@ -20,6 +20,16 @@ linux: deps
 	@mv build/linux-tree.mk.tmp build/linux-tree.mk
 	@$(MAKE) --no-print-directory linux-build $$(cat build/linux-tree.mk) \
 		LINK_AS=$(if $(KSRC),,$(O)/tdpsim-linux-$(KVER))
+
+# The seed case across both MMUs, one report: kvmmu under dirty_mark=zap and
+# map (compare) and Linux 6.12's own code, in out/dirty-mark-1g-linux/.
+linux-report: linux
+	@rm -rf out/dirty-mark-1g-linux.runs
+	@$(TDPSIM) compare dirty-mark-1g --vary mmu.dirty_mark=zap,map \
+		--report out/dirty-mark-1g-linux.runs >/dev/null
+	@$(O)/tdpsim-linux-$(KVER) run dirty-mark-1g \
+		--json out/dirty-mark-1g-linux.runs/runs/03-linux-$(KVER).json >/dev/null
+	@$(TDPSIM) report out/dirty-mark-1g-linux.runs/runs --out out/dirty-mark-1g-linux
 
 ifneq ($(LKSRC),)
 LO        := build/linux-$(LVER)-$(LHASH)$(if $(filter-out opt,$(BUILD)),-$(BUILD))
