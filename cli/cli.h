@@ -89,6 +89,19 @@ int cli_parse_range(const char *s, uint64_t *a, uint64_t *b);
 int cli_mkdirs(const char *path);
 /* Every param as JSON (as in the results' "config"). */
 struct json_t *cli_config_json(const struct params *p);
+/* An output file (cli/outfile.c): a new path or a regular file is written
+ * through a temporary file renamed over it by outfile_commit (no partial
+ * file on failure); anything else that exists (a symlink, a FIFO, a
+ * terminal, /dev/stdout) is written directly, a folder refused.  Open and
+ * commit return 0 or -1 with errno. */
+struct outfile {
+	FILE *f;
+	char *path, *tmp; /* where the rename goes, and from; NULL: direct */
+	bool std;	  /* f is stdout or stderr (the path names it) */
+};
+int outfile_open(struct outfile *o, const char *path);
+int outfile_commit(struct outfile *o);
+void outfile_abort(struct outfile *o);
 /* Writes @root to @path atomically; 0 or -1 (message printed). */
 int cli_write_json(struct json_t *root, const char *path);
 /* 8 hex digits naming (scenario, config without sim.seed). */

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +15,11 @@ static const char run_usage[] =
 
 static int write_log(const struct run *r, const char *path)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return cli_bad("%s: cannot write the event log", path), -1;
+	struct outfile of;
+	if (outfile_open(&of, path))
+		return cli_bad("%s: cannot write the event log (%s)", path,
+			       strerror(errno)), -1;
+	FILE *f = of.f;
 	for (size_t i = 0; i < sim_log_count(r->sim); i++) {
 		const struct sim_event *e = sim_log_get(r->sim, i);
 		fprintf(f, "%llu %u %s %#llx %#llx %#llx\n",
@@ -26,8 +27,9 @@ static int write_log(const struct run *r, const char *path)
 			(unsigned long long)e->addr, (unsigned long long)e->old,
 			(unsigned long long)e->new);
 	}
-	if (fclose(f) || rename(tmp, path))
-		return remove(tmp), cli_bad("%s: cannot write the event log", path), -1;
+	if (outfile_commit(&of))
+		return cli_bad("%s: cannot write the event log (%s)", path,
+			       strerror(errno)), -1;
 	return 0;
 }
 
@@ -154,19 +156,10 @@ int cmd_scenarios(int argc, char **argv)
 
 int cmd_config(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "--mmu")) {
-		const char *const *f = kvm_mmu_fixed_policy();
-		printf("mmu: %s\n", kvm_mmu_name());
-		for (; f && *f; f++)
-			printf("%s\n", *f);
-		return EXIT_OK;
-	}
 	if (argc != 2 || strcmp(argv[1], "--defaults")) {
-		fputs("usage: tdpsim config --defaults | --mmu\n"
-		      "--defaults prints every parameter: key, default, unit or accepted\n"
-		      "values, what it means and where its default comes from.\n"
-		      "--mmu names the MMU this binary runs and, for a kernel tree's MMU,\n"
-		      "the policy keys its code fixes (key=value, one per line).\n",
+		fputs("usage: tdpsim config --defaults\n"
+		      "Prints every parameter: key, default, unit or accepted values,\n"
+		      "what it means and where its default comes from.\n",
 		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_OK : EXIT_BADINPUT;
 	}

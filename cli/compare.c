@@ -371,12 +371,10 @@ static int emit_jobs(const struct cmp *C, const char *file, uint64_t chunk,
 	for (int i = 0; i < npass; i++)
 		if (cli_check_arg("argument", pass[i]))
 			return EXIT_BADINPUT;
-	char *tmp = cli_fmt("%s.tmp.%d", file, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
+	struct outfile of;
+	if (outfile_open(&of, file))
 		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	}
+	FILE *f = of.f;
 	size_t njobs = 0;
 	for (size_t s = 0; s < C->nruns; s += chunk) {
 		size_t e = s + chunk < C->nruns ? s + chunk : C->nruns;
@@ -392,13 +390,8 @@ static int emit_jobs(const struct cmp *C, const char *file, uint64_t chunk,
 			fprintf(f, " --only %zu..%zu\n", s + 1, e);
 		njobs++;
 	}
-	int bad = ferror(f);
-	if (fclose(f) || bad || rename(tmp, file)) {
-		unlink(tmp);
-		free(tmp);
+	if (outfile_commit(&of))
 		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	}
-	free(tmp);
 	printf("compare %s: %zu runs in %zu jobs written to %s\n", C->sc->name,
 	       C->nruns, njobs, file);
 	printf("run them with:    parallel < %s    (or a Slurm array of %zu tasks)\n",

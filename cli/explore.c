@@ -152,12 +152,10 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 	for (int i = 0; i < npass; i++)
 		if (cli_check_arg("argument", pass[i]))
 			return EXIT_BADINPUT;
-	char *tmp = cli_fmt("%s.tmp.%d", file, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
+	struct outfile of;
+	if (outfile_open(&of, file))
 		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	}
+	FILE *f = of.f;
 	uint64_t njobs = 0;
 	for (uint64_t s = a;; s += chunk) {
 		uint64_t e = b - s < chunk ? b : s + chunk - 1;
@@ -175,13 +173,8 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 		if (b - s < chunk || e == UINT64_MAX)
 			break;
 	}
-	int bad = ferror(f);
-	if (fclose(f) || bad || rename(tmp, file)) {
-		unlink(tmp);
-		free(tmp);
+	if (outfile_commit(&of))
 		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	}
-	free(tmp);
 	printf("explore %s: seeds %llu..%llu in %llu jobs written to %s\n", sc->name,
 	       (unsigned long long)a, (unsigned long long)b,
 	       (unsigned long long)njobs, file);

@@ -131,26 +131,22 @@ json_t *cli_config_json(const struct params *p)
 
 int cli_write_json(json_t *root, const char *path)
 {
-	char *tmp = cli_fmt("%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
+	struct outfile of;
 	int rc = 0, e = 0;
-	if (!f) {
+	if (outfile_open(&of, path)) {
 		rc = -1;
 		e = errno;
-	} else {
-		if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
-		    fputc('\n', f) == EOF)
-			rc = -1, e = errno;
-		if (fclose(f))
-			rc = -1, e = errno;
-		if (!rc && rename(tmp, path))
-			rc = -1, e = errno;
-		if (rc)
-			unlink(tmp);
+	} else if (json_dumpf(root, of.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+		   fputc('\n', of.f) == EOF) {
+		rc = -1;
+		e = errno;
+		outfile_abort(&of);
+	} else if (outfile_commit(&of)) {
+		rc = -1;
+		e = errno;
 	}
 	if (rc)
 		cli_bad("%s: cannot write (%s)", path, strerror(e ? e : EIO));
-	free(tmp);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #include "kvmmu/kvmmu.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -126,15 +127,18 @@ int results_write_json(const struct run *cr, const char *path)
 		json_dumpf(root, stdout, flags);
 		fputc('\n', stdout);
 	} else {
-		/* Atomic: a failed write leaves no partial file behind. */
-		char tmp[4096];
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-		FILE *f = fopen(tmp, "w");
-		if (!f || json_dumpf(root, f, flags) || fputc('\n', f) == EOF ||
-		    fclose(f) != 0 || rename(tmp, path) != 0) {
-			if (f)
-				unlink(tmp);
+		/* Atomic where it can be: a failed write leaves no partial
+		 * file behind (cli/outfile.c). */
+		struct outfile of;
+		if (outfile_open(&of, path)) {
+			cli_bad("%s: cannot write results (%s)", path, strerror(errno));
+			rc = -1;
+		} else if (json_dumpf(root, of.f, flags) || fputc('\n', of.f) == EOF) {
+			outfile_abort(&of);
 			cli_bad("%s: cannot write results", path);
+			rc = -1;
+		} else if (outfile_commit(&of)) {
+			cli_bad("%s: cannot write results (%s)", path, strerror(errno));
 			rc = -1;
 		}
 	}
