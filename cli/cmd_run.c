@@ -156,10 +156,19 @@ int cmd_scenarios(int argc, char **argv)
 
 int cmd_config(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--mmu")) {
+		const char *const *f = kvm_mmu_fixed_policy();
+		printf("mmu: %s\n", kvm_mmu_name());
+		for (; f && *f; f++)
+			printf("%s\n", *f);
+		return EXIT_OK;
+	}
 	if (argc != 2 || strcmp(argv[1], "--defaults")) {
-		fputs("usage: tdpsim config --defaults\n"
-		      "Prints every parameter: key, default, unit or accepted values,\n"
-		      "what it means and where its default comes from.\n",
+		fputs("usage: tdpsim config --defaults | --mmu\n"
+		      "--defaults prints every parameter: key, default, unit or accepted\n"
+		      "values, what it means and where its default comes from.\n"
+		      "--mmu names the MMU this binary runs and, for a kernel tree's MMU,\n"
+		      "the policy keys its code fixes (key=value, one per line).\n",
 		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_OK : EXIT_BADINPUT;
 	}
