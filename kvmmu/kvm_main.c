@@ -23,10 +23,10 @@ const char *const *kvm_mmu_fixed_policy(void)
 	return NULL;
 }
 
-int kvm_mmu_check_policy(const struct kvmmu_policy *pol, int vendor, char *err,
+int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,
 			 size_t errlen)
 {
-	(void)pol, (void)vendor, (void)err, (void)errlen;
+	(void)pol, (void)e, (void)err, (void)errlen;
 	return 0;
 }
 

@@ -68,9 +68,9 @@ const char *kvm_mmu_name(void);
  * starts from these values, so results show what ran.
  */
 const char *const *kvm_mmu_fixed_policy(void);
-/* 0 if @pol can run on this MMU with the vendor @vendor (enum env_vendor);
+/* 0 if @pol can run on this MMU on the machine @e (its vendor and caps);
  * else -1 and @err names the key and why (bad input). */
-int kvm_mmu_check_policy(const struct kvmmu_policy *pol, int vendor, char *err,
+int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,
 			 size_t errlen);
 
 /* ------------------------------------------------- VM and vCPU lifetime */

@@ -223,8 +223,7 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		return -1;
 	struct kvmmu_policy pol;
 	policy_from_params(p, &pol);
-	if (kvm_mmu_check_policy(&pol, p->cpu_vendor == VENDOR_AMD ? ENV_AMD : ENV_INTEL,
-				 err, errlen))
+	if (kvm_mmu_check_policy(&pol, machine_env(vm->m), err, errlen))
 		return -1;
 	vm->kvm = kvm_create_vm(machine_env(vm->m), &pol);
 	if (!vm->kvm) {
