@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # tdpsim — one non-recursive Makefile; each folder adds itself in module.mk.
 #
 #   make            build tdpsim (BUILD=opt)
