@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench/kvmmu_zap — kvmmu's bulk SPTE paths over a 64 GiB region mapped
  * with 4K SPTEs (16,777,216 of them), against the minimal-cost mock env:

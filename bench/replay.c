@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Replay benchmarks (make bench): accesses per second of a whole replay —
  * trace decode, vCPU, TLB, walks, KVM — against merely decoding the trace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Engine benchmarks: context switches per second (two threads whose every
  * yield point hands over to the other) and the cost of a yield point that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Decode rates of the trace readers and the generators, in records per
  * second: the floor under any replay (DESIGN §9: replay <= 2x decode).

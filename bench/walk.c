@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Nested-walk throughput: what replaying a trace costs when every access
  * misses the TLB.

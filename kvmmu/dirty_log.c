@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/dirty_log.c — where dirty pages go: the memslot bitmap (GET and
  * CLEAR_DIRTY_LOG), or per-vCPU dirty rings (harvest and reset).

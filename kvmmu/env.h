@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/env.h — the kernel and the hardware that kvmmu runs in.
  *

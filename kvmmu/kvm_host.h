@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/kvm_host.h — struct kvm, struct kvm_vcpu, memslots, requests and
  * statistics: the parts of include/linux/kvm_host.h and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/kvm_main.c — the generic KVM around the MMU: VM and vCPU
  * creation, memslots, the mmu_notifier handlers and their invalidation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/kvmmu.h — KVM's x86 TDP MMU as the simulator's hypervisor.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/lockdep.h — kvmmu's lockdep and RCU assertions: real checks on the
  * env's engine state (mmu_lock held for read or write, inside an RCU read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/mmu.c — the MMU around the TDP MMU: the page fault handler (fast
  * path and slow path), loading and unloading roots, mapping levels, write

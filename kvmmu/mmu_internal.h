@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/mmu_internal.h — what mmu.c, tdp_mmu.c and the vendor code share:
  * the page fault descriptor, RET_PF_*, error-code bits, and the MMU entry

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # kvmmu: KVM's x86 TDP MMU (see kvmmu/kvmmu.h).
 LIB_SRCS += kvmmu/policy.c kvmmu/spte.c kvmmu/tdp_iter.c kvmmu/tdp_mmu.c kvmmu/mmu.c \
             kvmmu/kvm_main.c kvmmu/x86.c kvmmu/vmx.c kvmmu/svm.c \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/spte.c — building SPTEs, the format masks, the invariant checker.
  */

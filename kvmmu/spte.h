@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/spte.h — the shadow page table entry: bits, masks, helpers.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/svm.c — AMD: ASIDs, nCR3, TLB_CONTROL, #NPF exits.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/tdp_iter.c — stepping the TDP iterator.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/tdp_iter.h — a pre-order walk over one TDP paging structure.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/tdp_mmu.c — KVM's TDP MMU: roots, SPTE updates and their side
  * effects, the fault-path map, zaps, dirty-logging walks, eager splitting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kvmmu/tdp_mmu.h — the TDP MMU: roots, the fault-path map, zaps, dirty
  * logging walks, splits and huge-page recovery.  Each function states on

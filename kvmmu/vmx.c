@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/vmx.c — Intel: EPTP, VPIDs, the three TLB flush flavours, PML
  * enable/disable and exit handling.

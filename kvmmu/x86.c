@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/x86.c — the vCPU run loop (vcpu_enter_guest), request servicing,
  * the local TLB flush requests, emulation of accesses KVM cannot map, the

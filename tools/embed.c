@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Build tool: embeds the built-in scenario files into the binary.
  *   embed OUT.c FILE.scn...

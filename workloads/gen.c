@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The generators (layout and patterns are described in workload.h).
  */

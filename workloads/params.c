@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Workload parameters: declared once, with default and documentation, and
  * set from text (by `tdpsim trace gen --KEY VALUE` or a config).

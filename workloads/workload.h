@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * workloads — synthetic access streams: sequential, strided, uniform random
  * and zipf hot-set, over vCPUs that share part of their working sets.

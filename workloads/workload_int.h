@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * workloads internals: the PRNG, the zipf sampler and the page permutation.
  * Not for use outside workloads/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Zipf sampling by rejection-inversion, and the page permutation.
  *

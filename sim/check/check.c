@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Violation records and the first counterexample. */
 #include "sim/check/check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/check — the oracles' common ground: violation records and the
  * counterexample that the first one captures.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sim/core internals: the engine and thread structs, shared by its files. */
 #ifndef TDPSIM_SIM_CORE_INT_H
 #define TDPSIM_SIM_CORE_INT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Stack preparation for coroutines.  On x86-64 the switch is the assembly in
  * ctx_x86_64.S; elsewhere (or with -DSIM_CTX_UCONTEXT) it falls back to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Coroutine switch for x86-64 System V: save the callee-saved registers on
  * the current stack, swap stack pointers, restore.  Everything else is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Simulated physical memory and the shared-memory primitives on it.
  *

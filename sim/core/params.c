@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Parameters: the table generated from params.def, defaults, and the one
  * setter every source (config file, scenario, --set) goes through.

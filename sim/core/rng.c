@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Seeded random streams: xoshiro256** (Blackman & Vigna), state filled by
  * splitmix64 from (seed, stream) so that streams for different purposes and

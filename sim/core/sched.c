@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The scheduler: simulated threads as coroutines, their clocks, and the rule
  * that decides who runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The stats registry: names bound to counters and histograms that the
  * components own.  Sorted by name on first query so that JSON output does

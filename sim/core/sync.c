@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Synchronization the kernel code above relies on: a queued reader/writer
  * spinlock (KVM's mmu_lock) and RCU.

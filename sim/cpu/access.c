@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Guest mode: a vCPU runs its access stream until a VM exit.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The machine: pCPUs with their TLBs, vCPU threads, guest mode, VM exits,
  * kick IPIs and vCPU migration.  The translation of one access (TLB, walk,

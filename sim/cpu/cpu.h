@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/cpu — the physical CPUs and the vCPUs that run on them.
  *

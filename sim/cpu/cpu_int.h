@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sim/cpu internals shared by cpu.c (the hardware) and env.c (kvmmu's env). */
 #ifndef TDPSIM_SIM_CPU_INT_H
 #define TDPSIM_SIM_CPU_INT_H

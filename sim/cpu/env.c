@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/env.h on the simulated machine: the kernel KVM runs in.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/ept — Intel EPT, and the one nested-walk engine both vendors use.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The two-dimensional page walk, shared by EPT and NPT.
  *

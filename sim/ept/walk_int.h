@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/ept internals: the entry-format description the shared walker
  * interprets.  One instance per format (EPT; x86-64 long mode for NPT and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host physical memory: the frame allocator, per-frame metadata and folios.
  *

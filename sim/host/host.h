@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/host — the host kernel's memory: frames, folios, the VMM's address
  * space and its page tables.

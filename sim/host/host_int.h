@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sim/host internals: frame metadata, free lists, VMAs; shared by its files. */
 #ifndef TDPSIM_SIM_HOST_INT_H
 #define TDPSIM_SIM_HOST_INT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The VMM's address space: VMAs with a backing type, and the host page
  * tables (hva -> frame at 4 KiB, 2 MiB or 1 GiB) that KVM's gfn -> pfn and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # sim/host: host physical memory (frames, folios), the VMM's address space,
 # host kernel events (writeback, reclaim, MADV_*, migration, THP) and the
 # lost-folio-write oracle.

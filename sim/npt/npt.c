@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The #NPF error code: where AMD nested paging differs from EPT.  The
  * x86-64 format's reserved encodings are inline in npt.h.

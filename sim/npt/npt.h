@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/npt — AMD nested paging: the x86-64 long-mode entry format and the
  * #NPF exit information.

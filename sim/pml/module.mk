@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # sim/pml: page-modification logging buffers.
 LIB_SRCS += sim/pml/pml.c
 TESTS    += tests/sim/pml/test_pml

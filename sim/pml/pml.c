@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Page-Modification Logging: the buffer and its count-down index. */
 #include "sim/pml/pml.h"
 

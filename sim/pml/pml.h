@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/pml — Page-Modification Logging, one buffer per vCPU.
  *

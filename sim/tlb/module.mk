@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # sim/tlb: tagged TLBs, paging-structure caches and the nested TLB of one pCPU.
 LIB_SRCS += sim/tlb/tlb.c sim/tlb/tlb_array.c sim/tlb/tlb_config.c \
             sim/tlb/tlb_flush.c sim/tlb/tlb_psc.c

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tests/kvmmu/mock_env.c — the mock world of mock_env.h.  Included by the
  * test and the benchmark (not part of the library).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tests/kvmmu/mock_env.h — kvmmu/env.h for unit tests and benchmarks.
  *

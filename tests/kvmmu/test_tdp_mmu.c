@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu against the mock world: exact counts of faults, SPTEs, folio marks,
  * flushes, ASIDs; lock and RCU assertions; each historical-bug policy shown

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The six oracles of DESIGN §6, each shown to fire: a scenario run with
  * one deliberately broken step — a missing flush, a plain store over a D

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Replay against a naive reference: the TLB miss counts of a replayed trace
  * must equal those of a plain LRU model of the same geometry written here

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Generators: exact addresses for seq and stride (computed by hand), the
  * shared/private layout, determinism per seed, bounds, write fractions, and

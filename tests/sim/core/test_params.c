@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Params: defaults, suffixes, and the error messages users see. */
 #include <setjmp.h>
 #include <stdarg.h>

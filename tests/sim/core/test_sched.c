@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Engine scheduling: clock order, blocking, deadlock, explore, determinism. */
 #include <setjmp.h>
 #include <stdarg.h>

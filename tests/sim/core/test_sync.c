@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* rwlock, RCU and poison: sharing, exclusion, grace periods, use after free. */
 #include <setjmp.h>
 #include <stdarg.h>

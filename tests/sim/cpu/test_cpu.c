@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The machine with a minimal hand-written hypervisor instead of kvmmu: it
  * builds EPT/NPT tables itself (4 KiB leaves, one data frame per GPA page)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The shared 2D walker over EPT and NPT: reference counts, exact A/D words,
  * violation / #NPF / misconfiguration encodings, PSC-warm counts, PML, a

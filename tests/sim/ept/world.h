@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A small machine for walker tests: a sim, host memory, nested tables
  * (EPT or NPT) and optionally guest page tables living in guest memory, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host memory: folios of each order, generations across free and reuse,
  * LIFO reuse (the EP4TA alias), poisoned page-table frames, per-frame

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The x86-64 long-mode format's reserved bits and the #NPF error code. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The PML buffer: count-down index, the 16-bit wrap, drain order. */
 #include <setjmp.h>
 #include <stdarg.h>
