@@ -1,9 +1,13 @@
 /* Shared options, config files (INI via inih) and --set. */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 {
@@ -51,24 +55,38 @@ int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* A config file is read whole, at most this many bytes: --config /dev/zero
+ * (or any huge file) must end, with a message. */
+enum { CONFIG_MAX = 1 << 20 };
+
 /* Debian's inih is built without INI_HANDLER_LINENO, so the line number
- * comes from a reader that counts the lines it hands to the parser. */
+ * comes from a reader that counts the lines it hands to the parser; it
+ * hands them out of the file's text, read and checked beforehand. */
 struct ini_ctx {
 	struct params *p;
 	const char *path;
-	FILE *f;
-	int lineno;
-	char err[300];
+	const char *text, *end, *pos;
+	unsigned lineno;
+	char err[600];
 	bool failed;
 };
 
+/* fgets() over the text: up to @size - 1 bytes, through a newline. */
 static char *ini_read(char *buf, int size, void *user)
 {
 	struct ini_ctx *c = user;
-	char *r = fgets(buf, size, c->f);
-	if (r)
-		c->lineno++;
-	return r;
+	if (c->pos == c->end || size < 2)
+		return NULL;
+	size_t n = 0;
+	while (c->pos < c->end && n < (size_t)size - 1) {
+		char ch = *c->pos++;
+		buf[n++] = ch;
+		if (ch == '\n')
+			break;
+	}
+	buf[n] = 0;
+	c->lineno++;
+	return buf;
 }
 
 static int ini_cb(void *user, const char *section, const char *name,
@@ -81,23 +99,72 @@ static int ini_cb(void *user, const char *section, const char *name,
 	else
 		snprintf(key, sizeof(key), "%s", name);
 	if (params_set(c->p, key, value, err, sizeof(err))) {
-		snprintf(c->err, sizeof(c->err), "%s:%d: %s", c->path, c->lineno, err);
+		snprintf(c->err, sizeof(c->err), "%s:%u: %s", c->path, c->lineno, err);
 		c->failed = true;
 		return 0;
 	}
 	return 1;
 }
 
+/* Reads @path whole into a malloc'd buffer: a regular file of at most
+ * CONFIG_MAX bytes (a FIFO, a device or a folder is not a config file). */
+static char *config_read(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return cli_bad("%s: cannot open config file (%s)", path,
+			       strerror(errno)), NULL;
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cli_bad("%s: not a regular file: not a config file", path), NULL;
+	}
+	char *buf = malloc(CONFIG_MAX + 1);
+	size_t n = 0;
+	ssize_t got = 1;
+	while (buf && n <= CONFIG_MAX &&
+	       (got = read(fd, buf + n, CONFIG_MAX + 1 - n)) > 0)
+		n += (size_t)got;
+	close(fd);
+	if (!buf || got < 0) {
+		free(buf);
+		return cli_bad("%s: cannot read config file", path), NULL;
+	}
+	if (n > CONFIG_MAX) {
+		free(buf);
+		return cli_bad("%s: larger than %d bytes: not a config file", path,
+			       CONFIG_MAX), NULL;
+	}
+	*len = n;
+	return buf;
+}
+
 int config_load(struct params *p, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return cli_bad("%s: cannot open config file", path), -1;
-	struct ini_ctx c = { .p = p, .path = path, .f = f };
+	size_t len;
+	char *text = config_read(path, &len);
+	if (!text)
+		return -1;
+	/* inih stops a line at a NUL and skips the rest of it quietly. */
+	const char *nul = memchr(text, 0, len);
+	if (nul) {
+		unsigned line = 1;
+		for (const char *q = text; q < nul; q++)
+			line += *q == '\n';
+		free(text);
+		return cli_bad("%s:%u: a NUL byte: not a text file", path, line), -1;
+	}
+	struct ini_ctx c = { .p = p, .path = path, .text = text, .end = text + len,
+			     .pos = text };
 	int rc = ini_parse_stream(ini_read, &c, ini_cb, &c);
-	fclose(f);
-	if (c.failed)
-		return cli_bad("%s", c.err), -1;
+	free(text);
+	if (c.failed) {
+		/* The message may quote the file's bytes: escape them. */
+		char *e = cli_esc(c.err);
+		cli_bad("%s", e);
+		free(e);
+		return -1;
+	}
 	if (rc > 0)
 		return cli_bad("%s:%d: not a 'key = value' line", path, rc), -1;
 	if (rc < 0)
