@@ -17,7 +17,7 @@ struct cpuinfo_x86 boot_cpu_data;
 LIST_HEAD(vm_list);
 struct mutex kvm_lock;
 bool eager_page_split = true;
-int itlb_multihit_kvm_mitigation;
+__typeof__(itlb_multihit_kvm_mitigation) itlb_multihit_kvm_mitigation; /* bool in 6.1 */
 
 /* -------------------------------------------------------------- vCPUs */
 
@@ -42,8 +42,16 @@ struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, unsigned idx)
 	return idx < lk->nr_vcpus ? &lk->vcpus[idx]->vcpu : NULL;
 }
 
-/* memcg accounting of page-table pages: no memory cgroups here. */
-void kvm_account_pgtable_pages(void *virt, int nr) { }
+/* The VM whose page-table pages are accounted (one at a time). */
+static struct lkvm *pgtable_vm;
+
+/* memcg accounting of page-table pages: no memory cgroups here; the count
+ * is kept (6.1's number of TDP MMU pages, see kver.h). */
+void kvm_account_pgtable_pages(void *virt, int nr)
+{
+	if (pgtable_vm)
+		pgtable_vm->pgtable_pages += (u64)(s64)nr;
+}
 
 unsigned kvm_vcpu_idx(const struct kvm_vcpu *vcpu) { return (unsigned)vcpu->vcpu_idx; }
 struct env *kvm_env(const struct kvm *kvm) { return container_of(kvm, struct lkvm, kvm)->env; }
@@ -274,9 +282,8 @@ unsigned long kvm_vcpu_gfn_to_hva(struct kvm_vcpu *vcpu, gfn_t gfn)
 
 /* hva_to_pfn: fault the host page in (the host model's GUP), without
  * async page faults: the host always gets the page before returning. */
-kvm_pfn_t __gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, gfn_t gfn,
-			       bool atomic, bool interruptible, bool *async,
-			       bool write_fault, bool *writable, hva_t *hva)
+kvm_pfn_t kshim_gfn_to_pfn(const struct kvm_memory_slot *slot, gfn_t gfn,
+			   bool write_fault, bool *writable, hva_t *hva)
 {
 	struct env_pfn p;
 	unsigned long addr;
@@ -301,7 +308,7 @@ kvm_pfn_t __gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, gfn_t gfn,
 
 kvm_pfn_t gfn_to_pfn_memslot_atomic(const struct kvm_memory_slot *slot, gfn_t gfn)
 {
-	return __gfn_to_pfn_memslot(slot, gfn, true, false, NULL, true, NULL, NULL);
+	return kshim_gfn_to_pfn(slot, gfn, true, NULL, NULL);
 }
 
 /* The host model keeps no page references for KVM: releasing is a no-op;
@@ -398,7 +405,7 @@ void *kvm_mmu_memory_cache_alloc(struct kvm_mmu_memory_cache *mc)
 
 /* ----------------------------------------------- invalidation sequence */
 
-void kvm_mmu_invalidate_begin(struct kvm *kvm)
+void kshim_mmu_invalidate_begin(struct kvm *kvm)
 {
 	lockdep_assert_held_write(&kvm->mmu_lock);
 	kvm->mmu_invalidate_in_progress++;
@@ -408,7 +415,7 @@ void kvm_mmu_invalidate_begin(struct kvm *kvm)
 	}
 }
 
-void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
+void kshim_mmu_invalidate_range_add(struct kvm *kvm, u64 start, u64 end)
 {
 	lockdep_assert_held_write(&kvm->mmu_lock);
 	if (kvm->mmu_invalidate_range_start == INVALID_GPA) {
@@ -420,7 +427,7 @@ void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
 	}
 }
 
-void kvm_mmu_invalidate_end(struct kvm *kvm)
+void kshim_mmu_invalidate_end(struct kvm *kvm)
 {
 	lockdep_assert_held_write(&kvm->mmu_lock);
 	/* The sequence moves first: a fault that sees in_progress drop sees
@@ -434,15 +441,9 @@ void kvm_mmu_invalidate_end(struct kvm *kvm)
 /* --------------------------------------------------- mmu_notifier */
 
 typedef bool (*gfn_handler_t)(struct kvm *kvm, struct kvm_gfn_range *range);
-typedef void (*on_lock_fn_t)(struct kvm *kvm);
+typedef void (*on_lock_fn_t)(struct kvm *kvm, hva_t start, hva_t end);
 
 static bool kvm_null_fn(struct kvm *kvm, struct kvm_gfn_range *range) { return false; }
-
-static bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
-{
-	kvm_mmu_invalidate_range_add(kvm, range->start, range->end);
-	return kvm_unmap_gfn_range(kvm, range);
-}
 
 /*
  * kvm_handle_hva_range: @handler on the gfn range of every memslot the hva
@@ -482,7 +483,7 @@ static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
 
 	write_lock(&kvm->mmu_lock);
 	if (on_lock)
-		on_lock(kvm);
+		on_lock(kvm, start, end);
 	for (unsigned i = 0; i < n; i++) {
 		struct kvm_memory_slot *s = hit[i];
 		hva_t hs = max(start, s->userspace_addr);
@@ -491,10 +492,10 @@ static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
 			.slot = s,
 			.start = s->base_gfn + ((hs - s->userspace_addr) >> PAGE_SHIFT),
 			.end = s->base_gfn + ((he - s->userspace_addr + PAGE_SIZE - 1) >> PAGE_SHIFT),
-			.attr_filter = KVM_FILTER_SHARED,
 			.may_block = may_block,
 		};
 
+		kver_gfn_range_notifier(&r);
 		ret |= handler(kvm, &r);
 	}
 	if (flush_on_ret && ret)
@@ -513,15 +514,15 @@ void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
 	lk->stat.mn_invalidate++;
 	/* Blocks memslot updates until the matching _end. */
 	lk->mn_active_invalidate_count++;
-	kvm_handle_hva_range(kvm, start, end, kvm_mmu_unmap_gfn_range,
-			     kvm_mmu_invalidate_begin, true, blockable);
+	kvm_handle_hva_range(kvm, start, end, kver_unmap_gfn_range,
+			     kver_invalidate_begin, true, blockable);
 }
 
 void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start, hva_t end)
 {
 	struct lkvm *lk = to_lkvm(kvm);
 
-	kvm_handle_hva_range(kvm, start, end, kvm_null_fn, kvm_mmu_invalidate_end,
+	kvm_handle_hva_range(kvm, start, end, kvm_null_fn, kver_invalidate_end,
 			     false, false);
 	lk->mn_active_invalidate_count--;
 	WARN_ON_ONCE(lk->mn_active_invalidate_count < 0);
@@ -547,7 +548,7 @@ bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
 /* ->release: the mm is going away; zap everything (kvm_flush_shadow_all). */
 void kvm_mmu_notifier_release(struct kvm *kvm)
 {
-	kvm_arch_flush_shadow_all(kvm);
+	kver_arch_flush_shadow_all(kvm);
 }
 
 const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops = {
@@ -764,7 +765,7 @@ static struct kvm_memory_slot *memslot_invalidate(struct lkvm *lk, struct kvm_me
 	memslot_bury(lk, old);
 	memslots_synchronize(lk);
 	/* From here no fault installs anything for the old slot. */
-	kvm_arch_flush_shadow_memslot(&lk->kvm, old);
+	kver_arch_flush_shadow_memslot(&lk->kvm, old);
 	return invalid;
 }
 
@@ -860,6 +861,8 @@ int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_reg
 		memslots_synchronize(lk);
 		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
 			atomic_dec(&kvm->nr_memslots_dirty_logging);
+		kvm->nr_memslot_pages -= old->npages;
+		kver_commit_mmu_pages(kvm, change);
 		kvm_mmu_slot_apply_flags(kvm, old, NULL, change);
 		memslots_updated(lk, (int)as_id);
 		goto out;
@@ -910,6 +913,9 @@ int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_reg
 	else if (old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
 		 !(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		atomic_dec(&kvm->nr_memslots_dirty_logging);
+	if (change == KVM_MR_CREATE)
+		kvm->nr_memslot_pages += new_slot->npages;
+	kver_commit_mmu_pages(kvm, change);
 	kvm_mmu_slot_apply_flags(kvm, old, new_slot, change);
 	memslots_updated(lk, (int)as_id);
 out:
@@ -921,7 +927,8 @@ out:
 
 /* The scenario's "zap-all-fast" action: what a memslot delete does to the
  * roots (6.12: kvm_arch_flush_shadow_memslot -> kvm_mmu_zap_all_fast under
- * KVM_X86_QUIRK_SLOT_ZAP_ALL), applied to slot 0. */
+ * KVM_X86_QUIRK_SLOT_ZAP_ALL; 6.1: kvm_page_track_flush_slot -> the MMU's
+ * notifier -> kvm_mmu_zap_all_fast), applied to slot 0. */
 void kvm_mmu_zap_all_fast(struct kvm *kvm)
 {
 	struct kvm_memslots *ms = kvm->memslots[0];
@@ -929,7 +936,7 @@ void kvm_mmu_zap_all_fast(struct kvm *kvm)
 	if (!ms->nr)
 		return;
 	mutex_lock(&kvm->slots_lock);
-	kvm_arch_flush_shadow_memslot(kvm, ms->slots[0]);
+	kver_arch_flush_shadow_memslot(kvm, ms->slots[0]);
 	mutex_unlock(&kvm->slots_lock);
 }
 
@@ -998,8 +1005,7 @@ static void lkvm_register_stats(struct lkvm *lk)
 	env_stat_register(lk->env, "kvm.pages_4k", (u64 *)&lk->kvm.stat.pages_4k.counter);
 	env_stat_register(lk->env, "kvm.pages_2m", (u64 *)&lk->kvm.stat.pages_2m.counter);
 	env_stat_register(lk->env, "kvm.pages_1g", (u64 *)&lk->kvm.stat.pages_1g.counter);
-	env_stat_register(lk->env, "kvm.tdp_mmu_pages",
-			  (u64 *)&lk->kvm.arch.tdp_mmu_pages.counter);
+	env_stat_register(lk->env, "kvm.tdp_mmu_pages", kver_tdp_mmu_pages(lk));
 	env_stat_register(lk->env, "kvm.nx_lpage_splits", &lk->kvm.stat.nx_lpage_splits);
 }
 
@@ -1040,6 +1046,7 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 	lk->env = e;
 	lk->pol = *pol;
 	lkvm_module_init(lk);
+	pgtable_vm = lk;
 
 	mutex_init(&kvm->slots_lock);
 	mutex_init(&kvm->slots_arch_lock);
@@ -1055,7 +1062,7 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 			KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	INIT_LIST_HEAD(&kvm->vm_list);
 	list_add(&kvm->vm_list, &vm_list);
-	if (kvm_mmu_init_vm(kvm))
+	if (kver_mmu_init_vm(kvm))
 		goto fail;
 
 	lk->nr_vcpus = env_nr_vcpus(e);
@@ -1102,7 +1109,7 @@ void kvm_destroy_vm(struct kvm *kvm)
 		kshim_host_free(v);
 	}
 	kshim_host_free(lk->vcpus);
-	kvm_mmu_uninit_vm(kvm);
+	kver_mmu_uninit_vm(kvm);
 	/* Live slots and retired copies share metadata (a flags change copies
 	 * the slot, not its arrays): free each array once. */
 	for (int as = 0; as < KVM_MAX_NR_ADDRESS_SPACES; as++) {
@@ -1132,6 +1139,8 @@ void kvm_destroy_vm(struct kvm *kvm)
 		trace_vm = NULL;
 		trace_gen++;
 	}
+	if (pgtable_vm == lk)
+		pgtable_vm = NULL;
 	kshim_reset();
 	kshim_direct = false;
 	kshim_env = NULL;
@@ -1168,5 +1177,5 @@ unsigned kvm_nr_tdp_roots(const struct kvm *kvm)
 
 u64 kvm_nr_tdp_mmu_pages(const struct kvm *kvm)
 {
-	return (u64)kvm->arch.tdp_mmu_pages.counter;
+	return *kver_tdp_mmu_pages(to_lkvm((struct kvm *)kvm));
 }

@@ -91,6 +91,7 @@ struct lkvm {
 	long mn_active_invalidate_count;
 	u64 vpid_bitmap[65536 / 64];
 	struct lkvm_stat stat;
+	u64 pgtable_pages;           /* kvm_account_pgtable_pages' count */
 };
 
 static inline struct lkvm *to_lkvm(struct kvm *kvm) { return container_of(kvm, struct lkvm, kvm); }
@@ -119,5 +120,7 @@ void lkvm_module_init(struct lkvm *lk);
 struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
 /* Adds the vCPU's tree stats to the VM's and zeroes them. */
 void lkvm_sync_vcpu_stats(struct lvcpu *v);
+
+#include "linuxmmu/kver.h"
 
 #endif

@@ -15,7 +15,21 @@
 
 extern bool enable_mmio_caching;
 extern bool tdp_enabled;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: tdp_mmu_enabled is tdp_mmu.c's module parameter (static there),
+ * copied into each VM at creation; the host's MAXPHYADDR is spte.c's
+ * shadow_phys_bits. */
+static inline bool is_tdp_mmu_enabled(struct kvm *kvm) { return kvm->arch.tdp_mmu_enabled; }
+extern u8 shadow_phys_bits;
+void kvm_mmu_zap_all(struct kvm *kvm);
+/* 6.1: direct roots are made under make_mmu_pages_available, within the
+ * budget x86.c sets at memslot creation and deletion. */
+#define KVM_MEMSLOT_PAGES_TO_MMU_PAGES_RATIO 50
+#define KVM_MIN_ALLOC_MMU_PAGES 64UL
+void kvm_mmu_change_mmu_pages(struct kvm *kvm, unsigned long goal_nr_mmu_pages);
+#else
 extern bool tdp_mmu_enabled;
+#endif
 
 #define KVM_MMU_CR4_ROLE_BITS (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_LA57 | \
 			       X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
@@ -43,9 +57,22 @@ extern struct kvm_host_values kvm_host;
 /* GPAs above the host's MAXPHYADDR never reach the MMU. */
 static inline gfn_t kvm_mmu_max_gfn(void)
 {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	int bits = tdp_enabled ? shadow_phys_bits : 52;
+#else
 	int bits = tdp_enabled ? kvm_host.maxphyaddr : 52;
+#endif
 	return (1ULL << (bits - PAGE_SHIFT)) - 1;
 }
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: MAXPHYADDR from CPUID (keyID bits of MKTME/SME are not reserved). */
+static inline u8 kvm_get_shadow_phys_bits(void)
+{
+	if (likely(boot_cpu_data.extended_cpuid_level >= 0x80000008))
+		return cpuid_eax(0x80000008) & 0xff;
+	return boot_cpu_data.x86_phys_bits;
+}
+#endif
 
 void kvm_mmu_set_mmio_spte_mask(u64 mmio_value, u64 mmio_mask, u64 access_mask);
 void kvm_mmu_set_me_spte_mask(u64 me_value, u64 me_mask);
@@ -91,7 +118,7 @@ static inline void kvm_mmu_load_pgd(struct kvm_vcpu *vcpu)
 
 	if (!VALID_PAGE(root_hpa))
 		return;
-	kvm_x86_call(load_mmu_pgd)(vcpu, root_hpa, vcpu->arch.mmu->root_role.level);
+	kvm_x86_ops.load_mmu_pgd(vcpu, root_hpa, vcpu->arch.mmu->root_role.level);
 }
 
 static inline void kvm_mmu_refresh_passthrough_bits(struct kvm_vcpu *vcpu,
@@ -116,7 +143,11 @@ static inline bool kvm_shadow_root_allocated(struct kvm *kvm)
 }
 static inline bool kvm_memslots_have_rmaps(struct kvm *kvm)
 {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return !is_tdp_mmu_enabled(kvm) || kvm_shadow_root_allocated(kvm);
+#else
 	return !tdp_mmu_enabled || kvm_shadow_root_allocated(kvm);
+#endif
 }
 static inline gfn_t gfn_to_index(gfn_t gfn, gfn_t base_gfn, int level)
 {
@@ -148,7 +179,11 @@ static inline gpa_t kvm_translate_gpa(struct kvm_vcpu *vcpu, struct kvm_mmu *mmu
 /* The rest of KVM calls these (x86.c, kvm_main.c in the kernel). */
 int kvm_mmu_create(struct kvm_vcpu *vcpu);
 void kvm_mmu_destroy(struct kvm_vcpu *vcpu);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+void kvm_mmu_init_vm(struct kvm *kvm); /* 6.1: cannot fail */
+#else
 int kvm_mmu_init_vm(struct kvm *kvm);
+#endif
 void kvm_mmu_uninit_vm(struct kvm *kvm);
 void kvm_mmu_reset_context(struct kvm_vcpu *vcpu);
 void kvm_mmu_x86_module_init(void);

@@ -26,10 +26,21 @@ static inline bool is_paging(struct kvm_vcpu *vcpu) { return kvm_is_cr0_bit_set(
 static inline bool is_smm(struct kvm_vcpu *vcpu) { return vcpu->arch.smm; }
 static inline bool kvm_event_needs_reinjection(struct kvm_vcpu *vcpu) { return false; }
 static inline bool kvm_apicv_activated(struct kvm *kvm) { return false; }
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+static inline bool is_noncanonical_address(u64 la, struct kvm_vcpu *vcpu)
+{
+	return (u64)((s64)(la << 16) >> 16) != la;
+}
+/* 6.1: the guest MTRRs decide the memtype with non-coherent DMA (never). */
+bool kvm_mtrr_check_gfn_range_consistency(struct kvm_vcpu *vcpu, gfn_t gfn, int page_num);
+gpa_t kvm_mmu_gva_to_gpa_read(struct kvm_vcpu *vcpu, gva_t gva,
+			      struct x86_exception *exception);
+#else
 static inline bool is_noncanonical_invlpg_address(u64 la, struct kvm_vcpu *vcpu)
 {
 	return (u64)((s64)(la << 16) >> 16) != la;
 }
+#endif
 static inline bool kvm_check_has_quirk(struct kvm *kvm, u64 quirk)
 {
 	return !(kvm->arch.disabled_quirks & quirk);

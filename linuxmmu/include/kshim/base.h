@@ -55,6 +55,25 @@ typedef unsigned int uint;
 typedef unsigned long ulong;
 
 
+/* ------------------------------------------------------------ the version */
+
+/*
+ * The tree's kernel version (linuxmmu/module.mk reads it from the tree's
+ * Makefile), numbered as <linux/version.h> numbers it.  Where the kernel
+ * API the tree's MMU files use differs between the versions the shim
+ * supports (6.1 and 6.12), the kshim headers key the declaration on
+ * LINUX_VERSION_CODE, in one commented block per header; the rest-of-KVM
+ * model reaches what differs through linuxmmu/kver.h.
+ */
+#ifndef LKVM_TREE_VERSION_CODE
+#error "LKVM_TREE_VERSION_CODE: the kernel shim is built by make linux only"
+#endif
+#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+#define LINUX_VERSION_CODE LKVM_TREE_VERSION_CODE
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "linux older than 6.1: the kernel shim speaks the KVM API of 6.1 and 6.12"
+#endif
+
 /* ------------------------------------------------------ compiler, kconfig */
 
 #define __KERNEL__ 1
@@ -238,6 +257,7 @@ static inline void bitmap_zero(unsigned long *dst, unsigned int nbits)
 #define ERANGE 34
 #define ENOSYS 38
 #define EOPNOTSUPP 95
+#define ENOTSUPP 524 /* the kernel's own, not uapi */
 #define EHWPOISON 133
 #define MAX_ERRNO 4095
 #define IS_ERR_VALUE(x) unlikely((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
@@ -268,6 +288,10 @@ int kshim_printk(const char *fmt, ...);
 #define pr_err(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
 #define pr_warn(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
 #define pr_warn_once(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
+#define printk_once(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
+/* libc's, which formats as the kernel's does for what the MMU prints
+ * (module parameter getters). */
+int sprintf(char *buf, const char *fmt, ...) __printf(2, 3);
 #define pr_warn_ratelimited(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
 #define pr_err_ratelimited(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
 #define pr_info(fmt, ...) ((void)0)

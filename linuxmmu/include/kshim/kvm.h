@@ -18,6 +18,40 @@
 #include <kshim/misc.h>
 #include <kshim/vmx.h>
 #include <kshim/trace.h>
+#include <asm/kvm_page_track.h>
+
+/*
+ * Where Linux 6.1 and 6.12 differ (LINUX_VERSION_CODE, kshim/base.h), the
+ * declarations below are keyed on the version, each in its struct or next
+ * to its 6.12 counterpart, marked "6.1:".  The changes landed between 6.2
+ * and 6.12; the 6.1 side is the 6.1.y API, the other side 6.12's, and a
+ * tree in between is not supported yet (it fails to compile, naming the
+ * API).  Summary of what differs:
+ *   struct kvm_arch      6.1: tdp_mmu_enabled per VM, tdp_mmu_pages a list,
+ *                        mmu_page_hash an array (6.12: allocated with the
+ *                        first shadow root),
+ *                        lpage_disallowed_mmu_pages, mmu_sp_tracker (the MMU's
+ *                        page-track notifier), nx_lpage_recovery_thread (a
+ *                        kthread);  6.12: tdp_mmu_pages a counter,
+ *                        possible_nx_huge_pages, a vhost_task recovery thread
+ *   struct kvm_mmu       6.1: sync_page and invlpg;  6.12: sync_spte
+ *   struct kvm_vcpu_arch 6.1: exit_qualification, last_vmentry_cpu
+ *   struct kvm_gfn_range 6.1: pte (change_pte);  6.12: arg, attr_filter
+ *   memslot arch         6.1: gfn_track[mode];  6.12: gfn_write_track
+ *   page tracking        6.1: modes (KVM_PAGE_TRACK_WRITE) and notifier
+ *                        nodes with track_write/track_flush_slot
+ *                        (asm/kvm_page_track.h)
+ *   struct kvm_x86_ops   6.1: tlb_remote_flush_with_range, called through
+ *                        static_call(kvm_x86_NAME);  6.12: flush_remote_tlbs
+ *                        (_range), called through kvm_x86_call(NAME)
+ *   invalidation         6.1: kvm_mmu_invalidate_begin/end(kvm, hva start,
+ *                        end), mmu_invalidate_retry_hva;  6.12: begin/end(kvm)
+ *                        + kvm_mmu_invalidate_range_add(gfns),
+ *                        mmu_invalidate_retry_gfn
+ *   gfn -> pfn           6.1: __gfn_to_pfn_memslot without @interruptible
+ *   remote flushes       6.1: kvm_arch_flush_remote_tlbs_memslot;  6.12:
+ *                        kvm_flush_remote_tlbs_range/_memslot
+ */
 
 /* ------------------------------------------------------------ x86 basics */
 
@@ -206,7 +240,11 @@ struct kvm_pre_fault_memory {
 extern struct list_head vm_list;
 extern struct mutex kvm_lock;
 extern bool eager_page_split;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+extern bool itlb_multihit_kvm_mitigation; /* 6.1: a bool */
+#else
 extern int itlb_multihit_kvm_mitigation;
+#endif
 
 /* ----------------------------------------------------------- x86 MMU */
 
@@ -381,7 +419,13 @@ struct kvm_mmu {
 	gpa_t (*gva_to_gpa)(struct kvm_vcpu *vcpu, struct kvm_mmu *mmu,
 			    gpa_t gva_or_gpa, u64 access,
 			    struct x86_exception *exception);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	/* 6.1: shadow paging's unsync pages, synced and invalidated whole */
+	int (*sync_page)(struct kvm_vcpu *vcpu, struct kvm_mmu_page *sp);
+	void (*invlpg)(struct kvm_vcpu *vcpu, gva_t gva, hpa_t root_hpa);
+#else
 	int (*sync_spte)(struct kvm_vcpu *vcpu, struct kvm_mmu_page *sp, int i);
+#endif
 	struct kvm_mmu_root_info root;
 	union kvm_cpu_role cpu_role;
 	union kvm_mmu_page_role root_role;
@@ -412,7 +456,11 @@ struct kvm_lpage_info {
 struct kvm_arch_memory_slot {
 	struct kvm_rmap_head *rmap[KVM_NR_PAGE_SIZES];
 	struct kvm_lpage_info *lpage_info[KVM_NR_PAGE_SIZES - 1];
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	unsigned short *gfn_track[KVM_PAGE_TRACK_MAX]; /* 6.1: per mode */
+#else
 	unsigned short *gfn_write_track;
+#endif
 };
 
 struct kvm_vm_stat {
@@ -466,10 +514,18 @@ struct kvm_arch {
 	bool has_private_mem;
 	bool has_protected_state;
 	bool pre_fault_allowed;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	struct hlist_head mmu_page_hash[KVM_NUM_MMU_PAGES]; /* 6.1: always there */
+#else
 	struct hlist_head *mmu_page_hash;
+#endif
 	struct list_head active_mmu_pages;
 	struct list_head zapped_obsolete_pages;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	struct list_head lpage_disallowed_mmu_pages;
+#else
 	struct list_head possible_nx_huge_pages;
+#endif
 	spinlock_t mmu_unsync_pages_lock;
 	u64 shadow_mmio_value;
 	bool disable_nx_huge_pages;
@@ -477,15 +533,26 @@ struct kvm_arch {
 	bool shadow_root_allocated;
 	struct kvm_page_track_notifier_head track_notifier_head;
 	struct list_head tdp_mmu_roots;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	/* 6.1: the TDP MMU is chosen per VM, and its pages are on a list */
+	bool tdp_mmu_enabled;
+	struct list_head tdp_mmu_pages;
+	struct kvm_page_track_notifier_node mmu_sp_tracker;
+#else
 	atomic64_t tdp_mmu_pages;
+#endif
 	spinlock_t tdp_mmu_pages_lock;
 	struct kvm_mmu_memory_cache split_shadow_page_cache;
 	struct kvm_mmu_memory_cache split_page_header_cache;
 	struct kvm_mmu_memory_cache split_desc_cache;
 	u64 disabled_quirks;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	struct task_struct *nx_lpage_recovery_thread; /* 6.1: a kthread */
+#else
 	void *nx_huge_page_recovery_thread;
 	u64 nx_huge_page_last;
 	struct once nx_once;
+#endif
 	int cpu_dirty_log_size;
 };
 
@@ -527,6 +594,10 @@ struct kvm_vcpu_arch {
 	unsigned long hflags;
 	bool guest_mode;
 	bool smm;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	unsigned long exit_qualification; /* 6.1: the EPT violation's, for the nested walker */
+	int last_vmentry_cpu;
+#endif
 };
 #define HF_GUEST_MASK (1 << 0)
 #define HF_SMM_MASK (1 << 1)
@@ -571,8 +642,12 @@ struct kvm_gfn_range {
 	struct kvm_memory_slot *slot;
 	gfn_t start;
 	gfn_t end;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	pte_t pte; /* 6.1: the new host PTE of a change_pte notification */
+#else
 	union kvm_mmu_notifier_arg arg;
 	enum kvm_gfn_range_filter attr_filter;
+#endif
 	bool may_block;
 };
 
@@ -610,6 +685,7 @@ struct kvm {
 	refcount_t users_count;
 	struct srcu_struct srcu;
 	struct srcu_struct irq_srcu;
+	u64 nr_memslot_pages;
 	long mmu_invalidate_in_progress;
 	unsigned long mmu_invalidate_seq;
 	gfn_t mmu_invalidate_range_start;
@@ -731,9 +807,25 @@ static inline bool kvm_dirty_log_manual_protect_and_init_set(struct kvm *kvm)
 	return !!(kvm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET);
 }
 
-kvm_pfn_t __gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, gfn_t gfn,
-			       bool atomic, bool interruptible, bool *async,
-			       bool write_fault, bool *writable, hva_t *hva);
+/* hva_to_pfn on the host model (never async: the host always gets the
+ * page); the kernel's entry points below call it. */
+kvm_pfn_t kshim_gfn_to_pfn(const struct kvm_memory_slot *slot, gfn_t gfn,
+			   bool write_fault, bool *writable, hva_t *hva);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+static inline kvm_pfn_t __gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, gfn_t gfn,
+					     bool atomic, bool *async, bool write_fault,
+					     bool *writable, hva_t *hva)
+{
+	return kshim_gfn_to_pfn(slot, gfn, write_fault, writable, hva);
+}
+#else
+static inline kvm_pfn_t __gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, gfn_t gfn,
+					     bool atomic, bool interruptible, bool *async,
+					     bool write_fault, bool *writable, hva_t *hva)
+{
+	return kshim_gfn_to_pfn(slot, gfn, write_fault, writable, hva);
+}
+#endif
 kvm_pfn_t gfn_to_pfn_memslot_atomic(const struct kvm_memory_slot *slot, gfn_t gfn);
 void kvm_release_pfn_clean(kvm_pfn_t pfn);
 void kvm_release_pfn_dirty(kvm_pfn_t pfn);
@@ -757,9 +849,35 @@ void kvm_put_kvm(struct kvm *kvm);
 bool kvm_get_kvm_safe(struct kvm *kvm);
 void kvm_prepare_memory_fault_exit(struct kvm_vcpu *vcpu, gpa_t gpa, gpa_t size,
 				   bool is_write, bool is_exec, bool is_private);
-void kvm_mmu_invalidate_begin(struct kvm *kvm);
-void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end);
-void kvm_mmu_invalidate_end(struct kvm *kvm);
+/*
+ * The invalidation sequence (kvm_main.c): begin counts an invalidation in,
+ * range_add widens the range faults must not map, end bumps the sequence
+ * and counts it out.  The range is in gfns in 6.12, in hvas in 6.1.
+ */
+void kshim_mmu_invalidate_begin(struct kvm *kvm);
+void kshim_mmu_invalidate_range_add(struct kvm *kvm, u64 start, u64 end);
+void kshim_mmu_invalidate_end(struct kvm *kvm);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: begin takes the notifier's hva range itself. */
+static inline void kvm_mmu_invalidate_begin(struct kvm *kvm, unsigned long start,
+					    unsigned long end)
+{
+	kshim_mmu_invalidate_begin(kvm);
+	kshim_mmu_invalidate_range_add(kvm, start, end);
+}
+static inline void kvm_mmu_invalidate_end(struct kvm *kvm, unsigned long start,
+					  unsigned long end)
+{
+	kshim_mmu_invalidate_end(kvm);
+}
+#else
+static inline void kvm_mmu_invalidate_begin(struct kvm *kvm) { kshim_mmu_invalidate_begin(kvm); }
+static inline void kvm_mmu_invalidate_range_add(struct kvm *kvm, gfn_t start, gfn_t end)
+{
+	kshim_mmu_invalidate_range_add(kvm, start, end);
+}
+static inline void kvm_mmu_invalidate_end(struct kvm *kvm) { kshim_mmu_invalidate_end(kvm); }
+#endif
 void kvm_account_pgtable_pages(void *virt, int nr);
 unsigned long kvm_get_memory_attributes(struct kvm *kvm, gfn_t gfn);
 bool kvm_range_has_memory_attributes(struct kvm *kvm, gfn_t start, gfn_t end,
@@ -767,6 +885,18 @@ bool kvm_range_has_memory_attributes(struct kvm *kvm, gfn_t start, gfn_t end,
 int kvm_gmem_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot, gfn_t gfn,
 		     kvm_pfn_t *pfn, int *max_order);
 void kvm_handle_signal_exit(struct kvm_vcpu *vcpu);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: no device is assigned to tdpsim's VMs, so DMA is always coherent. */
+static inline bool kvm_arch_has_noncoherent_dma(struct kvm *kvm) { return false; }
+unsigned long kvm_vcpu_gfn_to_hva_prot(struct kvm_vcpu *vcpu, gfn_t gfn, bool *writable);
+/* 6.1: x86's is the tree's (mmu.c). */
+void kvm_arch_flush_remote_tlbs_memslot(struct kvm *kvm, const struct kvm_memory_slot *memslot);
+/* 6.1: the NX recovery worker thread (not modelled). */
+typedef int (*kvm_vm_thread_fn_t)(struct kvm *kvm, uintptr_t data);
+int kvm_vm_create_worker_thread(struct kvm *kvm, kvm_vm_thread_fn_t thread_fn,
+				uintptr_t data, const char *name,
+				struct task_struct **thread_ptr);
+#endif
 
 #define KVM_BUG_ON(cond, kvm) ({                                             \
 	bool __ret = !!(cond);                                               \
@@ -781,6 +911,19 @@ void kvm_handle_signal_exit(struct kvm_vcpu *vcpu);
 #define kvm_err(fmt, ...) kshim_printk(fmt, ##__VA_ARGS__)
 #define kvm_pr_unimpl(fmt, ...) ((void)0)
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: a fault retries if an invalidation covers its hva. */
+static inline int mmu_invalidate_retry_hva(struct kvm *kvm, unsigned long mmu_seq,
+					   unsigned long hva)
+{
+	lockdep_assert_held(&kvm->mmu_lock);
+	if (unlikely(kvm->mmu_invalidate_in_progress) &&
+	    hva >= kvm->mmu_invalidate_range_start &&
+	    hva < kvm->mmu_invalidate_range_end)
+		return 1;
+	return kvm->mmu_invalidate_seq != mmu_seq;
+}
+#else
 static inline int mmu_invalidate_retry_gfn(struct kvm *kvm, unsigned long mmu_seq, gfn_t gfn)
 {
 	lockdep_assert_held(&kvm->mmu_lock);
@@ -802,6 +945,7 @@ static inline bool mmu_invalidate_retry_gfn_unsafe(struct kvm *kvm, unsigned lon
 		return true;
 	return READ_ONCE(kvm->mmu_invalidate_seq) != mmu_seq;
 }
+#endif
 static inline int mmu_invalidate_retry(struct kvm *kvm, unsigned long mmu_seq)
 {
 	if (unlikely(kvm->mmu_invalidate_in_progress))
@@ -811,6 +955,12 @@ static inline int mmu_invalidate_retry(struct kvm *kvm, unsigned long mmu_seq)
 
 /* ----------------------------------------------------- vendor callbacks */
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+struct kvm_tlb_range { /* 6.1: a ranged remote flush (Hyper-V) */
+	u64 start_gfn;
+	u64 pages;
+};
+#endif
 struct kvm_x86_nested_ops {
 	int (*write_log_dirty)(struct kvm_vcpu *vcpu, gpa_t l2_gpa);
 };
@@ -820,16 +970,30 @@ struct kvm_x86_ops {
 	void (*flush_tlb_current)(struct kvm_vcpu *vcpu);
 	void (*flush_tlb_gva)(struct kvm_vcpu *vcpu, gva_t addr);
 	void (*flush_tlb_guest)(struct kvm_vcpu *vcpu);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	int (*tlb_remote_flush_with_range)(struct kvm *kvm, struct kvm_tlb_range *range);
+#else
 	int (*flush_remote_tlbs)(struct kvm *kvm);
 	int (*flush_remote_tlbs_range)(struct kvm *kvm, gfn_t gfn, gfn_t nr_pages);
+#endif
 	void (*load_mmu_pgd)(struct kvm_vcpu *vcpu, hpa_t root_hpa, int root_level);
 	u8 (*get_mt_mask)(struct kvm_vcpu *vcpu, gfn_t gfn, bool is_mmio);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 	int (*private_max_mapping_level)(struct kvm *kvm, kvm_pfn_t pfn);
+#endif
 	void (*set_apic_access_page_addr)(struct kvm_vcpu *vcpu);
 	const struct kvm_x86_nested_ops *nested_ops;
 };
 extern struct kvm_x86_ops kvm_x86_ops;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: static_call(kvm_x86_NAME), for the ops the MMU calls. */
+#define static_call(name) (KSHIM_STATIC_CALL_##name)
+#define KSHIM_STATIC_CALL_kvm_x86_tlb_remote_flush_with_range kvm_x86_ops.tlb_remote_flush_with_range
+#define KSHIM_STATIC_CALL_kvm_x86_flush_tlb_current kvm_x86_ops.flush_tlb_current
+#define KSHIM_STATIC_CALL_kvm_x86_flush_tlb_gva kvm_x86_ops.flush_tlb_gva
+#define KSHIM_STATIC_CALL_kvm_x86_get_mt_mask kvm_x86_ops.get_mt_mask
+#else
 #define kvm_x86_call(func) (kvm_x86_ops.func)
-#define static_call(name) (kvm_x86_ops.name)
+#endif
 
 #endif

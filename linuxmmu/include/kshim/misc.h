@@ -52,17 +52,33 @@ struct shrinker {
 struct shrink_control { unsigned long nr_to_scan; };
 #define SHRINK_STOP (~0UL)
 #define SHRINK_EMPTY (~0UL - 1)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: the MMU's shrinker is a static object, registered by name.  The
+ * simulated host never runs short of memory: registering is all there is. */
+static inline int register_shrinker(struct shrinker *s, const char *fmt, ...) { return 0; }
+static inline void unregister_shrinker(struct shrinker *s) { }
+#else
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...);
 void shrinker_register(struct shrinker *s);
 void shrinker_free(struct shrinker *s);
+#endif
 
 struct vhost_task;
 struct task_struct;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: the NX recovery worker is a kthread (not modelled: traps if made). */
+#define MAX_SCHEDULE_TIMEOUT LONG_MAX
+bool kthread_should_stop(void);
+void kthread_unpark(struct task_struct *k);
+int kthread_stop(struct task_struct *k);
+int wake_up_process(struct task_struct *tsk);
+#else
 struct vhost_task *vhost_task_create(bool (*fn)(void *), void (*handle_kill)(void *),
 				     void *arg, const char *name);
 void vhost_task_start(struct vhost_task *vtsk);
 void vhost_task_stop(struct vhost_task *vtsk);
 void vhost_task_wake(struct vhost_task *vtsk);
+#endif
 #define TASK_INTERRUPTIBLE 1
 #define TASK_RUNNING 0
 #define set_current_state(s) ((void)0)

@@ -129,5 +129,23 @@ typedef struct { u64 pte; } pte_t;
 #define pmd_present(x) ((x).level != 0)
 #define pud_leaf(x) ((x).level == 3)
 #define pmd_leaf(x) ((x).level == 2)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* 6.1: the host mapping level asks pud_large/pmd_large. */
+#define pud_large(x) pud_leaf(x)
+#define pmd_large(x) pmd_leaf(x)
+
+/*
+ * 6.1: change_pte hands KVM the new host PTE (kvm_gfn_range.pte).  The
+ * x86 PTE format: PSE bit 7, RW bit 1, the pfn in bits 51:12.
+ */
+#define __pte(x) ((pte_t){ (x) })
+#define pte_val(x) ((x).pte)
+static inline bool pte_huge(pte_t pte) { return pte.pte & (1ULL << 7); }
+static inline bool pte_write(pte_t pte) { return pte.pte & (1ULL << 1); }
+static inline unsigned long pte_pfn(pte_t pte)
+{
+	return (pte.pte & (((1ULL << 52) - 1) & PAGE_MASK)) >> PAGE_SHIFT;
+}
+#endif
 
 #endif

@@ -297,6 +297,8 @@ void kshim_rcu_barrier(void);
  * dies), so srcu read sections need no state.
  */
 struct srcu_struct { int unused; };
+static inline int init_srcu_struct(struct srcu_struct *s) { return 0; }
+static inline void cleanup_srcu_struct(struct srcu_struct *s) { }
 #define srcu_read_lock(s) ((void)(s), 0)
 #define srcu_read_unlock(s, idx) ((void)(s), (void)(idx))
 #define srcu_dereference(p, s) (p)
