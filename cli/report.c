@@ -200,26 +200,39 @@ int outdir_open(struct outdir *od, const char *dir)
 		return cli_bad("empty output folder name"), -1;
 	od->dir = strndup(dir, n);
 	struct stat st;
+	int rc = 0;
 	if (stat(od->dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return cli_bad("%s: exists and is not a folder", od->dir), -1;
+		if (!S_ISDIR(st.st_mode)) {
+			rc = cli_bad("%s: exists and is not a folder", od->dir);
+			goto fail;
+		}
 		od->stage = cli_fmt("%s/.tdpsim-stage.%d", od->dir, (int)getpid());
 	} else {
 		char *slash = strrchr(od->dir, '/');
 		if (slash && slash != od->dir) {
 			*slash = 0;
-			int rc = cli_mkdirs(od->dir);
+			rc = cli_mkdirs(od->dir);
 			*slash = '/';
-			if (rc)
-				return cli_bad("%s: cannot create its parent folder",
-					       od->dir), -1;
+			if (rc) {
+				cli_bad("%s: cannot create its parent folder", od->dir);
+				goto fail;
+			}
 		}
 		od->stage = cli_fmt("%s.tdpsim-tmp.%d", od->dir, (int)getpid());
 		od->fresh = true;
 	}
-	if (mkdir(od->stage, 0777))
-		return cli_bad("%s: cannot create (%s)", od->stage, strerror(errno)), -1;
+	if (mkdir(od->stage, 0777)) {
+		cli_bad("%s: cannot create (%s)", od->stage, strerror(errno));
+		free(od->stage); /* not ours to remove */
+		od->stage = NULL;
+		goto fail;
+	}
 	return 0;
+fail:
+	/* Nothing was created: free the names (they leaked, and under ASan
+	 * the leak report turned this exit 2 into exit 1). */
+	outdir_abort(od);
+	return -1;
 }
 
 void outdir_abort(struct outdir *od)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "traces/trace.h"
@@ -29,16 +30,64 @@ static unsigned prot_of(GElf_Word pflags)
 	       (pflags & PF_X ? TRACE_SEG_X : 0);
 }
 
-/* Collects the PT_LOAD headers of an open ELF; 0 or a message. */
-static const char *collect(Elf *e, struct trace_seg **segs, size_t *nsegs)
+/*
+ * Collects the PT_LOAD headers of an open ELF of @size bytes; NULL or a
+ * message.  libelf reads what is there: a file cut short inside its
+ * program headers, or one whose class byte does not match its layout, came
+ * back as "no segments" and the replay mapped nothing.  The header is held
+ * to its class and the headers to the file, and a program with no PT_LOAD
+ * segment is refused: --elf names a program to lay out.
+ */
+static const char *collect(Elf *e, uint64_t size, struct trace_seg **segs,
+			   size_t *nsegs, char *why, size_t whylen)
 {
 	size_t phnum, n = 0;
 	struct trace_seg *v;
+	GElf_Ehdr eh;
+	int cls;
 
 	if (elf_kind(e) != ELF_K_ELF)
 		return "not an ELF file";
-	if (elf_getphdrnum(e, &phnum) != 0)
-		return "no program headers";
+	cls = gelf_getclass(e);
+	if (cls != ELFCLASS32 && cls != ELFCLASS64)
+		return "not an ELF file (bad class)";
+	if (!gelf_getehdr(e, &eh))
+		return "truncated or corrupt ELF header";
+	if (elf_getphdrnum(e, &phnum) != 0 || phnum == 0) {
+		if (!eh.e_phnum) {
+			snprintf(why, whylen, "no program headers (read as ELFCLASS%d)",
+				 cls == ELFCLASS64 ? 64 : 32);
+			return why;
+		}
+		/* libelf gives none when they do not fit in the file. */
+		snprintf(why, whylen, "truncated or corrupt: the header declares %u "
+			 "program headers of %u bytes at byte %llu, the file has %llu",
+			 (unsigned)eh.e_phnum, (unsigned)eh.e_phentsize,
+			 (unsigned long long)eh.e_phoff, (unsigned long long)size);
+		return why;
+	}
+	if (eh.e_phentsize != (cls == ELFCLASS64 ? sizeof(Elf64_Phdr)
+						 : sizeof(Elf32_Phdr))) {
+		snprintf(why, whylen, "program header entries of %u bytes, not %zu "
+			 "as an ELFCLASS%d file has (wrong class or corrupt)",
+			 (unsigned)eh.e_phentsize,
+			 cls == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr),
+			 cls == ELFCLASS64 ? 64 : 32);
+		return why;
+	}
+	/* libelf may count only the headers that fit: hold it to the
+	 * header's own count (PN_XNUM: the count is in section 0). */
+	if (eh.e_phnum != PN_XNUM && phnum < eh.e_phnum)
+		phnum = eh.e_phnum;
+	if (eh.e_phoff > size || phnum > (size - eh.e_phoff) / eh.e_phentsize) {
+		snprintf(why, whylen, "truncated: %zu program headers at byte %llu "
+			 "need %llu bytes, the file has %llu", phnum,
+			 (unsigned long long)eh.e_phoff,
+			 (unsigned long long)eh.e_phoff +
+				 (unsigned long long)phnum * eh.e_phentsize,
+			 (unsigned long long)size);
+		return why;
+	}
 	v = calloc(phnum ? phnum : 1, sizeof(*v));
 	if (!v)
 		return "out of memory";
@@ -51,6 +100,15 @@ static const char *collect(Elf *e, struct trace_seg **segs, size_t *nsegs)
 		}
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
+		if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
+			free(v);
+			snprintf(why, whylen, "truncated: PT_LOAD segment %zu ends at byte "
+				 "%llu, the file has %llu", i,
+				 (unsigned long long)ph.p_offset +
+					 (unsigned long long)ph.p_filesz,
+				 (unsigned long long)size);
+			return why;
+		}
 		if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr ||
 		    ph.p_vaddr + ph.p_memsz > UINT64_MAX - SEG_PAGE) {
 			free(v);
@@ -61,6 +119,10 @@ static const char *collect(Elf *e, struct trace_seg **segs, size_t *nsegs)
 		v[n].prot = prot_of(ph.p_flags);
 		n++;
 	}
+	if (n == 0) {
+		free(v);
+		return "no PT_LOAD segment: nothing to lay out";
+	}
 	*segs = v;
 	*nsegs = n;
 	return NULL;
@@ -70,6 +132,8 @@ int trace_elf_segments(const char *path, struct trace_seg **segs, size_t *nsegs,
 		       char *err, size_t errlen)
 {
 	const char *why;
+	char msg[200];
+	struct stat st;
 	Elf *e;
 	int fd;
 
@@ -80,8 +144,13 @@ int trace_elf_segments(const char *path, struct trace_seg **segs, size_t *nsegs,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return elf_fail(err, errlen, path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return elf_fail(err, errlen, path, "not a regular file");
+	}
 	e = elf_begin(fd, ELF_C_READ, NULL);
-	why = e ? collect(e, segs, nsegs) : elf_errmsg(-1);
+	why = e ? collect(e, (uint64_t)st.st_size, segs, nsegs, msg, sizeof(msg))
+		: elf_errmsg(-1);
 	if (e)
 		elf_end(e);
 	close(fd);

@@ -95,11 +95,61 @@ static void test_not_elf(void **state)
 	th_rmdir(dir);
 }
 
+/*
+ * A program cut short, or with the wrong class byte, is refused (it used to
+ * give "no segments" and the replay mapped nothing).  /bin/true is a 64-bit
+ * ELF whose program headers start at e_phoff (byte 64 on Debian 12, 56 bytes
+ * each) and whose PT_LOAD segments end past the first pages: every prefix
+ * cut inside either is "truncated"; class byte 1 (ELFCLASS32) on a 64-bit
+ * layout reads no program headers; class 3 is no class at all.
+ */
+static void test_truncated_and_class(void **state)
+{
+	char *dir = th_mkdir(), *p = th_path(dir, "t"), err[256];
+	static char buf[1 << 20];
+	struct trace_seg *segs;
+	size_t n, len;
+	FILE *f = fopen("/bin/true", "rb");
+	static const size_t cuts[] = { 64, 100, 300, 5000 };
+
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_true(len > 5000 && len < sizeof(buf));
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		th_write_file(p, buf, cuts[i]);
+		assert_int_equal(trace_elf_segments(p, &segs, &n, err, sizeof(err)), -1);
+		assert_contains(err, p);
+		assert_contains(err, "truncated");
+		assert_null(segs);
+		assert_int_equal(n, 0);
+	}
+	buf[4] = 1; /* EI_CLASS: ELFCLASS32 */
+	th_write_file(p, buf, len);
+	assert_int_equal(trace_elf_segments(p, &segs, &n, err, sizeof(err)), -1);
+	assert_contains(err, p);
+	buf[4] = 3; /* no such class */
+	th_write_file(p, buf, len);
+	assert_int_equal(trace_elf_segments(p, &segs, &n, err, sizeof(err)), -1);
+	assert_contains(err, "not an ELF file");
+	buf[4] = 2;
+	th_write_file(p, buf, len);
+	assert_int_equal(trace_elf_segments(p, &segs, &n, err, sizeof(err)), 0);
+	assert_true(n >= 2);
+	free(segs);
+	/* A folder is not a program. */
+	assert_int_equal(trace_elf_segments(dir, &segs, &n, err, sizeof(err)), -1);
+	assert_contains(err, "not a regular file");
+	free(p);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bin_true),
 		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_truncated_and_class),
 	};
 
 	return cmocka_run_group_tests_name("traces/elf", tests, NULL, NULL);
