@@ -100,9 +100,10 @@ $(O)/bench/%: $(O)/bench/%.o $(LIB)
 deps:
 	@scripts/deps.sh
 
-# The tests run on kvmmu and on Linux's own MMU (Debian's 6.12).
+# The tests run on kvmmu and on Linux's own MMU (Debian's 6.12 and 6.1).
 test: deps
 	@$(MAKE) --no-print-directory linux KVER=6.12
+	@$(MAKE) --no-print-directory linux KVER=6.1
 	@$(MAKE) --no-print-directory test-run
 
 test-run: $(TEST_BINS) $(TDPSIM)
@@ -110,6 +111,7 @@ test-run: $(TEST_BINS) $(TDPSIM)
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=asan WERROR=1 linux KVER=6.12
+	@$(MAKE) --no-print-directory BUILD=asan WERROR=1 linux KVER=6.1
 	@$(MAKE) --no-print-directory BUILD=asan WERROR=1 test-run
 
 run: deps

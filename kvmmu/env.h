@@ -171,6 +171,7 @@ struct env_caps {
 	bool pml;           /* PML (Intel; AMD when svm.pml=on) */
 	bool flush_by_asid; /* SVM FLUSHBYASID */
 	int tdp_levels;     /* 4 or 5 */
+	int maxphyaddr;     /* host physical address bits (CPUID 0x80000008) */
 	u32 max_asid;       /* CPUID 0x8000000A EBX - 1 */
 	u32 min_asid;       /* first ASID KVM may use (after SEV's) */
 	bool hv_enlightened_npt_tlb; /* (AMD) on Hyper-V with EnlightenedNptTlb:

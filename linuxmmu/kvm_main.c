@@ -506,7 +506,7 @@ static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
 	return ret;
 }
 
-void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
+static void __kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
 					     hva_t end, bool blockable)
 {
 	struct lkvm *lk = to_lkvm(kvm);
@@ -518,7 +518,17 @@ void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
 			     kver_invalidate_begin, true, blockable);
 }
 
-void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start, hva_t end)
+void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
+					     hva_t end, bool blockable)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	lkvm_enter(lk);
+	__kvm_mmu_notifier_invalidate_range_start(kvm, start, end, blockable);
+	lkvm_leave(lk);
+}
+
+static void __kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start, hva_t end)
 {
 	struct lkvm *lk = to_lkvm(kvm);
 
@@ -528,27 +538,78 @@ void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start, hva_t e
 	WARN_ON_ONCE(lk->mn_active_invalidate_count < 0);
 }
 
-bool kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end)
+void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start, hva_t end)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	lkvm_enter(lk);
+	__kvm_mmu_notifier_invalidate_range_end(kvm, start, end);
+	lkvm_leave(lk);
+}
+
+static bool __kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end)
 {
 	to_lkvm(kvm)->stat.mn_age++;
 	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL, true, false);
 }
 
-bool kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end)
+bool kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	bool r;
+
+	lkvm_enter(lk);
+	r = __kvm_mmu_notifier_clear_flush_young(kvm, start, end);
+	lkvm_leave(lk);
+	return r;
+}
+
+static bool __kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end)
 {
 	to_lkvm(kvm)->stat.mn_age++;
 	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL, false, false);
 }
 
-bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
+bool kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	bool r;
+
+	lkvm_enter(lk);
+	r = __kvm_mmu_notifier_clear_young(kvm, start, end);
+	lkvm_leave(lk);
+	return r;
+}
+
+static bool __kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
 {
 	return kvm_handle_hva_range(kvm, start, end, kvm_test_age_gfn, NULL, false, false);
 }
 
+bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	bool r;
+
+	lkvm_enter(lk);
+	r = __kvm_mmu_notifier_test_young(kvm, start, end);
+	lkvm_leave(lk);
+	return r;
+}
+
 /* ->release: the mm is going away; zap everything (kvm_flush_shadow_all). */
-void kvm_mmu_notifier_release(struct kvm *kvm)
+static void __kvm_mmu_notifier_release(struct kvm *kvm)
 {
 	kver_arch_flush_shadow_all(kvm);
+}
+
+void kvm_mmu_notifier_release(struct kvm *kvm)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	lkvm_enter(lk);
+	__kvm_mmu_notifier_release(kvm);
+	lkvm_leave(lk);
 }
 
 const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops = {
@@ -615,7 +676,7 @@ static void kvm_arch_sync_dirty_log(struct kvm *kvm)
  * take each word of the bitmap with xchg and re-protect what it held, then
  * flush; with it, only copy.
  */
-int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
+static int __kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
 {
 	struct kvm_memory_slot *memslot = id_to_memslot(kvm, slot);
 	bool flush = false;
@@ -651,9 +712,20 @@ int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
 	return 0;
 }
 
+int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	int r;
+
+	lkvm_enter(lk);
+	r = __kvm_get_dirty_log(kvm, slot, bitmap);
+	lkvm_leave(lk);
+	return r;
+}
+
 /* KVM_CLEAR_DIRTY_LOG (manual protect): clear and re-protect the pages of
  * @bitmap that are dirty, from the 64-aligned @first_page on. */
-int kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages,
+static int __kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages,
 			const u64 *bitmap)
 {
 	struct kvm_memory_slot *memslot = id_to_memslot(kvm, slot);
@@ -685,6 +757,18 @@ int kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages
 		kvm_flush_remote_tlbs_memslot(kvm, memslot);
 	mutex_unlock(&kvm->slots_lock);
 	return 0;
+}
+
+int kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages,
+			const u64 *bitmap)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	int r;
+
+	lkvm_enter(lk);
+	r = __kvm_clear_dirty_log(kvm, slot, first_page, num_pages, bitmap);
+	lkvm_leave(lk);
+	return r;
 }
 
 u32 kvm_dirty_ring_harvest(struct kvm_vcpu *vcpu, kvm_dirty_gfn_fn *fn, void *arg)
@@ -794,7 +878,7 @@ static unsigned long *alloc_dirty_bitmap(struct lkvm *lk, const struct kvm_memor
 }
 
 /* KVM_SET_USER_MEMORY_REGION (__kvm_set_memory_region + kvm_set_memslot). */
-int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+static int __kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
 {
 	struct lkvm *lk = to_lkvm(kvm);
 	u32 as_id = mem->slot >> 16;
@@ -925,11 +1009,22 @@ out:
 	return r;
 }
 
+int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	int r;
+
+	lkvm_enter(lk);
+	r = __kvm_set_memory_region(kvm, mem);
+	lkvm_leave(lk);
+	return r;
+}
+
 /* The scenario's "zap-all-fast" action: what a memslot delete does to the
  * roots (6.12: kvm_arch_flush_shadow_memslot -> kvm_mmu_zap_all_fast under
  * KVM_X86_QUIRK_SLOT_ZAP_ALL; 6.1: kvm_page_track_flush_slot -> the MMU's
  * notifier -> kvm_mmu_zap_all_fast), applied to slot 0. */
-void kvm_mmu_zap_all_fast(struct kvm *kvm)
+static void __kvm_mmu_zap_all_fast(struct kvm *kvm)
 {
 	struct kvm_memslots *ms = kvm->memslots[0];
 
@@ -938,6 +1033,15 @@ void kvm_mmu_zap_all_fast(struct kvm *kvm)
 	mutex_lock(&kvm->slots_lock);
 	kver_arch_flush_shadow_memslot(kvm, ms->slots[0]);
 	mutex_unlock(&kvm->slots_lock);
+}
+
+void kvm_mmu_zap_all_fast(struct kvm *kvm)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+
+	lkvm_enter(lk);
+	__kvm_mmu_zap_all_fast(kvm);
+	lkvm_leave(lk);
 }
 
 int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
@@ -951,13 +1055,22 @@ int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
 	kshim_unimplemented("kvm_write_track_remove_gfn");
 }
 
-void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
+static void __kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
 {
 	if (vcpu->arch.smm == smm)
 		return;
 	vcpu->arch.smm = smm;
 	vcpu->arch.hflags ^= HF_SMM_MASK;
 	kvm_mmu_reset_context(vcpu);
+}
+
+void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
+{
+	struct lkvm *lk = to_lkvm(vcpu->kvm);
+
+	lkvm_enter(lk);
+	__kvm_vcpu_set_smm(vcpu, smm);
+	lkvm_leave(lk);
 }
 
 /* ------------------------------------------------------- VM lifetime */
@@ -1028,7 +1141,7 @@ static struct lvcpu *lkvm_vcpu_create(struct lkvm *lk, unsigned idx)
 	vcpu->arch.efer = EFER_LME | EFER_LMA | EFER_NX;
 	vcpu->arch.maxphyaddr = kvm_host.maxphyaddr;
 	vcpu->arch.reserved_gpa_bits = rsvd_bits(kvm_host.maxphyaddr, 63);
-	if (kvm_mmu_create(vcpu) || vmx_vcpu_create(v)) {
+	if (kvm_mmu_create(vcpu) || lk->vendor->vcpu_create(v)) {
 		kshim_host_free(v);
 		return NULL;
 	}
@@ -1098,6 +1211,9 @@ void kvm_destroy_vm(struct kvm *kvm)
 		return;
 	lk = to_lkvm(kvm);
 	kshim_direct = true;
+	/* A thread stopped halfway through KVM holds references and locks
+	 * the teardown checks assume gone. */
+	kshim_teardown_unchecked = lk->in_kernel > 0;
 	for (unsigned i = 0; lk->vcpus && i < lk->nr_vcpus; i++) {
 		struct lvcpu *v = lk->vcpus[i];
 
@@ -1105,7 +1221,7 @@ void kvm_destroy_vm(struct kvm *kvm)
 			continue;
 		kvm_mmu_unload(&v->vcpu);
 		kvm_mmu_destroy(&v->vcpu);
-		vmx_vcpu_free(v);
+		lk->vendor->vcpu_free(v);
 		kshim_host_free(v);
 	}
 	kshim_host_free(lk->vcpus);
@@ -1134,7 +1250,10 @@ void kvm_destroy_vm(struct kvm *kvm)
 	}
 	list_del(&kvm->vm_list);
 	/* The module goes with its one VM (it is loaded again for the next). */
+	if (lk->vendor)
+		lk->vendor->hardware_unsetup();
 	kvm_mmu_vendor_module_exit();
+	kshim_teardown_unchecked = false;
 	if (trace_vm == lk) {
 		trace_vm = NULL;
 		trace_gen++;

@@ -70,15 +70,41 @@ struct lkvm_grave {
 	struct lkvm_grave *next;
 };
 
+struct lkvm;
+
 struct lvcpu {
 	struct kvm_vcpu vcpu;        /* the kernel's, first */
 	struct env_vcpu *ev;
 	struct env_vmcs *vmcs;
 	struct kvm_run run;
+	struct env_exit exit;        /* the exit being handled */
+	/* Intel */
 	u16 vpid;
 	u64 *pml_pg;
-	struct env_exit exit;        /* the exit being handled */
+	/* AMD: the ASID, the generation it belongs to, the pCPU the VMCB
+	 * last ran on (current_vmcb->asid_generation / ->cpu). */
+	u32 asid;
+	u64 asid_generation;
+	int vmcb_cpu;
 };
+
+/* The vendor module (vmx.c, svm.c): what kvm_x86_ops is to the kernel's
+ * x86.c, for the work this model does around the MMU. */
+struct lkvm_vendor {
+	void (*hardware_setup)(struct lkvm *lk);
+	void (*hardware_unsetup)(void);
+	int (*vcpu_create)(struct lvcpu *v);
+	void (*vcpu_free)(struct lvcpu *v);
+	/* vcpu_load on another pCPU */
+	void (*vcpu_load)(struct lvcpu *v);
+	void (*vcpu_run)(struct lvcpu *v);
+	/* Right after the exit, before handling it (the PML drain). */
+	void (*handle_exit_irqoff)(struct lvcpu *v);
+	/* 1: re-enter; 0: to userspace (run.exit_reason); < 0 an error. */
+	int (*handle_exit)(struct lvcpu *v);
+	void (*update_cpu_dirty_logging)(struct lvcpu *v);
+};
+extern const struct lkvm_vendor lkvm_vmx, lkvm_svm;
 
 struct lkvm {
 	struct kvm kvm;              /* the kernel's, first */
@@ -92,19 +118,21 @@ struct lkvm {
 	u64 vpid_bitmap[65536 / 64];
 	struct lkvm_stat stat;
 	u64 pgtable_pages;           /* kvm_account_pgtable_pages' count */
+	const struct lkvm_vendor *vendor;
+	/* Threads inside KVM now (an ioctl, a notifier, KVM_RUN).  The run
+	 * can end with a host thread stopped halfway through one (daemon
+	 * threads stop where they are): then the tree's teardown checks
+	 * (roots and pages all gone) cannot hold and are not reported. */
+	int in_kernel;
 };
+
+/* Brackets every entry point of the seam (kvmmu.h) into the model. */
+static inline void lkvm_enter(struct lkvm *lk) { lk->in_kernel++; }
+static inline void lkvm_leave(struct lkvm *lk) { lk->in_kernel--; }
 
 static inline struct lkvm *to_lkvm(struct kvm *kvm) { return container_of(kvm, struct lkvm, kvm); }
 static inline struct lvcpu *to_lvcpu(struct kvm_vcpu *v) { return container_of(v, struct lvcpu, vcpu); }
 
-/* vmx.c */
-void vmx_hardware_setup(struct lkvm *lk);
-int vmx_vcpu_create(struct lvcpu *v);
-void vmx_vcpu_free(struct lvcpu *v);
-void vmx_vcpu_run(struct lvcpu *v);
-int vmx_handle_exit(struct lvcpu *v);
-void vmx_update_cpu_dirty_logging(struct lvcpu *v);
-void vmx_flush_pml_buffer(struct lvcpu *v);
 
 /* x86.c */
 int lkvm_vcpu_run(struct lvcpu *v);

@@ -9,10 +9,10 @@
 # MMU, and linuxmmu/*.c as the rest of KVM around them.
 
 LINUX_TREE_FILES := tdp_iter tdp_mmu spte mmu page_track
-LINUX_GLUE       := kshim kvm_main x86 vmx policy
+LINUX_GLUE       := kshim kvm_main x86 vmx svm policy
 KVER ?= 6.12
 
-.PHONY: linux linux-build linux-report
+.PHONY: linux linux-build linux-report FORCE
 linux: deps
 	@$(MAKE) --no-print-directory $(TDPSIM)
 	@mkdir -p build
@@ -64,7 +64,17 @@ linux-build: $(LO)/tdpsim
 	@if [ -n "$(LINK_AS)" ]; then ln -sfn $(abspath $(LO)/tdpsim) $(LINK_AS); fi
 	@echo "make linux: $(LO)/tdpsim (linux $(LVER), arch/x86/kvm/mmu of $(LKSRC), tree $(LHASH))"
 
-$(LO)/tree/%.o: $(LMMU)/%.c
+# The tree is compiled through $(LO)/src/arch/x86/kvm/mmu, a link to its
+# mmu/ folder: the dependency files then name paths that stay valid for
+# every copy of the same tree (the folder is the tree's hash), and __FILE__
+# still reads arch/x86/kvm/mmu/FILE.
+$(LO)/src/arch/x86/kvm/mmu/%.c: | $(LO)/src/.linked
+	@test -f $@
+$(LO)/src/.linked: FORCE
+	@mkdir -p $(LO)/src/arch/x86/kvm
+	@ln -sfn $(LMMU) $(LO)/src/arch/x86/kvm/mmu
+	@touch -c $@ 2>/dev/null || true; [ -e $@ ] || touch $@
+$(LO)/tree/%.o: $(LO)/src/arch/x86/kvm/mmu/%.c
 	@mkdir -p $(@D)
 	$(CC) $(KFLAGS) -Wall -Wno-unused -c $< -o $@
 
@@ -93,7 +103,7 @@ $(LO)/traps.o: $(LO)/traps.c
 $(LO)/tdpsim: $(CLI_OBJS) $(LINUX_LIB_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) $(LO)/traps.o
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) \
 		$(LO)/traps.o $(LINUX_LIB_OBJS) $(LIBS)
-	@linuxmmu/tree-manifest.sh $(LKSRC) $(LINUX_TREE_OBJS:.o=.d) >$(LO)/tree-files.sha256
+	@linuxmmu/tree-manifest.sh $(LO)/src $(LINUX_TREE_OBJS:.o=.d) >$(LO)/tree-files.sha256
 
 -include $(LINUX_TREE_OBJS:.o=.d) $(LINUX_GLUE_OBJS:.o=.d)
 endif

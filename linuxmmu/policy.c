@@ -88,9 +88,10 @@ static bool policy_has(const struct kvmmu_policy *pol, const char *kv)
 int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,
 			 size_t errlen)
 {
-	if (env_vendor(e) != ENV_INTEL) {
-		snprintf(err, errlen, "cpu.vendor=amd: the Linux MMU build (%s) runs "
-			 "on Intel VMX/EPT only so far", kvm_mmu_name());
+	if (env_vendor(e) == ENV_AMD && env_caps(e)->hv_enlightened_npt_tlb) {
+		snprintf(err, errlen, "svm.hv_enlightened_npt_tlb=on: the Linux MMU "
+			 "build (%s) does not model KVM on Hyper-V so far",
+			 kvm_mmu_name());
 		return -1;
 	}
 	if (pol->mmu_dirty_log == KVMMU_DIRTY_LOG_RING) {

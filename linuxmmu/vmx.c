@@ -77,7 +77,7 @@ static u8 vmx_get_mt_mask(struct kvm_vcpu *vcpu, gfn_t gfn, bool is_mmio)
 }
 
 /* hardware_setup: what the CPU offers and the module parameters pick. */
-void vmx_hardware_setup(struct lkvm *lk)
+static void vmx_hardware_setup(struct lkvm *lk)
 {
 	const struct env_caps *caps = env_caps(lk->env);
 	const struct kvmmu_policy *pol = &lk->pol;
@@ -112,7 +112,7 @@ static u16 allocate_vpid(struct lkvm *lk)
 	return 0; /* out of VPIDs: VPID 0, flushed on every transition */
 }
 
-int vmx_vcpu_create(struct lvcpu *v)
+static int vmx_vcpu_create(struct lvcpu *v)
 {
 	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
 
@@ -127,7 +127,7 @@ int vmx_vcpu_create(struct lvcpu *v)
 	return 0;
 }
 
-void vmx_vcpu_free(struct lvcpu *v)
+static void vmx_vcpu_free(struct lvcpu *v)
 {
 	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
 
@@ -136,7 +136,7 @@ void vmx_vcpu_free(struct lvcpu *v)
 }
 
 /* KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML on while any slot logs. */
-void vmx_update_cpu_dirty_logging(struct lvcpu *v)
+static void vmx_update_cpu_dirty_logging(struct lvcpu *v)
 {
 	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
 	bool on;
@@ -155,7 +155,7 @@ void vmx_update_cpu_dirty_logging(struct lvcpu *v)
  * down; the drain walks from the last entry written (index + 1, or 0 when
  * full) up to 511, i.e. newest first (6.14 reversed it, KVM_FACTS E13).
  */
-void vmx_flush_pml_buffer(struct lvcpu *v)
+static void vmx_flush_pml_buffer(struct lvcpu *v)
 {
 	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
 	u16 pml_idx;
@@ -174,7 +174,7 @@ void vmx_flush_pml_buffer(struct lvcpu *v)
 
 /* ---------------------------------------------------------------- exits */
 
-void vmx_vcpu_run(struct lvcpu *v)
+static void vmx_vcpu_run(struct lvcpu *v)
 {
 	v->exit = (struct env_exit){ .reason = ENV_EXIT_NONE };
 	env_vcpu_run_guest(kshim_env, v->ev, &v->exit);
@@ -207,7 +207,7 @@ static int handle_ept_violation(struct lvcpu *v)
 	return page_fault(v, v->exit.gpa, error_code);
 }
 
-int vmx_handle_exit(struct lvcpu *v)
+static int vmx_handle_exit(struct lvcpu *v)
 {
 	switch (v->exit.reason) {
 	case ENV_EXIT_EPT_VIOLATION:
@@ -227,3 +227,24 @@ int vmx_handle_exit(struct lvcpu *v)
 		return 0;
 	}
 }
+
+/* vmx_vcpu_load_vmcs on a new pCPU: it may hold stale translations from an
+ * earlier stay of this vCPU there; flush every EPTP/VPID context. */
+static void vmx_vcpu_load(struct lvcpu *v)
+{
+	kvm_make_request(KVM_REQ_TLB_FLUSH, &v->vcpu);
+}
+
+static void vmx_hardware_unsetup(void) { }
+
+const struct lkvm_vendor lkvm_vmx = {
+	.hardware_setup = vmx_hardware_setup,
+	.hardware_unsetup = vmx_hardware_unsetup,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_free,
+	.vcpu_load = vmx_vcpu_load,
+	.vcpu_run = vmx_vcpu_run,
+	.handle_exit_irqoff = vmx_flush_pml_buffer,
+	.handle_exit = vmx_handle_exit,
+	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
+};

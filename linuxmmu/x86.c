@@ -21,9 +21,11 @@ void lkvm_module_init(struct lkvm *lk)
 	const struct env_caps *caps = env_caps(lk->env);
 
 	boot_cpu_data.extended_cpuid_level = 0x80000008;
-	boot_cpu_data.x86_phys_bits = 52;
-	boot_cpu_data.x86_cache_bits = 52;
-	kvm_host.maxphyaddr = 52;
+	/* The host's MAXPHYADDR (walk.maxphyaddr): below 52 it leaves
+	 * reserved bits for MMIO SPTEs on NPT. */
+	boot_cpu_data.x86_phys_bits = (u8)caps->maxphyaddr;
+	boot_cpu_data.x86_cache_bits = (u8)caps->maxphyaddr;
+	kvm_host.maxphyaddr = (u8)caps->maxphyaddr;
 	kvm_host.efer = EFER_LME | EFER_LMA | EFER_NX;
 	eager_page_split = lk->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON;
 	mutex_init(&kvm_lock);
@@ -33,7 +35,8 @@ void lkvm_module_init(struct lkvm *lk)
 	kvm_mmu_x86_module_init();
 	if (kvm_mmu_vendor_module_init())
 		kshim_host_die("the Linux MMU's module init failed (out of memory)");
-	vmx_hardware_setup(lk);
+	lk->vendor = env_vendor(lk->env) == ENV_AMD ? &lkvm_svm : &lkvm_vmx;
+	lk->vendor->hardware_setup(lk);
 	(void)caps;
 }
 
@@ -61,8 +64,8 @@ static void kvm_service_local_tlb_flush_requests(struct kvm_vcpu *vcpu)
 
 /* ------------------------------------------------------- the run loop */
 
-/* vcpu_load on another pCPU: translations left behind there under this
- * vCPU's tags may be stale (vmx_vcpu_load -> KVM_REQ_TLB_FLUSH). */
+/* vcpu_load on another pCPU: the vendor decides what the move costs
+ * (VMX: a flush of every context; SVM: a new ASID at the next entry). */
 static bool kvm_vcpu_check_load(struct lvcpu *v)
 {
 	bool moved = env_vcpu_migrated(v->ev);
@@ -70,8 +73,8 @@ static bool kvm_vcpu_check_load(struct lvcpu *v)
 
 	if (!moved && cpu == v->vcpu.cpu)
 		return false;
-	kvm_make_request(KVM_REQ_TLB_FLUSH, &v->vcpu);
 	v->vcpu.cpu = cpu;
+	to_lkvm(v->vcpu.kvm)->vendor->vcpu_load(v);
 	return true;
 }
 
@@ -96,7 +99,7 @@ static int vcpu_enter_guest(struct lvcpu *v)
 		if (kvm_check_request(KVM_REQ_LOAD_MMU_PGD, vcpu))
 			kvm_mmu_load_pgd(vcpu);
 		if (kvm_check_request(KVM_REQ_UPDATE_CPU_DIRTY_LOGGING, vcpu))
-			vmx_update_cpu_dirty_logging(v);
+			lk->vendor->update_cpu_dirty_logging(v);
 	}
 
 	r = kvm_mmu_reload(vcpu);
@@ -117,10 +120,10 @@ static int vcpu_enter_guest(struct lvcpu *v)
 		kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
 		return 1;
 	}
-	vmx_vcpu_run(v);
+	lk->vendor->vcpu_run(v);
 	kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
-	vmx_flush_pml_buffer(v);
-	r = vmx_handle_exit(v);
+	lk->vendor->handle_exit_irqoff(v);
+	r = lk->vendor->handle_exit(v);
 	lkvm_sync_vcpu_stats(v);
 	return r;
 }
@@ -148,7 +151,13 @@ int lkvm_vcpu_run(struct lvcpu *v)
 
 int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
-	return lkvm_vcpu_run(to_lvcpu(vcpu));
+	struct lkvm *lk = to_lkvm(vcpu->kvm);
+	int r;
+
+	lkvm_enter(lk);
+	r = lkvm_vcpu_run(to_lvcpu(vcpu));
+	lkvm_leave(lk);
+	return r;
 }
 
 /* ---------------------------------------------------------- emulation */

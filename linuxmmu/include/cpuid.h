@@ -14,7 +14,11 @@ static inline bool guest_cpuid_is_amd_or_hygon(struct kvm_vcpu *vcpu) { return f
 static inline bool guest_cpu_cap_has(struct kvm_vcpu *vcpu, unsigned int f) { return false; }
 static inline bool guest_can_use(struct kvm_vcpu *vcpu, unsigned int f) { return false; }
 static inline bool guest_cpuid_has(struct kvm_vcpu *vcpu, unsigned int f) { return false; }
-/* Host CPUID leaf 0x80000008 EAX: MAXPHYADDR in bits 7:0. */
-static inline unsigned int cpuid_eax(unsigned int op) { return 52; }
+/* Host CPUID: leaf 0x80000008 EAX holds MAXPHYADDR in bits 7:0 (the
+ * machine's walk.maxphyaddr); no other leaf is asked for. */
+static inline unsigned int cpuid_eax(unsigned int op)
+{
+	return op == 0x80000008 ? boot_cpu_data.x86_phys_bits : 0;
+}
 
 #endif

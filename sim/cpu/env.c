@@ -44,6 +44,7 @@ struct env *env_new(struct machine *m, char *err, size_t errlen)
 	e->caps.pml = p->cpu_vendor == VENDOR_INTEL ? p->cpu_pml != 0 : p->svm_pml != 0;
 	e->caps.flush_by_asid = p->svm_flush_by_asid;
 	e->caps.tdp_levels = (int)p->cpu_tdp_levels;
+	e->caps.maxphyaddr = (int)p->walk_maxphyaddr;
 	e->caps.max_asid = (u32)p->svm_max_asid;
 	e->caps.min_asid = (u32)p->svm_min_asid;
 	e->caps.hv_enlightened_npt_tlb = p->cpu_vendor == VENDOR_AMD &&

@@ -12,6 +12,10 @@
 #   E5  tdp_mmu.c: mmu_notifier unmaps zap valid roots only (only_valid
 #       true in kvm_tdp_mmu_unmap_gfn_range, as before d62007edf01f):
 #       notifier-invalid-roots keeps an invalid root mapping a freed page.
+#   E15 mmu.c: kvm_mmu_load() loads a new root without flushing the current
+#       ASID (the flush deleted; the seed thread's hazard, formalized by
+#       db01416b22d9): on AMD, svm-asid-stale-root's new root under the
+#       same ASID hits the old root's translations of freed frames.
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 L=$TDPSIM_LINUX
@@ -28,7 +32,7 @@ while read -r kv; do fix+=(--set "$kv"); done < <("$L" config --mmu | tail -n +2
 patch_tree() {
 	local d=$T/$1 f=$2 after=$3 pat=$4 rep=$5 n
 	mkdir -p "$d" && cp -r "$tree/Makefile" "$tree/arch" "$d/"
-	n=$(grep -c -- "$after" "$d/arch/x86/kvm/mmu/$f" || true)
+	n=$(grep -c -F -- "$after" "$d/arch/x86/kvm/mmu/$f" || true)
 	[ "$n" = 1 ] || { echo "$1: '$after' matches $n lines of $f" >&2; exit 1; }
 	awk -v after="$after" -v pat="$pat" -v rep="$rep" '
 		!done && index($0, after) { armed = 1 }
@@ -72,4 +76,8 @@ grep -q 'arch/x86/kvm/mmu/tdp_mmu.c:[0-9]*: atomic64_read(&kvm->arch.tdp_mmu_pag
 e5=$(patch_tree e5 tdp_mmu.c 'bool kvm_tdp_mmu_unmap_gfn_range(' 'range->slot->as_id, false)' \
 	'range->slot->as_id, true)')
 check e5 "$e5" notifier-invalid-roots stale-translation
+
+e15=$(patch_tree e15 mmu.c 'int kvm_mmu_load(struct kvm_vcpu *vcpu)' \
+	'kvm_x86_call(flush_tlb_current)(vcpu);' -)
+check e15 "$e15" svm-asid-stale-root stale-translation
 echo ok
