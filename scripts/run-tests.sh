@@ -21,7 +21,8 @@ for s in tests/cli/*.sh; do
 	[ -e "$s" ] || continue
 	name=$(basename "$s" .sh)
 	if out=$(TDPSIM="$O/tdpsim" TDPSIM_LINUX="$O/tdpsim-linux-6.12" \
-		TDPSIM_LINUX61="$O/tdpsim-linux-6.1" bash "$s" 2>&1); then
+		TDPSIM_LINUX61="$O/tdpsim-linux-6.1" TDPSIM_BUILD="$(basename "$O")" \
+		bash "$s" 2>&1); then
 		echo "[       OK ] cli/$name"; pass=$((pass + 1))
 	else
 		printf '%s\n' "$out" | tail -40

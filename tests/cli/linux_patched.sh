@@ -54,7 +54,8 @@ patch_tree() {
 # fails with KIND, the pristine one is clean.
 check() {
 	local name=$1 d=$2 scn=$3 kind=$4 out bin rc
-	out=$(make --no-print-directory linux KSRC="$d" 2>&1) || { echo "$out" | tail -5; exit 1; }
+	out=$(make --no-print-directory linux BUILD="${TDPSIM_BUILD:-opt}" KSRC="$d" 2>&1) ||
+		{ echo "$out" | tail -5; exit 1; }
 	bin=$(sed -n 's/^make linux: \([^ ]*\) .*/\1/p' <<<"$out")
 	[ -x "$bin" ] && [ "$(dirname "$bin")" != "$pristine" ] ||
 		{ echo "$name: no separate binary ($bin)"; exit 1; }
