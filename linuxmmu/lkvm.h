@@ -142,6 +142,8 @@ void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old,
 int kvm_alloc_memslot_metadata(struct kvm *kvm, struct kvm_memory_slot *slot);
 void kvm_free_memslot_metadata(struct kvm_memory_slot *slot);
 int lkvm_emulate_access(struct lvcpu *v, gpa_t gpa);
+int lkvm_page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code);
+int lkvm_handle_common_exit(struct lvcpu *v);
 void lkvm_module_init(struct lkvm *lk);
 
 /* kvm_main.c */

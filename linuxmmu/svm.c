@@ -138,25 +138,9 @@ static void svm_vcpu_run(struct lvcpu *v)
 /* npf_interception: EXITINFO1 is the page-fault error code. */
 static int svm_handle_exit(struct lvcpu *v)
 {
-	int r;
-
-	switch (v->exit.reason) {
-	case ENV_EXIT_NPF:
-		r = kvm_mmu_page_fault(&v->vcpu, v->exit.gpa,
-				       v->exit.qual & ~PFERR_SYNTHETIC_MASK, NULL, 0);
-		if (r < 0)
-			v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return r;
-	case ENV_EXIT_EXTINT:
-	case ENV_EXIT_NONE:
-		return 1;
-	case ENV_EXIT_HLT:
-		v->run.exit_reason = KVM_EXIT_HLT;
-		return 0;
-	default:
-		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return 0;
-	}
+	if (v->exit.reason == ENV_EXIT_NPF)
+		return lkvm_page_fault(v, v->exit.gpa, v->exit.qual & ~PFERR_SYNTHETIC_MASK);
+	return lkvm_handle_common_exit(v);
 }
 
 /* svm_vcpu_load: no flush; pre_svm_run sees the VMCB ran elsewhere. */

@@ -180,17 +180,6 @@ static void vmx_vcpu_run(struct lvcpu *v)
 	env_vcpu_run_guest(kshim_env, v->ev, &v->exit);
 }
 
-/* kvm_mmu_page_fault's answer: 1 resume, 0 to userspace, < 0 an error. */
-static int page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code)
-{
-	int r;
-
-	r = kvm_mmu_page_fault(&v->vcpu, gpa, error_code, NULL, 0);
-	if (r < 0)
-		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	return r;
-}
-
 /* handle_ept_violation: the exit qualification as a page-fault error
  * code (SDM table 28-7). */
 static int handle_ept_violation(struct lvcpu *v)
@@ -204,7 +193,7 @@ static int handle_ept_violation(struct lvcpu *v)
 	error_code |= (q & EPT_VIOLATION_RWX_MASK) ? PFERR_PRESENT_MASK : 0;
 	error_code |= (q & EPT_VIOLATION_GVA_TRANSLATED) ? PFERR_GUEST_FINAL_MASK :
 							   PFERR_GUEST_PAGE_MASK;
-	return page_fault(v, v->exit.gpa, error_code);
+	return lkvm_page_fault(v, v->exit.gpa, error_code);
 }
 
 static int vmx_handle_exit(struct lvcpu *v)
@@ -214,17 +203,10 @@ static int vmx_handle_exit(struct lvcpu *v)
 		return handle_ept_violation(v);
 	case ENV_EXIT_EPT_MISCONFIG:
 		/* KVM's MMIO SPTEs (W|X without R). */
-		return page_fault(v, v->exit.gpa, PFERR_RSVD_MASK);
-	case ENV_EXIT_PML_FULL:
-	case ENV_EXIT_EXTINT:
-	case ENV_EXIT_NONE:
-		return 1;
-	case ENV_EXIT_HLT:
-		v->run.exit_reason = KVM_EXIT_HLT;
-		return 0;
+		return lkvm_page_fault(v, v->exit.gpa, PFERR_RSVD_MASK);
 	default:
-		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return 0;
+		/* A full PML buffer was drained at the exit already. */
+		return lkvm_handle_common_exit(v);
 	}
 }
 

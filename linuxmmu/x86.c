@@ -160,6 +160,37 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 	return r;
 }
 
+/* ------------------------------------------------------------- exits */
+
+/* kvm_mmu_page_fault's answer: 1 resume, 0 to userspace, < 0 an error. */
+int lkvm_page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code)
+{
+	int r = kvm_mmu_page_fault(&v->vcpu, gpa, error_code, NULL, 0);
+
+	if (r < 0)
+		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	return r;
+}
+
+/* The exits both vendors handle alike: a kick (or a full PML buffer,
+ * drained already) resumes the guest, a halted guest goes back to
+ * userspace, anything else is an internal error. */
+int lkvm_handle_common_exit(struct lvcpu *v)
+{
+	switch (v->exit.reason) {
+	case ENV_EXIT_PML_FULL:
+	case ENV_EXIT_EXTINT:
+	case ENV_EXIT_NONE:
+		return 1;
+	case ENV_EXIT_HLT:
+		v->run.exit_reason = KVM_EXIT_HLT;
+		return 0;
+	default:
+		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		return 0;
+	}
+}
+
 /* ---------------------------------------------------------- emulation */
 
 /*
