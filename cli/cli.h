@@ -112,8 +112,11 @@ char *cli_config_tag(const char *scenario, struct json_t *config);
 struct outdir {
 	char *dir, *stage;
 	bool fresh; /* @dir did not exist: the stage is renamed to it */
+	int janitor, jfd; /* the process that removes the stage if we die */
 };
 int outdir_open(struct outdir *od, const char *dir);
+/* In a process forked while an outdir is open: drop its janitor's pipe. */
+void outdir_in_child(void);
 /* Moves the staged entries into place; @owned names the files of an earlier
  * report that are removed when this one does not write them. */
 int outdir_commit(struct outdir *od, const char *const *owned, size_t nowned);

@@ -235,6 +235,32 @@ static int do_run(const struct cmp *C, size_t i, const char *dir)
 	return status;
 }
 
+/*
+ * SIGINT, SIGTERM or SIGHUP while compare runs: stop the workers, say what
+ * happened and die of the signal.  The staging folder goes with the
+ * outdir's janitor (cli/report.c), which sees tdpsim gone.  Only
+ * async-signal-safe calls here.
+ */
+static volatile pid_t sig_workers[256];
+static volatile int sig_nworkers;
+
+static void on_signal(int sig)
+{
+	static const char head[] = "tdpsim: compare: interrupted by ";
+	const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
+			   : "SIGHUP";
+	static const char tail[] = "; nothing is written (the staging folder is "
+				   "removed)\n";
+	for (int j = 0; j < sig_nworkers; j++)
+		kill(sig_workers[j], SIGTERM);
+	if (write(2, head, sizeof(head) - 1) < 0 ||
+	    write(2, name, strlen(name)) < 0 || write(2, tail, sizeof(tail) - 1) < 0) {
+		/* nothing more to say */
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Runs @idx[0..n) into @dir, @jobs at a time; fills @st; returns 2 on bad
  * input (then nothing more is run), else 0. */
 static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
@@ -261,7 +287,9 @@ static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
 		return 0;
 	}
 	/* Workers take runs round-robin and report "position | status << 56"
-	 * on one pipe. */
+	 * on one pipe; a run with no report keeps status -1. */
+	for (size_t i = 0; i < n; i++)
+		st[i] = -1;
 	int pfd[2];
 	if (pipe(pfd))
 		return cli_bad("pipe: %s", strerror(errno));
@@ -274,6 +302,10 @@ static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
 			break;
 		started++;
 		if (pids[j] == 0) {
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			outdir_in_child();
 			close(pfd[0]);
 			for (size_t i = (size_t)j; i < n; i += (size_t)jobs) {
 				int rc = do_run(C, idx[i], dir);
@@ -287,7 +319,10 @@ static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
 		}
 	}
 	close(pfd[1]);
-	bool bad = started < jobs;
+	for (long j = 0; j < started; j++)
+		sig_workers[j] = pids[j];
+	sig_nworkers = (int)started;
+	bool bad = started < jobs, stopped = false;
 	uint64_t msg;
 	while (!bad && read(pfd[0], &msg, sizeof(msg)) == sizeof(msg)) {
 		size_t i = (size_t)(msg & ((1ull << 56) - 1));
@@ -303,17 +338,40 @@ static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
 		if (tty)
 			progress(done, n, fails, t0, done == n);
 	}
-	if (bad)
+	if (bad) {
+		stopped = true;
 		for (long j = 0; j < started; j++)
 			kill(pids[j], SIGTERM);
+	}
 	close(pfd[0]);
 	for (long j = 0; j < started; j++) {
 		int ws;
 		while (waitpid(pids[j], &ws, 0) < 0 && errno == EINTR)
 			;
-		if (!bad && (!WIFEXITED(ws) || WEXITSTATUS(ws)))
-			bad = true;
+		if (WIFEXITED(ws) && (WEXITSTATUS(ws) == 0 ||
+				      WEXITSTATUS(ws) == EXIT_BADINPUT))
+			continue; /* done, or bad input it has printed */
+		if (stopped && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM)
+			continue; /* we stopped it */
+		/* Killed (the OOM killer, a crash) or failed to report: say
+		 * so, and which runs it did not do. */
+		size_t left = 0, first = n;
+		for (size_t i = (size_t)j; i < n; i += (size_t)jobs)
+			if (st[i] < 0 && !left++)
+				first = i;
+		if (WIFSIGNALED(ws))
+			cli_bad("compare: worker %ld (pid %d) was killed by signal %d (%s): "
+				"%zu of its runs were not run%s%s", j, (int)pids[j],
+				WTERMSIG(ws), strsignal(WTERMSIG(ws)), left,
+				left ? ", the first " : "",
+				left ? C->names[idx[first]] : "");
+		else
+			cli_bad("compare: worker %ld (pid %d) exited with status %d: "
+				"%zu of its runs were not run", j, (int)pids[j],
+				WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, left);
+		bad = true;
 	}
+	sig_nworkers = 0;
 	if (bad && tty)
 		fputc('\n', stderr);
 	if (bad && started < jobs)
@@ -655,6 +713,9 @@ int cmd_compare(int argc, char **argv)
 		cmp_free(&C);
 		return EXIT_BADINPUT;
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	char *runs = cli_fmt("%s/runs", od.stage);
 	n = C.nruns;
 	idx = calloc(n, sizeof(size_t));

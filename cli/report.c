@@ -23,6 +23,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,100 @@ static void rm_rf(const char *path)
 	nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * The janitor: a process forked beside each staging folder that removes it
+ * when tdpsim dies before committing or aborting it (SIGINT, SIGTERM, the
+ * OOM killer, a crash: the staging folder stayed forever).  It waits for a
+ * byte on a pipe only tdpsim holds; end of file without that byte means
+ * tdpsim is gone.  It ignores the terminal's and the group's SIGINT, SIGTERM
+ * and SIGHUP, which are meant for tdpsim.  Forked workers close their copy
+ * of the pipe (outdir_in_child), or it would stay open as long as they run.
+ */
+static int janitor_fd = -1;
+
+static void janitor_start(struct outdir *od)
+{
+	int p[2];
+	if (pipe(p))
+		return; /* no janitor: stale folders go at the next run */
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		close(p[1]);
+		for (int fd = 3; fd < 256; fd++)
+			if (fd != p[0])
+				close(fd);
+		char c;
+		ssize_t n;
+		while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n <= 0)
+			rm_rf(od->stage);
+		_exit(0);
+	}
+	close(p[0]);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	od->janitor = pid;
+	janitor_fd = od->jfd = p[1];
+}
+
+static void janitor_stop(struct outdir *od)
+{
+	if (!od->janitor)
+		return;
+	/* A janitor that was killed must not take us with it (SIGPIPE). */
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	if (write(od->jfd, "x", 1) != 1) {
+		/* It then cleans what is left of the stage, which is nothing. */
+	}
+	signal(SIGPIPE, old);
+	close(od->jfd);
+	janitor_fd = -1;
+	while (waitpid(od->janitor, NULL, 0) < 0 && errno == EINTR)
+		;
+	od->janitor = 0;
+}
+
+void outdir_in_child(void)
+{
+	if (janitor_fd >= 0)
+		close(janitor_fd);
+	janitor_fd = -1;
+}
+
+/* Removes the staging folders of tdpsim processes that are gone: NAME.PID
+ * entries of @dir whose NAME is one of ours and whose PID is not running. */
+static void remove_stale(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t pl = strlen(prefix);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, pl))
+			continue;
+		char *end;
+		errno = 0;
+		long pid = strtol(e->d_name + pl, &end, 10);
+		if (errno || *end || pid <= 0 || pid == getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *path = cli_fmt("%s/%s", dir, e->d_name);
+		rm_rf(path);
+		free(path);
+	}
+	closedir(d);
+}
+
 int outdir_open(struct outdir *od, const char *dir)
 {
 	memset(od, 0, sizeof(*od));
@@ -221,12 +316,28 @@ int outdir_open(struct outdir *od, const char *dir)
 		od->stage = cli_fmt("%s.tdpsim-tmp.%d", od->dir, (int)getpid());
 		od->fresh = true;
 	}
+	/* Folders a killed tdpsim left behind (before the janitor, or a
+	 * SIGKILL of the whole process group). */
+	if (od->fresh) {
+		char *parent = strdup(od->dir), *slash = strrchr(parent, '/');
+		const char *base = slash ? slash + 1 : od->dir;
+		if (slash)
+			slash[slash == parent] = 0;
+		char *prefix = cli_fmt("%s.tdpsim-tmp.", base);
+		remove_stale(slash ? parent : ".", prefix);
+		free(prefix);
+		free(parent);
+	} else {
+		remove_stale(od->dir, ".tdpsim-stage.");
+		remove_stale(od->dir, ".tdpsim-old.");
+	}
 	if (mkdir(od->stage, 0777)) {
 		cli_bad("%s: cannot create (%s)", od->stage, strerror(errno));
 		free(od->stage); /* not ours to remove */
 		od->stage = NULL;
 		goto fail;
 	}
+	janitor_start(od);
 	return 0;
 fail:
 	/* Nothing was created: free the names (they leaked, and under ASan
@@ -239,6 +350,7 @@ void outdir_abort(struct outdir *od)
 {
 	if (od->stage)
 		rm_rf(od->stage);
+	janitor_stop(od);
 	free(od->stage);
 	free(od->dir);
 	memset(od, 0, sizeof(*od));
