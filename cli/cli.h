@@ -20,8 +20,8 @@ enum { EXIT_OK = 0, EXIT_VIOLATION = 1, EXIT_BADINPUT = 2 };
 struct opts {
 	struct params p;
 	/* The user's own settings, kept to print a replay command. */
-	char *sets[256];
-	unsigned nsets;
+	char **sets;
+	unsigned nsets, cap;
 	const char *config;
 	const char *scenario_arg; /* the scenario as named: catalog name or path */
 	const char *json;

@@ -44,7 +44,7 @@ static const char compare_usage[] =
 const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
 					  const char *usage, int *status);
 
-enum { MAX_VARY = 16, MAX_ARGS = 512 };
+enum { MAX_VARY = 16 };
 
 struct vary {
 	char *key;
@@ -515,10 +515,10 @@ static int parse_vary(struct cmp *C, const char *arg)
 	return 0;
 }
 
-int cmd_compare(int argc, char **argv)
+/* @rest and @pass have room for argc + 1 entries: every argument fits. */
+static int compare_main(int argc, char **argv, char **rest, char **pass)
 {
 	struct cmp C = { .nseeds = 1 };
-	char *rest[MAX_ARGS + 1], *pass[MAX_ARGS + 1];
 	int nrest = 0, npass = 0;
 	long jobs = 1;
 	const char *report = NULL, *emit = NULL, *only = NULL, *tdpsim = NULL;
@@ -531,10 +531,6 @@ int cmd_compare(int argc, char **argv)
 				      !strcmp(a, "--jobs") || !strcmp(a, "--report") ||
 				      !strcmp(a, "--emit-jobs") || !strcmp(a, "--chunk") ||
 				      !strcmp(a, "--only") || !strcmp(a, "--tdpsim"));
-		if (nrest == MAX_ARGS || npass + 2 > MAX_ARGS) {
-			status = cli_bad("too many arguments");
-			break;
-		}
 		if (!ours) {
 			rest[nrest++] = argv[i];
 			if (i > 0)
@@ -776,5 +772,16 @@ int cmd_compare(int argc, char **argv)
 	free(idx);
 	free(st);
 	cmp_free(&C);
+	return status;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	char **rest = calloc((size_t)argc + 1, sizeof(char *));
+	char **pass = calloc((size_t)argc + 1, sizeof(char *));
+	int status = rest && pass ? compare_main(argc, argv, rest, pass)
+				  : cli_bad("out of memory");
+	free(rest);
+	free(pass);
 	return status;
 }

@@ -368,23 +368,24 @@ static int run_workers(const struct scenario *sc, const struct opts *o,
 	return status;
 }
 
-int cmd_explore(int argc, char **argv)
+/* @rest and @pass have room for argc + 1 entries: every argument fits
+ * (they were 256 and the rest of a long command line was dropped). */
+static int explore_main(int argc, char **argv, char **rest, char **pass)
 {
 	struct opts o = { 0 };
 	uint64_t a = 0, b = 0;
 	long jobs = 1;
 	bool have_seeds = false;
-	char *rest[256];
 	int nrest = 0;
 	int status = EXIT_OK;
-	/* Campaigns: what the emitted jobs pass on, and where they write. */
-	char *pass[256];
+	/* Campaigns: what the emitted jobs pass on (@pass), and where they
+	 * write. */
 	int npass = 0;
 	const char *emit = NULL, *json_dir = NULL, *tdpsim = NULL;
 	uint64_t chunk = 10000;
 
 	/* Pull out explore's own options; the rest are scenario + shared. */
-	for (int i = 0; i < argc && nrest < 255 && npass < 254; i++) {
+	for (int i = 0; i < argc; i++) {
 		if (i > 0 && (!strcmp(argv[i], "--emit-jobs") ||
 			      !strcmp(argv[i], "--json-dir") ||
 			      !strcmp(argv[i], "--tdpsim")) && i + 1 < argc) {
@@ -540,5 +541,16 @@ int cmd_explore(int argc, char **argv)
 	run_free(r);
 	scenario_free_loaded(sc);
 	opts_free(&o);
+	return status;
+}
+
+int cmd_explore(int argc, char **argv)
+{
+	char **rest = calloc((size_t)argc + 1, sizeof(char *));
+	char **pass = calloc((size_t)argc + 1, sizeof(char *));
+	int status = rest && pass ? explore_main(argc, argv, rest, pass)
+				  : cli_bad("out of memory");
+	free(rest);
+	free(pass);
 	return status;
 }

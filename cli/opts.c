@@ -9,6 +9,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Appends a copy of "key=value" to o->sets (as many as given: there was
+ * room for 256, and --seed past them failed without a word). */
+static int opts_add_set(struct opts *o, const char *kv)
+{
+	if (o->nsets == o->cap) {
+		unsigned cap = o->cap ? 2 * o->cap : 16;
+		char **n = realloc(o->sets, cap * sizeof(char *));
+		if (!n)
+			return cli_bad("out of memory"), -1;
+		o->sets = n;
+		o->cap = cap;
+	}
+	o->sets[o->nsets] = strdup(kv);
+	if (!o->sets[o->nsets])
+		return cli_bad("out of memory"), -1;
+	o->nsets++;
+	return 0;
+}
+
 int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -31,17 +50,15 @@ int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 			cli_bad("--set %s: expected key=value", val);
 			return -1;
 		}
-		if (o->nsets == sizeof(o->sets) / sizeof(o->sets[0])) {
-			cli_bad("too many --set options");
+		if (opts_add_set(o, val))
 			return -1;
-		}
-		o->sets[o->nsets++] = strdup(val);
 	} else if (!strcmp(a, "--seed")) {
-		char buf[64];
-		snprintf(buf, sizeof(buf), "sim.seed=%s", val);
-		if (o->nsets == sizeof(o->sets) / sizeof(o->sets[0]))
+		/* Whole, however long: a cut value could parse as another. */
+		char *kv = cli_fmt("sim.seed=%s", val);
+		int rc = opts_add_set(o, kv);
+		free(kv);
+		if (rc)
 			return -1;
-		o->sets[o->nsets++] = strdup(buf);
 		o->seed_given = true;
 	} else if (!strcmp(a, "--config")) {
 		if (cli_check_arg("--config", val))
@@ -199,5 +216,7 @@ void opts_free(struct opts *o)
 {
 	for (unsigned i = 0; i < o->nsets; i++)
 		free(o->sets[i]);
-	o->nsets = 0;
+	free(o->sets);
+	o->sets = NULL;
+	o->nsets = o->cap = 0;
 }
