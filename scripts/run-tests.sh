@@ -17,15 +17,30 @@ for t in "$@"; do
 done
 # Command-level tests: each script is one test; it gets the tdpsim binary,
 # and the Linux MMU builds of Debian's 6.12 and 6.1 (make linux).
+# Sanitizer reports (ASan, LeakSanitizer, UBSan: make check) of every
+# process a script starts go to files of their own, so that a report is
+# seen even when the script ignored that process's exit status or output
+# (a background worker, a '|| true', an expected exit 2): it is shown, and
+# the script fails.
+san=$(mktemp -d); trap 'rm -rf "$san"' EXIT
 for s in tests/cli/*.sh; do
 	[ -e "$s" ] || continue
 	name=$(basename "$s" .sh)
-	if out=$(TDPSIM="$O/tdpsim" TDPSIM_LINUX="$O/tdpsim-linux-6.12" \
+	rm -f "$san"/*
+	out=$(TDPSIM="$O/tdpsim" TDPSIM_LINUX="$O/tdpsim-linux-6.12" \
 		TDPSIM_LINUX61="$O/tdpsim-linux-6.1" TDPSIM_BUILD="$(basename "$O")" \
-		bash "$s" 2>&1); then
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san/asan" \
+		UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$san/ubsan" \
+		bash "$s" 2>&1); rc=$?
+	reports=$(find "$san" -type f | sort)
+	if [ $rc -eq 0 ] && [ -z "$reports" ]; then
 		echo "[       OK ] cli/$name"; pass=$((pass + 1))
 	else
 		printf '%s\n' "$out" | tail -40
+		for r in $reports; do
+			echo "--- sanitizer report of cli/$name ($(basename "$r")):"
+			cat "$r"
+		done
 		echo "[  FAILED  ] cli/$name"; fail=$((fail + 1)); suites_failed+=("cli/$name")
 	fi
 done
