@@ -37,14 +37,25 @@ void cli_shquote(FILE *f, const char *s)
 		fputs(s, f);
 		return;
 	}
-	fputc('\'', f);
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*p, f);
+	/* Runs of other characters in '...', each single quote as \' between
+	 * them: "it's" is 'it'\''s', "'s" is \''s' (no empty '' around a
+	 * quote: some word splitters, glibc's wordexp among them, take one
+	 * for a word of its own). */
+	if (!*s) {
+		fputs("''", f);
+		return;
 	}
-	fputc('\'', f);
+	for (const char *p = s; *p;) {
+		if (*p == '\'') {
+			fputs("\\'", f);
+			p++;
+			continue;
+		}
+		fputc('\'', f);
+		for (; *p && *p != '\''; p++)
+			fputc(*p, f);
+		fputc('\'', f);
+	}
 }
 
 char *cli_esc(const char *s)

@@ -6,8 +6,9 @@
 #   FUZZ_CC       the compiler (default clang)
 #
 # A harness names the library sources it needs on a comment line
-# "fuzz-srcs: a.c b.c" and extra libraries on "fuzz-libs: -lfoo"; without
-# them it gets every library source and every library.  Seeds come from
+# "fuzz-srcs: a.c b.c" (shell patterns allowed: "sim/*/*.c") and extra
+# libraries on "fuzz-libs: -lfoo"; without them it gets every library
+# source and every library.  Seeds come from
 # fuzz/seeds/NAME/ if it exists; the growing corpus, the log and any crash
 # go to build/fuzz/NAME/.  Exits 1 if any harness crashes.
 set -u
@@ -52,7 +53,9 @@ for h in "$@"; do
 		-max_len=16384 -print_final_stats=1 -artifact_prefix="$dir/" \
 		"$dir/corpus" "${seeds[@]}" >"$dir/log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$dir/log")
-		echo "fuzz $name: ok, ${runs:-?} runs in ${secs}s, corpus $(ls "$dir/corpus" | wc -l)"
+		# The last status line's coverage: edges (cov) and features (ft).
+		cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$dir/log" | tail -1)
+		echo "fuzz $name: ok, ${runs:-?} runs in ${secs}s, ${cov:-cov: ?}, corpus $(ls "$dir/corpus" | wc -l)"
 	else
 		tail -40 "$dir/log"
 		echo "fuzz $name: FAILED (log and crash input in $dir/)"

@@ -5,4 +5,5 @@ TESTS    += tests/traces/test_native tests/traces/test_lackey \
             tests/traces/test_champsim tests/traces/test_bad_input \
             tests/traces/test_elf tests/traces/test_cmd_trace
 BENCHES  += bench/trace_decode
-FUZZERS  += fuzz/trace_native.c fuzz/trace_lackey.c fuzz/trace_champsim.c
+FUZZERS  += fuzz/trace_native.c fuzz/trace_lackey.c fuzz/trace_champsim.c \
+            fuzz/elf_reader.c
