@@ -128,10 +128,14 @@ bool make_spte(const struct spte_masks *m, union kvm_mmu_page_role role,
 
 	if (pte_access & ACC_WRITE_MASK) {
 		spte |= PT_WRITABLE_MASK | m->mmu_writable_mask;
-		/* Rewriting an already writable SPTE: the gfn cannot be
+		/* Rewriting an already writable leaf: the gfn cannot be
 		 * write-tracked (tracking removes W first), skip the check
-		 * and, as upstream does, the D bit. */
-		if (is_writable_pte(old_spte))
+		 * and, as upstream does, the D bit.  Only a leaf: a table
+		 * link is writable too, and a huge leaf replacing a table
+		 * must be made dirty like any new writable leaf (6.12's
+		 * make_spte checks is_last_spte; without it the 2M SPTE came
+		 * out W without D). */
+		if (is_last_spte(old_spte, level) && is_writable_pte(old_spte))
 			goto out;
 		if (write_tracked) {
 			wrprot = true;

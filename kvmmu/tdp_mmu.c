@@ -906,9 +906,12 @@ static int tdp_mmu_map_handle_target_level(struct kvm_vcpu *vcpu,
 		return RET_PF_RETRY;
 	} else if (is_shadow_present_pte(iter->old_spte) &&
 		   (!is_last_spte(iter->old_spte, iter->level) ||
-		    leaf_spte_change_needs_tlb_flush(kvm, iter->old_spte, new_spte))) {
-		/* A table replaced by a leaf, or a leaf losing write access:
-		 * stale translations must go. */
+		    (kvm->pol.mmu_downgrade_flush == KVMMU_DOWNGRADE_FLUSH_ON &&
+		     leaf_spte_change_needs_tlb_flush(kvm, iter->old_spte, new_spte)))) {
+		/* A table replaced by a leaf, or (since 1a175082b190) a leaf
+		 * losing write access: stale translations must go.  Before
+		 * it a downgraded leaf kept its writable TLB entries until
+		 * the next flush. */
 		if (allowed)
 			kvm->stat.pf_downgrade++;
 		kvm_flush_remote_tlbs_gfn(kvm, iter->gfn, iter->level);

@@ -57,6 +57,7 @@ static const char *const fixed_6x[] = {
 	"mmu.write_track_clear=w-and-mmu-writable",
 	"mmu.clear_dirty_retry=recheck",
 	"mmu.spurious_check=off",
+	"mmu.downgrade_flush=off",
 	"mmu.notifier_roots=all",
 	"mmu.age_flush=on",
 	"mmu.fast_pf=on",

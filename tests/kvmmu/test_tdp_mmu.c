@@ -210,6 +210,41 @@ static void test_spte_format(void **state)
 	assert_int_equal(make_huge_spte(&ept, g, PG_LEVEL_1G), s);
 }
 
+/*
+ * A fault that replaces a present page table by a huge leaf (the 2M region
+ * became mappable huge again): the old SPTE is the table link, writable but
+ * not a leaf, and the new writable 2M leaf must be dirty (A/D on), as any
+ * new writable leaf is.  The expected word is the 4K case of
+ * test_spte_format plus PS, built bit by bit from the EPT format: present,
+ * suppress-#VE, RWX, WB + IPAT, A, D, host- and MMU-writable, PS, pfn 0x200.
+ * Before the fix make_spte took the writable link for a writable leaf and
+ * skipped D (seen 6 times in host-events-random).
+ */
+static void test_make_spte_over_table(void **state)
+{
+	struct spte_masks ept;
+	union kvm_mmu_page_role role = { .word = 0 };
+	u64 table, s;
+
+	(void)state;
+	kvm_mmu_set_ept_masks(&ept, true);
+	/* A table link at the 2M level: present, RWX, A, no PS. */
+	table = SPTE_MMU_PRESENT_MASK | VMX_EPT_SUPPRESS_VE_BIT | VMX_EPT_RWX_MASK |
+		VMX_EPT_ACCESS_BIT | (0x7777ULL << 12);
+	assert_true(is_writable_pte(table));
+	assert_false(is_last_spte(table, PG_LEVEL_2M));
+	make_spte(&ept, role, PG_LEVEL_2M, ACC_ALL, 0x200, table, false, true, false, &s);
+	assert_int_equal(s, SPTE_MMU_PRESENT_MASK | VMX_EPT_SUPPRESS_VE_BIT |
+				 VMX_EPT_RWX_MASK | VMX_EPT_MT_WB | VMX_EPT_IPAT_BIT |
+				 VMX_EPT_ACCESS_BIT | VMX_EPT_DIRTY_BIT |
+				 EPT_SPTE_HOST_WRITABLE | EPT_SPTE_MMU_WRITABLE |
+				 PT_PAGE_SIZE_MASK | (0x200ULL << 12));
+	/* Rewriting a writable 2M leaf keeps skipping D, as upstream. */
+	make_spte(&ept, role, PG_LEVEL_2M, ACC_ALL, 0x200, s & ~VMX_EPT_DIRTY_BIT,
+		  false, true, false, &s);
+	assert_false(s & VMX_EPT_DIRTY_BIT);
+}
+
 /* ------------------------------------------- the write-fault / zap pair */
 
 static void write_fault_then_zap(int dirty_mark_zap)
@@ -1394,6 +1429,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_policy_table),
 		cmocka_unit_test(test_spte_format),
+		cmocka_unit_test(test_make_spte_over_table),
 		cmocka_unit_test(test_write_fault_dirty_map),
 		cmocka_unit_test(test_write_fault_dirty_zap),
 		cmocka_unit_test(test_n_pages_intel),
