@@ -59,8 +59,12 @@ check() {
 	bin=$(sed -n 's/^make linux: \([^ ]*\) .*/\1/p' <<<"$out")
 	[ -x "$bin" ] && [ "$(dirname "$bin")" != "$pristine" ] ||
 		{ echo "$name: no separate binary ($bin)"; exit 1; }
+	# A bug put back may leak on purpose (E4's leaked pages): under ASan
+	# that is not this test's finding, and run-tests.sh fails a test on
+	# any sanitizer report, so leak checks are off for the patched binary.
 	set +e
-	"$bin" explore "$scn" --seeds 0..199 --jobs 2 "${fix[@]}" >"$T/$name.out" 2>&1; rc=$?
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$bin" explore "$scn" --seeds 0..199 --jobs 2 "${fix[@]}" >"$T/$name.out" 2>&1; rc=$?
 	set -e
 	[ $rc -eq 1 ] && grep -q "^counterexample: $kind" "$T/$name.out" ||
 		{ echo "$name: explore of the patched tree: exit $rc"; head -5 "$T/$name.out"; exit 1; }
