@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #ifdef SIM_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -288,8 +289,17 @@ void sim_free(struct sim *s)
 	sim_rcu_fini(s);
 	for (unsigned i = 0; i < s->nthreads; i++) {
 		struct sim_thread *t = s->threads[i];
-		if (t->stack)
+		if (t->stack) {
+#ifdef SIM_ASAN
+			/* Shadow memory outlives munmap: a thread stopped
+			 * inside a function leaves its frames' redzones
+			 * poisoned, and whatever is mapped here next (another
+			 * run's stack or arena) would inherit them. */
+			__asan_unpoison_memory_region((char *)t->stack +
+						      sysconf(_SC_PAGESIZE), t->stack_len);
+#endif
 			munmap(t->stack, t->stack_len + (size_t)sysconf(_SC_PAGESIZE));
+		}
 		free(t->name);
 		free(t);
 	}
@@ -359,6 +369,15 @@ struct sim_thread *sim_spawn(struct sim *s, const char *name, sim_thread_fn *fn,
 		return NULL;
 	}
 	mprotect(map, page, PROT_NONE); /* guard: overflow faults, not corrupts */
+#ifdef SIM_ASAN
+	/* The mapping may reuse addresses of a stack freed before: a thread
+	 * that was stopped inside a function (a daemon at the end of a run)
+	 * never unpoisoned its frames' redzones, and the shadow memory
+	 * outlives munmap.  Without this, the next run in the process (explore
+	 * runs seeds one after another) reads its own new frames as poisoned
+	 * (ASan: unknown-crash in whatever function touches them first). */
+	__asan_unpoison_memory_region((char *)map + page, len);
+#endif
 	t->stack = map;
 	t->stack_len = len;
 	t->hot.id = s->nthreads;
