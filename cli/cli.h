@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * cli — the tdpsim command: argument parsing, config files, JSON results,
  * counterexample printing.  The only layer that does I/O.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* tdpsim run, scenarios, config. */
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"

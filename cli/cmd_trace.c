@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tdpsim trace info|convert|gen — inspect, convert and generate traces.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tdpsim compare: run one scenario for every combination of the --vary
  * values (and every seed of --seeds), write each run's JSON into DIR/runs/

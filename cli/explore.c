@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tdpsim explore: run one scenario over a range of seeds in explore mode and
  * stop at the first violation.  With --jobs N, N worker processes take seeds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* tdpsim: the command's entry point and subcommand dispatch. */
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"

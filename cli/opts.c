@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Shared options, config files (INI via inih) and --set. */
 #include "cli/cli.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tdpsim replay TRACE: a trace of any readable format, each of its vCPUs'
  * records on the simulated vCPU of the same index, on the machine and VM

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tdpsim report, and what compare and explore's campaign options share with
  * it: merging JSON results (runs written by compare or by run --json, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* JSON results, summaries and counterexamples. */
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"

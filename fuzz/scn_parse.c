@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness: the .scn scenario parser (scenarios/scn.c).
  *

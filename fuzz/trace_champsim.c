@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness: the ChampSim importer, forced: plain or xz input.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The body of the trace-parser fuzz harnesses (fuzz/trace_*.c).
  *

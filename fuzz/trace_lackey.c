@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness: the lackey text parser, forced: every input is lackey text.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness: format detection and every codec (plain, zstd, xz), then
  * the format the content selects: the native format above all.

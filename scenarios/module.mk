@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 LIB_SRCS += scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c \
 	scenarios/vmm.c
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The scenario catalog and the run lifecycle. */
 #include "scenarios/scenario.h"
 

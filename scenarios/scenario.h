@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * scenarios — what a user runs: a named experiment that builds the machine,
  * the VM and its workloads from params, runs them, and lets the oracles and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Scenario files (.scn): a machine, a VM, policies, per-vCPU workloads, a
  * timeline of host and VMM events, and expectations.  Line-oriented; '#'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Engine self-test scenarios: two threads increment a shared counter.
  *

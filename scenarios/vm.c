@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The VMM: host + machine + KVM for one run. */
 #include "scenarios/vm.h"
 #include "scenarios/vmm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The VMM side of a run: builds the host, the machine and the KVM VM from
  * params (one memslot of vm.mem bytes at GPA 0, backed by a VMA of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The userspace VMM's dirty tracking: live migration, the ring reaper and
  * the migration oracles (see vmm.h for the algorithm and the oracles). */
 #include "scenarios/vmm.h"

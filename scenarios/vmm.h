@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * scenarios/vmm — the userspace VMM's side of dirty tracking: live
  * migration, the dirty-ring reaper, and the two oracles that only the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # make bench: explore throughput, seeds per minute with --jobs 2 (both cores),
 # on the engine self-test and on a small seed scenario.
 set -e

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs the Debian packages tdpsim needs, only those missing.
 # Run as root on a fresh Debian 12 machine (or with sudo available).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds each libFuzzer harness with clang (fuzzer + ASan + UBSan) and runs it
 # for a bounded time.  Usage: fuzz.sh fuzz/a.c fuzz/b.c ...  (make fuzz)
 #

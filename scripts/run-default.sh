@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # make run: the catalog's headline comparison on its built-in default.
 # Writes the reports (report.md, PNG and SVG plots, each run's JSON) under
 # out/: out/dirty-mark-1g/ and out/touch-4k-vendors/.

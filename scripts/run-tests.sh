@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs every cmocka suite, then every command-level test script
 # (tests/cli/*.sh), and ends with cmocka's summary lines for the whole run.
 # Usage: run-tests.sh BUILD_DIR TEST...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The PT_LOAD segments of an ELF executable, for replaying that program's
  * trace in a guest address space laid out as the program was: text R+X, data

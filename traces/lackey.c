@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Valgrind lackey importer (`valgrind --tool=lackey --trace-mem=yes`).
  *

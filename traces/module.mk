@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # traces/: trace formats, importers and the writer (see traces/FORMAT.md).
 LIB_SRCS += traces/source.c traces/trace.c traces/native.c traces/lackey.c \
             traces/champsim.c traces/elf.c

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The native trace format (traces/FORMAT.md): reader and writer.
  *

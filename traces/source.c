@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The byte source under every trace reader: a file descriptor or a memory
  * buffer, decompressed on the fly when it starts with a zstd or xz magic.

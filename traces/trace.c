@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Trace readers: opening a file, detecting its format, dispatching to the
  * format's ops, and the error messages all formats share.

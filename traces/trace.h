@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * traces — memory-access traces: the native format, importers, a writer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * traces internals: the byte source under every reader, the reader object and
  * the per-format ops table.  Not for use outside traces/.

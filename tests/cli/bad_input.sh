@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Bad input: one message naming the key / file / line, exit status 2, and no
 # partial output file.
 set -eu

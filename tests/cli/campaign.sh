@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Campaigns: an explore split into chunk jobs, run by GNU parallel and merged
 # by 'tdpsim report', names the same first failing seed (and replay command)
 # as one direct explore; a compare job list run by parallel gives the very

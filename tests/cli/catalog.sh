@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The bug catalogue (KVM_FACTS §G): one scenario per bug kvmmu models.  For
 # each, the knob that selects the historical behaviour makes its oracle fire
 # (deterministically with `tdpsim run`, or found by `tdpsim explore` within

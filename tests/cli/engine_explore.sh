@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # explore finds the lost update of counter-race within 100 seeds and prints
 # the replay command; replaying it reproduces the same violation; the cmpxchg
 # version is clean over 10,000 seeds; the same seed gives byte-identical JSON

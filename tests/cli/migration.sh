@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Live migration (scenarios/vmm.c) and its two oracles, lost-migration-write
 # and dirty-log-miss:
 #  - dirty-log-pml-vs-wp migrates a write-heavy guest with no violation under

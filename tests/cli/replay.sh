@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Round trip: a lackey trace of a system program, replayed directly and
 # after 'trace convert' to native (plain and zstd), gives the same stats;
 # a trace of virtual addresses without guest paging is bad input (exit 2,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Every built-in scenario parses and is listed; the catalog's deterministic
 # cases meet their expectations (the expectations live in the .scn files:
 # exit 0 means every one held) under each setting they compare.

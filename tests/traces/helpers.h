@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the trace tests: a scratch directory, whole-file I/O,
  * reading a whole trace, and a deterministic record mix.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Bad input: truncated, corrupt, wrong-version, zero-length and random files.
  * Each must give exactly one message naming the file and the record (binary;

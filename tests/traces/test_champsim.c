@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ChampSim importer: hand-built instruction records, xz-compressed (the
  * usual form) and plain, give exactly the expected accesses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * `tdpsim trace info|convert|gen`, run in-process: exit statuses, the exact
  * one-line errors, the info report, and no output file after a failure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ELF segments: /bin/true's PT_LOAD headers, checked against readelf's view
  * of the same file; non-ELF input is refused with the file's name.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Lackey importer: exact records of hand-written snippets, errors naming the
  * line, and a real lackey trace of a system program checked against a naive

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Native format: exact bytes on disk, round trips (plain and zstd) at every
  * batch size, the header's counts, and the writer's refusals.
