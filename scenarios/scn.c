@@ -184,6 +184,10 @@ static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
 	if (n >= 4 && !strcmp(w[2], "start")) {
 		if (parse_u64(w[3], &wl->start))
 			return perr(ps, "bad start cycle '%s'", w[3]);
+		/* The idle before the first access is one record gap, 32 bits:
+		 * a later start cannot be represented (it was clamped). */
+		if (wl->start > UINT32_MAX)
+			return perr(ps, "start cycle %s: at most 4294967295", w[3]);
 		for (int i = 2; i + 2 < n; i++)
 			w[i] = w[i + 2];
 		n -= 2;
@@ -402,6 +406,9 @@ static int parse_expect(struct parser *ps, struct scn *sc, char **w, int n)
 	if (i < n && !strcmp(w[i], "if")) {
 		if (i + 1 >= n)
 			return perr(ps, "expect if needs KEY=VALUE");
+		if (strlen(w[i + 1]) >= sizeof(e->cond))
+			return perr(ps, "expect if: the condition is %zu characters, "
+				    "at most %zu", strlen(w[i + 1]), sizeof(e->cond) - 1);
 		snprintf(e->cond, sizeof(e->cond), "%s", w[i + 1]);
 		/* Check the condition names real keys and values now. */
 		struct params p;

@@ -59,6 +59,10 @@ static int check_header(struct trace_reader *r, const uint8_t *h, long got)
 		return trace_fail_rec(r, 0, "reserved field is not zero");
 	if (!(flags & TRACE_COUNTS) && (get_le32(h + NH_NR_VCPUS) || get_le64(h + NH_NR_RECORDS)))
 		return trace_fail_rec(r, 0, "counts set without the COUNTS flag");
+	/* 2^64-1 is the reader's "no count": as a declared count it would
+	 * read as unknown and end nowhere. */
+	if ((flags & TRACE_COUNTS) && get_le64(h + NH_NR_RECORDS) == UINT64_MAX)
+		return trace_fail_rec(r, 0, "record count 18446744073709551615 is not a count");
 	if (get_le32(h + NH_NR_VCPUS) > 65536)
 		return trace_fail_rec(r, 0, "%u vCPUs, at most 65536",
 				      get_le32(h + NH_NR_VCPUS));
