@@ -37,7 +37,6 @@ void lkvm_module_init(struct lkvm *lk)
 		kshim_host_die("the Linux MMU's module init failed (out of memory)");
 	lk->vendor = env_vendor(lk->env) == ENV_AMD ? &lkvm_svm : &lkvm_vmx;
 	lk->vendor->hardware_setup(lk);
-	(void)caps;
 }
 
 /* ----------------------------------------------------- local flushes */
