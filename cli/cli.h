@@ -129,4 +129,9 @@ extern const size_t report_nowned;
 int report_generate(const char *stage, struct json_t *const *roots,
 		    const char *const *names, size_t n);
 
+/* Runs @fn with two zeroed argument lists as long as argv (the options it
+ * keeps and those it passes on to workers); "out of memory" is exit 2. */
+int cli_with_arg_lists(int argc, char **argv,
+		       int (*fn)(int argc, char **argv, char **rest, char **pass));
+
 #endif

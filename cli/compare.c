@@ -778,11 +778,5 @@ static int compare_main(int argc, char **argv, char **rest, char **pass)
 
 int cmd_compare(int argc, char **argv)
 {
-	char **rest = calloc((size_t)argc + 1, sizeof(char *));
-	char **pass = calloc((size_t)argc + 1, sizeof(char *));
-	int status = rest && pass ? compare_main(argc, argv, rest, pass)
-				  : cli_bad("out of memory");
-	free(rest);
-	free(pass);
-	return status;
+	return cli_with_arg_lists(argc, argv, compare_main);
 }

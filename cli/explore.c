@@ -547,11 +547,5 @@ static int explore_main(int argc, char **argv, char **rest, char **pass)
 
 int cmd_explore(int argc, char **argv)
 {
-	char **rest = calloc((size_t)argc + 1, sizeof(char *));
-	char **pass = calloc((size_t)argc + 1, sizeof(char *));
-	int status = rest && pass ? explore_main(argc, argv, rest, pass)
-				  : cli_bad("out of memory");
-	free(rest);
-	free(pass);
-	return status;
+	return cli_with_arg_lists(argc, argv, explore_main);
 }

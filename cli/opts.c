@@ -229,3 +229,14 @@ void opts_free(struct opts *o)
 	o->sets = NULL;
 	o->nsets = o->cap = 0;
 }
+
+int cli_with_arg_lists(int argc, char **argv,
+		       int (*fn)(int argc, char **argv, char **rest, char **pass))
+{
+	char **rest = calloc((size_t)argc + 1, sizeof(char *));
+	char **pass = calloc((size_t)argc + 1, sizeof(char *));
+	int status = rest && pass ? fn(argc, argv, rest, pass) : cli_bad("out of memory");
+	free(rest);
+	free(pass);
+	return status;
+}
