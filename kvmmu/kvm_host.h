@@ -22,6 +22,7 @@
 #include "kvmmu/kvmmu.h"
 #include "kvmmu/spte.h"
 #include "kvmmu/lockdep.h"
+#include "kvmmu/kvm_model.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -191,20 +192,6 @@ struct kvm_mmu {
 	union kvm_mmu_page_role root_role;
 };
 
-/* ----------------------------------------------------------- dirty ring */
-
-#define KVM_DIRTY_GFN_F_DIRTY 1u
-#define KVM_DIRTY_GFN_F_RESET 2u
-/* An entry is two env words: [0] = flags | slot << 32, [1] = offset. */
-struct kvm_dirty_ring {
-	u64 *gfns;
-	u32 size;          /* entries, a power of two */
-	u32 soft_limit;    /* size minus the reserve */
-	u32 dirty_index;   /* KVM's producer index */
-	u32 reset_index;   /* KVM's reset index */
-	u32 fetch_index;   /* userspace's consumer index (harvest) */
-};
-
 /* --------------------------------------------------------------- vCPUs */
 
 struct kvm_vcpu {
@@ -334,6 +321,33 @@ static inline bool kvm_ad_enabled(const struct kvm *kvm)
 {
 	return kvm->m.ad_enabled;
 }
+
+/* ------------------------------- the model's accessors (kvmmu/kvm_model.h) */
+
+static inline struct kvm_stat *kvm_mstat(struct kvm *kvm) { return &kvm->stat; }
+static inline unsigned kvm_online_vcpus(const struct kvm *kvm) { return kvm->nr_vcpus; }
+static inline struct kvm_run *kvm_vcpu_run_state(struct kvm_vcpu *vcpu) { return &vcpu->run; }
+static inline struct kvm_dirty_ring *kvm_vcpu_dirty_ring(struct kvm_vcpu *vcpu)
+{
+	return &vcpu->dirty_ring;
+}
+static inline bool kvm_use_dirty_ring(const struct kvm *kvm) { return kvm->dirty_ring; }
+static inline u32 kvm_dirty_ring_entries(const struct kvm *kvm)
+{
+	return (u32)kvm->pol.mmu_dirty_ring_size;
+}
+static inline int kvm_cpu_dirty_log_size(const struct kvm *kvm) { return kvm->cpu_dirty_log_size; }
+static inline bool kvm_manual_protect(const struct kvm *kvm) { return kvm->manual_dirty_log_protect; }
+static inline u64 *kvm_slot_dirty_bitmap(const struct kvm_memory_slot *s) { return s->dirty_bitmap; }
+/* kvmmu's mmu_lock is the env's rwlock.  kvmmu models no slots_lock: its
+ * dirty-log ioctls and memslot updates are not serialized against each
+ * other (the Linux build's are, by the kernel's mutex). */
+static inline void kvm_mmu_lock_write(struct kvm *kvm) { env_write_lock(kvm->env); }
+static inline void kvm_mmu_unlock_write(struct kvm *kvm) { env_write_unlock(kvm->env); }
+static inline void kvm_slots_lock(struct kvm *kvm) { }
+static inline void kvm_slots_unlock(struct kvm *kvm) { }
+static inline void kvm_model_enter(struct kvm *kvm) { }
+static inline void kvm_model_leave(struct kvm *kvm) { }
 
 /* ---------------------------------------------------- requests (kvm_main.c) */
 

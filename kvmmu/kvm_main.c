@@ -283,6 +283,30 @@ static struct kvm_memory_slot *kvm_copy_memslot(const struct kvm_memory_slot *s)
 
 static bool kvm_use_dirty_bitmap(struct kvm *kvm) { return !kvm->dirty_ring; }
 
+u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s)
+{
+	u64 n = kvm_dirty_bitmap_words(s->npages);
+	u64 *bm = s->arch->dirty_bitmap_spare;
+
+	if (bm) {
+		s->arch->dirty_bitmap_spare = NULL;
+		for (u64 i = 0; i < n; i++)
+			env_write(kvm->env, &bm[i], 0);
+	} else {
+		bm = env_alloc_words(kvm->env, n);
+	}
+	/* KVM_DIRTY_LOG_INITIALLY_SET: every page starts out dirty. */
+	if (kvm_dirty_log_manual_protect_and_init_set(kvm)) {
+		for (u64 i = 0; i < n; i++) {
+			u64 left = s->npages - i * BITS_PER_LONG;
+
+			env_write(kvm->env, &bm[i],
+				  left >= BITS_PER_LONG ? ~0ULL : (1ULL << left) - 1);
+		}
+	}
+	return bm;
+}
+
 /*
  * Wait until no mmu_notifier invalidation is between start and end: the
  * handlers walk memslots by hva and must see the same ones at both ends.

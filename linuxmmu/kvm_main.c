@@ -623,30 +623,10 @@ const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops = {
 
 /* ------------------------------------------------------- dirty logging */
 
-static unsigned long dirty_bitmap_words(const struct kvm_memory_slot *s)
-{
-	return (s->npages + BITS_PER_LONG - 1) / BITS_PER_LONG;
-}
+/* The marking, the dirty-log ioctls and the dirty ring are the model's
+ * (kvmmu/dirty_log.c, compiled here too). */
 
-void mark_page_dirty_in_slot(struct kvm *kvm, const struct kvm_memory_slot *slot, gfn_t gfn)
-{
-	struct lkvm *lk = to_lkvm(kvm);
-	u64 rel;
-
-	if (!slot || !kvm_slot_dirty_track_enabled(slot) || !slot->dirty_bitmap)
-		return;
-	env_cost(lk->env, ENV_COST_DIRTY_LOG);
-	rel = gfn - slot->base_gfn;
-	kshim_fetch_or64(&slot->dirty_bitmap[rel / BITS_PER_LONG], 1ull << (rel % BITS_PER_LONG));
-	lk->stat.dirty_pages_marked++;
-}
-
-void kvm_vcpu_mark_page_dirty(struct kvm_vcpu *vcpu, gfn_t gfn)
-{
-	mark_page_dirty_in_slot(vcpu->kvm, kvm_vcpu_gfn_to_memslot(vcpu, gfn), gfn);
-}
-
-static struct kvm_memory_slot *id_to_memslot(struct kvm *kvm, u32 slot)
+struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot)
 {
 	u32 as_id = slot >> 16;
 	struct kvm_memslots *ms;
@@ -660,8 +640,7 @@ static struct kvm_memory_slot *id_to_memslot(struct kvm *kvm, u32 slot)
 	return NULL;
 }
 
-/* Before a harvest: kick vCPUs so their PML buffers are drained. */
-static void kvm_arch_sync_dirty_log(struct kvm *kvm)
+void kvm_arch_sync_dirty_log(struct kvm *kvm)
 {
 	struct lkvm *lk = to_lkvm(kvm);
 
@@ -669,116 +648,6 @@ static void kvm_arch_sync_dirty_log(struct kvm *kvm)
 		return;
 	for (unsigned i = 0; i < lk->nr_vcpus; i++)
 		kvm_vcpu_kick(&lk->vcpus[i]->vcpu);
-}
-
-/*
- * KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect): without manual protect,
- * take each word of the bitmap with xchg and re-protect what it held, then
- * flush; with it, only copy.
- */
-static int __kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
-{
-	struct kvm_memory_slot *memslot = id_to_memslot(kvm, slot);
-	bool flush = false;
-	unsigned long n;
-
-	if (!memslot || !memslot->dirty_bitmap)
-		return -ENOENT;
-	n = dirty_bitmap_words(memslot);
-	kvm_arch_sync_dirty_log(kvm);
-	if (kvm->manual_dirty_log_protect) {
-		for (unsigned long i = 0; i < n; i++)
-			bitmap[i] = kshim_load64(&memslot->dirty_bitmap[i]);
-		return 0;
-	}
-	memset(bitmap, 0, n * sizeof(u64));
-	mutex_lock(&kvm->slots_lock);
-	write_lock(&kvm->mmu_lock);
-	for (unsigned long i = 0; i < n; i++) {
-		u64 mask;
-
-		if (!kshim_load64(&memslot->dirty_bitmap[i]))
-			continue;
-		flush = true;
-		mask = kshim_xchg64(&memslot->dirty_bitmap[i], 0);
-		bitmap[i] = mask;
-		if (mask)
-			kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot, i * BITS_PER_LONG, mask);
-	}
-	write_unlock(&kvm->mmu_lock);
-	if (flush)
-		kvm_flush_remote_tlbs_memslot(kvm, memslot);
-	mutex_unlock(&kvm->slots_lock);
-	return 0;
-}
-
-int kvm_get_dirty_log(struct kvm *kvm, u32 slot, u64 *bitmap)
-{
-	struct lkvm *lk = to_lkvm(kvm);
-	int r;
-
-	lkvm_enter(lk);
-	r = __kvm_get_dirty_log(kvm, slot, bitmap);
-	lkvm_leave(lk);
-	return r;
-}
-
-/* KVM_CLEAR_DIRTY_LOG (manual protect): clear and re-protect the pages of
- * @bitmap that are dirty, from the 64-aligned @first_page on. */
-static int __kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages,
-			const u64 *bitmap)
-{
-	struct kvm_memory_slot *memslot = id_to_memslot(kvm, slot);
-	bool flush = false;
-
-	if (!memslot || !memslot->dirty_bitmap)
-		return -ENOENT;
-	if ((first_page & 63) || first_page > memslot->npages ||
-	    num_pages > memslot->npages - first_page)
-		return -EINVAL;
-	kvm_arch_sync_dirty_log(kvm);
-	mutex_lock(&kvm->slots_lock);
-	write_lock(&kvm->mmu_lock);
-	for (u64 i = 0; i * 64 < num_pages; i++) {
-		u64 want = bitmap[i], *p = &memslot->dirty_bitmap[first_page / 64 + i];
-		u64 mask;
-
-		if (!want)
-			continue;
-		mask = kshim_fetch_and64(p, ~want) & want;
-		if (mask) {
-			flush = true;
-			kvm_arch_mmu_enable_log_dirty_pt_masked(kvm, memslot,
-								first_page + i * 64, mask);
-		}
-	}
-	write_unlock(&kvm->mmu_lock);
-	if (flush)
-		kvm_flush_remote_tlbs_memslot(kvm, memslot);
-	mutex_unlock(&kvm->slots_lock);
-	return 0;
-}
-
-int kvm_clear_dirty_log(struct kvm *kvm, u32 slot, u64 first_page, u32 num_pages,
-			const u64 *bitmap)
-{
-	struct lkvm *lk = to_lkvm(kvm);
-	int r;
-
-	lkvm_enter(lk);
-	r = __kvm_clear_dirty_log(kvm, slot, first_page, num_pages, bitmap);
-	lkvm_leave(lk);
-	return r;
-}
-
-u32 kvm_dirty_ring_harvest(struct kvm_vcpu *vcpu, kvm_dirty_gfn_fn *fn, void *arg)
-{
-	return 0; /* the dirty ring is refused at creation (kvm_mmu_check_policy) */
-}
-
-u32 kvm_reset_dirty_rings(struct kvm *kvm)
-{
-	return 0;
 }
 
 bool kvm_dirty_log_write_protects(const struct kvm *kvm)
@@ -865,7 +734,7 @@ static void memslots_updated(struct lkvm *lk, int as_id)
 
 static unsigned long *alloc_dirty_bitmap(struct lkvm *lk, const struct kvm_memory_slot *s)
 {
-	unsigned long n = dirty_bitmap_words(s);
+	unsigned long n = kvm_dirty_bitmap_words(s->npages);
 	unsigned long *bm = (unsigned long *)env_alloc_words(lk->env, n);
 
 	if (kvm_dirty_log_manual_protect_and_init_set(&lk->kvm))
@@ -968,7 +837,8 @@ static int __kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_m
 	if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		new_slot->dirty_bitmap = NULL;
 	else if (!old || !old->dirty_bitmap)
-		new_slot->dirty_bitmap = alloc_dirty_bitmap(lk, new_slot);
+		new_slot->dirty_bitmap = kvm_use_dirty_ring(kvm) ? NULL :
+					 alloc_dirty_bitmap(lk, new_slot);
 	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE) {
 		r = kvm_alloc_memslot_metadata(kvm, new_slot);
 		if (r) {
@@ -1141,7 +1011,8 @@ static struct lvcpu *lkvm_vcpu_create(struct lkvm *lk, unsigned idx)
 	vcpu->arch.efer = EFER_LME | EFER_LMA | EFER_NX;
 	vcpu->arch.maxphyaddr = kvm_host.maxphyaddr;
 	vcpu->arch.reserved_gpa_bits = rsvd_bits(kvm_host.maxphyaddr, 63);
-	if (kvm_mmu_create(vcpu) || lk->vendor->vcpu_create(v)) {
+	if (kvm_mmu_create(vcpu) || lk->vendor->vcpu_create(v) ||
+	    (kvm_use_dirty_ring(&lk->kvm) && kvm_dirty_ring_alloc(vcpu))) {
 		kshim_host_free(v);
 		return NULL;
 	}
@@ -1168,7 +1039,11 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 		kvm->memslots[as] = &lk->slots[as];
 	kvm->mmu_invalidate_range_start = INVALID_GPA;
 	kvm->mmu_invalidate_range_end = INVALID_GPA;
-	kvm->manual_dirty_log_protect =
+	/* KVM_CAP_DIRTY_LOG_RING_ACQ_REL: 16-byte entries; with the ring
+	 * there is no bitmap, so no manual protect of one either. */
+	if (pol->mmu_dirty_log == KVMMU_DIRTY_LOG_RING)
+		kvm->dirty_ring_size = (u32)pol->mmu_dirty_ring_size * 16;
+	kvm->manual_dirty_log_protect = kvm->dirty_ring_size ||
 		pol->mmu_manual_protect == KVMMU_MANUAL_PROTECT_OFF ? 0 :
 		pol->mmu_manual_protect == KVMMU_MANUAL_PROTECT_ON ?
 			KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE :

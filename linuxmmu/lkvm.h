@@ -15,6 +15,7 @@
 #define TDPSIM_LINUXMMU_LKVM_H
 
 #include "kvmmu/kvmmu.h"
+#include "kvmmu/kvm_model.h"
 #include <kshim/kvm.h>
 #include "mmu.h"
 #include "x86.h"
@@ -33,6 +34,10 @@
 	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers")    \
 	X(pml_toggles, "kvm.pml_toggles", "PML enabled or disabled in a VMCS") \
 	X(dirty_pages_marked, "kvm.dirty_pages_marked", "pages logged by mark_page_dirty_in_slot") \
+	X(dirty_ring_pushed, "kvm.dirty_ring_pushed", "entries pushed to dirty rings") \
+	X(dirty_ring_full, "kvm.dirty_ring_full", "KVM_EXIT_DIRTY_RING_FULL exits") \
+	X(dirty_ring_reset, "kvm.dirty_ring_reset", "ring entries reset (re-protected)") \
+	X(dirty_log_dropped, "kvm.dirty_log_dropped", "dirty pages with nowhere to go (ring without a running vCPU)") \
 	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
 	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")
 
@@ -78,6 +83,7 @@ struct lvcpu {
 	struct env_vmcs *vmcs;
 	struct kvm_run run;
 	struct env_exit exit;        /* the exit being handled */
+	struct kvm_dirty_ring dirty_ring;
 	/* Intel */
 	u16 vpid;
 	u64 *pml_pg;
@@ -133,6 +139,26 @@ static inline void lkvm_leave(struct lkvm *lk) { lk->in_kernel--; }
 static inline struct lkvm *to_lkvm(struct kvm *kvm) { return container_of(kvm, struct lkvm, kvm); }
 static inline struct lvcpu *to_lvcpu(struct kvm_vcpu *v) { return container_of(v, struct lvcpu, vcpu); }
 
+/* The model's accessors (kvmmu/kvm_model.h), for the sources shared with
+ * kvmmu (kvmmu/dirty_log.c). */
+static inline struct lkvm_stat *kvm_mstat(struct kvm *kvm) { return &to_lkvm(kvm)->stat; }
+static inline unsigned kvm_online_vcpus(struct kvm *kvm) { return to_lkvm(kvm)->nr_vcpus; }
+static inline struct kvm_run *kvm_vcpu_run_state(struct kvm_vcpu *vcpu) { return &to_lvcpu(vcpu)->run; }
+static inline struct kvm_dirty_ring *kvm_vcpu_dirty_ring(struct kvm_vcpu *vcpu)
+{
+	return &to_lvcpu(vcpu)->dirty_ring;
+}
+static inline bool kvm_use_dirty_ring(const struct kvm *kvm) { return kvm->dirty_ring_size; }
+static inline u32 kvm_dirty_ring_entries(const struct kvm *kvm) { return kvm->dirty_ring_size / 16; }
+static inline int kvm_cpu_dirty_log_size(const struct kvm *kvm) { return kvm_x86_ops.cpu_dirty_log_size; }
+static inline bool kvm_manual_protect(const struct kvm *kvm) { return kvm->manual_dirty_log_protect; }
+static inline u64 *kvm_slot_dirty_bitmap(const struct kvm_memory_slot *s) { return (u64 *)s->dirty_bitmap; }
+static inline void kvm_mmu_lock_write(struct kvm *kvm) { write_lock(&kvm->mmu_lock); }
+static inline void kvm_mmu_unlock_write(struct kvm *kvm) { write_unlock(&kvm->mmu_lock); }
+static inline void kvm_slots_lock(struct kvm *kvm) { mutex_lock(&kvm->slots_lock); }
+static inline void kvm_slots_unlock(struct kvm *kvm) { mutex_unlock(&kvm->slots_lock); }
+static inline void kvm_model_enter(struct kvm *kvm) { lkvm_enter(to_lkvm(kvm)); }
+static inline void kvm_model_leave(struct kvm *kvm) { lkvm_leave(to_lkvm(kvm)); }
 
 /* x86.c */
 int lkvm_vcpu_run(struct lvcpu *v);
@@ -148,6 +174,9 @@ void lkvm_module_init(struct lkvm *lk);
 
 /* kvm_main.c */
 struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
+struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
+/* Before a harvest: kick vCPUs so their PML buffers are drained. */
+void kvm_arch_sync_dirty_log(struct kvm *kvm);
 /* Adds the vCPU's tree stats to the VM's and zeroes them. */
 void lkvm_sync_vcpu_stats(struct lvcpu *v);
 

@@ -53,8 +53,11 @@ KFLAGS    := -std=gnu11 -nostdinc -isystem $(GCC_INC) -ffreestanding \
 KGLUEFLAGS := $(KFLAGS) -I. -Wall -Wextra -Wno-unused-parameter -Werror \
               -Wno-sign-compare -Wno-missing-field-initializers
 LINUX_TREE_OBJS := $(patsubst %,$(LO)/tree/%.o,$(LINUX_TREE_FILES))
+# The model's sources shared with kvmmu (kvmmu/kvm_model.h), compiled here
+# in the kernel's world.
+LINUX_MODEL      := dirty_log
 LINUX_GLUE_OBJS := $(patsubst %,$(LO)/glue/%.o,$(LINUX_GLUE)) $(LO)/glue/host.o \
-                   $(LO)/glue/kvmmu_policy.o
+                   $(LO)/glue/kvmmu_policy.o $(patsubst %,$(LO)/model/%.o,$(LINUX_MODEL))
 # Everything of the simulator but kvmmu's MMU and rest-of-KVM.
 LINUX_LIB_OBJS  := $(filter-out $(O)/kvmmu/%,$(LIB_OBJS))
 
@@ -87,6 +90,9 @@ $(LO)/glue/kvmmu_policy.o: kvmmu/policy.c
 $(LO)/glue/policy.o: linuxmmu/policy.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Werror -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"' -c $< -o $@
+$(LO)/model/%.o: kvmmu/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KGLUEFLAGS) -DKVM_WORLD='"linuxmmu/lkvm.h"' -c $< -o $@
 $(LO)/glue/%.o: linuxmmu/%.c
 	@mkdir -p $(@D)
 	$(CC) $(KGLUEFLAGS) -c $< -o $@

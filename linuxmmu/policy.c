@@ -5,7 +5,8 @@
  *
  * Keys that are real configuration in Linux too (module parameters and VMM
  * ioctls: mmu.ad_bits = enable_ept_ad_bits, mmu.dirty_log pml|wp =
- * enable_pml, mmu.eager_split = eager_page_split, mmu.manual_protect =
+ * enable_pml, mmu.dirty_log=ring with mmu.dirty_ring_size =
+ * KVM_CAP_DIRTY_LOG_RING_ACQ_REL, mmu.eager_split = eager_page_split, mmu.manual_protect =
  * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, vmx.vpid = enable_vpid) are honoured.
  * Keys that choose a historical code behaviour are the tree's own code in
  * this build: they are fixed at the value that matches it (the table
@@ -92,12 +93,6 @@ int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *er
 	if (env_vendor(e) == ENV_AMD && env_caps(e)->hv_enlightened_npt_tlb) {
 		snprintf(err, errlen, "svm.hv_enlightened_npt_tlb=on: the Linux MMU "
 			 "build (%s) does not model KVM on Hyper-V so far",
-			 kvm_mmu_name());
-		return -1;
-	}
-	if (pol->mmu_dirty_log == KVMMU_DIRTY_LOG_RING) {
-		snprintf(err, errlen, "mmu.dirty_log=ring: the Linux MMU build (%s) "
-			 "logs into the dirty bitmap only so far (pml or wp)",
 			 kvm_mmu_name());
 		return -1;
 	}

@@ -88,6 +88,8 @@ static int vcpu_enter_guest(struct lvcpu *v)
 	kvm_vcpu_check_load(v);
 	if (kvm_request_pending(vcpu)) {
 		env_cost(lk->env, ENV_COST_REQUEST);
+		if (kvm_dirty_ring_check_request(vcpu))
+			return 0;
 		/* An obsolete root first, so a flush and the reload below
 		 * act on the new one. */
 		if (kvm_check_request(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, vcpu))

@@ -692,7 +692,7 @@ struct kvm {
 	gfn_t mmu_invalidate_range_end;
 	long tlbs_dirty;
 	atomic_t nr_memslots_dirty_logging;
-	bool dirty_ring_size;
+	u32 dirty_ring_size; /* bytes: entries of 16 bytes each */
 	u64 manual_dirty_log_protect;
 	struct kvm_vm_stat stat;
 	void *glue; /* tdpsim: the rest-of-KVM model's VM */
