@@ -13,6 +13,8 @@
  * pCPU's generation moved on; running out of ASIDs starts a new generation
  * and flushes every ASID there.  Without FLUSHBYASID a flush of the ASID is
  * a new ASID (the generation made stale).  No PML on AMD in these trees.
+ * On Hyper-V with EnlightenedNptTlb a flush of the current root also
+ * makes the hypercall that drops its nested translations.
  */
 #include "linuxmmu/lkvm.h"
 
@@ -35,8 +37,35 @@ static void svm_flush_tlb_asid(struct kvm_vcpu *vcpu)
 		v->asid_generation--;
 }
 
-static void svm_flush_tlb_all(struct kvm_vcpu *vcpu) { svm_flush_tlb_asid(vcpu); }
-static void svm_flush_tlb_current(struct kvm_vcpu *vcpu) { svm_flush_tlb_asid(vcpu); }
+/*
+ * KVM on Hyper-V with EnlightenedNptTlb (svm_onhyperv.h; in 6.12 and in
+ * 6.1.192, e5c972c1fada): the ASID flush keeps the nested (GPA->HPA)
+ * translations; svm_flush_tlb_current drops them for the current root with
+ * HvCallFlushGuestPhysicalAddressSpace before the ASID flush.  The kernel
+ * also sends remote flushes as that hypercall (hv_flush_remote_tlbs), where
+ * svm_flush_tlb_all WARNs; the model keeps remote flushes as
+ * KVM_REQ_TLB_FLUSH requests, as kvmmu does, so each vCPU's flush of all
+ * makes the hypercall for its root.
+ */
+static void svm_hv_flush_npt(struct kvm_vcpu *vcpu)
+{
+	hpa_t root = vcpu->arch.mmu->root.hpa;
+
+	if (env_caps(kshim_env)->hv_enlightened_npt_tlb && VALID_PAGE(root))
+		env_hv_flush_guest_mapping(kshim_env, root);
+}
+
+static void svm_flush_tlb_all(struct kvm_vcpu *vcpu)
+{
+	svm_hv_flush_npt(vcpu);
+	svm_flush_tlb_asid(vcpu);
+}
+
+static void svm_flush_tlb_current(struct kvm_vcpu *vcpu)
+{
+	svm_hv_flush_npt(vcpu);
+	svm_flush_tlb_asid(vcpu);
+}
 static void svm_flush_tlb_guest(struct kvm_vcpu *vcpu) { svm_flush_tlb_asid(vcpu); }
 
 static void svm_flush_tlb_gva(struct kvm_vcpu *vcpu, gva_t addr)
