@@ -193,10 +193,11 @@ void kvm_mmu_notifier_release(struct kvm *kvm);
 /* Fast zap (what a memslot delete does): invalidate all roots, make vCPUs
  * drop them, zap them before returning. */
 void kvm_mmu_zap_all_fast(struct kvm *kvm);
-/* Write tracking (KVM shadowing a guest page table, e.g. for nested):
- * the gfn loses W and MMU-writable everywhere; writes to it are emulated. */
-int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn);
-int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn);
+/* Write tracking for an external user (KVMGT's kvm_write_track_add_gfn /
+ * kvm_write_track_remove_gfn; address space @as_id): while tracked the gfn
+ * loses W and MMU-writable everywhere and writes to it are emulated.
+ * 0, or -EINVAL for a gfn in no memslot (or, removing, an untracked one). */
+int kvm_write_track_gfn(struct kvm *kvm, int as_id, gfn_t gfn, bool track);
 
 /* ----------------------------------------------------------- introspection */
 

@@ -240,6 +240,12 @@ int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
 	return r;
 }
 
+int kvm_write_track_gfn(struct kvm *kvm, int as_id, gfn_t gfn, bool track)
+{
+	return track ? kvm_write_track_add_gfn(kvm, as_id, gfn) :
+		       kvm_write_track_remove_gfn(kvm, as_id, gfn);
+}
+
 int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
 {
 	struct kvm_memory_slot *slot = kvm_gfn_to_memslot(kvm, as_id, gfn);

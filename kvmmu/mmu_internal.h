@@ -94,6 +94,10 @@ void kvm_mmu_load_pgd(struct kvm_vcpu *vcpu);
 void kvm_mmu_hugepage_adjust(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
 int kvm_mmu_max_mapping_level(struct kvm *kvm,
 			      const struct kvm_memory_slot *slot, gfn_t gfn);
+/* Write tracking of one gfn in address space @as_id (what the seam's
+ * kvm_write_track_gfn does), as the kernel's exported pair. */
+int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn);
+int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn);
 bool kvm_gfn_is_write_tracked(struct kvm *kvm,
 			      const struct kvm_memory_slot *slot, gfn_t gfn);
 void kvm_arch_flush_shadow_memslot(struct kvm *kvm, struct kvm_memory_slot *slot);

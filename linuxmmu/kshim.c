@@ -19,6 +19,9 @@
 #include "linuxmmu/kshim.h"
 
 struct env *kshim_env;
+/* `current`: the one task calling into KVM.  No mm is modelled, so its mm
+ * and every VM's are both NULL (page-track registration compares them). */
+struct task_struct kshim_current;
 bool kshim_direct;
 bool kshim_teardown_unchecked;
 

@@ -20,6 +20,9 @@
  *    kvm_mmu_invalidate_begin (faults check their hva); in 6.12 begin only
  *    counts and each memslot's handler adds its gfn range (faults check
  *    their gfn), and ranges carry the shared/private filter.
+ *  - write tracking for an external user (the VMM model): 6.1 tracks in
+ *    modes through kvm_slot_page_track_add_page, for every VM; 6.12 turns
+ *    it on when the user registers and exports kvm_write_track_add_gfn.
  *  - the TDP MMU's page count: a counter in 6.12 (tdp_mmu_pages), a list in
  *    6.1, where the model counts kvm_account_pgtable_pages instead (the same
  *    pages: both count the TDP MMU's non-root tables).
@@ -45,14 +48,32 @@ static inline void kver_mmu_uninit_vm(struct kvm *kvm)
 	kvm_page_track_cleanup(kvm);
 }
 
-static inline int kver_page_track_create_memslot(struct kvm *kvm, struct kvm_memory_slot *slot)
+/* An external user's write tracking: 6.1 has the tracking modes and no
+ * exported add/remove; write tracking is on for every VM of a kernel with
+ * CONFIG_KVM_EXTERNAL_WRITE_TRACKING (every memslot has its counts). */
+static inline int kver_write_track(struct lkvm *lk, gfn_t gfn, bool track)
 {
-	return kvm_page_track_create_memslot(kvm, slot, slot->npages);
+	struct kvm *kvm = &lk->kvm;
+	struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gfn);
+
+	if (!slot || (!track && !kvm_slot_page_track_is_active(kvm, slot, gfn,
+								  KVM_PAGE_TRACK_WRITE)))
+		return -EINVAL;
+	write_lock(&kvm->mmu_lock);
+	if (track)
+		kvm_slot_page_track_add_page(kvm, slot, gfn, KVM_PAGE_TRACK_WRITE);
+	else
+		kvm_slot_page_track_remove_page(kvm, slot, gfn, KVM_PAGE_TRACK_WRITE);
+	write_unlock(&kvm->mmu_lock);
+	return 0;
 }
 
-static inline void kver_page_track_free_memslot(struct kvm_memory_slot *slot)
+static inline void kver_write_track_release(struct lkvm *lk) { }
+
+/* The slot's write-tracking counts (shared by its copies). */
+static inline void **kver_slot_write_track(struct kvm_memory_slot *slot)
 {
-	kvm_page_track_free_memslot(slot);
+	return (void **)&slot->arch.gfn_track[KVM_PAGE_TRACK_WRITE];
 }
 
 static inline void kver_arch_flush_shadow_memslot(struct kvm *kvm, struct kvm_memory_slot *slot)
@@ -107,23 +128,63 @@ static inline void kver_commit_mmu_pages(struct kvm *kvm, enum kvm_mr_change cha
 
 #else /* 6.12 */
 
+/* mmu/page_track.h (the tree's, not on the model's include path). */
+int kvm_page_track_init(struct kvm *kvm);
+void kvm_page_track_cleanup(struct kvm *kvm);
+int kvm_page_track_create_memslot(struct kvm *kvm, struct kvm_memory_slot *slot,
+				  unsigned long npages);
+void kvm_page_track_free_memslot(struct kvm_memory_slot *slot);
+bool kvm_gfn_is_write_tracked(struct kvm *kvm, const struct kvm_memory_slot *slot, gfn_t gfn);
+
+/* kvm_arch_init_vm: page tracking (the external users' notifier list),
+ * then the MMU; torn down in the other order. */
 static inline int kver_mmu_init_vm(struct kvm *kvm)
 {
-	return kvm_mmu_init_vm(kvm);
+	int r = kvm_page_track_init(kvm);
+
+	return r ? r : kvm_mmu_init_vm(kvm);
 }
 
 static inline void kver_mmu_uninit_vm(struct kvm *kvm)
 {
 	kvm_mmu_uninit_vm(kvm);
+	kvm_page_track_cleanup(kvm);
 }
 
-/* Write tracking keeps no per-memslot state without external users. */
-static inline int kver_page_track_create_memslot(struct kvm *kvm, struct kvm_memory_slot *slot)
+
+/* An external user's write tracking: the VMM registers its node at the
+ * first gfn it tracks (write tracking turns on for the VM then: every
+ * memslot gets its counts), then uses the tree's exported add/remove. */
+static inline int kver_write_track(struct lkvm *lk, gfn_t gfn, bool track)
 {
-	return 0;
+	struct kvm *kvm = &lk->kvm;
+	struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gfn);
+	int r;
+
+	if (!slot)
+		return -EINVAL;
+	if (!lk->track_registered) {
+		r = kvm_page_track_register_notifier(kvm, &lk->track_node);
+		if (r)
+			return r;
+		lk->track_registered = true;
+	}
+	if (!track && !kvm_gfn_is_write_tracked(kvm, slot, gfn))
+		return -EINVAL;
+	return track ? kvm_write_track_add_gfn(kvm, gfn) : kvm_write_track_remove_gfn(kvm, gfn);
 }
 
-static inline void kver_page_track_free_memslot(struct kvm_memory_slot *slot) { }
+static inline void kver_write_track_release(struct lkvm *lk)
+{
+	if (lk->track_registered)
+		kvm_page_track_unregister_notifier(&lk->kvm, &lk->track_node);
+	lk->track_registered = false;
+}
+
+static inline void **kver_slot_write_track(struct kvm_memory_slot *slot)
+{
+	return (void **)&slot->arch.gfn_write_track;
+}
 
 static inline void kver_arch_flush_shadow_memslot(struct kvm *kvm, struct kvm_memory_slot *slot)
 {

@@ -914,15 +914,29 @@ void kvm_mmu_zap_all_fast(struct kvm *kvm)
 	lkvm_leave(lk);
 }
 
-int kvm_write_track_add_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
+int kvm_write_track_gfn(struct kvm *kvm, int as_id, gfn_t gfn, bool track)
 {
-	kshim_unimplemented("kvm_write_track_add_gfn (write tracking needs "
-			    "CONFIG_KVM_EXTERNAL_WRITE_TRACKING or shadow paging)");
+	struct lkvm *lk = to_lkvm(kvm);
+	int r = -EINVAL;
+
+	lkvm_enter(lk);
+	if (as_id == 0)
+		r = kver_write_track(lk, gfn, track);
+	lkvm_leave(lk);
+	return r;
 }
 
-int kvm_write_track_remove_gfn(struct kvm *kvm, int as_id, gfn_t gfn)
+/* The VMM holds a reference while it is a page-track user; the VM's life
+ * is the seam's (kvm_create_vm / kvm_destroy_vm), so the count is kept
+ * and checked, never acted on. */
+void kvm_get_kvm(struct kvm *kvm)
 {
-	kshim_unimplemented("kvm_write_track_remove_gfn");
+	refcount_inc(&kvm->users_count);
+}
+
+void kvm_put_kvm(struct kvm *kvm)
+{
+	WARN_ON_ONCE(refcount_dec_and_test(&kvm->users_count));
 }
 
 static void __kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
@@ -1100,6 +1114,7 @@ void kvm_destroy_vm(struct kvm *kvm)
 		kshim_host_free(v);
 	}
 	kshim_host_free(lk->vcpus);
+	kver_write_track_release(lk);
 	kver_mmu_uninit_vm(kvm);
 	/* Live slots and retired copies share metadata (a flags change copies
 	 * the slot, not its arrays): free each array once. */
@@ -1111,10 +1126,13 @@ void kvm_destroy_vm(struct kvm *kvm)
 		kshim_host_free(ms->slots);
 	}
 	for (struct lkvm_grave *g = lk->graves; g; g = g->next)
-		for (struct lkvm_grave *h = g->next; h; h = h->next)
+		for (struct lkvm_grave *h = g->next; h; h = h->next) {
 			for (int i = 0; i < KVM_NR_PAGE_SIZES - 1; i++)
 				if (h->slot->arch.lpage_info[i] == g->slot->arch.lpage_info[i])
 					h->slot->arch.lpage_info[i] = NULL;
+			if (*kver_slot_write_track(h->slot) == *kver_slot_write_track(g->slot))
+				*kver_slot_write_track(h->slot) = NULL;
+		}
 	while (lk->graves) {
 		struct lkvm_grave *g = lk->graves;
 

@@ -130,6 +130,9 @@ struct lkvm {
 	 * threads stop where they are): then the tree's teardown checks
 	 * (roots and pages all gone) cannot hold and are not reported. */
 	int in_kernel;
+	/* The VMM as an external write-tracking user (6.12 registers it). */
+	struct kvm_page_track_notifier_node track_node;
+	bool track_registered;
 };
 
 /* Brackets every entry point of the seam (kvmmu.h) into the model. */

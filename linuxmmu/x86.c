@@ -256,7 +256,7 @@ int kvm_alloc_memslot_metadata(struct kvm *kvm, struct kvm_memory_slot *slot)
 			for (unsigned long j = 0; j < lpages; ++j)
 				linfo[j].disallow_lpage = 1;
 	}
-	return kver_page_track_create_memslot(kvm, slot);
+	return kvm_page_track_create_memslot(kvm, slot, npages);
 }
 
 void kvm_free_memslot_metadata(struct kvm_memory_slot *slot)
@@ -265,7 +265,7 @@ void kvm_free_memslot_metadata(struct kvm_memory_slot *slot)
 		kvfree(slot->arch.lpage_info[i]);
 		slot->arch.lpage_info[i] = NULL;
 	}
-	kver_page_track_free_memslot(slot);
+	kvm_page_track_free_memslot(slot);
 }
 
 /* The MMU asks for shadow rmaps only when a shadow root exists (never

@@ -373,8 +373,7 @@ void vm_reset_dirty_rings(struct vm *vm, const uint64_t *gfns, size_t n)
 
 int vm_write_track(struct vm *vm, uint64_t gpa, bool on)
 {
-	int r = on ? kvm_write_track_add_gfn(vm->kvm, 0, gpa >> 12)
-		   : kvm_write_track_remove_gfn(vm->kvm, 0, gpa >> 12);
+	int r = kvm_write_track_gfn(vm->kvm, 0, gpa >> 12, on);
 	if (r)
 		return r;
 	if (on)

@@ -16,7 +16,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 L=$TDPSIM_LINUX
 exact="counter-race counter-race-cmpxchg dirty-mark-1g ept-root-alias
        fault-invalid-root notifier-invalid-roots pml-drain-order rom-writes touch-4k"
-unsupported="wrprot-mmu-writable:kvm_write_track_add_gfn"
+unsupported=""
 
 fix=()
 while read -r kv; do fix+=(--set "$kv"); done < <("$L" config --mmu | tail -n +2)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * <asm/kvm_page_track.h>: guest page tracking.  External write tracking
- * (KVMGT) is not configured, as in a kernel without
- * CONFIG_KVM_EXTERNAL_WRITE_TRACKING; with TDP nothing is write-tracked.
+ * <asm/kvm_page_track.h>: guest page tracking, with external write
+ * tracking (CONFIG_KVM_EXTERNAL_WRITE_TRACKING, as KVMGT uses it): with TDP
+ * a gfn is write-tracked only for an external user, here the VMM model
+ * (kvm_write_track_gfn in linuxmmu/kvm_main.c).
  *
  * Included by kshim/kvm.h before struct kvm_arch (which holds a notifier
  * node in 6.1), so it needs only the primitives and forward declarations.
@@ -56,7 +57,21 @@ void kvm_page_track_unregister_notifier(struct kvm *kvm,
 void kvm_page_track_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *new, int bytes);
 void kvm_page_track_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot);
 #else
-struct kvm_page_track_notifier_node { int unused; };
+/* 6.12: an external user registers a node (which turns write tracking on
+ * for the VM) and then tracks gfns of address space 0. */
+struct kvm_page_track_notifier_node {
+	struct hlist_node node;
+	void (*track_write)(gpa_t gpa, const u8 *new, int bytes,
+			    struct kvm_page_track_notifier_node *node);
+	void (*track_remove_region)(gfn_t gfn, unsigned long nr_pages,
+				    struct kvm_page_track_notifier_node *node);
+};
+int kvm_page_track_register_notifier(struct kvm *kvm,
+				     struct kvm_page_track_notifier_node *n);
+void kvm_page_track_unregister_notifier(struct kvm *kvm,
+					struct kvm_page_track_notifier_node *n);
+int kvm_write_track_add_gfn(struct kvm *kvm, gfn_t gfn);
+int kvm_write_track_remove_gfn(struct kvm *kvm, gfn_t gfn);
 #endif
 
 /* A tree file that includes this header first gets the rest of

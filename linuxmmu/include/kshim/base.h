@@ -147,6 +147,9 @@ typedef unsigned long ulong;
 #define CONFIG_MMU_NOTIFIER 1
 #define CONFIG_KVM_GENERIC_MMU_NOTIFIER 1
 #define CONFIG_HAVE_KVM_DIRTY_RING 1
+/* Write tracking for external users (KVMGT selects it; Debian's kernels
+ * have it): the VMM model is such a user when a scenario tracks a gfn. */
+#define CONFIG_KVM_EXTERNAL_WRITE_TRACKING 1
 #define CONFIG_SMP 1
 #define CONFIG_PGTABLE_LEVELS 5
 #define __ARG_PLACEHOLDER_1 0,
@@ -244,6 +247,7 @@ static inline void bitmap_zero(unsigned long *dst, unsigned int nbits)
 
 #define EPERM 1
 #define ENOENT 2
+#define ESRCH 3
 #define EINTR 4
 #define EIO 5
 #define E2BIG 7

@@ -85,7 +85,12 @@ void vhost_task_wake(struct vhost_task *vtsk);
 #define __set_current_state(s) ((void)0)
 long schedule_timeout(long timeout);
 #define signal_pending(t) 0
-#define current ((struct task_struct *)0)
+/* The one task that calls into KVM: the VMM's, whose mm is the VM's. */
+struct task_struct {
+	struct mm_struct *mm;
+};
+extern struct task_struct kshim_current;
+#define current (&kshim_current)
 int send_sig_mceerr(int code, void *addr, short lsb, struct task_struct *t);
 #define BUS_MCEERR_AR 4
 
