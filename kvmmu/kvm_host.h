@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #define INVALID_PAGE (~0ULL)
 #define INVALID_GPA (~0ULL)
@@ -41,6 +42,7 @@ struct list_head {
 #define KVM_REQUEST_MASK 0xffu
 #define KVM_REQUEST_NO_WAKEUP (1u << 8)
 #define KVM_REQUEST_WAIT (1u << 9)
+#define KVM_REQUEST_NO_ACTION (1u << 10)
 #define KVM_REQ_TLB_FLUSH (0u | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
 #define KVM_REQ_DIRTY_RING_SOFT_FULL 3u
 #define KVM_REQ_MMU_FREE_OBSOLETE_ROOTS (4u | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
@@ -201,8 +203,7 @@ struct kvm_vcpu {
 	unsigned vcpu_idx;
 	u64 *requests;     /* env word: pending KVM_REQ_* bits */
 	u64 *mode;         /* env word: OUTSIDE/IN/EXITING_GUEST_MODE */
-	u64 *srcu_seq;     /* env word: odd while inside kvm->srcu */
-	u64 srcu_local;    /* this vCPU's copy of it */
+	struct kvm_vcpu_srcu srcu; /* inside kvm->srcu (kvm_model.h) */
 	struct kvm_mmu mmu;
 	bool smm;
 	int cpu;           /* pCPU at the last vcpu_load */
@@ -348,6 +349,51 @@ static inline void kvm_slots_lock(struct kvm *kvm) { }
 static inline void kvm_slots_unlock(struct kvm *kvm) { }
 static inline void kvm_model_enter(struct kvm *kvm) { }
 static inline void kvm_model_leave(struct kvm *kvm) { }
+static inline const struct kvmmu_policy *kvm_policy(const struct kvm *kvm) { return &kvm->pol; }
+static inline struct env_vcpu *kvm_vcpu_ev(const struct kvm_vcpu *vcpu) { return vcpu->ev; }
+static inline struct env_vmcs *kvm_vcpu_vmcs(const struct kvm_vcpu *vcpu) { return vcpu->vmcs; }
+static inline u64 *kvm_vcpu_mode(const struct kvm_vcpu *vcpu) { return vcpu->mode; }
+static inline struct kvm_vcpu_srcu *kvm_vcpu_srcu(struct kvm_vcpu *vcpu) { return &vcpu->srcu; }
+static inline u64 *kvm_vcpu_pml_page(const struct kvm_vcpu *vcpu) { return vcpu->vmx.pml_pg; }
+static inline hva_t kvm_slot_hva(const struct kvm_memory_slot *s, gfn_t gfn)
+{
+	return gfn_to_hva_memslot(s, gfn);
+}
+static inline void kvm_x86_flush_tlb_all(struct kvm_vcpu *vcpu) { vcpu->kvm->x86->flush_tlb_all(vcpu); }
+static inline void kvm_x86_flush_tlb_current(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm->x86->flush_tlb_current(vcpu);
+}
+static inline void kvm_x86_flush_tlb_guest(struct kvm_vcpu *vcpu) { vcpu->kvm->x86->flush_tlb_guest(vcpu); }
+static inline void kvm_x86_vcpu_load(struct kvm_vcpu *vcpu, int cpu) { vcpu->kvm->x86->vcpu_load(vcpu, cpu); }
+static inline void kvm_x86_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
+{
+	vcpu->kvm->x86->vcpu_run(vcpu, exit);
+}
+static inline void kvm_x86_handle_exit_irqoff(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->kvm->x86->handle_exit_irqoff)
+		vcpu->kvm->x86->handle_exit_irqoff(vcpu);
+}
+static inline int kvm_x86_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
+{
+	return vcpu->kvm->x86->handle_exit(vcpu, exit);
+}
+static inline void kvm_x86_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm->x86->update_cpu_dirty_logging(vcpu);
+}
+static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { }
+/* Host memory of the model; kvmmu stops on exhaustion. */
+static inline void *kvm_model_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		abort();
+	return p;
+}
+static inline void kvm_model_free(void *p) { free(p); }
 
 /* ---------------------------------------------------- requests (kvm_main.c) */
 
@@ -379,9 +425,6 @@ static inline bool kvm_request_pending(struct kvm_vcpu *vcpu)
 }
 
 /* kvm_main.c */
-bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned req);
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
-void kvm_flush_remote_tlbs(struct kvm *kvm);
 static inline void kvm_flush_remote_tlbs_gfn(struct kvm *kvm, gfn_t gfn, int level)
 {
 	(void)gfn, (void)level; /* no ranged flush without Hyper-V */
@@ -396,9 +439,6 @@ static inline void kvm_flush_remote_tlbs_memslot(struct kvm *kvm,
 struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, int as_id, gfn_t gfn);
 struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn);
 struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
-struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
-void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
-void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
 /* mmu_invalidate_retry_gfn: a fault snapshot @mmu_seq is stale for @gfn. */
 bool mmu_invalidate_retry_gfn(struct kvm *kvm, u64 mmu_seq, gfn_t gfn);
 /* The snapshot as the policy's width sees it (E7: a sign-extended int). */
@@ -412,12 +452,7 @@ int kvm_dirty_ring_alloc(struct kvm_vcpu *vcpu);
 bool kvm_dirty_ring_check_request(struct kvm_vcpu *vcpu);
 u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s);
 
-/* x86.c */
-void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu);
-/* PML full, kick, halt, and the rest: what vmx and svm handle alike. */
-int kvm_handle_common_exit(struct kvm_vcpu *vcpu, const struct env_exit *exit);
-void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);
-void kvm_vcpu_flush_tlb_current(struct kvm_vcpu *vcpu);
+/* x86.c, mmu.c */
 void kvm_mmu_slot_apply_flags(struct kvm *kvm, const struct kvm_memory_slot *old,
 			      const struct kvm_memory_slot *new_slot, int change);
 void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable);
@@ -425,10 +460,6 @@ void kvm_arch_sync_dirty_log(struct kvm *kvm);
 void kvm_arch_mmu_enable_log_dirty_pt_masked(struct kvm *kvm,
 					     struct kvm_memory_slot *slot,
 					     gfn_t gfn_offset, u64 mask);
-int kvm_x86_vcpu_run(struct kvm_vcpu *vcpu);
-
-/* emulation, shared by vendors (x86.c) */
-int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 
 enum kvm_mr_change {
 	KVM_MR_CREATE,

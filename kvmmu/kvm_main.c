@@ -45,138 +45,6 @@ const struct kvm_run *kvm_vcpu_run_info(const struct kvm_vcpu *vcpu)
 	return &vcpu->run;
 }
 
-/* kvm_get_running_vcpu: the vCPU whose thread is running, if any. */
-struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm)
-{
-	struct env_vcpu *ev = env_current_vcpu(kvm->env);
-
-	if (!ev)
-		return NULL;
-	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
-		if (kvm->vcpus[i]->ev == ev)
-			return kvm->vcpus[i];
-	return NULL;
-}
-
-/*
- * kvm->srcu, for the one reader that matters here: a vCPU using memslots
- * between exits.  Each vCPU's word is odd while it is inside; a grace
- * period waits until every vCPU that was inside has left once.
- */
-void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu)
-{
-	/* Only this vCPU writes its word: one store publishes it. */
-	env_write(vcpu->kvm->env, vcpu->srcu_seq, ++vcpu->srcu_local);
-}
-
-void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
-{
-	kvm_vcpu_srcu_read_lock(vcpu);
-}
-
-static void synchronize_srcu_expedited(struct kvm *kvm)
-{
-	struct kvm_vcpu *me = kvm_get_running_vcpu(kvm);
-
-	for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
-		struct kvm_vcpu *v = kvm->vcpus[i];
-		u64 s = env_read(kvm->env, v->srcu_seq);
-
-		if (v == me || !(s & 1))
-			continue;
-		while (env_read(kvm->env, v->srcu_seq) == s) {
-			env_charge(kvm->env, 100);
-			env_cond_resched(kvm->env);
-		}
-	}
-}
-
-/* ---------------------------------------------- requests and kicks */
-
-/* Moves IN_GUEST_MODE to EXITING_GUEST_MODE; returns the mode found. */
-static u64 kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
-{
-	u64 old = IN_GUEST_MODE;
-
-	env_cmpxchg(vcpu->kvm->env, vcpu->mode, &old, EXITING_GUEST_MODE);
-	return old;
-}
-
-static bool kvm_request_needs_ipi(struct kvm_vcpu *vcpu, unsigned req)
-{
-	u64 mode = kvm_vcpu_exiting_guest_mode(vcpu);
-
-	/* A waiting request must also wait for a vCPU that is leaving, so
-	 * it is out of guest mode for sure when the sender goes on. */
-	if (req & KVM_REQUEST_WAIT)
-		return mode != OUTSIDE_GUEST_MODE;
-	return mode == IN_GUEST_MODE;
-}
-
-/*
- * Sets @req on every vCPU, then kicks those that may be running the guest:
- * the request bit is set before vcpu->mode is read, and vcpu_enter_guest
- * sets mode before it re-reads requests, so each vCPU either sees the
- * request before entering or gets the IPI.  KVM_REQUEST_WAIT waits for the
- * IPIs to be acknowledged, i.e. every vCPU is out of guest mode on return.
- */
-bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned req)
-{
-	struct kvm_vcpu *me = kvm_get_running_vcpu(kvm);
-	struct env_vcpu *targets[64];
-	struct env_vcpu **tv = kvm->nr_vcpus <= 64 ? targets :
-			       malloc(kvm->nr_vcpus * sizeof(*tv));
-	unsigned n = 0;
-
-	if (!tv)
-		abort();
-	for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
-		struct kvm_vcpu *v = kvm->vcpus[i];
-
-		kvm_make_request(req, v);
-		kvm->stat.requests++;
-		/* Halted vCPUs are not modelled: no wake-up. */
-		if (v == me)
-			continue;
-		if (kvm_request_needs_ipi(v, req))
-			tv[n++] = v->ev;
-	}
-	if (n) {
-		kvm->stat.kicks += n;
-		env_kick_vcpus(kvm->env, tv, n, req & KVM_REQUEST_WAIT);
-	}
-	if (tv != targets)
-		free(tv);
-	return n != 0;
-}
-
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
-{
-	struct kvm *kvm = vcpu->kvm;
-
-	if (vcpu == kvm_get_running_vcpu(kvm))
-		return;
-	if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE) {
-		kvm->stat.kicks++;
-		env_kick_vcpu(kvm->env, vcpu->ev, false);
-	}
-}
-
-/* No Hyper-V remote-flush enlightenment (hv_flush_remote_tlbs): every
- * remote flush is a TLB_FLUSH request.  Under EnlightenedNptTlb each
- * vCPU's flush then makes the GPA-space hypercall itself (svm.c). */
-void kvm_flush_remote_tlbs(struct kvm *kvm)
-{
-	kvm->stat.remote_tlb_flush++;
-	kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
-}
-
-void kvm_vcpu_kick_to_user(struct kvm_vcpu *vcpu)
-{
-	vcpu->run.immediate_exit = true;
-	kvm_vcpu_kick(vcpu);
-}
-
 void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
 {
 	if (vcpu->smm == smm)
@@ -343,7 +211,7 @@ static struct kvm_memory_slot *kvm_invalidate_memslot(struct kvm *kvm,
 
 	invalid->flags |= KVM_MEMSLOT_INVALID;
 	kvm_replace_memslot(kvm, old->as_id, old, invalid);
-	synchronize_srcu_expedited(kvm);
+	kvm_srcu_synchronize_vcpus(kvm);
 	/* From here no fault installs anything for the old slot. */
 	kvm_arch_flush_shadow_memslot(kvm, old);
 	return invalid;
@@ -415,7 +283,7 @@ int kvm_set_memory_region(struct kvm *kvm,
 		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
 
 		kvm_replace_memslot(kvm, (int)as_id, invalid, NULL);
-		synchronize_srcu_expedited(kvm);
+		kvm_srcu_synchronize_vcpus(kvm);
 		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
 			kvm->nr_memslots_dirty_logging--;
 		kvm_mmu_slot_apply_flags(kvm, old, NULL, KVM_MR_DELETE);
@@ -461,7 +329,7 @@ int kvm_set_memory_region(struct kvm *kvm,
 	}
 	/* A new slot cannot be in use yet; anything else may be. */
 	if (change != KVM_MR_CREATE)
-		synchronize_srcu_expedited(kvm);
+		kvm_srcu_synchronize_vcpus(kvm);
 
 	/* kvm_commit_memory_region */
 	if (!(old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES)) &&
@@ -698,7 +566,7 @@ static struct kvm_vcpu *kvm_vcpu_create(struct kvm *kvm, unsigned idx)
 	vcpu->vmcs = env_vcpu_vmcs(vcpu->ev);
 	vcpu->requests = env_alloc_words(kvm->env, 3);
 	vcpu->mode = vcpu->requests + 1;
-	vcpu->srcu_seq = vcpu->requests + 2;
+	vcpu->srcu.seq = vcpu->requests + 2;
 	vcpu->mmu.root_hpa = INVALID_PAGE;
 	vcpu->cpu = -1;
 	kvm_init_mmu(vcpu);
@@ -828,3 +696,106 @@ unsigned kvm_nr_tdp_roots(const struct kvm *kvm)
 }
 
 u64 kvm_nr_tdp_mmu_pages(const struct kvm *kvm) { return kvm->stat.tdp_mmu_pages; }
+
+/* ------------------------------- dirty logging on memslots (x86.c's, kvmmu's) */
+
+void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable)
+{
+	int nr = kvm->nr_memslots_dirty_logging;
+
+	if (!kvm->cpu_dirty_log_size || kvm->pml_always)
+		return;
+	/* Only the first slot to log and the last to stop toggle PML. */
+	if ((enable && nr == 1) || !nr)
+		kvm_make_all_cpus_request(kvm, KVM_REQ_UPDATE_CPU_DIRTY_LOGGING);
+}
+
+/*
+ * Logging on: split huge pages (eager), then with PML clear D on 4K leaves
+ * and write-protect huge ones (they must split on a write), without PML
+ * write-protect everything; and flush, always (E10: a leaf access-tracked
+ * earlier without a flush has no W to clear, yet a writable TLB entry).
+ * Logging off: recover huge pages.
+ */
+void kvm_mmu_slot_apply_flags(struct kvm *kvm, const struct kvm_memory_slot *old,
+			      const struct kvm_memory_slot *new_slot, int change)
+{
+	u32 old_flags = old ? old->flags : 0;
+	u32 new_flags = new_slot ? new_slot->flags : 0;
+	bool log_dirty_pages = new_flags & KVM_MEM_LOG_DIRTY_PAGES;
+	bool flush;
+
+	if ((old_flags ^ new_flags) & KVM_MEM_LOG_DIRTY_PAGES)
+		kvm_mmu_update_cpu_dirty_logging(kvm, log_dirty_pages);
+
+	/* Create/move/delete start from nothing mapped; read-only slots are
+	 * never writable. */
+	if (change != KVM_MR_FLAGS_ONLY || (new_flags & KVM_MEM_READONLY))
+		return;
+	if (!((old_flags ^ new_flags) & KVM_MEM_LOG_DIRTY_PAGES))
+		return;
+
+	if (!log_dirty_pages) {
+		if (kvm->pml_always)
+			kvm_mmu_slot_set_dirty(kvm, new_slot);
+		kvm_mmu_recover_huge_pages(kvm, new_slot);
+		return;
+	}
+
+	/* Initially-all-set: everything counts as dirty; protection happens
+	 * as userspace clears bits. */
+	if (kvm_dirty_log_manual_protect_and_init_set(kvm))
+		return;
+	if (kvm->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON)
+		kvm_mmu_slot_try_split_huge_pages(kvm, new_slot, PG_LEVEL_4K);
+	if (kvm->cpu_dirty_log_size) {
+		flush = kvm_mmu_slot_leaf_clear_dirty(kvm, new_slot);
+		flush |= kvm_mmu_slot_remove_write_access(kvm, new_slot, PG_LEVEL_2M);
+	} else {
+		flush = kvm_mmu_slot_remove_write_access(kvm, new_slot, PG_LEVEL_4K);
+	}
+	if (kvm->pol.mmu_dirty_enable_flush == KVMMU_DIRTY_ENABLE_FLUSH_ALWAYS || flush)
+		kvm_flush_remote_tlbs_memslot(kvm, new_slot);
+}
+
+bool kvm_dirty_log_write_protects(const struct kvm *kvm)
+{
+	return !kvm->cpu_dirty_log_size;
+}
+
+/* Before a harvest: kick vCPUs so their PML buffers get drained. */
+void kvm_arch_sync_dirty_log(struct kvm *kvm)
+{
+	if (!kvm->cpu_dirty_log_size)
+		return;
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+		kvm_vcpu_kick(kvm->vcpus[i]);
+}
+
+static u64 align_up(u64 x, u64 a) { return (x + a - 1) & ~(a - 1); }
+
+/*
+ * Re-protect the pages of @mask after userspace took their dirty bits.
+ * With initially-all-set nothing was protected when logging started, so
+ * huge pages covering them are split (eager) or write-protected now.
+ */
+void kvm_arch_mmu_enable_log_dirty_pt_masked(struct kvm *kvm,
+					     struct kvm_memory_slot *slot,
+					     gfn_t gfn_offset, u64 mask)
+{
+	lockdep_assert_held_write(kvm->env);
+	if (kvm_dirty_log_manual_protect_and_init_set(kvm)) {
+		gfn_t start = slot->base_gfn + gfn_offset + (u64)__builtin_ctzll(mask);
+		gfn_t end = slot->base_gfn + gfn_offset + 63 - (u64)__builtin_clzll(mask);
+
+		if (kvm->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON)
+			kvm_mmu_try_split_huge_pages(kvm, slot, start, end + 1,
+						     PG_LEVEL_4K);
+		kvm_mmu_slot_gfn_write_protect(kvm, slot, start, PG_LEVEL_2M);
+		if (align_up(start << PAGE_SHIFT, 2ULL << 20) !=
+		    align_up(end << PAGE_SHIFT, 2ULL << 20))
+			kvm_mmu_slot_gfn_write_protect(kvm, slot, end, PG_LEVEL_2M);
+	}
+	kvm_tdp_mmu_clear_dirty_pt_masked(kvm, slot, slot->base_gfn + gfn_offset,
+					  mask, !kvm->cpu_dirty_log_size);
+}

@@ -6,34 +6,51 @@
  *
  * The rest of KVM (kvm_main.c, x86.c, vmx.c, svm.c of the kernel) is one
  * model around either MMU: kvmmu's own, or a kernel tree's
- * arch/x86/kvm/mmu/ (linuxmmu/).  A shared source (dirty_log.c so far) is
- * compiled twice: in kvmmu's world, where it includes
- * "kvmmu/mmu_internal.h", and around a tree's MMU with
- * -DKVM_WORLD='"linuxmmu/lkvm.h"', in the kernel's world (its struct kvm,
- * kvm_vcpu and kvm_memory_slot, -nostdinc).  The two worlds' structs differ,
- * so a shared source reaches the model's state only through these
- * accessors, which each world's header defines (as static inlines or
- * macros):
+ * arch/x86/kvm/mmu/ (linuxmmu/).  A shared source is compiled twice: in
+ * kvmmu's world, where it includes "kvmmu/mmu_internal.h", and around a
+ * tree's MMU with -DKVM_WORLD='"linuxmmu/lkvm.h"', in the kernel's world
+ * (its struct kvm, kvm_vcpu and kvm_memory_slot, -nostdinc).  Shared so
+ * far: the dirty log (dirty_log.c); the vCPUs' requests, kicks, remote
+ * flushes and SRCU readers (kvm_vcpu.c); the run loop with its exits,
+ * local flushes, PML drain and emulation (x86.c).
+ *
+ * The two worlds' structs differ, so a shared source reaches the model's
+ * state only through these accessors, which each world's header defines
+ * (as static inlines):
  *
  *   kvm_env(kvm)                 the env of the VM (kvmmu.h)
+ *   kvm_policy(kvm)              const struct kvmmu_policy * of the VM
  *   kvm_mstat(kvm)               the model's counters: a struct with the
- *                                fields of the stats named below
+ *                                fields of the stats the sources count
  *   kvm_online_vcpus(kvm)        number of vCPUs; kvm_get_vcpu(kvm, i)
+ *   kvm_vcpu_ev(vcpu), kvm_vcpu_vmcs(vcpu)   the vCPU's hardware side
+ *   kvm_vcpu_mode(vcpu)          u64 * of vcpu->mode (an env word)
+ *   kvm_vcpu_srcu(vcpu)          struct kvm_vcpu_srcu * of the vCPU
  *   kvm_vcpu_run_state(vcpu)     struct kvm_run * of the vCPU
+ *   kvm_vcpu_pml_page(vcpu)      u64 * of its PML buffer, NULL without PML
  *   kvm_vcpu_dirty_ring(vcpu)    struct kvm_dirty_ring * of the vCPU
  *   kvm_use_dirty_ring(kvm)      pages are logged into per-vCPU rings
  *   kvm_dirty_ring_entries(kvm)  ring size in entries (a power of two)
  *   kvm_cpu_dirty_log_size(kvm)  512 with PML, else 0
  *   kvm_manual_protect(kvm)      KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is on
  *   kvm_slot_dirty_bitmap(slot)  u64 * of the slot's bitmap (env words)
+ *   kvm_slot_hva(slot, gfn)      the host virtual address of @gfn
  *   kvm_id_to_memslot(kvm, id)   the slot (as_id << 16 | id), or NULL
  *   kvm_mmu_lock_write(kvm), kvm_mmu_unlock_write(kvm)   mmu_lock
  *   kvm_slots_lock(kvm), kvm_slots_unlock(kvm)           slots_lock
  *   kvm_model_enter(kvm), kvm_model_leave(kvm)  brackets of an ioctl
+ *   kvm_x86_flush_tlb_all / _current / _guest(vcpu), kvm_x86_vcpu_load(vcpu,
+ *   cpu), kvm_x86_vcpu_run(vcpu, exit), kvm_x86_handle_exit_irqoff(vcpu),
+ *   kvm_x86_handle_exit(vcpu, exit), kvm_x86_update_cpu_dirty_logging(vcpu)
+ *                                the vendor module (vmx.c, svm.c)
+ *   kvm_vcpu_exit_done(vcpu)     after an exit was handled
+ *   kvm_model_calloc(n, size), kvm_model_free(p)   host memory
  *
  * and the kernel's own functions by their kernel names: kvm_make_request,
- * kvm_check_request, kvm_get_running_vcpu, kvm_vcpu_gfn_to_memslot,
- * kvm_flush_remote_tlbs(_memslot), kvm_arch_sync_dirty_log,
+ * kvm_check_request, kvm_clear_request, kvm_request_pending,
+ * kvm_get_running_vcpu, kvm_vcpu_gfn_to_memslot, kvm_mmu_reload,
+ * kvm_mmu_load_pgd, kvm_mmu_free_obsolete_roots,
+ * kvm_flush_remote_tlbs_memslot, kvm_arch_sync_dirty_log,
  * kvm_arch_mmu_enable_log_dirty_pt_masked (the MMU's),
  * kvm_slot_dirty_track_enabled.  Only env.h is included here, so this
  * header is valid in both worlds.
@@ -42,6 +59,50 @@
 #define TDPSIM_KVMMU_KVM_MODEL_H
 
 #include "kvmmu/env.h"
+
+struct kvm;
+struct kvm_vcpu;
+struct kvm_memory_slot;
+
+/* ------------------------------------------------------------- vCPUs */
+
+/*
+ * kvm->srcu, for the one reader that matters here: a vCPU using memslots
+ * between exits (it leaves the read section around guest mode).  @seq, an
+ * env word, is odd while the vCPU is inside; @local is its own copy.
+ */
+struct kvm_vcpu_srcu {
+	u64 *seq;
+	u64 local;
+};
+
+/* kvm_vcpu.c (and the seam's kvm_vcpu_kick_to_user, kvmmu.h) */
+void kvm_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
+void kvm_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
+/* synchronize_srcu_expedited(&kvm->srcu) of a memslot update: waits until
+ * every vCPU inside a read section (other than the caller) has left it. */
+void kvm_srcu_synchronize_vcpus(struct kvm *kvm);
+/* The vCPU whose simulated thread is running, if any. */
+struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+/* Every remote flush is a KVM_REQ_TLB_FLUSH to all vCPUs (no Hyper-V
+ * remote-flush enlightenment: under EnlightenedNptTlb each vCPU's flush
+ * makes the GPA-space hypercall itself, in svm.c). */
+void kvm_flush_remote_tlbs(struct kvm *kvm);
+
+/* x86.c */
+void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);
+void kvm_vcpu_flush_tlb_current(struct kvm_vcpu *vcpu);
+/* PML full, kick, halt and the rest: what vmx and svm handle alike.
+ * 1 to re-enter, 0 to userspace (run.exit_reason). */
+int kvm_handle_common_exit(struct kvm_vcpu *vcpu, const struct env_exit *exit);
+/* The PML drain on every exit (vmx.pml_drain: the order). */
+void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu);
+/* An access KVM completes without mapping it (RET_PF_EMULATE): RAM is
+ * accessed on its frame (a write logged), MMIO and writes to read-only
+ * slots go to userspace (KVM_EXIT_MMIO).  1 to re-enter, 0 to userspace. */
+int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 
 /* ----------------------------------------------------------- dirty ring */
 
@@ -58,11 +119,8 @@ struct kvm_dirty_ring {
 	u32 fetch_index;   /* userspace's consumer index (harvest) */
 };
 
-/* dirty_log.c, in both worlds (the rest is declared by kvmmu.h: the
- * dirty-log ioctls, harvest and reset). */
-struct kvm;
-struct kvm_vcpu;
-struct kvm_memory_slot;
+/* dirty_log.c (the rest is declared by kvmmu.h: the dirty-log ioctls,
+ * harvest and reset) */
 /* At vCPU creation when the VM logs into rings: -EINVAL if the size
  * leaves no room for the reserve or is not a power of two. */
 int kvm_dirty_ring_alloc(struct kvm_vcpu *vcpu);

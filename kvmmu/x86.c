@@ -1,33 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmmu/x86.c — the vCPU run loop (vcpu_enter_guest), request servicing,
- * the local TLB flush requests, emulation of accesses KVM cannot map, the
- * shared PML drain, and the dirty-logging side of memslot updates
- * (kvm_mmu_slot_apply_flags).
+ * the local TLB flush requests, the exits both vendors handle alike, the
+ * PML drain and the emulation of accesses KVM cannot map.  The model's,
+ * for both MMUs (kvmmu/kvm_model.h): compiled for kvmmu and around a
+ * kernel tree's MMU.
  */
+#ifdef KVM_WORLD
+#include KVM_WORLD
+#else
 #include "kvmmu/mmu_internal.h"
-#include "kvmmu/tdp_mmu.h"
+#endif
 
 /* ------------------------------------------------------ local flushes */
 
 void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu)
 {
-	vcpu->kvm->stat.tlb_flush++;
-	vcpu->kvm->x86->flush_tlb_all(vcpu);
+	kvm_mstat(vcpu->kvm)->tlb_flush++;
+	kvm_x86_flush_tlb_all(vcpu);
 	/* Flushing everything flushes the current context too. */
 	kvm_clear_request(KVM_REQ_TLB_FLUSH_CURRENT, vcpu);
 }
 
 void kvm_vcpu_flush_tlb_current(struct kvm_vcpu *vcpu)
 {
-	vcpu->kvm->stat.tlb_flush++;
-	vcpu->kvm->x86->flush_tlb_current(vcpu);
+	kvm_mstat(vcpu->kvm)->tlb_flush++;
+	kvm_x86_flush_tlb_current(vcpu);
 }
 
 static void kvm_vcpu_flush_tlb_guest(struct kvm_vcpu *vcpu)
 {
-	vcpu->kvm->stat.tlb_flush++;
-	vcpu->kvm->x86->flush_tlb_guest(vcpu);
+	kvm_mstat(vcpu->kvm)->tlb_flush++;
+	kvm_x86_flush_tlb_guest(vcpu);
 }
 
 static void kvm_service_local_tlb_flush_requests(struct kvm_vcpu *vcpu)
@@ -64,10 +68,10 @@ int kvm_handle_common_exit(struct kvm_vcpu *vcpu, const struct env_exit *exit)
 	case ENV_EXIT_NONE:
 		return 1;
 	case ENV_EXIT_HLT:
-		vcpu->run.exit_reason = KVM_EXIT_HLT;
+		kvm_vcpu_run_state(vcpu)->exit_reason = KVM_EXIT_HLT;
 		return 0;
 	default:
-		vcpu->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		kvm_vcpu_run_state(vcpu)->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 		return 0;
 	}
 }
@@ -75,23 +79,24 @@ int kvm_handle_common_exit(struct kvm_vcpu *vcpu, const struct env_exit *exit)
 void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
-	u16 pml_idx = vcpu->vmcs->pml_index;
+	struct env *e = kvm_env(kvm);
+	struct env_vmcs *vmcs = kvm_vcpu_vmcs(vcpu);
+	u64 *pml = kvm_vcpu_pml_page(vcpu);
+	u16 pml_idx = vmcs->pml_index;
 	int first;
 
-	if (!vcpu->vmx.pml_pg || pml_idx == PML_HEAD_INDEX)
+	if (!pml || pml_idx == PML_HEAD_INDEX)
 		return;
 	first = pml_idx >= PML_LOG_NR_ENTRIES ? 0 : pml_idx + 1;
-	if (kvm->pol.vmx_pml_drain == KVMMU_PML_DRAIN_HARDWARE_ORDER) {
+	if (kvm_policy(kvm)->vmx_pml_drain == KVMMU_PML_DRAIN_HARDWARE_ORDER) {
 		for (int i = PML_HEAD_INDEX; i >= first; i--)
-			kvm_vcpu_mark_page_dirty(vcpu,
-				env_read(kvm->env, &vcpu->vmx.pml_pg[i]) >> PAGE_SHIFT);
+			kvm_vcpu_mark_page_dirty(vcpu, env_read(e, &pml[i]) >> PAGE_SHIFT);
 	} else {
 		for (int i = first; i < PML_LOG_NR_ENTRIES; i++)
-			kvm_vcpu_mark_page_dirty(vcpu,
-				env_read(kvm->env, &vcpu->vmx.pml_pg[i]) >> PAGE_SHIFT);
+			kvm_vcpu_mark_page_dirty(vcpu, env_read(e, &pml[i]) >> PAGE_SHIFT);
 	}
-	kvm->stat.pml_drained += (u64)(PML_LOG_NR_ENTRIES - first);
-	vcpu->vmcs->pml_index = PML_HEAD_INDEX;
+	kvm_mstat(kvm)->pml_drained += (u64)(PML_LOG_NR_ENTRIES - first);
+	vmcs->pml_index = PML_HEAD_INDEX;
 }
 
 /* -------------------------------------------------------- emulation */
@@ -103,22 +108,22 @@ void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu)
  */
 int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
 {
-	struct kvm *kvm = vcpu->kvm;
+	struct env *e = kvm_env(vcpu->kvm);
 	gfn_t gfn = gpa >> PAGE_SHIFT;
 	struct kvm_memory_slot *slot = kvm_vcpu_gfn_to_memslot(vcpu, gfn);
+	struct kvm_run *run = kvm_vcpu_run_state(vcpu);
 
 	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID) &&
 	    !(write && (slot->flags & KVM_MEM_READONLY))) {
-		env_vcpu_emulate_access(kvm->env, vcpu->ev, gpa,
-					gfn_to_hva_memslot(slot, gfn) +
-						(gpa & (PAGE_SIZE - 1)));
+		env_vcpu_emulate_access(e, kvm_vcpu_ev(vcpu), gpa,
+					kvm_slot_hva(slot, gfn) + (gpa & (PAGE_SIZE - 1)));
 		if (write)
 			kvm_vcpu_mark_page_dirty(vcpu, gfn);
 		return 1;
 	}
-	env_vcpu_emulate_access(kvm->env, vcpu->ev, gpa, 0);
-	vcpu->run.exit_reason = KVM_EXIT_MMIO;
-	vcpu->run.mmio_gpa = gpa;
+	env_vcpu_emulate_access(e, kvm_vcpu_ev(vcpu), gpa, 0);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio_gpa = gpa;
 	return 0;
 }
 
@@ -127,12 +132,12 @@ int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
 /* vcpu_load: the host scheduler put this vCPU on another pCPU. */
 static bool kvm_vcpu_check_load(struct kvm_vcpu *vcpu)
 {
-	bool moved = env_vcpu_migrated(vcpu->ev);
-	int cpu = (int)env_vcpu_pcpu(vcpu->ev);
+	bool moved = env_vcpu_migrated(kvm_vcpu_ev(vcpu));
+	int cpu = (int)env_vcpu_pcpu(kvm_vcpu_ev(vcpu));
 
 	if (!moved && cpu == vcpu->cpu)
 		return false;
-	vcpu->kvm->x86->vcpu_load(vcpu, cpu);
+	kvm_x86_vcpu_load(vcpu, cpu);
 	vcpu->cpu = cpu;
 	return true;
 }
@@ -143,8 +148,8 @@ static bool kvm_vcpu_check_load(struct kvm_vcpu *vcpu)
  */
 static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 {
-	struct kvm *kvm = vcpu->kvm;
-	struct env *e = kvm->env;
+	struct env *e = kvm_env(vcpu->kvm);
+	u64 *mode = kvm_vcpu_mode(vcpu);
 	struct env_exit exit = { .reason = ENV_EXIT_NONE };
 	int r;
 
@@ -164,12 +169,12 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 		if (kvm_check_request(KVM_REQ_LOAD_MMU_PGD, vcpu))
 			kvm_mmu_load_pgd(vcpu);
 		if (kvm_check_request(KVM_REQ_UPDATE_CPU_DIRTY_LOGGING, vcpu))
-			kvm->x86->update_cpu_dirty_logging(vcpu);
+			kvm_x86_update_cpu_dirty_logging(vcpu);
 	}
 
 	r = kvm_mmu_reload(vcpu);
 	if (r) {
-		vcpu->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		kvm_vcpu_run_state(vcpu)->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 		return 0;
 	}
 
@@ -180,146 +185,48 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	 * preempted (interrupts off), so it cannot move to another pCPU; a
 	 * move noticed now cancels the entry, like a request does.
 	 */
-	env_write(e, vcpu->mode, IN_GUEST_MODE);
+	env_write(e, mode, IN_GUEST_MODE);
 	kvm_vcpu_srcu_read_unlock(vcpu);
-	if (env_read(e, vcpu->mode) == EXITING_GUEST_MODE ||
+	if (env_read(e, mode) == EXITING_GUEST_MODE ||
 	    kvm_request_pending(vcpu) || kvm_vcpu_check_load(vcpu)) {
-		env_write(e, vcpu->mode, OUTSIDE_GUEST_MODE);
+		env_write(e, mode, OUTSIDE_GUEST_MODE);
 		kvm_vcpu_srcu_read_lock(vcpu);
 		return 1;
 	}
 
-	kvm->x86->vcpu_run(vcpu, &exit);
+	kvm_x86_vcpu_run(vcpu, &exit);
 
-	env_write(e, vcpu->mode, OUTSIDE_GUEST_MODE);
+	env_write(e, mode, OUTSIDE_GUEST_MODE);
 	kvm_vcpu_srcu_read_lock(vcpu);
-	if (kvm->x86->handle_exit_irqoff)
-		kvm->x86->handle_exit_irqoff(vcpu);
-	return kvm->x86->handle_exit(vcpu, &exit);
+	kvm_x86_handle_exit_irqoff(vcpu);
+	r = kvm_x86_handle_exit(vcpu, &exit);
+	kvm_vcpu_exit_done(vcpu);
+	return r;
 }
 
+/* KVM_RUN: enter until an exit must go to userspace. */
 int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
+	struct kvm_run *run = kvm_vcpu_run_state(vcpu);
 	int r;
 
-	vcpu->run.exit_reason = 0;
+	kvm_model_enter(vcpu->kvm);
+	run->exit_reason = 0;
 	kvm_vcpu_srcu_read_lock(vcpu);
 	for (;;) {
 		/* The VMM asked for the vCPU back (a pending signal). */
-		if (vcpu->run.immediate_exit) {
-			vcpu->run.immediate_exit = false;
-			vcpu->run.exit_reason = KVM_EXIT_INTR;
+		if (run->immediate_exit) {
+			run->immediate_exit = false;
+			run->exit_reason = KVM_EXIT_INTR;
 			break;
 		}
 		r = vcpu_enter_guest(vcpu);
 		if (r < 0)
-			vcpu->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+			run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 		if (r <= 0)
 			break;
 	}
 	kvm_vcpu_srcu_read_unlock(vcpu);
-	return (int)vcpu->run.exit_reason;
-}
-
-/* ---------------------------------------------- dirty logging, memslots */
-
-void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable)
-{
-	int nr = kvm->nr_memslots_dirty_logging;
-
-	if (!kvm->cpu_dirty_log_size || kvm->pml_always)
-		return;
-	/* Only the first slot to log and the last to stop toggle PML. */
-	if ((enable && nr == 1) || !nr)
-		kvm_make_all_cpus_request(kvm, KVM_REQ_UPDATE_CPU_DIRTY_LOGGING);
-}
-
-/*
- * Logging on: split huge pages (eager), then with PML clear D on 4K leaves
- * and write-protect huge ones (they must split on a write), without PML
- * write-protect everything; and flush, always (E10: a leaf access-tracked
- * earlier without a flush has no W to clear, yet a writable TLB entry).
- * Logging off: recover huge pages.
- */
-void kvm_mmu_slot_apply_flags(struct kvm *kvm, const struct kvm_memory_slot *old,
-			      const struct kvm_memory_slot *new_slot, int change)
-{
-	u32 old_flags = old ? old->flags : 0;
-	u32 new_flags = new_slot ? new_slot->flags : 0;
-	bool log_dirty_pages = new_flags & KVM_MEM_LOG_DIRTY_PAGES;
-	bool flush;
-
-	if ((old_flags ^ new_flags) & KVM_MEM_LOG_DIRTY_PAGES)
-		kvm_mmu_update_cpu_dirty_logging(kvm, log_dirty_pages);
-
-	/* Create/move/delete start from nothing mapped; read-only slots are
-	 * never writable. */
-	if (change != KVM_MR_FLAGS_ONLY || (new_flags & KVM_MEM_READONLY))
-		return;
-	if (!((old_flags ^ new_flags) & KVM_MEM_LOG_DIRTY_PAGES))
-		return;
-
-	if (!log_dirty_pages) {
-		if (kvm->pml_always)
-			kvm_mmu_slot_set_dirty(kvm, new_slot);
-		kvm_mmu_recover_huge_pages(kvm, new_slot);
-		return;
-	}
-
-	/* Initially-all-set: everything counts as dirty; protection happens
-	 * as userspace clears bits. */
-	if (kvm_dirty_log_manual_protect_and_init_set(kvm))
-		return;
-	if (kvm->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON)
-		kvm_mmu_slot_try_split_huge_pages(kvm, new_slot, PG_LEVEL_4K);
-	if (kvm->cpu_dirty_log_size) {
-		flush = kvm_mmu_slot_leaf_clear_dirty(kvm, new_slot);
-		flush |= kvm_mmu_slot_remove_write_access(kvm, new_slot, PG_LEVEL_2M);
-	} else {
-		flush = kvm_mmu_slot_remove_write_access(kvm, new_slot, PG_LEVEL_4K);
-	}
-	if (kvm->pol.mmu_dirty_enable_flush == KVMMU_DIRTY_ENABLE_FLUSH_ALWAYS || flush)
-		kvm_flush_remote_tlbs_memslot(kvm, new_slot);
-}
-
-bool kvm_dirty_log_write_protects(const struct kvm *kvm)
-{
-	return !kvm->cpu_dirty_log_size;
-}
-
-/* Before a harvest: kick vCPUs so their PML buffers get drained. */
-void kvm_arch_sync_dirty_log(struct kvm *kvm)
-{
-	if (!kvm->cpu_dirty_log_size)
-		return;
-	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
-		kvm_vcpu_kick(kvm->vcpus[i]);
-}
-
-static u64 align_up(u64 x, u64 a) { return (x + a - 1) & ~(a - 1); }
-
-/*
- * Re-protect the pages of @mask after userspace took their dirty bits.
- * With initially-all-set nothing was protected when logging started, so
- * huge pages covering them are split (eager) or write-protected now.
- */
-void kvm_arch_mmu_enable_log_dirty_pt_masked(struct kvm *kvm,
-					     struct kvm_memory_slot *slot,
-					     gfn_t gfn_offset, u64 mask)
-{
-	lockdep_assert_held_write(kvm->env);
-	if (kvm_dirty_log_manual_protect_and_init_set(kvm)) {
-		gfn_t start = slot->base_gfn + gfn_offset + (u64)__builtin_ctzll(mask);
-		gfn_t end = slot->base_gfn + gfn_offset + 63 - (u64)__builtin_clzll(mask);
-
-		if (kvm->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON)
-			kvm_mmu_try_split_huge_pages(kvm, slot, start, end + 1,
-						     PG_LEVEL_4K);
-		kvm_mmu_slot_gfn_write_protect(kvm, slot, start, PG_LEVEL_2M);
-		if (align_up(start << PAGE_SHIFT, 2ULL << 20) !=
-		    align_up(end << PAGE_SHIFT, 2ULL << 20))
-			kvm_mmu_slot_gfn_write_protect(kvm, slot, end, PG_LEVEL_2M);
-	}
-	kvm_tdp_mmu_clear_dirty_pt_masked(kvm, slot, slot->base_gfn + gfn_offset,
-					  mask, !kvm->cpu_dirty_log_size);
+	kvm_model_leave(vcpu->kvm);
+	return (int)run->exit_reason;
 }

@@ -21,20 +21,6 @@ __typeof__(itlb_multihit_kvm_mitigation) itlb_multihit_kvm_mitigation; /* bool i
 
 /* -------------------------------------------------------------- vCPUs */
 
-struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm)
-{
-	struct lkvm *lk = to_lkvm(kvm);
-	struct env_vcpu *ev = kshim_direct || !env_on_thread(lk->env) ? NULL :
-			      env_current_vcpu(lk->env);
-
-	if (!ev)
-		return NULL;
-	for (unsigned i = 0; i < lk->nr_vcpus; i++)
-		if (lk->vcpus[i]->ev == ev)
-			return &lk->vcpus[i]->vcpu;
-	return NULL;
-}
-
 struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, unsigned idx)
 {
 	struct lkvm *lk = to_lkvm(kvm);
@@ -91,83 +77,8 @@ bool kvm_request_pending(struct kvm_vcpu *vcpu)
 	return kshim_load64(&vcpu->requests) != 0;
 }
 
-/* IN_GUEST_MODE -> EXITING_GUEST_MODE; returns the mode found. */
-static u64 kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
-{
-	u64 old = IN_GUEST_MODE;
-
-	kshim_try_cmpxchg64(&vcpu->mode, &old, EXITING_GUEST_MODE);
-	return old;
-}
-
-static bool kvm_request_needs_ipi(struct kvm_vcpu *vcpu, unsigned int req)
-{
-	u64 mode = kvm_vcpu_exiting_guest_mode(vcpu);
-
-	/* A waiting request waits for a vCPU that is leaving too, so that it
-	 * is out of guest mode for sure when the sender goes on. */
-	if (req & KVM_REQUEST_WAIT)
-		return mode != OUTSIDE_GUEST_MODE;
-	return mode == IN_GUEST_MODE;
-}
-
-/*
- * The request bit is set before vcpu->mode is read, and the run loop
- * publishes IN_GUEST_MODE before it reads requests again: each vCPU sees
- * the request before entering or gets the IPI.  With KVM_REQUEST_WAIT the
- * sender waits for the acknowledgments (smp_call_function_many).
- */
-bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
-{
-	struct lkvm *lk = to_lkvm(kvm);
-	struct kvm_vcpu *me = kvm_get_running_vcpu(kvm);
-	struct env_vcpu **tv = kshim_host_calloc(lk->nr_vcpus, sizeof(*tv));
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < lk->nr_vcpus; i++) {
-		struct kvm_vcpu *v = &lk->vcpus[i]->vcpu;
-
-		if (!(req & KVM_REQUEST_NO_ACTION))
-			kvm_make_request((int)req, v);
-		lk->stat.requests++;
-		if (v == me)
-			continue;
-		if (kvm_request_needs_ipi(v, req))
-			tv[n++] = lk->vcpus[i]->ev;
-	}
-	if (n) {
-		lk->stat.kicks += n;
-		env_kick_vcpus(lk->env, tv, n, req & KVM_REQUEST_WAIT);
-	}
-	kshim_host_free(tv);
-	return n != 0;
-}
-
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
-{
-	struct lkvm *lk = to_lkvm(vcpu->kvm);
-
-	if (vcpu == kvm_get_running_vcpu(vcpu->kvm))
-		return;
-	if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE) {
-		lk->stat.kicks++;
-		env_kick_vcpu(lk->env, to_lvcpu(vcpu)->ev, false);
-	}
-}
-
-void kvm_vcpu_kick_to_user(struct kvm_vcpu *vcpu)
-{
-	to_lvcpu(vcpu)->run.immediate_exit = true;
-	kvm_vcpu_kick(vcpu);
-}
-
-/* No Hyper-V enlightenment: every remote flush is a KVM_REQ_TLB_FLUSH. */
-void kvm_flush_remote_tlbs(struct kvm *kvm)
-{
-	to_lkvm(kvm)->stat.remote_tlb_flush++;
-	kvm->stat.remote_tlb_flush_requests++;
-	kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
-}
+/* kvm_make_all_cpus_request, kvm_vcpu_kick and kvm_flush_remote_tlbs are
+ * the model's (kvmmu/kvm_vcpu.c, compiled here too). */
 
 void kvm_flush_remote_tlbs_range(struct kvm *kvm, gfn_t gfn, u64 nr_pages)
 {
@@ -698,14 +609,15 @@ static struct kvm_memory_slot *memslot_copy(const struct kvm_memory_slot *s)
 }
 
 /*
- * vCPUs hold memslot pointers only between yields of their own fault
- * path; the kernel's synchronize_srcu_expedited waits them out.  Here the
- * old copy is never freed before the VM dies, so a reader that still holds
- * it reads a consistent (retired) slot: the wait is a grace period.
+ * kvm_swap_active_memslots' synchronize_srcu_expedited(&kvm->srcu): wait
+ * for the vCPUs inside their read sections (the model's, shared with
+ * kvmmu: a vCPU is inside between exits).  Old copies are never freed
+ * before the VM dies, so a reader still holding one reads a consistent
+ * (retired) slot.
  */
 static void memslots_synchronize(struct lkvm *lk)
 {
-	kshim_synchronize_rcu();
+	kvm_srcu_synchronize_vcpus(&lk->kvm);
 }
 
 static struct kvm_memory_slot *memslot_invalidate(struct lkvm *lk, struct kvm_memory_slot *old)
@@ -1017,6 +929,7 @@ static struct lvcpu *lkvm_vcpu_create(struct lkvm *lk, unsigned idx)
 	vcpu->vcpu_idx = (int)idx;
 	vcpu->cpu = -1;
 	v->ev = env_vcpu(lk->env, idx);
+	v->srcu.seq = env_alloc_words(lk->env, 1);
 	v->vmcs = env_vcpu_vmcs(v->ev);
 	/* A 64-bit guest with paging (tdpsim's guest OS), MAXPHYADDR of the
 	 * host: the CPU role the tree's MMU derives its roles from. */

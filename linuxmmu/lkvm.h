@@ -82,7 +82,8 @@ struct lvcpu {
 	struct env_vcpu *ev;
 	struct env_vmcs *vmcs;
 	struct kvm_run run;
-	struct env_exit exit;        /* the exit being handled */
+	struct kvm_vcpu_srcu srcu;   /* inside kvm->srcu (kvm_model.h) */
+	bool fault_write;            /* the fault being handled is a write */
 	struct kvm_dirty_ring dirty_ring;
 	/* Intel */
 	u16 vpid;
@@ -95,20 +96,22 @@ struct lvcpu {
 };
 
 /* The vendor module (vmx.c, svm.c): what kvm_x86_ops is to the kernel's
- * x86.c, for the work this model does around the MMU. */
+ * x86.c, for the work this model does around the MMU (the tree's MMU uses
+ * the kernel's own kvm_x86_ops: flushes, load_mmu_pgd). */
 struct lkvm_vendor {
 	void (*hardware_setup)(struct lkvm *lk);
 	void (*hardware_unsetup)(void);
 	int (*vcpu_create)(struct lvcpu *v);
 	void (*vcpu_free)(struct lvcpu *v);
 	/* vcpu_load on another pCPU */
-	void (*vcpu_load)(struct lvcpu *v);
-	void (*vcpu_run)(struct lvcpu *v);
-	/* Right after the exit, before handling it (the PML drain). */
-	void (*handle_exit_irqoff)(struct lvcpu *v);
+	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
+	void (*vcpu_run)(struct kvm_vcpu *vcpu, struct env_exit *exit);
+	/* Right after the exit, before handling it (the PML drain); NULL
+	 * for none. */
+	void (*handle_exit_irqoff)(struct kvm_vcpu *vcpu);
 	/* 1: re-enter; 0: to userspace (run.exit_reason); < 0 an error. */
-	int (*handle_exit)(struct lvcpu *v);
-	void (*update_cpu_dirty_logging)(struct lvcpu *v);
+	int (*handle_exit)(struct kvm_vcpu *vcpu, struct env_exit *exit);
+	void (*update_cpu_dirty_logging)(struct kvm_vcpu *vcpu);
 };
 extern const struct lkvm_vendor lkvm_vmx, lkvm_svm;
 
@@ -143,7 +146,7 @@ static inline struct lkvm *to_lkvm(struct kvm *kvm) { return container_of(kvm, s
 static inline struct lvcpu *to_lvcpu(struct kvm_vcpu *v) { return container_of(v, struct lvcpu, vcpu); }
 
 /* The model's accessors (kvmmu/kvm_model.h), for the sources shared with
- * kvmmu (kvmmu/dirty_log.c). */
+ * kvmmu (kvmmu/dirty_log.c, kvm_vcpu.c, x86.c). */
 static inline struct lkvm_stat *kvm_mstat(struct kvm *kvm) { return &to_lkvm(kvm)->stat; }
 static inline unsigned kvm_online_vcpus(struct kvm *kvm) { return to_lkvm(kvm)->nr_vcpus; }
 static inline struct kvm_run *kvm_vcpu_run_state(struct kvm_vcpu *vcpu) { return &to_lvcpu(vcpu)->run; }
@@ -162,26 +165,61 @@ static inline void kvm_slots_lock(struct kvm *kvm) { mutex_lock(&kvm->slots_lock
 static inline void kvm_slots_unlock(struct kvm *kvm) { mutex_unlock(&kvm->slots_lock); }
 static inline void kvm_model_enter(struct kvm *kvm) { lkvm_enter(to_lkvm(kvm)); }
 static inline void kvm_model_leave(struct kvm *kvm) { lkvm_leave(to_lkvm(kvm)); }
+static inline const struct kvmmu_policy *kvm_policy(struct kvm *kvm) { return &to_lkvm(kvm)->pol; }
+static inline struct env_vcpu *kvm_vcpu_ev(struct kvm_vcpu *vcpu) { return to_lvcpu(vcpu)->ev; }
+static inline struct env_vmcs *kvm_vcpu_vmcs(struct kvm_vcpu *vcpu) { return to_lvcpu(vcpu)->vmcs; }
+static inline u64 *kvm_vcpu_mode(struct kvm_vcpu *vcpu) { return &vcpu->mode; }
+static inline struct kvm_vcpu_srcu *kvm_vcpu_srcu(struct kvm_vcpu *vcpu) { return &to_lvcpu(vcpu)->srcu; }
+static inline u64 *kvm_vcpu_pml_page(struct kvm_vcpu *vcpu) { return to_lvcpu(vcpu)->pml_pg; }
+static inline hva_t kvm_slot_hva(const struct kvm_memory_slot *s, gfn_t gfn)
+{
+	return __gfn_to_hva_memslot(s, gfn);
+}
+static inline void kvm_x86_flush_tlb_all(struct kvm_vcpu *vcpu) { kvm_x86_ops.flush_tlb_all(vcpu); }
+static inline void kvm_x86_flush_tlb_current(struct kvm_vcpu *vcpu) { kvm_x86_ops.flush_tlb_current(vcpu); }
+static inline void kvm_x86_flush_tlb_guest(struct kvm_vcpu *vcpu) { kvm_x86_ops.flush_tlb_guest(vcpu); }
+static inline void kvm_x86_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	to_lkvm(vcpu->kvm)->vendor->vcpu_load(vcpu, cpu);
+}
+static inline void kvm_x86_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
+{
+	to_lkvm(vcpu->kvm)->vendor->vcpu_run(vcpu, exit);
+}
+static inline void kvm_x86_handle_exit_irqoff(struct kvm_vcpu *vcpu)
+{
+	if (to_lkvm(vcpu->kvm)->vendor->handle_exit_irqoff)
+		to_lkvm(vcpu->kvm)->vendor->handle_exit_irqoff(vcpu);
+}
+static inline int kvm_x86_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
+{
+	return to_lkvm(vcpu->kvm)->vendor->handle_exit(vcpu, exit);
+}
+static inline void kvm_x86_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
+{
+	to_lkvm(vcpu->kvm)->vendor->update_cpu_dirty_logging(vcpu);
+}
+void lkvm_sync_vcpu_stats(struct lvcpu *v);
+/* The tree's vCPU stats of the exit join the VM's. */
+static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { lkvm_sync_vcpu_stats(to_lvcpu(vcpu)); }
+static inline void *kvm_model_calloc(size_t n, size_t size) { return kshim_host_calloc(n, size); }
+static inline void kvm_model_free(void *p) { kshim_host_free(p); }
 
 /* x86.c */
-int lkvm_vcpu_run(struct lvcpu *v);
 void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old,
 			      const struct kvm_memory_slot *new_slot,
 			      enum kvm_mr_change change);
 int kvm_alloc_memslot_metadata(struct kvm *kvm, struct kvm_memory_slot *slot);
 void kvm_free_memslot_metadata(struct kvm_memory_slot *slot);
-int lkvm_emulate_access(struct lvcpu *v, gpa_t gpa);
-int lkvm_page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code);
-int lkvm_handle_common_exit(struct lvcpu *v);
+/* kvm_mmu_page_fault for an exit: 1 resume, 0 to userspace, < 0 an
+ * error (run.exit_reason set). */
+int lkvm_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code);
 void lkvm_module_init(struct lkvm *lk);
 
 /* kvm_main.c */
-struct kvm_vcpu *kvm_get_running_vcpu(struct kvm *kvm);
 struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
 /* Before a harvest: kick vCPUs so their PML buffers are drained. */
 void kvm_arch_sync_dirty_log(struct kvm *kvm);
-/* Adds the vCPU's tree stats to the VM's and zeroes them. */
-void lkvm_sync_vcpu_stats(struct lvcpu *v);
 
 #include "linuxmmu/kver.h"
 

@@ -123,8 +123,7 @@ static int svm_vcpu_create(struct lvcpu *v)
 static void svm_vcpu_free(struct lvcpu *v) { }
 
 /* No PML on AMD in these trees: dirty logging write-protects. */
-static void svm_update_cpu_dirty_logging(struct lvcpu *v) { }
-static void svm_flush_pml_buffer(struct lvcpu *v) { }
+static void svm_update_cpu_dirty_logging(struct kvm_vcpu *vcpu) { }
 
 static void new_asid(struct lvcpu *v, struct lkvm_svm_cpu *sd)
 {
@@ -157,23 +156,22 @@ static void pre_svm_run(struct lvcpu *v)
 	v->vmcs->asid = v->asid;
 }
 
-static void svm_vcpu_run(struct lvcpu *v)
+static void svm_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
-	pre_svm_run(v);
-	v->exit = (struct env_exit){ .reason = ENV_EXIT_NONE };
-	env_vcpu_run_guest(kshim_env, v->ev, &v->exit);
+	pre_svm_run(to_lvcpu(vcpu));
+	env_vcpu_run_guest(kshim_env, to_lvcpu(vcpu)->ev, exit);
 }
 
 /* npf_interception: EXITINFO1 is the page-fault error code. */
-static int svm_handle_exit(struct lvcpu *v)
+static int svm_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
-	if (v->exit.reason == ENV_EXIT_NPF)
-		return lkvm_page_fault(v, v->exit.gpa, v->exit.qual & ~PFERR_SYNTHETIC_MASK);
-	return lkvm_handle_common_exit(v);
+	if (exit->reason == ENV_EXIT_NPF)
+		return lkvm_page_fault(vcpu, exit->gpa, exit->qual & ~PFERR_SYNTHETIC_MASK);
+	return kvm_handle_common_exit(vcpu, exit);
 }
 
 /* svm_vcpu_load: no flush; pre_svm_run sees the VMCB ran elsewhere. */
-static void svm_vcpu_load(struct lvcpu *v) { }
+static void svm_vcpu_load(struct kvm_vcpu *vcpu, int cpu) { }
 
 const struct lkvm_vendor lkvm_svm = {
 	.hardware_setup = svm_hardware_setup,
@@ -182,7 +180,6 @@ const struct lkvm_vendor lkvm_svm = {
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_load = svm_vcpu_load,
 	.vcpu_run = svm_vcpu_run,
-	.handle_exit_irqoff = svm_flush_pml_buffer,
 	.handle_exit = svm_handle_exit,
 	.update_cpu_dirty_logging = svm_update_cpu_dirty_logging,
 };

@@ -136,9 +136,10 @@ static void vmx_vcpu_free(struct lvcpu *v)
 }
 
 /* KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML on while any slot logs. */
-static void vmx_update_cpu_dirty_logging(struct lvcpu *v)
+static void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
 {
-	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
+	struct lvcpu *v = to_lvcpu(vcpu);
+	struct lkvm *lk = to_lkvm(vcpu->kvm);
 	bool on;
 
 	if (!v->pml_pg)
@@ -150,41 +151,25 @@ static void vmx_update_cpu_dirty_logging(struct lvcpu *v)
 	}
 }
 
-/*
- * vmx_flush_pml_buffer as of 6.12: the CPU fills the buffer from entry 511
- * down; the drain walks from the last entry written (index + 1, or 0 when
- * full) up to 511, i.e. newest first (6.14 reversed it, KVM_FACTS E13).
- */
-static void vmx_flush_pml_buffer(struct lvcpu *v)
-{
-	struct lkvm *lk = to_lkvm(v->vcpu.kvm);
-	u16 pml_idx;
-
-	if (!v->pml_pg)
-		return;
-	pml_idx = v->vmcs->pml_index;
-	if (pml_idx == PML_HEAD_INDEX)
-		return;
-	pml_idx = pml_idx >= PML_LOG_NR_ENTRIES ? 0 : pml_idx + 1;
-	lk->stat.pml_drained += (u64)(PML_LOG_NR_ENTRIES - pml_idx);
-	for (; pml_idx < PML_LOG_NR_ENTRIES; pml_idx++)
-		kvm_vcpu_mark_page_dirty(&v->vcpu, kshim_load64(&v->pml_pg[pml_idx]) >> PAGE_SHIFT);
-	v->vmcs->pml_index = PML_HEAD_INDEX;
-}
-
 /* ---------------------------------------------------------------- exits */
 
-static void vmx_vcpu_run(struct lvcpu *v)
+static void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
-	v->exit = (struct env_exit){ .reason = ENV_EXIT_NONE };
-	env_vcpu_run_guest(kshim_env, v->ev, &v->exit);
+	env_vcpu_run_guest(kshim_env, to_lvcpu(vcpu)->ev, exit);
+}
+
+/* Every exit drains PML (vmx_flush_pml_buffer; the model's drain, in the
+ * trees' order: vmx.pml_drain=newest-first, 6.14 reversed it, E13). */
+static void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu)
+{
+	kvm_flush_pml_buffer(vcpu);
 }
 
 /* handle_ept_violation: the exit qualification as a page-fault error
  * code (SDM table 28-7). */
-static int handle_ept_violation(struct lvcpu *v)
+static int handle_ept_violation(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
-	u64 q = v->exit.qual;
+	u64 q = exit->qual;
 	u64 error_code;
 
 	error_code = (q & EPT_VIOLATION_ACC_READ) ? PFERR_USER_MASK : 0;
@@ -193,28 +178,28 @@ static int handle_ept_violation(struct lvcpu *v)
 	error_code |= (q & EPT_VIOLATION_RWX_MASK) ? PFERR_PRESENT_MASK : 0;
 	error_code |= (q & EPT_VIOLATION_GVA_TRANSLATED) ? PFERR_GUEST_FINAL_MASK :
 							   PFERR_GUEST_PAGE_MASK;
-	return lkvm_page_fault(v, v->exit.gpa, error_code);
+	return lkvm_page_fault(vcpu, exit->gpa, error_code);
 }
 
-static int vmx_handle_exit(struct lvcpu *v)
+static int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
-	switch (v->exit.reason) {
+	switch (exit->reason) {
 	case ENV_EXIT_EPT_VIOLATION:
-		return handle_ept_violation(v);
+		return handle_ept_violation(vcpu, exit);
 	case ENV_EXIT_EPT_MISCONFIG:
 		/* KVM's MMIO SPTEs (W|X without R). */
-		return lkvm_page_fault(v, v->exit.gpa, PFERR_RSVD_MASK);
+		return lkvm_page_fault(vcpu, exit->gpa, PFERR_RSVD_MASK);
 	default:
 		/* A full PML buffer was drained at the exit already. */
-		return lkvm_handle_common_exit(v);
+		return kvm_handle_common_exit(vcpu, exit);
 	}
 }
 
 /* vmx_vcpu_load_vmcs on a new pCPU: it may hold stale translations from an
  * earlier stay of this vCPU there; flush every EPTP/VPID context. */
-static void vmx_vcpu_load(struct lvcpu *v)
+static void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
-	kvm_make_request(KVM_REQ_TLB_FLUSH, &v->vcpu);
+	kvm_make_request(KVM_REQ_TLB_FLUSH, vcpu);
 }
 
 static void vmx_hardware_unsetup(void) { }
@@ -226,7 +211,7 @@ const struct lkvm_vendor lkvm_vmx = {
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_load = vmx_vcpu_load,
 	.vcpu_run = vmx_vcpu_run,
-	.handle_exit_irqoff = vmx_flush_pml_buffer,
+	.handle_exit_irqoff = vmx_handle_exit_irqoff,
 	.handle_exit = vmx_handle_exit,
 	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
 };

@@ -39,191 +39,34 @@ void lkvm_module_init(struct lkvm *lk)
 	lk->vendor->hardware_setup(lk);
 }
 
-/* ----------------------------------------------------- local flushes */
-
-static void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu)
-{
-	to_lkvm(vcpu->kvm)->stat.tlb_flush++;
-	kvm_x86_ops.flush_tlb_all(vcpu);
-	/* Flushing everything flushes the current context too. */
-	kvm_clear_request(KVM_REQ_TLB_FLUSH_CURRENT, vcpu);
-}
-
-static void kvm_service_local_tlb_flush_requests(struct kvm_vcpu *vcpu)
-{
-	if (kvm_check_request(KVM_REQ_TLB_FLUSH_CURRENT, vcpu)) {
-		to_lkvm(vcpu->kvm)->stat.tlb_flush++;
-		kvm_x86_ops.flush_tlb_current(vcpu);
-	}
-	if (kvm_check_request(KVM_REQ_TLB_FLUSH_GUEST, vcpu)) {
-		to_lkvm(vcpu->kvm)->stat.tlb_flush++;
-		kvm_x86_ops.flush_tlb_guest(vcpu);
-	}
-}
-
-/* ------------------------------------------------------- the run loop */
-
-/* vcpu_load on another pCPU: the vendor decides what the move costs
- * (VMX: a flush of every context; SVM: a new ASID at the next entry). */
-static bool kvm_vcpu_check_load(struct lvcpu *v)
-{
-	bool moved = env_vcpu_migrated(v->ev);
-	int cpu = (int)env_vcpu_pcpu(v->ev);
-
-	if (!moved && cpu == v->vcpu.cpu)
-		return false;
-	v->vcpu.cpu = cpu;
-	to_lkvm(v->vcpu.kvm)->vendor->vcpu_load(v);
-	return true;
-}
-
-/* One entry into the guest and the handling of its exit: 1 to go around
- * again, 0 to return to userspace (run.exit_reason). */
-static int vcpu_enter_guest(struct lvcpu *v)
-{
-	struct kvm_vcpu *vcpu = &v->vcpu;
-	struct lkvm *lk = to_lkvm(vcpu->kvm);
-	int r;
-
-	kvm_vcpu_check_load(v);
-	if (kvm_request_pending(vcpu)) {
-		env_cost(lk->env, ENV_COST_REQUEST);
-		if (kvm_dirty_ring_check_request(vcpu))
-			return 0;
-		/* An obsolete root first, so a flush and the reload below
-		 * act on the new one. */
-		if (kvm_check_request(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, vcpu))
-			kvm_mmu_free_obsolete_roots(vcpu);
-		if (kvm_check_request(KVM_REQ_TLB_FLUSH, vcpu))
-			kvm_vcpu_flush_tlb_all(vcpu);
-		kvm_service_local_tlb_flush_requests(vcpu);
-		if (kvm_check_request(KVM_REQ_LOAD_MMU_PGD, vcpu))
-			kvm_mmu_load_pgd(vcpu);
-		if (kvm_check_request(KVM_REQ_UPDATE_CPU_DIRTY_LOGGING, vcpu))
-			lk->vendor->update_cpu_dirty_logging(v);
-	}
-
-	r = kvm_mmu_reload(vcpu);
-	if (r) {
-		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return 0;
-	}
-
-	/*
-	 * Publish IN_GUEST_MODE, then look at requests again: a request made
-	 * before the store is seen here; one made after finds the vCPU in
-	 * guest mode and kicks it.  Interrupts are off from here to the entry:
-	 * a move to another pCPU noticed now cancels the entry too.
-	 */
-	kshim_store64(&vcpu->mode, IN_GUEST_MODE);
-	if (kshim_load64(&vcpu->mode) == EXITING_GUEST_MODE ||
-	    kvm_request_pending(vcpu) || kvm_vcpu_check_load(v)) {
-		kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
-		return 1;
-	}
-	lk->vendor->vcpu_run(v);
-	kshim_store64(&vcpu->mode, OUTSIDE_GUEST_MODE);
-	lk->vendor->handle_exit_irqoff(v);
-	r = lk->vendor->handle_exit(v);
-	lkvm_sync_vcpu_stats(v);
-	return r;
-}
-
-int lkvm_vcpu_run(struct lvcpu *v)
-{
-	v->run.exit_reason = 0;
-	for (;;) {
-		int r;
-
-		/* The VMM asked for the vCPU back (a pending signal). */
-		if (v->run.immediate_exit) {
-			v->run.immediate_exit = false;
-			v->run.exit_reason = KVM_EXIT_INTR;
-			break;
-		}
-		r = vcpu_enter_guest(v);
-		if (r < 0)
-			v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		if (r <= 0)
-			break;
-	}
-	return (int)v->run.exit_reason;
-}
-
-int kvm_vcpu_run(struct kvm_vcpu *vcpu)
-{
-	struct lkvm *lk = to_lkvm(vcpu->kvm);
-	int r;
-
-	lkvm_enter(lk);
-	r = lkvm_vcpu_run(to_lvcpu(vcpu));
-	lkvm_leave(lk);
-	return r;
-}
+/* The run loop, its requests and local flushes, the exits both vendors
+ * handle alike and the emulation are the model's (kvmmu/x86.c, compiled
+ * here too). */
 
 /* ------------------------------------------------------------- exits */
 
-/* kvm_mmu_page_fault's answer: 1 resume, 0 to userspace, < 0 an error. */
-int lkvm_page_fault(struct lvcpu *v, gpa_t gpa, u64 error_code)
+/* kvm_mmu_page_fault's answer: 1 resume, 0 to userspace, < 0 an error.
+ * Whether the access was a write is kept for the emulation the MMU may
+ * hand the fault to. */
+int lkvm_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code)
 {
-	int r = kvm_mmu_page_fault(&v->vcpu, gpa, error_code, NULL, 0);
+	int r;
 
+	to_lvcpu(vcpu)->fault_write = error_code & PFERR_WRITE_MASK;
+	r = kvm_mmu_page_fault(vcpu, gpa, error_code, NULL, 0);
 	if (r < 0)
-		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		to_lvcpu(vcpu)->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	return r;
-}
-
-/* The exits both vendors handle alike: a kick (or a full PML buffer,
- * drained already) resumes the guest, a halted guest goes back to
- * userspace, anything else is an internal error. */
-int lkvm_handle_common_exit(struct lvcpu *v)
-{
-	switch (v->exit.reason) {
-	case ENV_EXIT_PML_FULL:
-	case ENV_EXIT_EXTINT:
-	case ENV_EXIT_NONE:
-		return 1;
-	case ENV_EXIT_HLT:
-		v->run.exit_reason = KVM_EXIT_HLT;
-		return 0;
-	default:
-		v->run.exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		return 0;
-	}
 }
 
 /* ---------------------------------------------------------- emulation */
 
-/*
- * x86_emulate_instruction for the accesses the MMU gives back
- * (RET_PF_EMULATE): MMIO, or a write to a read-only slot.  The device
- * model takes them (KVM_EXIT_MMIO); a RAM access is performed on its frame.
- */
-int lkvm_emulate_access(struct lvcpu *v, gpa_t gpa)
-{
-	struct kvm_vcpu *vcpu = &v->vcpu;
-	gfn_t gfn = gpa >> PAGE_SHIFT;
-	struct kvm_memory_slot *slot = kvm_vcpu_gfn_to_memslot(vcpu, gfn);
-	bool write = v->exit.qual & EPT_VIOLATION_ACC_WRITE;
-
-	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID) &&
-	    !(write && (slot->flags & KVM_MEM_READONLY))) {
-		env_vcpu_emulate_access(kshim_env, v->ev, gpa,
-					__gfn_to_hva_memslot(slot, gfn) + (gpa & (PAGE_SIZE - 1)));
-		if (write)
-			kvm_vcpu_mark_page_dirty(vcpu, gfn);
-		return 1;
-	}
-	env_vcpu_emulate_access(kshim_env, v->ev, gpa, 0);
-	v->run.exit_reason = KVM_EXIT_MMIO;
-	v->run.mmio_gpa = gpa;
-	return 0;
-}
-
+/* x86_emulate_instruction for the accesses the MMU gives back
+ * (RET_PF_EMULATE): the model's kvm_emulate_access. */
 int x86_emulate_instruction(struct kvm_vcpu *vcpu, gpa_t cr2_or_gpa,
 			    int emulation_type, void *insn, int insn_len)
 {
-	return lkvm_emulate_access(to_lvcpu(vcpu), cr2_or_gpa);
+	return kvm_emulate_access(vcpu, cr2_or_gpa, to_lvcpu(vcpu)->fault_write);
 }
 
 bool kvm_can_do_async_pf(struct kvm_vcpu *vcpu)
