@@ -384,6 +384,22 @@ static inline void kvm_x86_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
 	vcpu->kvm->x86->update_cpu_dirty_logging(vcpu);
 }
 static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { }
+static inline struct kvm_memslots *kvm_model_memslots(struct kvm *kvm, int as_id)
+{
+	return &kvm->memslots[as_id];
+}
+static inline long *kvm_mn_active_invalidate_count(struct kvm *kvm)
+{
+	return &kvm->mn_active_invalidate_count;
+}
+struct kvm_gfn_range;
+static inline void kvm_notifier_range_init(struct kvm_gfn_range *range) { }
+/* kvm_main.c: the invalidation bracket and the handlers as the notifier
+ * dispatch calls them. */
+void kvm_notifier_invalidate_begin(struct kvm *kvm, hva_t start, hva_t end);
+void kvm_notifier_invalidate_end(struct kvm *kvm, hva_t start, hva_t end);
+bool kvm_notifier_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range);
+void kvm_notifier_release(struct kvm *kvm);
 /* Host memory of the model; kvmmu stops on exhaustion. */
 static inline void *kvm_model_calloc(size_t n, size_t size)
 {

@@ -404,146 +404,28 @@ bool mmu_invalidate_retry_gfn(struct kvm *kvm, u64 mmu_seq, gfn_t gfn)
 	return kvm->mmu_invalidate_seq != mmu_seq;
 }
 
-typedef bool (*gfn_handler_t)(struct kvm *kvm, struct kvm_gfn_range *range);
-typedef void (*on_lock_fn_t)(struct kvm *kvm);
+/* The mmu_notifier dispatch's hooks (kvmmu/mmu_notifier.c). */
 
-static bool kvm_null_fn(struct kvm *kvm, struct kvm_gfn_range *range)
+void kvm_notifier_invalidate_begin(struct kvm *kvm, hva_t start, hva_t end)
 {
-	(void)kvm, (void)range;
-	return false;
+	kvm_mmu_invalidate_begin(kvm);
 }
 
-static bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
+void kvm_notifier_invalidate_end(struct kvm *kvm, hva_t start, hva_t end)
+{
+	kvm_mmu_invalidate_end(kvm);
+}
+
+bool kvm_notifier_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range)
 {
 	kvm_mmu_invalidate_range_add(kvm, range->start, range->end);
 	return kvm_unmap_gfn_range(kvm, range);
 }
 
-/*
- * Runs @handler on the gfn range of each memslot overlapping the hva range
- * [start, end), under mmu_lock for write, taken (and @on_lock run) only if
- * some slot overlaps.  With @flush_on_ret, flushes before unlocking if any
- * handler asked for it.
- */
-static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
-				 gfn_handler_t handler, on_lock_fn_t on_lock,
-				 bool flush_on_ret, bool may_block)
-{
-	struct kvm_memory_slot *hits[16];
-	struct kvm_memory_slot **slots = hits;
-	unsigned n = 0, cap = 16;
-	bool ret = false;
-
-	/* Snapshot the overlapping slots (the array may change while the
-	 * handler yields; retired slots stay allocated). */
-	for (int as = 0; as < KVM_ADDRESS_SPACE_NUM; as++) {
-		struct kvm_memslots *ms = &kvm->memslots[as];
-
-		for (int i = 0; i < ms->nr; i++) {
-			struct kvm_memory_slot *s = ms->slots[i];
-			hva_t s_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
-
-			if (start >= s_end || end <= s->userspace_addr)
-				continue;
-			if (n == cap) {
-				struct kvm_memory_slot **g =
-					malloc(2 * cap * sizeof(*g));
-
-				if (!g)
-					abort();
-				memcpy(g, slots, n * sizeof(*g));
-				if (slots != hits)
-					free(slots);
-				slots = g;
-				cap *= 2;
-			}
-			slots[n++] = s;
-		}
-	}
-	if (!n)
-		return false;
-
-	env_write_lock(kvm->env);
-	if (on_lock)
-		on_lock(kvm);
-	for (unsigned i = 0; i < n; i++) {
-		struct kvm_memory_slot *s = slots[i];
-		hva_t hs = start > s->userspace_addr ? start : s->userspace_addr;
-		hva_t s_end = s->userspace_addr + (s->npages << PAGE_SHIFT);
-		hva_t he = end < s_end ? end : s_end;
-		struct kvm_gfn_range r = {
-			.slot = s,
-			.start = s->base_gfn + ((hs - s->userspace_addr) >> PAGE_SHIFT),
-			.end = s->base_gfn + ((he - s->userspace_addr + PAGE_SIZE - 1) >> PAGE_SHIFT),
-			.may_block = may_block,
-		};
-
-		ret |= handler(kvm, &r);
-	}
-	if (flush_on_ret && ret)
-		kvm_flush_remote_tlbs(kvm);
-	env_write_unlock(kvm->env);
-	if (slots != hits)
-		free(slots);
-	return ret;
-}
-
-void kvm_mmu_notifier_invalidate_range_start(struct kvm *kvm, hva_t start,
-					     hva_t end, bool blockable)
-{
-	kvm->stat.mn_invalidate++;
-	/* Blocks memslot updates until the matching _end. */
-	kvm->mn_active_invalidate_count++;
-	/* Zap in all roots and flush before returning: the host frees or
-	 * changes the pages right after. */
-	kvm_handle_hva_range(kvm, start, end, kvm_mmu_unmap_gfn_range,
-			     kvm_mmu_invalidate_begin, true, blockable);
-}
-
-void kvm_mmu_notifier_invalidate_range_end(struct kvm *kvm, hva_t start,
-					   hva_t end)
-{
-	kvm_handle_hva_range(kvm, start, end, kvm_null_fn, kvm_mmu_invalidate_end,
-			     false, false);
-	kvm->mn_active_invalidate_count--;
-	ENV_ASSERT(kvm->env, kvm->mn_active_invalidate_count >= 0);
-}
-
-bool kvm_mmu_notifier_clear_flush_young(struct kvm *kvm, hva_t start, hva_t end)
-{
-	kvm->stat.mn_age++;
-	/* x86 elides this flush since 6.13: a stale "young" TLB entry only
-	 * makes reclaim a little less precise. */
-	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL,
-				    kvm->pol.mmu_age_flush == KVMMU_AGE_FLUSH_ON,
-				    false);
-}
-
-bool kvm_mmu_notifier_clear_young(struct kvm *kvm, hva_t start, hva_t end)
-{
-	kvm->stat.mn_age++;
-	return kvm_handle_hva_range(kvm, start, end, kvm_age_gfn, NULL, false, false);
-}
-
-bool kvm_mmu_notifier_test_young(struct kvm *kvm, hva_t start, hva_t end)
-{
-	return kvm_handle_hva_range(kvm, start, end, kvm_test_age_gfn, NULL,
-				    false, false);
-}
-
-void kvm_mmu_notifier_release(struct kvm *kvm)
+void kvm_notifier_release(struct kvm *kvm)
 {
 	kvm_mmu_zap_all(kvm);
 }
-
-const struct kvm_mmu_notifier_ops kvm_mmu_notifier_ops = {
-	.invalidate_range_start = kvm_mmu_notifier_invalidate_range_start,
-	.invalidate_range_end = kvm_mmu_notifier_invalidate_range_end,
-	.clear_flush_young = kvm_mmu_notifier_clear_flush_young,
-	.clear_young = kvm_mmu_notifier_clear_young,
-	.test_young = kvm_mmu_notifier_test_young,
-	.release = kvm_mmu_notifier_release,
-};
 
 /* ------------------------------------------------------- VM lifetime */
 

@@ -204,6 +204,20 @@ void lkvm_sync_vcpu_stats(struct lvcpu *v);
 static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { lkvm_sync_vcpu_stats(to_lvcpu(vcpu)); }
 static inline void *kvm_model_calloc(size_t n, size_t size) { return kshim_host_calloc(n, size); }
 static inline void kvm_model_free(void *p) { kshim_host_free(p); }
+static inline struct kvm_memslots *kvm_model_memslots(struct kvm *kvm, int as_id)
+{
+	return kvm->memslots[as_id];
+}
+static inline long *kvm_mn_active_invalidate_count(struct kvm *kvm)
+{
+	return &to_lkvm(kvm)->mn_active_invalidate_count;
+}
+/* The notifier dispatch's hooks are the version's (kver.h). */
+#define kvm_notifier_range_init kver_gfn_range_notifier
+#define kvm_notifier_invalidate_begin kver_invalidate_begin
+#define kvm_notifier_invalidate_end kver_invalidate_end
+#define kvm_notifier_unmap_gfn_range kver_unmap_gfn_range
+#define kvm_notifier_release kver_arch_flush_shadow_all
 
 /* x86.c */
 void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old,
