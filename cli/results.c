@@ -198,8 +198,17 @@ void replay_command(FILE *f, const char *scenario, const struct opts *o,
 		    uint64_t seed, bool explore)
 {
 	/* Every argument quoted by the one helper, so the line pastes into sh
-	 * as it is; a .scn file by the path it was given, not its name. */
-	fputs("tdpsim run ", f);
+	 * as it is; a .scn file by the path it was given, not its name.  A
+	 * Linux MMU build names itself: tdpsim is kvmmu. */
+	if (kvm_mmu_fixed_policy()) {
+		char *self = cli_self_exe();
+
+		cli_shquote(f, self);
+		free(self);
+		fputs(" run ", f);
+	} else {
+		fputs("tdpsim run ", f);
+	}
 	cli_shquote(f, o->scenario_arg ? o->scenario_arg : scenario);
 	if (o->config) {
 		fputs(" --config ", f);

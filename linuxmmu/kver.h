@@ -70,6 +70,13 @@ static inline int kver_write_track(struct lkvm *lk, gfn_t gfn, bool track)
 
 static inline void kver_write_track_release(struct lkvm *lk) { }
 
+/* is_mmio_spte: 6.1 compares with the global shadow_mmio_value. */
+extern u64 shadow_mmio_value, shadow_mmio_mask;
+static inline bool kver_is_mmio_spte(struct kvm *kvm, u64 spte)
+{
+	return (spte & shadow_mmio_mask) == shadow_mmio_value && enable_mmio_caching;
+}
+
 /* The slot's write-tracking counts (shared by its copies). */
 static inline void **kver_slot_write_track(struct kvm_memory_slot *slot)
 {
@@ -184,6 +191,13 @@ static inline void kver_write_track_release(struct lkvm *lk)
 static inline void **kver_slot_write_track(struct kvm_memory_slot *slot)
 {
 	return (void **)&slot->arch.gfn_write_track;
+}
+
+/* is_mmio_spte: 6.12 compares with the VM's kvm->arch.shadow_mmio_value. */
+extern u64 shadow_mmio_mask;
+static inline bool kver_is_mmio_spte(struct kvm *kvm, u64 spte)
+{
+	return (spte & shadow_mmio_mask) == kvm->arch.shadow_mmio_value && enable_mmio_caching;
 }
 
 static inline void kver_arch_flush_shadow_memslot(struct kvm *kvm, struct kvm_memory_slot *slot)

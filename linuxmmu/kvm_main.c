@@ -707,6 +707,41 @@ void lkvm_sync_vcpu_stats(struct lvcpu *v)
 static struct lkvm *trace_vm;
 static unsigned long trace_gen;
 
+/* SPTE bits as the tree's spte.h defines them (6.1 and 6.12 alike). */
+#define LKVM_SPTE_PRESENT BIT_ULL(11)   /* SPTE_MMU_PRESENT_MASK */
+#define LKVM_SPTE_LARGE BIT_ULL(7)      /* PT_PAGE_SIZE_MASK */
+#define LKVM_SPTE_WRITABLE BIT_ULL(1)   /* PT_WRITABLE_MASK */
+#define LKVM_SPTE_PFN(s) (((s) & GENMASK_ULL(51, 12)) >> PAGE_SHIFT)
+
+static bool lkvm_spte_is_leaf(u64 spte, int level)
+{
+	return (spte & LKVM_SPTE_PRESENT) &&
+	       (level == PG_LEVEL_4K || (spte & LKVM_SPTE_LARGE));
+}
+
+/*
+ * Every SPTE change of the TDP MMU (handle_changed_spte's tracepoint): the
+ * stats the tree has no counter for.  A present leaf replaced directly by
+ * an MMIO SPTE (E6); a fault (the only SPTE writer on a vCPU thread that
+ * goes through here) that turned a writable leaf of a page into a
+ * read-only one (E17: a stale read fault after a write fault).
+ */
+void kshim_hook_kvm_tdp_mmu_spte_changed(int as_id, u64 gfn, int level, u64 old_spte,
+					 u64 new_spte)
+{
+	struct lkvm *lk = trace_vm;
+
+	if (!lk || !lkvm_spte_is_leaf(old_spte, level))
+		return;
+	if (kver_is_mmio_spte(&lk->kvm, new_spte))
+		lk->stat.spte_present_to_mmio++;
+	else if (lkvm_spte_is_leaf(new_spte, level) &&
+		 (old_spte & LKVM_SPTE_WRITABLE) && !(new_spte & LKVM_SPTE_WRITABLE) &&
+		 LKVM_SPTE_PFN(old_spte) == LKVM_SPTE_PFN(new_spte) &&
+		 kvm_get_running_vcpu(&lk->kvm))
+		lk->stat.pf_downgrade++;
+}
+
 void kshim_trace_hit(struct kshim_tracepoint *tp)
 {
 	if (tp->gen != trace_gen) {

@@ -39,7 +39,9 @@
 	X(dirty_ring_reset, "kvm.dirty_ring_reset", "ring entries reset (re-protected)") \
 	X(dirty_log_dropped, "kvm.dirty_log_dropped", "dirty pages with nowhere to go (ring without a running vCPU)") \
 	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
-	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")
+	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")           \
+	X(pf_downgrade, "kvm.pf_downgrade", "faults that made a writable leaf read-only (E17; from the tree's kvm_tdp_mmu_spte_changed on vCPU threads)") \
+	X(spte_present_to_mmio, "kvm.spte_present_to_mmio", "present leaves replaced directly by MMIO SPTEs (E6; from kvm_tdp_mmu_spte_changed)")
 
 #define LKVM_VCPU_STATS(X)                                                   \
 	X(pf_taken, "kvm.pf_taken", "faults handled (vcpu->stat.pf_taken)")   \

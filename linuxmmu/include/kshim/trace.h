@@ -2,10 +2,11 @@
 /*
  * kshim/trace.h — tracepoints count.  TRACE_EVENT and DEFINE_EVENT become
  * inline trace_NAME() functions that count the event (their arguments are
- * type-checked and dropped): the kernel's own instrumentation is how the
- * rest-of-KVM model offers stats such as kvm.huge_splits without touching
- * the tree's code.  Events of headers outside the tree's mmu/ folder are
- * argument-swallowing macros.
+ * type-checked and dropped, except for the events with a hook below, whose
+ * arguments go to kshim_hook_NAME()): the kernel's own instrumentation is
+ * how the rest-of-KVM model offers stats such as kvm.huge_splits without
+ * touching the tree's code.  Events of headers outside the tree's mmu/
+ * folder are argument-swallowing macros.
  */
 #ifndef KSHIM_TRACE_H
 #define KSHIM_TRACE_H
@@ -23,21 +24,31 @@ struct kshim_tracepoint {
 	unsigned long gen;
 };
 void kshim_trace_hit(struct kshim_tracepoint *tp);
-#define KSHIM_TRACE_FN(name, proto)                                          \
+/* Events whose arguments the model reads (KSHIM_HOOKED_NAME defined to 1):
+ * every SPTE change the TDP MMU makes (handle_changed_spte). */
+#define KSHIM_HOOKED_kvm_tdp_mmu_spte_changed 1
+void kshim_hook_kvm_tdp_mmu_spte_changed(int as_id, u64 gfn, int level, u64 old_spte,
+					 u64 new_spte);
+#define KSHIM_HOOK_0(name, args...)
+#define KSHIM_HOOK_1(name, args...) kshim_hook_##name(args)
+#define KSHIM_HOOK_SEL_(hooked) KSHIM_HOOK_##hooked
+#define KSHIM_HOOK_SEL(hooked) KSHIM_HOOK_SEL_(hooked)
+#define KSHIM_TRACE_FN(name, proto, args)                                    \
 	static inline void trace_##name(proto)                               \
 	{                                                                    \
 		static struct kshim_tracepoint tp = { #name, 0, 0 };          \
 		kshim_trace_hit(&tp);                                        \
+		KSHIM_HOOK_SEL(__is_defined(KSHIM_HOOKED_##name))(name, args); \
 	}                                                                    \
 	static inline bool trace_##name##_enabled(void) { return false; }
 #define TRACE_EVENT(name, proto, args, tstruct, assign, print)               \
-	KSHIM_TRACE_FN(name, PARAMS(proto))
+	KSHIM_TRACE_FN(name, PARAMS(proto), PARAMS(args))
 #define TRACE_EVENT_CONDITION(name, proto, args, cond, tstruct, assign, print) \
 	TRACE_EVENT(name, PARAMS(proto), PARAMS(args), tstruct, assign, print)
 #define PARAMS(args...) args
 #define DECLARE_EVENT_CLASS(name, proto, args, tstruct, assign, print)
 #define DEFINE_EVENT(template, name, proto, args)                            \
-	KSHIM_TRACE_FN(name, PARAMS(proto))
+	KSHIM_TRACE_FN(name, PARAMS(proto), PARAMS(args))
 #define DEFINE_EVENT_PRINT(template, name, proto, args, print)               \
 	DEFINE_EVENT(template, name, PARAMS(proto), PARAMS(args))
 #define TRACE_DEFINE_ENUM(a) _Static_assert(1, "")
