@@ -150,7 +150,7 @@ struct kvm_memory_slot {
 
 struct kvm_memslots {
 	struct kvm_memory_slot **slots; /* sorted by base_gfn */
-	int nr, cap;
+	int nr;
 };
 
 static inline bool kvm_slot_dirty_track_enabled(const struct kvm_memory_slot *s)
@@ -400,6 +400,17 @@ void kvm_notifier_invalidate_begin(struct kvm *kvm, hva_t start, hva_t end);
 void kvm_notifier_invalidate_end(struct kvm *kvm, hva_t start, hva_t end);
 bool kvm_notifier_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range);
 void kvm_notifier_release(struct kvm *kvm);
+/* kvm_main.c: the memslot updates' hooks (kvmmu/memslot.c). */
+void *kvm_model_realloc(void *p, size_t size);
+struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm);
+struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s);
+void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_memslots_update_begin(struct kvm *kvm, int as_id);
+void kvm_memslots_update_end(struct kvm *kvm, int as_id);
+void kvm_memslots_update_abort(struct kvm *kvm, int as_id);
+void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta);
 /* Host memory of the model; kvmmu stops on exhaustion. */
 static inline void *kvm_model_calloc(size_t n, size_t size)
 {
@@ -454,7 +465,6 @@ static inline void kvm_flush_remote_tlbs_memslot(struct kvm *kvm,
 }
 struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, int as_id, gfn_t gfn);
 struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn);
-struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
 /* mmu_invalidate_retry_gfn: a fault snapshot @mmu_seq is stale for @gfn. */
 bool mmu_invalidate_retry_gfn(struct kvm *kvm, u64 mmu_seq, gfn_t gfn);
 /* The snapshot as the policy's width sees it (E7: a sign-extended int). */
@@ -483,6 +493,10 @@ enum kvm_mr_change {
 	KVM_MR_MOVE,
 	KVM_MR_FLAGS_ONLY,
 };
+int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
+			struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
+void kvm_memslot_commit(struct kvm *kvm, const struct kvm_memory_slot *old,
+			const struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
 
 /* Intrusive list helpers. */
 static inline void INIT_LIST_HEAD(struct list_head *h) { h->next = h->prev = h; }

@@ -57,35 +57,9 @@ void kvm_vcpu_set_smm(struct kvm_vcpu *vcpu, bool smm)
 
 /* ------------------------------------------------------------ memslots */
 
-static struct kvm_memory_slot *memslot_find_id(struct kvm_memslots *ms, u16 id,
-					       int *pos)
-{
-	for (int i = 0; i < ms->nr; i++)
-		if (ms->slots[i]->id == id) {
-			if (pos)
-				*pos = i;
-			return ms->slots[i];
-		}
-	return NULL;
-}
-
 struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm *kvm, int as_id, gfn_t gfn)
 {
-	struct kvm_memslots *ms = &kvm->memslots[as_id];
-	int lo = 0, hi = ms->nr - 1;
-
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		struct kvm_memory_slot *s = ms->slots[mid];
-
-		if (gfn < s->base_gfn)
-			hi = mid - 1;
-		else if (gfn >= s->base_gfn + s->npages)
-			lo = mid + 1;
-		else
-			return s;
-	}
-	return NULL;
+	return kvm_memslots_find_gfn(&kvm->memslots[as_id], gfn);
 }
 
 struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn)
@@ -93,63 +67,100 @@ struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn
 	return kvm_gfn_to_memslot(vcpu->kvm, vcpu->smm ? 1 : 0, gfn);
 }
 
-struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot)
+/* The memslot updates' hooks (kvmmu/memslot.c). */
+
+void *kvm_model_realloc(void *p, size_t size)
 {
-	u32 as_id = slot >> 16;
-
-	if (as_id >= KVM_ADDRESS_SPACE_NUM)
-		return NULL;
-	return memslot_find_id(&kvm->memslots[as_id], (u16)slot, NULL);
-}
-
-/* Publishes @new in place of @old (either may be NULL), keeping the
- * array sorted.  No env call: atomic for every other thread. */
-static void kvm_replace_memslot(struct kvm *kvm, int as_id,
-				struct kvm_memory_slot *old,
-				struct kvm_memory_slot *new_slot)
-{
-	struct kvm_memslots *ms = &kvm->memslots[as_id];
-	int pos = 0;
-
-	if (old) {
-		memslot_find_id(ms, old->id, &pos);
-		memmove(&ms->slots[pos], &ms->slots[pos + 1],
-			(size_t)(ms->nr - pos - 1) * sizeof(*ms->slots));
-		ms->nr--;
-		old->grave_next = kvm->graveyard;
-		kvm->graveyard = old;
-	}
-	if (new_slot) {
-		if (ms->nr == ms->cap) {
-			int cap = ms->cap ? 2 * ms->cap : 8;
-			struct kvm_memory_slot **n = realloc(ms->slots, (size_t)cap * sizeof(*n));
-
-			if (!n)
-				abort();
-			ms->slots = n;
-			ms->cap = cap;
-		}
-		for (pos = 0; pos < ms->nr && ms->slots[pos]->base_gfn < new_slot->base_gfn; pos++)
-			;
-		memmove(&ms->slots[pos + 1], &ms->slots[pos],
-			(size_t)(ms->nr - pos) * sizeof(*ms->slots));
-		ms->slots[pos] = new_slot;
-		ms->nr++;
-	}
-}
-
-static struct kvm_memory_slot *kvm_copy_memslot(const struct kvm_memory_slot *s)
-{
-	struct kvm_memory_slot *n = malloc(sizeof(*n));
+	void *n = realloc(p, size);
 
 	if (!n)
 		abort();
+	return n;
+}
+
+struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm)
+{
+	struct kvm_memory_slot *s = kvm_model_calloc(1, sizeof(*s));
+
+	/* The arch data every copy of the slot shares. */
+	s->arch = kvm_model_calloc(1, sizeof(*s->arch));
+	s->arch->next = kvm->slot_archs;
+	kvm->slot_archs = s->arch;
+	return s;
+}
+
+struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s)
+{
+	struct kvm_memory_slot *n = kvm_model_calloc(1, sizeof(*n));
+
 	*n = *s;
 	n->grave_next = NULL;
 	return n;
 }
 
+void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s)
+{
+	s->grave_next = kvm->graveyard;
+	kvm->graveyard = s;
+}
+
+void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s)
+{
+	free(s); /* its arch data stays on kvm->slot_archs until the VM dies */
+}
+
+/* The generation MMIO SPTEs are checked against: odd while an update is
+ * in progress.  When its field in MMIO SPTEs wraps, an old SPTE could
+ * look current again: zap them all (kvm_mmu_invalidate_mmio_sptes). */
+void kvm_memslots_update_begin(struct kvm *kvm, int as_id)
+{
+	kvm->mmio_gen++;
+}
+
+void kvm_memslots_update_end(struct kvm *kvm, int as_id)
+{
+	kvm->mmio_gen++;
+	if (((kvm->mmio_gen >> 1) & MMIO_SPTE_GEN_MASK) == 0)
+		kvm_mmu_zap_all_fast(kvm);
+}
+
+void kvm_memslots_update_abort(struct kvm *kvm, int as_id)
+{
+	kvm->mmio_gen--;
+}
+
+void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s)
+{
+	kvm_arch_flush_shadow_memslot(kvm, s);
+}
+
 static bool kvm_use_dirty_bitmap(struct kvm *kvm) { return !kvm->dirty_ring; }
+
+/* kvm_prepare_memory_region: the bitmap follows the flag; one going away
+ * is kept for the next time logging starts. */
+int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
+			struct kvm_memory_slot *new_slot, enum kvm_mr_change change)
+{
+	if (!(new_slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		new_slot->dirty_bitmap = NULL;
+	else if (!old || !old->dirty_bitmap)
+		new_slot->dirty_bitmap = kvm_use_dirty_bitmap(kvm) ?
+			kvm_alloc_dirty_bitmap(kvm, new_slot) : NULL;
+	if (old && old->dirty_bitmap && !new_slot->dirty_bitmap)
+		new_slot->arch->dirty_bitmap_spare = old->dirty_bitmap;
+	return 0;
+}
+
+void kvm_memslot_commit(struct kvm *kvm, const struct kvm_memory_slot *old,
+			const struct kvm_memory_slot *new_slot, enum kvm_mr_change change)
+{
+	kvm_mmu_slot_apply_flags(kvm, old, new_slot, (int)change);
+}
+
+void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta)
+{
+	kvm->nr_memslots_dirty_logging += delta;
+}
 
 u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s)
 {
@@ -173,174 +184,6 @@ u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s)
 		}
 	}
 	return bm;
-}
-
-/*
- * Wait until no mmu_notifier invalidation is between start and end: the
- * handlers walk memslots by hva and must see the same ones at both ends.
- */
-static void kvm_wait_mn_inactive(struct kvm *kvm)
-{
-	while (kvm->mn_active_invalidate_count) {
-		env_charge(kvm->env, 100);
-		env_cond_resched(kvm->env);
-	}
-}
-
-static bool memslot_overlaps(struct kvm *kvm, int as_id, u16 id, gfn_t base,
-			     u64 npages)
-{
-	struct kvm_memslots *ms = &kvm->memslots[as_id];
-
-	for (int i = 0; i < ms->nr; i++) {
-		struct kvm_memory_slot *s = ms->slots[i];
-
-		if (s->id != id && base < s->base_gfn + s->npages &&
-		    s->base_gfn < base + npages)
-			return true;
-	}
-	return false;
-}
-
-/* Marks @old invalid (a copy), publishes it, waits out vCPUs that may
- * still use the old view, and zaps everything (kvm_invalidate_memslot). */
-static struct kvm_memory_slot *kvm_invalidate_memslot(struct kvm *kvm,
-						      struct kvm_memory_slot *old)
-{
-	struct kvm_memory_slot *invalid = kvm_copy_memslot(old);
-
-	invalid->flags |= KVM_MEMSLOT_INVALID;
-	kvm_replace_memslot(kvm, old->as_id, old, invalid);
-	kvm_srcu_synchronize_vcpus(kvm);
-	/* From here no fault installs anything for the old slot. */
-	kvm_arch_flush_shadow_memslot(kvm, old);
-	return invalid;
-}
-
-/*
- * The end of a memslot update (kvm_swap_active_memslots ->
- * kvm_arch_memslots_updated): a new generation, so MMIO SPTEs made before or
- * during the update are stale.  When the generation field of MMIO SPTEs
- * wraps, an old SPTE could look current again: zap them all
- * (kvm_mmu_invalidate_mmio_sptes).
- */
-static void kvm_memslots_updated(struct kvm *kvm)
-{
-	kvm->mmio_gen++;
-	if (((kvm->mmio_gen >> 1) & MMIO_SPTE_GEN_MASK) == 0)
-		kvm_mmu_zap_all_fast(kvm);
-}
-
-int kvm_set_memory_region(struct kvm *kvm,
-			  const struct kvm_userspace_memory_region *mem)
-{
-	u32 as_id = mem->slot >> 16;
-	u16 id = (u16)mem->slot;
-	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
-	u64 npages = mem->memory_size >> PAGE_SHIFT;
-	struct kvm_memory_slot *old, *new_slot;
-	enum kvm_mr_change change;
-
-	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
-		return -EINVAL;
-	if ((mem->memory_size | mem->guest_phys_addr | mem->userspace_addr) &
-	    (PAGE_SIZE - 1))
-		return -EINVAL;
-	if (as_id >= KVM_ADDRESS_SPACE_NUM || id >= KVM_USER_MEM_SLOTS)
-		return -EINVAL;
-	if (base_gfn + npages < base_gfn)
-		return -EINVAL;
-
-	old = memslot_find_id(&kvm->memslots[as_id], id, NULL);
-	if (!npages) {
-		if (!old)
-			return -EINVAL;
-		change = KVM_MR_DELETE;
-	} else if (!old) {
-		change = KVM_MR_CREATE;
-	} else {
-		if (mem->userspace_addr != old->userspace_addr ||
-		    npages != old->npages ||
-		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
-			return -EINVAL;
-		if (base_gfn != old->base_gfn)
-			change = KVM_MR_MOVE;
-		else if (mem->flags != (old->flags & ~KVM_MEMSLOT_INVALID))
-			change = KVM_MR_FLAGS_ONLY;
-		else
-			return 0;
-	}
-	if ((change == KVM_MR_CREATE || change == KVM_MR_MOVE) &&
-	    memslot_overlaps(kvm, (int)as_id, id, base_gfn, npages))
-		return -EEXIST;
-
-	kvm_wait_mn_inactive(kvm);
-	/* KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS: no MMIO SPTE is trusted until
-	 * the update is over. */
-	kvm->mmio_gen++;
-
-	if (change == KVM_MR_DELETE) {
-		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
-
-		kvm_replace_memslot(kvm, (int)as_id, invalid, NULL);
-		kvm_srcu_synchronize_vcpus(kvm);
-		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
-			kvm->nr_memslots_dirty_logging--;
-		kvm_mmu_slot_apply_flags(kvm, old, NULL, KVM_MR_DELETE);
-		kvm_memslots_updated(kvm);
-		return 0;
-	}
-
-	if (change == KVM_MR_CREATE) {
-		new_slot = calloc(1, sizeof(*new_slot));
-		if (!new_slot)
-			abort();
-		new_slot->arch = calloc(1, sizeof(*new_slot->arch));
-		if (!new_slot->arch)
-			abort();
-		new_slot->arch->next = kvm->slot_archs;
-		kvm->slot_archs = new_slot->arch;
-		new_slot->id = id;
-		new_slot->as_id = (u16)as_id;
-		new_slot->npages = npages;
-		new_slot->userspace_addr = mem->userspace_addr;
-	} else {
-		new_slot = kvm_copy_memslot(old);
-	}
-	new_slot->base_gfn = base_gfn;
-	new_slot->flags = mem->flags;
-
-	/* kvm_prepare_memory_region: the bitmap follows the flag. */
-	if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		new_slot->dirty_bitmap = NULL;
-	else if (!old || !old->dirty_bitmap)
-		new_slot->dirty_bitmap = kvm_use_dirty_bitmap(kvm) ?
-			kvm_alloc_dirty_bitmap(kvm, new_slot) : NULL;
-	/* A bitmap going away is kept for the next time logging starts. */
-	if (old && old->dirty_bitmap && !new_slot->dirty_bitmap)
-		new_slot->arch->dirty_bitmap_spare = old->dirty_bitmap;
-
-	if (change == KVM_MR_MOVE) {
-		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
-
-		kvm_replace_memslot(kvm, (int)as_id, invalid, new_slot);
-	} else {
-		kvm_replace_memslot(kvm, (int)as_id, old, new_slot);
-	}
-	/* A new slot cannot be in use yet; anything else may be. */
-	if (change != KVM_MR_CREATE)
-		kvm_srcu_synchronize_vcpus(kvm);
-
-	/* kvm_commit_memory_region */
-	if (!(old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES)) &&
-	    (mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		kvm->nr_memslots_dirty_logging++;
-	else if (old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
-		 !(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		kvm->nr_memslots_dirty_logging--;
-	kvm_mmu_slot_apply_flags(kvm, old, new_slot, (int)change);
-	kvm_memslots_updated(kvm);
-	return 0;
 }
 
 /* --------------------------------------------------- mmu_notifier */

@@ -12,7 +12,8 @@
  * (its struct kvm, kvm_vcpu and kvm_memory_slot, -nostdinc).  Shared so
  * far: the dirty log (dirty_log.c); the vCPUs' requests, kicks, remote
  * flushes and SRCU readers (kvm_vcpu.c); the run loop with its exits,
- * local flushes, PML drain and emulation (x86.c).
+ * local flushes, PML drain and emulation (x86.c); the mmu_notifier
+ * dispatch (mmu_notifier.c); memslot lookup and updates (memslot.c).
  *
  * The two worlds' structs differ, so a shared source reaches the model's
  * state only through these accessors, which each world's header defines
@@ -35,7 +36,6 @@
  *   kvm_manual_protect(kvm)      KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is on
  *   kvm_slot_dirty_bitmap(slot)  u64 * of the slot's bitmap (env words)
  *   kvm_slot_hva(slot, gfn)      the host virtual address of @gfn
- *   kvm_id_to_memslot(kvm, id)   the slot (as_id << 16 | id), or NULL
  *   kvm_mmu_lock_write(kvm), kvm_mmu_unlock_write(kvm)   mmu_lock
  *   kvm_slots_lock(kvm), kvm_slots_unlock(kvm)           slots_lock
  *   kvm_model_enter(kvm), kvm_model_leave(kvm)  brackets of an ioctl
@@ -44,7 +44,24 @@
  *   kvm_x86_handle_exit(vcpu, exit), kvm_x86_update_cpu_dirty_logging(vcpu)
  *                                the vendor module (vmx.c, svm.c)
  *   kvm_vcpu_exit_done(vcpu)     after an exit was handled
- *   kvm_model_calloc(n, size), kvm_model_free(p)   host memory
+ *   kvm_model_calloc(n, size), kvm_model_realloc(p, size),
+ *   kvm_model_free(p)            host memory
+ *   kvm_model_memslots(kvm, as)  struct kvm_memslots * (nr, slots sorted
+ *                                by base_gfn) of address space @as
+ *   kvm_mn_active_invalidate_count(kvm)   long * (blocks memslot updates)
+ *   kvm_notifier_range_init(range), kvm_notifier_invalidate_begin / _end(kvm,
+ *   start, end), kvm_notifier_unmap_gfn_range(kvm, range),
+ *   kvm_notifier_release(kvm)    the notifier dispatch's per-version hooks
+ *   kvm_memslot_alloc(kvm), kvm_memslot_copy(kvm, slot),
+ *   kvm_memslot_retire(kvm, slot), kvm_memslot_free(kvm, slot)
+ *                                memslot objects (retired ones live on)
+ *   kvm_memslot_prepare(kvm, old, new, change)   the dirty bitmap and the
+ *                                arch's metadata of @new; 0 or -errno
+ *   kvm_memslot_commit(kvm, old, new, change)    after publishing: the
+ *                                arch's counts, kvm_mmu_slot_apply_flags
+ *   kvm_memslot_flush_shadow(kvm, slot)   zap the slot's SPTEs
+ *   kvm_memslots_update_begin / _end / _abort(kvm, as)   the generation
+ *   kvm_dirty_logging_slots_add(kvm, delta)   nr_memslots_dirty_logging
  *
  * and the kernel's own functions by their kernel names: kvm_make_request,
  * kvm_check_request, kvm_clear_request, kvm_request_pending,
@@ -63,6 +80,7 @@
 struct kvm;
 struct kvm_vcpu;
 struct kvm_memory_slot;
+struct kvm_memslots;
 
 /* ------------------------------------------------------------- vCPUs */
 
@@ -90,6 +108,12 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
  * remote-flush enlightenment: under EnlightenedNptTlb each vCPU's flush
  * makes the GPA-space hypercall itself, in svm.c). */
 void kvm_flush_remote_tlbs(struct kvm *kvm);
+
+/* memslot.c (and the seam's kvm_set_memory_region, kvmmu.h) */
+/* The slot of @ms holding @gfn, by binary search; NULL if none. */
+struct kvm_memory_slot *kvm_memslots_find_gfn(struct kvm_memslots *ms, gfn_t gfn);
+/* The slot (as_id << 16 | id), or NULL. */
+struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
 
 /* x86.c */
 void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);

@@ -105,20 +105,7 @@ struct kvm_memslots *kvm_vcpu_memslots(struct kvm_vcpu *vcpu)
 
 struct kvm_memory_slot *__gfn_to_memslot(struct kvm_memslots *slots, gfn_t gfn)
 {
-	int lo = 0, hi = slots->nr - 1;
-
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		struct kvm_memory_slot *s = slots->slots[mid];
-
-		if (gfn < s->base_gfn)
-			hi = mid - 1;
-		else if (gfn >= s->base_gfn + s->npages)
-			lo = mid + 1;
-		else
-			return s;
-	}
-	return NULL;
+	return kvm_memslots_find_gfn(slots, gfn);
 }
 
 struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
@@ -357,20 +344,6 @@ void kshim_mmu_invalidate_end(struct kvm *kvm)
 /* The marking, the dirty-log ioctls and the dirty ring are the model's
  * (kvmmu/dirty_log.c, compiled here too). */
 
-struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot)
-{
-	u32 as_id = slot >> 16;
-	struct kvm_memslots *ms;
-
-	if (as_id >= KVM_MAX_NR_ADDRESS_SPACES)
-		return NULL;
-	ms = kvm->memslots[as_id];
-	for (int i = 0; i < ms->nr; i++)
-		if ((u32)ms->slots[i]->id == (slot & 0xffff))
-			return ms->slots[i];
-	return NULL;
-}
-
 void kvm_arch_sync_dirty_log(struct kvm *kvm)
 {
 	struct lkvm *lk = to_lkvm(kvm);
@@ -388,28 +361,8 @@ bool kvm_dirty_log_write_protects(const struct kvm *kvm)
 
 /* ------------------------------------------------------- memslot updates */
 
-static void memslot_publish(struct kvm_memslots *ms, struct kvm_memory_slot *old,
-			    struct kvm_memory_slot *new_slot)
-{
-	int pos = 0;
-
-	if (old) {
-		while (ms->slots[pos] != old)
-			pos++;
-		memmove(&ms->slots[pos], &ms->slots[pos + 1],
-			(size_t)(ms->nr - pos - 1) * sizeof(*ms->slots));
-		ms->nr--;
-	}
-	if (new_slot) {
-		ms->slots = kshim_host_realloc(ms->slots, (size_t)(ms->nr + 1) * sizeof(*ms->slots));
-		for (pos = 0; pos < ms->nr && ms->slots[pos]->base_gfn < new_slot->base_gfn; pos++)
-			;
-		memmove(&ms->slots[pos + 1], &ms->slots[pos],
-			(size_t)(ms->nr - pos) * sizeof(*ms->slots));
-		ms->slots[pos] = new_slot;
-		ms->nr++;
-	}
-}
+/* KVM_SET_USER_MEMORY_REGION is the model's (kvmmu/memslot.c, compiled
+ * here too); these are its hooks, x86's and the version's part. */
 
 static void memslot_bury(struct lkvm *lk, struct kvm_memory_slot *s)
 {
@@ -420,7 +373,13 @@ static void memslot_bury(struct lkvm *lk, struct kvm_memory_slot *s)
 	lk->graves = g;
 }
 
-static struct kvm_memory_slot *memslot_copy(const struct kvm_memory_slot *s)
+struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm)
+{
+	return kshim_host_calloc(1, sizeof(struct kvm_memory_slot));
+}
+
+/* A copy shares the arch metadata (lpage_info, write tracking) of @s. */
+struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s)
 {
 	struct kvm_memory_slot *n = kshim_host_calloc(1, sizeof(*n));
 
@@ -428,40 +387,42 @@ static struct kvm_memory_slot *memslot_copy(const struct kvm_memory_slot *s)
 	return n;
 }
 
-/*
- * kvm_swap_active_memslots' synchronize_srcu_expedited(&kvm->srcu): wait
- * for the vCPUs inside their read sections (the model's, shared with
- * kvmmu: a vCPU is inside between exits).  Old copies are never freed
- * before the VM dies, so a reader still holding one reads a consistent
- * (retired) slot.
- */
-static void memslots_synchronize(struct lkvm *lk)
+void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s)
 {
-	kvm_srcu_synchronize_vcpus(&lk->kvm);
+	memslot_bury(to_lkvm(kvm), s);
 }
 
-static struct kvm_memory_slot *memslot_invalidate(struct lkvm *lk, struct kvm_memory_slot *old)
+void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s)
 {
-	struct kvm_memory_slot *invalid = memslot_copy(old);
-	struct kvm_memslots *ms = lk->kvm.memslots[old->as_id];
-
-	invalid->flags |= KVM_MEMSLOT_INVALID;
-	memslot_publish(ms, old, invalid);
-	memslot_bury(lk, old);
-	memslots_synchronize(lk);
-	/* From here no fault installs anything for the old slot. */
-	kver_arch_flush_shadow_memslot(&lk->kvm, old);
-	return invalid;
+	kshim_host_free(s);
 }
 
-static void memslots_updated(struct lkvm *lk, int as_id)
+/* The generation (kvm_swap_active_memslots): in progress while the
+ * update runs; then the next one of the address space, and MMIO SPTEs of
+ * older ones are stale (kvm_mmu_invalidate_mmio_sptes). */
+void kvm_memslots_update_begin(struct kvm *kvm, int as_id)
 {
-	struct kvm_memslots *ms = lk->kvm.memslots[as_id];
+	kvm->memslots[as_id]->generation |= KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS;
+}
+
+void kvm_memslots_update_end(struct kvm *kvm, int as_id)
+{
+	struct kvm_memslots *ms = kvm->memslots[as_id];
 	u64 gen = (ms->generation & ~KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS) +
 		  KVM_MAX_NR_ADDRESS_SPACES;
 
-	kvm_mmu_invalidate_mmio_sptes(&lk->kvm, gen);
+	kvm_mmu_invalidate_mmio_sptes(kvm, gen);
 	ms->generation = gen;
+}
+
+void kvm_memslots_update_abort(struct kvm *kvm, int as_id)
+{
+	kvm->memslots[as_id]->generation &= ~KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS;
+}
+
+void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s)
+{
+	kver_arch_flush_shadow_memslot(kvm, s);
 }
 
 static unsigned long *alloc_dirty_bitmap(struct lkvm *lk, const struct kvm_memory_slot *s)
@@ -478,148 +439,37 @@ static unsigned long *alloc_dirty_bitmap(struct lkvm *lk, const struct kvm_memor
 	return bm;
 }
 
-/* KVM_SET_USER_MEMORY_REGION (__kvm_set_memory_region + kvm_set_memslot). */
-static int __kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+/* kvm_prepare_memory_region: the bitmap follows the flag (none with the
+ * dirty ring); x86's metadata is made anew for a new or moved slot. */
+int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
+			struct kvm_memory_slot *new_slot, enum kvm_mr_change change)
 {
-	struct lkvm *lk = to_lkvm(kvm);
-	u32 as_id = mem->slot >> 16;
-	u16 id = (u16)mem->slot;
-	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
-	u64 npages = mem->memory_size >> PAGE_SHIFT;
-	struct kvm_memslots *ms;
-	struct kvm_memory_slot *old = NULL, *new_slot;
-	enum kvm_mr_change change;
-	int r = 0;
-
-	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
-		return -EINVAL;
-	if ((mem->memory_size | mem->guest_phys_addr | mem->userspace_addr) & (PAGE_SIZE - 1))
-		return -EINVAL;
-	if (as_id >= KVM_MAX_NR_ADDRESS_SPACES || id >= KVM_USER_MEM_SLOTS)
-		return -EINVAL;
-	if (base_gfn + npages < base_gfn)
-		return -EINVAL;
-	ms = kvm->memslots[as_id];
-	for (int i = 0; i < ms->nr; i++)
-		if (ms->slots[i]->id == id)
-			old = ms->slots[i];
-	if (!npages) {
-		if (!old)
-			return -EINVAL;
-		change = KVM_MR_DELETE;
-	} else if (!old) {
-		change = KVM_MR_CREATE;
-	} else {
-		if (mem->userspace_addr != old->userspace_addr || npages != old->npages ||
-		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
-			return -EINVAL;
-		if (base_gfn != old->base_gfn)
-			change = KVM_MR_MOVE;
-		else if (mem->flags != (old->flags & ~KVM_MEMSLOT_INVALID))
-			change = KVM_MR_FLAGS_ONLY;
-		else
-			return 0;
-	}
-	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE)
-		for (int i = 0; i < ms->nr; i++) {
-			struct kvm_memory_slot *s = ms->slots[i];
-
-			if (s->id != id && base_gfn < s->base_gfn + s->npages &&
-			    s->base_gfn < base_gfn + npages)
-				return -EEXIST;
-		}
-
-	mutex_lock(&kvm->slots_lock);
-	/* No update while an invalidation is between start and end: its
-	 * handlers must see the same slots at both ends. */
-	while (lk->mn_active_invalidate_count) {
-		env_charge(lk->env, 100);
-		kshim_cond_resched();
-	}
-	ms->generation |= KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS;
-
-	if (change == KVM_MR_DELETE) {
-		struct kvm_memory_slot *invalid = memslot_invalidate(lk, old);
-
-		memslot_publish(ms, invalid, NULL);
-		memslot_bury(lk, invalid);
-		memslots_synchronize(lk);
-		if (old->flags & KVM_MEM_LOG_DIRTY_PAGES)
-			atomic_dec(&kvm->nr_memslots_dirty_logging);
-		kvm->nr_memslot_pages -= old->npages;
-		kver_commit_mmu_pages(kvm, change);
-		kvm_mmu_slot_apply_flags(kvm, old, NULL, change);
-		memslots_updated(lk, (int)as_id);
-		goto out;
-	}
-
-	if (change == KVM_MR_CREATE) {
-		new_slot = kshim_host_calloc(1, sizeof(*new_slot));
-		new_slot->id = (short)id;
-		new_slot->as_id = (u16)as_id;
-		new_slot->npages = npages;
-		new_slot->userspace_addr = mem->userspace_addr;
-	} else {
-		new_slot = memslot_copy(old);
-	}
-	new_slot->base_gfn = base_gfn;
-	new_slot->flags = mem->flags;
-	/* kvm_prepare_memory_region: the bitmap follows the flag; x86's
-	 * metadata is made anew for a new or moved slot. */
-	if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
+	if (!(new_slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		new_slot->dirty_bitmap = NULL;
 	else if (!old || !old->dirty_bitmap)
 		new_slot->dirty_bitmap = kvm_use_dirty_ring(kvm) ? NULL :
-					 alloc_dirty_bitmap(lk, new_slot);
-	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE) {
-		r = kvm_alloc_memslot_metadata(kvm, new_slot);
-		if (r) {
-			kshim_host_free(new_slot);
-			goto out;
-		}
-	}
-
-	if (change == KVM_MR_MOVE) {
-		struct kvm_memory_slot *invalid = memslot_invalidate(lk, old);
-
-		memslot_publish(ms, invalid, new_slot);
-		memslot_bury(lk, invalid);
-	} else {
-		memslot_publish(ms, old, new_slot);
-		if (old)
-			memslot_bury(lk, old);
-	}
-	if (change != KVM_MR_CREATE)
-		memslots_synchronize(lk);
-
-	/* kvm_commit_memory_region */
-	if (!(old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES)) &&
-	    (mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		atomic_inc(&kvm->nr_memslots_dirty_logging);
-	else if (old && (old->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
-		 !(mem->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		atomic_dec(&kvm->nr_memslots_dirty_logging);
-	if (change == KVM_MR_CREATE)
-		kvm->nr_memslot_pages += new_slot->npages;
-	kver_commit_mmu_pages(kvm, change);
-	kvm_mmu_slot_apply_flags(kvm, old, new_slot, change);
-	memslots_updated(lk, (int)as_id);
-out:
-	if (r)
-		ms->generation &= ~KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS;
-	mutex_unlock(&kvm->slots_lock);
-	return r;
+					 alloc_dirty_bitmap(to_lkvm(kvm), new_slot);
+	if (change == KVM_MR_CREATE || change == KVM_MR_MOVE)
+		return kvm_alloc_memslot_metadata(kvm, new_slot);
+	return 0;
 }
 
-int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+/* kvm_arch_commit_memory_region: the pages the VM has in slots (6.1's
+ * MMU-page budget follows them) and the dirty-logging work. */
+void kvm_memslot_commit(struct kvm *kvm, const struct kvm_memory_slot *old,
+			const struct kvm_memory_slot *new_slot, enum kvm_mr_change change)
 {
-	struct lkvm *lk = to_lkvm(kvm);
-	int r;
+	if (change == KVM_MR_DELETE)
+		kvm->nr_memslot_pages -= old->npages;
+	else if (change == KVM_MR_CREATE)
+		kvm->nr_memslot_pages += new_slot->npages;
+	kver_commit_mmu_pages(kvm, change);
+	kvm_mmu_slot_apply_flags(kvm, (struct kvm_memory_slot *)old, new_slot, change);
+}
 
-	lkvm_enter(lk);
-	r = __kvm_set_memory_region(kvm, mem);
-	lkvm_leave(lk);
-	return r;
+void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta)
+{
+	atomic_add_return(delta, &kvm->nr_memslots_dirty_logging);
 }
 
 /* The scenario's "zap-all-fast" action: what a memslot delete does to the

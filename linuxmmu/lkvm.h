@@ -206,6 +206,7 @@ void lkvm_sync_vcpu_stats(struct lvcpu *v);
 static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { lkvm_sync_vcpu_stats(to_lvcpu(vcpu)); }
 static inline void *kvm_model_calloc(size_t n, size_t size) { return kshim_host_calloc(n, size); }
 static inline void kvm_model_free(void *p) { kshim_host_free(p); }
+static inline void *kvm_model_realloc(void *p, size_t size) { return kshim_host_realloc(p, size); }
 static inline struct kvm_memslots *kvm_model_memslots(struct kvm *kvm, int as_id)
 {
 	return kvm->memslots[as_id];
@@ -233,9 +234,22 @@ int lkvm_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code);
 void lkvm_module_init(struct lkvm *lk);
 
 /* kvm_main.c */
-struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
 /* Before a harvest: kick vCPUs so their PML buffers are drained. */
 void kvm_arch_sync_dirty_log(struct kvm *kvm);
+/* The memslot updates' hooks (kvmmu/memslot.c). */
+struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm);
+struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s);
+void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_memslots_update_begin(struct kvm *kvm, int as_id);
+void kvm_memslots_update_end(struct kvm *kvm, int as_id);
+void kvm_memslots_update_abort(struct kvm *kvm, int as_id);
+void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s);
+int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
+			struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
+void kvm_memslot_commit(struct kvm *kvm, const struct kvm_memory_slot *old,
+			const struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
+void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta);
 
 #include "linuxmmu/kver.h"
 

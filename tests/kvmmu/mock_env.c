@@ -480,6 +480,9 @@ void env_folio_mark_accessed(struct env *e, kvm_pfn_t pfn)
 unsigned env_nr_vcpus(struct env *e) { return e->nvcpus; }
 struct env_vcpu *env_vcpu(struct env *e, unsigned idx) { return &e->vcpus[idx]; }
 struct env_vcpu *env_current_vcpu(struct env *e) { return e->current; }
+/* Tests call KVM as the simulated thread they play (e->current says which
+ * vCPU, if any). */
+bool env_on_thread(struct env *e) { return true; }
 unsigned env_vcpu_pcpu(struct env_vcpu *v) { return v->pcpu; }
 unsigned env_nr_pcpus(struct env *e) { return e->npcpus; }
 
