@@ -384,6 +384,18 @@ static inline void kvm_x86_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
 	vcpu->kvm->x86->update_cpu_dirty_logging(vcpu);
 }
 static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { }
+static inline u64 kvm_vcpu_mmu_root(const struct kvm_vcpu *vcpu) { return vcpu->mmu.root_hpa; }
+static inline int kvm_vcpu_root_level(const struct kvm_vcpu *vcpu) { return vcpu->mmu.root_role.level; }
+static inline u16 *kvm_vcpu_vpid(struct kvm_vcpu *vcpu) { return &vcpu->vmx.vpid; }
+static inline u64 **kvm_vcpu_pml_pagep(struct kvm_vcpu *vcpu) { return &vcpu->vmx.pml_pg; }
+static inline u64 *kvm_vpid_bitmap(struct kvm *kvm) { return kvm->host->vpid_bitmap; }
+static inline bool kvm_eptp_ad(const struct kvm *kvm) { return kvm_ad_enabled(kvm); }
+/* The fault entry the vendors' exit handlers call (mmu_internal.h). */
+#define kvm_x86_page_fault(vcpu, gpa, error_code) kvm_mmu_page_fault(vcpu, gpa, error_code)
+static inline bool kvm_pml_wanted(const struct kvm *kvm)
+{
+	return kvm->pml_always || kvm->nr_memslots_dirty_logging > 0;
+}
 static inline struct kvm_memslots *kvm_model_memslots(struct kvm *kvm, int as_id)
 {
 	return &kvm->memslots[as_id];

@@ -422,6 +422,48 @@ unsigned kvm_nr_tdp_roots(const struct kvm *kvm)
 
 u64 kvm_nr_tdp_mmu_pages(const struct kvm *kvm) { return kvm->stat.tdp_mmu_pages; }
 
+/* ------------------------------------------- the vendors (kvmmu's tables) */
+
+/* Intel's host-wide state: the VPID bitmap (kvmmu/vmx.c hands them out). */
+static int vmx_vm_init(struct kvm *kvm)
+{
+	struct kvm_x86_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->nr_pcpus = env_nr_pcpus(kvm->env);
+	kvm->host = h;
+	return 0;
+}
+
+static void vmx_vm_destroy(struct kvm *kvm)
+{
+	free(kvm->host);
+}
+
+static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	vmx_vcpu_setup(vcpu);
+	return 0;
+}
+
+const struct kvm_x86_ops vmx_x86_ops = {
+	.name = "kvm_intel",
+	.vm_init = vmx_vm_init,
+	.vm_destroy = vmx_vm_destroy,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_teardown,
+	.vcpu_load = vmx_vcpu_load,
+	.flush_tlb_all = vmx_flush_tlb_all,
+	.flush_tlb_current = vmx_flush_tlb_current,
+	.flush_tlb_guest = vmx_flush_tlb_guest,
+	.load_mmu_pgd = vmx_load_mmu_pgd,
+	.vcpu_run = vmx_vcpu_run,
+	.handle_exit_irqoff = vmx_handle_exit_irqoff,
+	.handle_exit = vmx_handle_exit,
+	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
+};
+
 /* ------------------------------- dirty logging on memslots (x86.c's, kvmmu's) */
 
 void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable)

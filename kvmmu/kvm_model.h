@@ -13,7 +13,8 @@
  * far: the dirty log (dirty_log.c); the vCPUs' requests, kicks, remote
  * flushes and SRCU readers (kvm_vcpu.c); the run loop with its exits,
  * local flushes, PML drain and emulation (x86.c); the mmu_notifier
- * dispatch (mmu_notifier.c); memslot lookup and updates (memslot.c).
+ * dispatch (mmu_notifier.c); memslot lookup and updates (memslot.c);
+ * Intel's EPTP, VPIDs, flushes, PML toggling and exits (vmx.c).
  *
  * The two worlds' structs differ, so a shared source reaches the model's
  * state only through these accessors, which each world's header defines
@@ -44,6 +45,14 @@
  *   kvm_x86_handle_exit(vcpu, exit), kvm_x86_update_cpu_dirty_logging(vcpu)
  *                                the vendor module (vmx.c, svm.c)
  *   kvm_vcpu_exit_done(vcpu)     after an exit was handled
+ *   kvm_vcpu_mmu_root(vcpu), kvm_vcpu_root_level(vcpu)   the loaded root
+ *                                (INVALID_PAGE if none) and its level
+ *   kvm_vcpu_vpid(vcpu)          u16 * of the vCPU's VPID
+ *   kvm_vcpu_pml_pagep(vcpu)     u64 ** where the PML buffer is kept
+ *   kvm_vpid_bitmap(kvm)         u64 * of the host's 65,536 VPID bits
+ *   kvm_eptp_ad(kvm)             EPT A/D bits are on (EPTP bit 6)
+ *   kvm_pml_wanted(kvm)          PML should be on (a slot logs)
+ *   kvm_x86_page_fault(vcpu, gpa, error_code)   the MMU's fault entry
  *   kvm_model_calloc(n, size), kvm_model_realloc(p, size),
  *   kvm_model_free(p)            host memory
  *   kvm_model_memslots(kvm, as)  struct kvm_memslots * (nr, slots sorted
@@ -127,6 +136,21 @@ void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu);
  * accessed on its frame (a write logged), MMIO and writes to read-only
  * slots go to userspace (KVM_EXIT_MMIO).  1 to re-enter, 0 to userspace. */
 int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
+
+/* vmx.c: each world puts these in its vendor table. */
+void vmx_flush_tlb_all(struct kvm_vcpu *vcpu);
+void vmx_flush_tlb_current(struct kvm_vcpu *vcpu);
+void vmx_flush_tlb_guest(struct kvm_vcpu *vcpu);
+void vmx_flush_tlb_gva(struct kvm_vcpu *vcpu, u64 addr);
+void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level);
+void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu);
+/* At vCPU creation: its VPID (vmx.vpid=on) and PML buffer (with PML). */
+void vmx_vcpu_setup(struct kvm_vcpu *vcpu);
+void vmx_vcpu_teardown(struct kvm_vcpu *vcpu);
+void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit);
+void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu);
+int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit);
 
 /* ----------------------------------------------------------- dirty ring */
 

@@ -1,88 +1,108 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kvmmu/vmx.c — Intel: EPTP, VPIDs, the three TLB flush flavours, PML
- * enable/disable and exit handling.
+ * kvmmu/vmx.c — Intel: EPTP, VPIDs, the TLB flush flavours, PML on and off,
+ * and the exits that reach the MMU.  The model's, for both MMUs
+ * (kvmmu/kvm_model.h): compiled for kvmmu and around a kernel tree's MMU;
+ * each world puts these functions in its own vendor table (kvmmu's
+ * kvm_x86_ops in kvm_main.c; the kernel's kvm_x86_ops and the model's
+ * lkvm_vmx in linuxmmu/vmx.c, with the hardware setup).
  *
  * With EPT, cached guest-physical and combined translations are tagged by
  * the EP4TA (the root's address), so a different root is a different tag;
  * VPID tags linear and combined translations.  Hence flush_tlb_current is
  * a single-context INVEPT of the current EPTP, flush_tlb_all a global
- * INVEPT, and flush_tlb_guest an INVVPID of the vCPU's VPID.
+ * INVEPT, and flush_tlb_guest an INVVPID of the vCPU's VPID (SDM vol. 3C
+ * 29.4).
  */
+#ifdef KVM_WORLD
+#include KVM_WORLD
+#else
 #include "kvmmu/mmu_internal.h"
+#endif
 
-#include <stdlib.h>
+#define VMX_EPTP_MT_WB_ 0x6ULL
+#define VMX_EPTP_PWL_4_ 0x18ULL
+#define VMX_EPTP_PWL_5_ 0x20ULL
+#define VMX_EPTP_AD_ENABLE_ (1ULL << 6)
+#define PML_ENTRIES 512
+#define PML_HEAD (PML_ENTRIES - 1)
 
-#define VMX_EPTP_MT_WB 0x6ULL
-#define VMX_EPTP_PWL_4 0x18ULL
-#define VMX_EPTP_PWL_5 0x20ULL
-#define VMX_EPTP_AD_ENABLE_BIT BIT_ULL(6)
-#define PML_HEAD_INDEX 511
-
-static u64 construct_eptp(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level)
+static u64 construct_eptp(struct kvm *kvm, u64 root_hpa, int root_level)
 {
-	u64 eptp = VMX_EPTP_MT_WB;
+	u64 eptp = VMX_EPTP_MT_WB_;
 
-	eptp |= root_level == 5 ? VMX_EPTP_PWL_5 : VMX_EPTP_PWL_4;
-	if (kvm_ad_enabled(vcpu->kvm))
-		eptp |= VMX_EPTP_AD_ENABLE_BIT;
+	eptp |= root_level == 5 ? VMX_EPTP_PWL_5_ : VMX_EPTP_PWL_4_;
+	if (kvm_eptp_ad(kvm))
+		eptp |= VMX_EPTP_AD_ENABLE_;
 	return eptp | root_hpa;
 }
 
 /* ------------------------------------------------------------ VPIDs */
 
-static u16 allocate_vpid(struct kvm_x86_host *h)
+static u16 allocate_vpid(u64 *bitmap)
 {
 	/* VPID 0 is the host's. */
 	for (u32 v = 1; v < 65536; v++) {
-		if (!(h->vpid_bitmap[v / 64] & (1ULL << (v % 64)))) {
-			h->vpid_bitmap[v / 64] |= 1ULL << (v % 64);
+		if (!(bitmap[v / 64] & (1ULL << (v % 64)))) {
+			bitmap[v / 64] |= 1ULL << (v % 64);
 			return (u16)v;
 		}
 	}
 	return 0; /* out of VPIDs: run with VPID 0, flushed on every transition */
 }
 
-static void free_vpid(struct kvm_x86_host *h, u16 vpid)
+static void free_vpid(u64 *bitmap, u16 vpid)
 {
 	if (vpid)
-		h->vpid_bitmap[vpid / 64] &= ~(1ULL << (vpid % 64));
+		bitmap[vpid / 64] &= ~(1ULL << (vpid % 64));
 }
 
 /* ------------------------------------------------------------- flushes */
 
-static void vmx_flush_tlb_all(struct kvm_vcpu *vcpu)
+void vmx_flush_tlb_all(struct kvm_vcpu *vcpu)
 {
 	/* Guest-physical mappings are tied to EP4TAs, not VPIDs: only a
 	 * global INVEPT reaches the translations of every root. */
-	env_invept(vcpu->kvm->env, ENV_INVEPT_GLOBAL, 0);
+	env_invept(kvm_env(vcpu->kvm), ENV_INVEPT_GLOBAL, 0);
 }
 
-static void vmx_flush_tlb_current(struct kvm_vcpu *vcpu)
+void vmx_flush_tlb_current(struct kvm_vcpu *vcpu)
 {
-	if (!VALID_PAGE(vcpu->mmu.root_hpa))
+	u64 root = kvm_vcpu_mmu_root(vcpu);
+
+	if (!VALID_PAGE(root))
 		return;
-	env_invept(vcpu->kvm->env, ENV_INVEPT_SINGLE,
-		   construct_eptp(vcpu, vcpu->mmu.root_hpa,
-				  vcpu->mmu.root_role.level));
+	env_invept(kvm_env(vcpu->kvm), ENV_INVEPT_SINGLE,
+		   construct_eptp(vcpu->kvm, root, kvm_vcpu_root_level(vcpu)));
 }
 
-static void vmx_flush_tlb_guest(struct kvm_vcpu *vcpu)
+void vmx_flush_tlb_guest(struct kvm_vcpu *vcpu)
 {
+	u16 vpid = *kvm_vcpu_vpid(vcpu);
+
 	/* Linear and combined mappings of this vCPU; VPID 0 is flushed by
 	 * the hardware at every entry and exit anyway. */
-	if (vcpu->vmx.vpid)
-		env_invvpid(vcpu->kvm->env, ENV_INVVPID_SINGLE, vcpu->vmx.vpid, 0);
+	if (vpid)
+		env_invvpid(kvm_env(vcpu->kvm), ENV_INVVPID_SINGLE, vpid, 0);
 }
 
-static void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level)
+/* INVVPID of one address (the guest's INVLPG emulated, flush_tlb_gva). */
+void vmx_flush_tlb_gva(struct kvm_vcpu *vcpu, u64 addr)
 {
-	vcpu->vmcs->eptp = construct_eptp(vcpu, root_hpa, root_level);
+	u16 vpid = *kvm_vcpu_vpid(vcpu);
+
+	if (vpid)
+		env_invvpid(kvm_env(vcpu->kvm), ENV_INVVPID_ADDR, vpid, addr);
+}
+
+void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level)
+{
+	kvm_vcpu_vmcs(vcpu)->eptp = construct_eptp(vcpu->kvm, root_hpa, root_level);
 }
 
 /* The VMCS was loaded on a new pCPU, which may hold stale translations
  * from an earlier stay of this vCPU there. */
-static void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	(void)cpu;
 	kvm_make_request(KVM_REQ_TLB_FLUSH, vcpu);
@@ -90,80 +110,63 @@ static void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 
 /* ----------------------------------------------------------------- PML */
 
-static void vmx_set_pml(struct kvm_vcpu *vcpu, bool on)
-{
-	if (vcpu->vmcs->pml_enabled != on) {
-		vcpu->kvm->stat.pml_toggles++;
-		vcpu->vmcs->pml_enabled = on;
-	}
-}
-
 /* KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML on while any slot logs. */
-static void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
+void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
 {
-	struct kvm *kvm = vcpu->kvm;
+	struct env_vmcs *vmcs = kvm_vcpu_vmcs(vcpu);
+	bool on = kvm_pml_wanted(vcpu->kvm);
 
-	if (!vcpu->vmx.pml_pg)
+	if (!kvm_vcpu_pml_page(vcpu) || vmcs->pml_enabled == on)
 		return;
-	vmx_set_pml(vcpu, kvm->pml_always || kvm->nr_memslots_dirty_logging > 0);
+	kvm_mstat(vcpu->kvm)->pml_toggles++;
+	vmcs->pml_enabled = on;
 }
 
 /* ---------------------------------------------------------- lifetime */
 
-static int vmx_vm_init(struct kvm *kvm)
-{
-	struct kvm_x86_host *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	h->nr_pcpus = env_nr_pcpus(kvm->env);
-	kvm->host = h;
-	return 0;
-}
-
-static void vmx_vm_destroy(struct kvm *kvm)
-{
-	free(kvm->host);
-}
-
-static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
+/* The vCPU's VPID (vmx.vpid=on) and PML buffer (with PML). */
+void vmx_vcpu_setup(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
+	struct env_vmcs *vmcs = kvm_vcpu_vmcs(vcpu);
+	u16 *vpid = kvm_vcpu_vpid(vcpu);
 
-	vcpu->vmx.vpid = kvm->pol.vmx_vpid == KVMMU_VPID_ON ?
-				 allocate_vpid(kvm->host) : 0;
-	vcpu->vmcs->vpid = vcpu->vmx.vpid;
-	if (kvm->cpu_dirty_log_size) {
-		vcpu->vmx.pml_pg = env_alloc_words(kvm->env, 512);
-		vcpu->vmcs->pml_page = vcpu->vmx.pml_pg;
-		vcpu->vmcs->pml_index = PML_HEAD_INDEX;
+	*vpid = kvm_policy(kvm)->vmx_vpid == KVMMU_VPID_ON ?
+		allocate_vpid(kvm_vpid_bitmap(kvm)) : 0;
+	vmcs->vpid = *vpid;
+	if (kvm_cpu_dirty_log_size(kvm)) {
+		u64 *pml = env_alloc_words(kvm_env(kvm), PML_ENTRIES);
+
+		*kvm_vcpu_pml_pagep(vcpu) = pml;
+		vmcs->pml_page = pml;
+		vmcs->pml_index = PML_HEAD;
 		/* PML is on from creation only if some slot already logs
 		 * (or always, the pre-5.12 behaviour). */
-		vcpu->vmcs->pml_enabled = kvm->pml_always ||
-					  kvm->nr_memslots_dirty_logging > 0;
+		vmcs->pml_enabled = kvm_pml_wanted(kvm);
 	}
-	return 0;
 }
 
-static void vmx_vcpu_free(struct kvm_vcpu *vcpu)
+void vmx_vcpu_teardown(struct kvm_vcpu *vcpu)
 {
-	free_vpid(vcpu->kvm->host, vcpu->vmx.vpid);
+	free_vpid(kvm_vpid_bitmap(vcpu->kvm), *kvm_vcpu_vpid(vcpu));
 }
 
 /* ---------------------------------------------------------------- exits */
 
-static void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
+void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
-	env_vcpu_run_guest(vcpu->kvm->env, vcpu->ev, exit);
+	env_vcpu_run_guest(kvm_env(vcpu->kvm), kvm_vcpu_ev(vcpu), exit);
 }
 
-static void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu)
+void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu)
 {
 	/* Every exit drains PML, so the dirty log is current whenever the
 	 * vCPU is outside the guest (PML-full exits have nothing left). */
 	kvm_flush_pml_buffer(vcpu);
 }
 
+/* handle_ept_violation: the exit qualification as a page-fault error code
+ * (SDM vol. 3C table 28-7). */
 static int handle_ept_violation(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
 	u64 q = exit->qual;
@@ -177,35 +180,19 @@ static int handle_ept_violation(struct kvm_vcpu *vcpu, struct env_exit *exit)
 	if (q & EPT_VIOLATION_GVA_IS_VALID)
 		error_code |= (q & EPT_VIOLATION_GVA_TRANSLATED) ?
 				      PFERR_GUEST_FINAL_MASK : PFERR_GUEST_PAGE_MASK;
-	return kvm_mmu_page_fault(vcpu, exit->gpa, error_code);
+	return kvm_x86_page_fault(vcpu, exit->gpa, error_code);
 }
 
-static int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
+int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit)
 {
 	switch (exit->reason) {
 	case ENV_EXIT_EPT_VIOLATION:
 		return handle_ept_violation(vcpu, exit);
 	case ENV_EXIT_EPT_MISCONFIG:
 		/* KVM's MMIO SPTEs: W|X without R. */
-		return kvm_mmu_page_fault(vcpu, exit->gpa, PFERR_RSVD_MASK);
+		return kvm_x86_page_fault(vcpu, exit->gpa, PFERR_RSVD_MASK);
 	default:
+		/* A full PML buffer was drained at the exit already. */
 		return kvm_handle_common_exit(vcpu, exit);
 	}
 }
-
-const struct kvm_x86_ops vmx_x86_ops = {
-	.name = "kvm_intel",
-	.vm_init = vmx_vm_init,
-	.vm_destroy = vmx_vm_destroy,
-	.vcpu_create = vmx_vcpu_create,
-	.vcpu_free = vmx_vcpu_free,
-	.vcpu_load = vmx_vcpu_load,
-	.flush_tlb_all = vmx_flush_tlb_all,
-	.flush_tlb_current = vmx_flush_tlb_current,
-	.flush_tlb_guest = vmx_flush_tlb_guest,
-	.load_mmu_pgd = vmx_load_mmu_pgd,
-	.vcpu_run = vmx_vcpu_run,
-	.handle_exit_irqoff = vmx_handle_exit_irqoff,
-	.handle_exit = vmx_handle_exit,
-	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
-};

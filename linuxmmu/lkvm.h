@@ -127,6 +127,7 @@ struct lkvm {
 	struct lkvm_grave *graves;
 	long mn_active_invalidate_count;
 	u64 vpid_bitmap[65536 / 64];
+	bool ept_ad;                 /* enable_ept_ad_bits */
 	struct lkvm_stat stat;
 	u64 pgtable_pages;           /* kvm_account_pgtable_pages' count */
 	const struct lkvm_vendor *vendor;
@@ -207,6 +208,17 @@ static inline void kvm_vcpu_exit_done(struct kvm_vcpu *vcpu) { lkvm_sync_vcpu_st
 static inline void *kvm_model_calloc(size_t n, size_t size) { return kshim_host_calloc(n, size); }
 static inline void kvm_model_free(void *p) { kshim_host_free(p); }
 static inline void *kvm_model_realloc(void *p, size_t size) { return kshim_host_realloc(p, size); }
+static inline u64 kvm_vcpu_mmu_root(struct kvm_vcpu *vcpu) { return vcpu->arch.mmu->root.hpa; }
+static inline int kvm_vcpu_root_level(struct kvm_vcpu *vcpu) { return vcpu->arch.mmu->root_role.level; }
+static inline u16 *kvm_vcpu_vpid(struct kvm_vcpu *vcpu) { return &to_lvcpu(vcpu)->vpid; }
+static inline u64 **kvm_vcpu_pml_pagep(struct kvm_vcpu *vcpu) { return &to_lvcpu(vcpu)->pml_pg; }
+static inline u64 *kvm_vpid_bitmap(struct kvm *kvm) { return to_lkvm(kvm)->vpid_bitmap; }
+static inline bool kvm_eptp_ad(struct kvm *kvm) { return to_lkvm(kvm)->ept_ad; }
+static inline bool kvm_pml_wanted(struct kvm *kvm)
+{
+	return atomic_read(&kvm->nr_memslots_dirty_logging) > 0;
+}
+#define kvm_x86_page_fault lkvm_page_fault
 static inline struct kvm_memslots *kvm_model_memslots(struct kvm *kvm, int as_id)
 {
 	return kvm->memslots[as_id];
