@@ -68,6 +68,7 @@ enum {
 
 /* Declared once; expanded into struct kvm_stat and the registration. */
 #define KVM_VM_STATS(X)                                                       \
+	KVM_MODEL_STATS(X)                                                   \
 	X(pf_taken, "kvm.pf_taken", "faults handled (EPT violation/misconfig, #NPF)") \
 	X(pf_fast, "kvm.pf_fast", "faults resolved by fast_page_fault without mmu_lock") \
 	X(pf_fixed, "kvm.pf_fixed", "faults that installed an SPTE") \
@@ -89,23 +90,10 @@ enum {
 	X(roots_invalidated, "kvm.roots_invalidated", "TDP roots invalidated") \
 	X(zapped_leafs, "kvm.zapped_leafs", "leaf SPTEs zapped") \
 	X(fast_zaps, "kvm.fast_zaps", "kvm_mmu_zap_all_fast calls") \
-	X(remote_tlb_flush, "kvm.remote_tlb_flush", "kvm_flush_remote_tlbs calls") \
-	X(tlb_flush, "kvm.tlb_flush", "local TLB flushes done by vCPUs (all, current, guest)") \
 	X(root_load_flush, "kvm.root_load_flush", "flushes of the current tag at root load") \
-	X(requests, "kvm.requests", "requests made to vCPUs") \
-	X(kicks, "kvm.kicks", "kick IPIs sent to vCPUs") \
 	X(splits, "kvm.huge_splits", "huge SPTEs split into 512 children") \
 	X(huge_recovered, "kvm.huge_recovered", "huge SPTEs rebuilt in place when logging stopped") \
 	X(collapsible_zapped, "kvm.collapsible_zapped", "non-leaf SPTEs zapped so a huge page can replace them") \
-	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers") \
-	X(pml_toggles, "kvm.pml_toggles", "PML enabled or disabled in a VMCS") \
-	X(dirty_pages_marked, "kvm.dirty_pages_marked", "pages logged by mark_page_dirty_in_slot") \
-	X(dirty_ring_pushed, "kvm.dirty_ring_pushed", "entries pushed to dirty rings") \
-	X(dirty_ring_full, "kvm.dirty_ring_full", "KVM_EXIT_DIRTY_RING_FULL exits") \
-	X(dirty_ring_reset, "kvm.dirty_ring_reset", "ring entries reset (re-protected)") \
-	X(dirty_log_dropped, "kvm.dirty_log_dropped", "dirty pages with nowhere to go (ring without a running vCPU)") \
-	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
-	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls") \
 	X(spte_xchg, "kvm.spte_xchg", "write-lock SPTE writes done atomically because of volatile bits") \
 	X(spte_cmpxchg_fail, "kvm.spte_cmpxchg_fail", "atomic SPTE updates that lost a race") \
 	X(mmu_yields, "kvm.mmu_yields", "TDP MMU walks that dropped mmu_lock to yield") \

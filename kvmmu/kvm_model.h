@@ -91,6 +91,25 @@ struct kvm_vcpu;
 struct kvm_memory_slot;
 struct kvm_memslots;
 
+/*
+ * The counters of the shared sources (kvm_mstat()'s fields), declared once:
+ * each world's stat struct and registration expand this list with its own.
+ */
+#define KVM_MODEL_STATS(X)                                                   \
+	X(remote_tlb_flush, "kvm.remote_tlb_flush", "kvm_flush_remote_tlbs calls") \
+	X(tlb_flush, "kvm.tlb_flush", "local TLB flushes done by vCPUs (all, current, guest)") \
+	X(requests, "kvm.requests", "requests made to vCPUs")                 \
+	X(kicks, "kvm.kicks", "kick IPIs sent to vCPUs")                     \
+	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers")    \
+	X(pml_toggles, "kvm.pml_toggles", "PML enabled or disabled in a VMCS") \
+	X(dirty_pages_marked, "kvm.dirty_pages_marked", "pages logged by mark_page_dirty_in_slot") \
+	X(dirty_ring_pushed, "kvm.dirty_ring_pushed", "entries pushed to dirty rings") \
+	X(dirty_ring_full, "kvm.dirty_ring_full", "KVM_EXIT_DIRTY_RING_FULL exits") \
+	X(dirty_ring_reset, "kvm.dirty_ring_reset", "ring entries reset (re-protected)") \
+	X(dirty_log_dropped, "kvm.dirty_log_dropped", "dirty pages with nowhere to go (ring without a running vCPU)") \
+	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
+	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")
+
 /* ------------------------------------------------------------- vCPUs */
 
 /*
