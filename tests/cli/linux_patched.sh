@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# A user's patched tree is caught.  Two historical bugs are put back into a
+# A user's patched tree is caught.  Four historical bugs are put back into a
 # copy of Debian's 6.12 tree, each by a one-line edit of the tree's own
 # code, each copy is built (make linux KSRC=...), and explore finds the bug
 # with the scenario that targets it, while the unedited tree is clean on
@@ -16,6 +16,10 @@
 #       ASID (the flush deleted; the seed thread's hazard, formalized by
 #       db01416b22d9): on AMD, svm-asid-stale-root's new root under the
 #       same ASID hits the old root's translations of freed frames.
+#   E8  tdp_mmu.c: write-protecting a gfn for write tracking clears W but
+#       keeps MMU-writable (as before 7c8a4742c4ab): in wrprot-mmu-writable
+#       fast_page_fault makes the tracked page writable again and a guest
+#       write reaches it without an exit (stale-permission).
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 L=$TDPSIM_LINUX
@@ -85,4 +89,8 @@ check e5 "$e5" notifier-invalid-roots stale-translation
 e15=$(patch_tree e15 mmu.c 'int kvm_mmu_load(struct kvm_vcpu *vcpu)' \
 	'kvm_x86_call(flush_tlb_current)(vcpu);' -)
 check e15 "$e15" svm-asid-stale-root stale-translation
+
+e8=$(patch_tree e8 tdp_mmu.c 'static bool write_protect_gfn(' \
+	'~(PT_WRITABLE_MASK | shadow_mmu_writable_mask);' '~PT_WRITABLE_MASK;')
+check e8 "$e8" wrprot-mmu-writable stale-permission
 echo ok
