@@ -16,9 +16,10 @@ static const char replay_usage[] =
 	"usage: tdpsim replay TRACE [--elf PROGRAM [--elf-base ADDR]] [--config F]\n"
 	"                    [--set k=v ...] [--json OUT]\n"
 	"Replays TRACE (native, native+zstd, lackey, ChampSim+xz; detected from\n"
-	"its content) with one vCPU per trace vCPU. With guest.paging=none the\n"
-	"addresses are GPAs inside vm.mem; use --set guest.paging=4level for\n"
-	"traces of virtual addresses (lackey, ChampSim). --elf PROGRAM maps the\n"
+	"its content) with one vCPU per trace vCPU. A trace of virtual addresses\n"
+	"(lackey, ChampSim, a native trace whose header says so) runs with\n"
+	"guest.paging=4level, others with guest.paging=none (addresses are GPAs\n"
+	"inside vm.mem), unless --set or --config chooses. --elf PROGRAM maps the\n"
 	"program's PT_LOAD segments with their permissions (text R+X, data R+W+NX);\n"
 	"other pages are demand-mapped read/write. --elf-base: where a PIE program\n"
 	"was loaded (valgrind loads PIE executables at 0x108000).\n";
@@ -125,6 +126,12 @@ int cmd_replay(int argc, char **argv)
 		return cli_bad("%s", err);
 	}
 	unsigned nv = trace_meta(tr)->nr_vcpus;
+	/* Virtual addresses (lackey, ChampSim, a native trace whose header
+	 * says so) need guest page tables: 4-level paging unless the config
+	 * file or --set chooses (they are applied after this default). */
+	bool vaddr = trace_meta(tr)->flags & TRACE_VADDR;
+	if (vaddr)
+		params_set(&o.p, "guest.paging", "4level", err, sizeof(err));
 	struct progress pg = {
 		.t0 = now_s(),
 		.total = trace_meta(tr)->flags & TRACE_COUNTS ? trace_meta(tr)->nr_records : 0,
