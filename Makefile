@@ -68,19 +68,46 @@ BENCH_BINS := $(addprefix $(O)/,$(BENCHES))
 .DELETE_ON_ERROR:
 # Keep test and bench objects: they are not intermediate files to delete.
 .SECONDARY:
-.PHONY: all deps test test-run check run bench bench-run fuzz clean
+.PHONY: all deps test test-run check run bench bench-run fuzz clean install FORCE
 .DEFAULT_GOAL := all
 
+# ./tdpsim is a link to the optimized build so README commands work as
+# written: made by the opt build (make, make run, make test), never
+# repointed by BUILD=debug or asan.
+ifeq ($(BUILD),opt)
 all: $(TDPSIM) tdpsim
+LINK_TDPSIM := tdpsim
+else
+all: $(TDPSIM)
+LINK_TDPSIM :=
+endif
 
-# ./tdpsim is a link to the optimized build so README commands work as written.
 tdpsim: $(TDPSIM)
-	@ln -sf $(TDPSIM) tdpsim
+	@ln -sfn $(TDPSIM) tdpsim
 
-$(O)/%.o: %.c
+# Objects depend on the flags they were built with: a change of CFLAGS or
+# EXTRA_CFLAGS rebuilds them ($(O)/cflags is rewritten only when they change).
+$(O)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' >$@
+
+# The git commit of the sources, for --version and every JSON result
+# ("unknown" in a tree without .git, e.g. an unpacked tarball; "-dirty"
+# when tracked files differ from it).  Rewritten only when it changes.
+TDPSIM_COMMIT = $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) || c=unknown; \
+	[ "$$c" = unknown ] || git diff-index --quiet HEAD -- 2>/dev/null || c=$$c-dirty; echo $$c)
+$(O)/gen/commit.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define TDPSIM_COMMIT "%s"\n' '$(TDPSIM_COMMIT)' | cmp -s - $@ || \
+		printf '#define TDPSIM_COMMIT "%s"\n' '$(TDPSIM_COMMIT)' >$@
+$(O)/cli/version.o: $(O)/gen/commit.h
+$(O)/cli/version.o: private CFLAGS += -I$(O)/gen
+FORCE:
+
+$(O)/%.o: %.c $(O)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
-$(O)/%.o: %.S
+$(O)/%.o: %.S $(O)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -106,7 +133,7 @@ test: deps
 	@$(MAKE) --no-print-directory linux KVER=6.1
 	@$(MAKE) --no-print-directory test-run
 
-test-run: $(TEST_BINS) $(TDPSIM)
+test-run: $(TEST_BINS) $(TDPSIM) $(LINK_TDPSIM)
 	@scripts/run-tests.sh $(O) $(TESTS)
 
 check: deps
@@ -115,7 +142,7 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=asan WERROR=1 test-run
 
 run: deps
-	@$(MAKE) --no-print-directory $(TDPSIM)
+	@$(MAKE) --no-print-directory $(TDPSIM) $(LINK_TDPSIM)
 	@scripts/run-default.sh $(TDPSIM)
 
 bench: deps

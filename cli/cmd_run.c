@@ -114,12 +114,7 @@ int cmd_run(int argc, char **argv)
 		opts_free(&o);
 		return status;
 	}
-	results_print_summary(stdout, sc->name, r);
-	if (check_count(r->check))
-		results_print_counterexample(stdout, sc->name, r, &o);
-	status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
-	if (o.json && results_write_json(r, o.json))
-		status = EXIT_BADINPUT;
+	status = results_output(r, sc->name, &o, NULL, NULL);
 	if (o.log && write_log(r, o.log))
 		status = EXIT_BADINPUT;
 	run_free(r);

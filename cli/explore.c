@@ -435,6 +435,13 @@ static int explore_main(int argc, char **argv, char **rest, char **pass)
 		opts_free(&o);
 		return cli_bad("explore needs --seeds A..B");
 	}
+	if (o.json || o.csv || o.log) {
+		scenario_free_loaded(sc);
+		opts_free(&o);
+		return cli_bad("explore writes no results file of a run: --json, --csv "
+			       "and --log are not its options (--json-dir DIR writes "
+			       "its summary; the replay command writes a run's)");
+	}
 	if (emit) {
 		if (!json_dir)
 			status = cli_bad("--emit-jobs needs --json-dir DIR: where the jobs "

@@ -41,7 +41,8 @@ int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 	const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
 
 	if (!strcmp(a, "--set") || !strcmp(a, "--config") ||
-	    !strcmp(a, "--json") || !strcmp(a, "--seed") || !strcmp(a, "--log")) {
+	    !strcmp(a, "--json") || !strcmp(a, "--seed") || !strcmp(a, "--log") ||
+	    !strcmp(a, "--csv")) {
 		if (!val) {
 			cli_bad("%s needs a value", a);
 			return -1;
@@ -73,6 +74,8 @@ int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
 		o->config = val;
 	} else if (!strcmp(a, "--json")) {
 		o->json = val;
+	} else if (!strcmp(a, "--csv")) {
+		o->csv = val;
 	} else {
 		o->log = val;
 	}

@@ -51,24 +51,32 @@ static void show_progress(void *ctx, uint64_t done)
 	fputs("   ", stderr);
 }
 
-/* The highest vCPU id of @tr's records, plus one, in *@nv (1 for an empty
- * trace); 0, or -1 with the reader's message. */
-static int trace_count_vcpus(struct trace_reader *tr, unsigned *nv, char *err,
-			     size_t errlen)
+/* The command that repeats this replay, for the results. */
+static char *replay_text(const char *trace, const char *elf, uint64_t base,
+			 const struct opts *o)
 {
-	static struct trace_rec recs[4096];
-	unsigned top = 0;
-	long n;
-	while ((n = trace_read(tr, recs, sizeof(recs) / sizeof(recs[0]))) > 0)
-		for (long i = 0; i < n; i++)
-			if (recs[i].vcpu >= top)
-				top = recs[i].vcpu + 1u;
-	if (n < 0) {
-		snprintf(err, errlen, "%s", trace_error(tr));
-		return -1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return cli_fmt("tdpsim replay %s", trace);
+	fputs("tdpsim replay ", f);
+	cli_shquote(f, trace);
+	if (elf) {
+		fputs(" --elf ", f);
+		cli_shquote(f, elf);
+		fprintf(f, " --elf-base %#llx", (unsigned long long)base);
 	}
-	*nv = top ? top : 1;
-	return 0;
+	if (o->config) {
+		fputs(" --config ", f);
+		cli_shquote(f, o->config);
+	}
+	for (unsigned i = 0; i < o->nsets; i++) {
+		fputs(" --set ", f);
+		cli_shquote(f, o->sets[i]);
+	}
+	fclose(f);
+	return buf;
 }
 
 const struct scenario *scenario_from_text(const char *file, const char *text,
@@ -118,62 +126,66 @@ int cmd_replay(int argc, char **argv)
 		opts_free(&o);
 		return EXIT_BADINPUT;
 	}
-	/* Check the trace before building anything, and take its vCPU count. */
+	/* Read the trace through before building anything: its hash, its
+	 * records by kind and vCPU (the results record what was replayed),
+	 * and its vCPU count — a native trace without COUNTS does not say,
+	 * and the replay would run vCPU 0 alone and drop the others'. */
 	char err[512];
-	struct trace_reader *tr = trace_open(trace, err, sizeof(err));
-	if (!tr) {
+	struct cli_input in;
+	unsigned nv;
+	if (cli_input_read(&in, trace, &nv, err, sizeof(err))) {
+		cli_input_free(&in);
 		opts_free(&o);
 		return cli_bad("%s", err);
 	}
-	unsigned nv = trace_meta(tr)->nr_vcpus;
+	struct trace_reader *tr = trace_open(trace, err, sizeof(err));
+	if (!tr) {
+		cli_input_free(&in);
+		opts_free(&o);
+		return cli_bad("%s", err);
+	}
 	/* Virtual addresses (lackey, ChampSim, a native trace whose header
 	 * says so) need guest page tables: 4-level paging unless the config
 	 * file or --set chooses (they are applied after this default). */
-	bool vaddr = trace_meta(tr)->flags & TRACE_VADDR;
-	if (vaddr)
+	if (trace_meta(tr)->flags & TRACE_VADDR)
 		params_set(&o.p, "guest.paging", "4level", err, sizeof(err));
-	struct progress pg = {
-		.t0 = now_s(),
-		.total = trace_meta(tr)->flags & TRACE_COUNTS ? trace_meta(tr)->nr_records : 0,
-	};
-	/* Without COUNTS a native trace does not say how many vCPUs it has
-	 * (nr_vcpus 0): read it through once for the highest vCPU id, or the
-	 * replay would run vCPU 0 alone and drop the others' records. */
-	if (!(trace_meta(tr)->flags & TRACE_COUNTS) && nv == 0 &&
-	    trace_count_vcpus(tr, &nv, err, sizeof(err))) {
-		trace_close(tr);
-		opts_free(&o);
-		return cli_bad("%s", err);
-	}
+	if ((trace_meta(tr)->flags & TRACE_COUNTS) && trace_meta(tr)->nr_vcpus > nv)
+		nv = trace_meta(tr)->nr_vcpus; /* the header's vCPUs, used or not */
+	struct progress pg = { .t0 = now_s(), .total = in.records };
 	trace_close(tr);
-
+	uint64_t base = 0;
+	const struct scenario *sc = NULL;
+	int status = EXIT_OK;
+	if (elf_base && sim_parse_u64(elf_base, &base)) {
+		status = cli_bad("--elf-base %s: not an address (decimal or 0x hex)",
+				 elf_base);
+		goto out;
+	}
+	if (elf && cli_input_elf(&in, elf, base, err, sizeof(err))) {
+		status = cli_bad("%s", err);
+		goto out;
+	}
 	if (strpbrk(trace, " \t\n#") || (elf && strpbrk(elf, " \t\n#"))) {
-		opts_free(&o);
-		return cli_bad("%s: a path must not contain blanks or '#'",
-			       strpbrk(trace, " \t\n#") ? trace : elf);
+		status = cli_bad("%s: a path must not contain blanks or '#'",
+				 strpbrk(trace, " \t\n#") ? trace : elf);
+		goto out;
 	}
 	char text[8400];
-	if (strpbrk(elf_base, " \t\n#")) {
-		opts_free(&o);
-		return cli_bad("--elf-base %s: not an address", elf_base);
-	}
 	snprintf(text, sizeof(text), "summary replay of %s\nworkload all trace %s\n",
 		 trace, trace);
 	if (elf)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			 "elf %s %s\n", elf, elf_base);
-	const struct scenario *sc = scenario_from_text("replay", text, strlen(text),
-						       err, sizeof(err));
+			 "elf %s %llu\n", elf, (unsigned long long)base);
+	sc = scenario_from_text("replay", text, strlen(text), err, sizeof(err));
 	if (!sc) {
-		opts_free(&o);
-		return cli_bad("%s", err);
+		status = cli_bad("%s", err);
+		goto out;
 	}
 	if (nv > 1) {
 		char set[64];
 		snprintf(set, sizeof(set), "%u", nv);
 		params_set(&o.p, "cpu.vcpus", set, err, sizeof(err));
 	}
-	int status = EXIT_OK;
 	if (opts_apply(&o)) {
 		status = EXIT_BADINPUT;
 		goto out;
@@ -198,13 +210,14 @@ int cmd_replay(int argc, char **argv)
 		run_free(r);
 		goto out;
 	}
-	results_print_summary(stdout, trace, r);
-	status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
-	if (o.json && results_write_json(r, o.json))
-		status = EXIT_BADINPUT;
+	char *cmd = replay_text(trace, elf, elf ? base : 0, &o);
+	status = results_output(r, trace, &o, cmd, &in);
+	free(cmd);
 	run_free(r);
 out:
-	scenario_free_loaded(sc);
+	if (sc)
+		scenario_free_loaded(sc);
+	cli_input_free(&in);
 	opts_free(&o);
 	return status;
 }

@@ -593,6 +593,27 @@ static int classify(struct rep *R, json_t *root, const char *file)
 		return bad_input(file, "\"mmu\" is not a string");
 	if (mmu)
 		json_object_set(config, "mmu", mmu);
+	/* Runs of different inputs (a replayed trace, its program) are
+	 * different variants too, never seeds of one: the input is grouped
+	 * and labelled by its path and the first digits of its hash. */
+	json_t *in = json_object_get(root, "input");
+	if (in) {
+		json_t *ip = json_object_get(in, "path"), *ih = json_object_get(in, "sha256");
+		json_t *elf = json_object_get(in, "elf");
+		if (!json_is_object(in) || !json_is_string(ip) || !json_is_string(ih) ||
+		    (elf && !json_is_object(elf)))
+			return bad_input(file, "\"input\" is not a path and a sha256");
+		char *label = cli_fmt("%s@%.8s", json_string_value(ip), json_string_value(ih));
+		json_object_set_new(config, "input", json_string(label));
+		free(label);
+		if (elf) {
+			json_t *ep = json_object_get(elf, "path"), *eh = json_object_get(elf, "sha256");
+			label = cli_fmt("%s@%.8s", json_is_string(ep) ? json_string_value(ep) : "?",
+					json_is_string(eh) ? json_string_value(eh) : "?");
+			json_object_set_new(config, "input.elf", json_string(label));
+			free(label);
+		}
+	}
 	GROW(R->runs, R->nruns);
 	R->runs[R->nruns++] = (struct rrun){
 		.file = file, .root = root, .config = config, .stats = stats,

@@ -121,5 +121,9 @@ struct trace_seg {
  * (*SEGS, *NSEGS; the caller frees it).  0, or -1 + message. */
 int trace_elf_segments(const char *path, struct trace_seg **segs, size_t *nsegs,
 		       char *err, size_t errlen);
+/* The program's GNU build-id (NT_GNU_BUILD_ID) as hex digits in HEX, ""
+ * when it has none; 0, or -1 + message when PATH cannot be read. */
+int trace_elf_build_id(const char *path, char *hex, size_t hexlen, char *err,
+		       size_t errlen);
 
 #endif /* TRACES_TRACE_H */
