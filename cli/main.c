@@ -118,5 +118,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	return cli_bad("unknown command '%s' (tdpsim --help lists them)", argv[1]);
+	static const char *const names[] = { "run", "replay", "explore", "config",
+					     "scenarios", "trace", "compare", "report",
+					     "--help", "--version", NULL };
+	return cli_bad("unknown command '%s'%s (tdpsim --help lists them)", argv[1],
+		       cli_did_you_mean(argv[1], names));
 }

@@ -116,8 +116,13 @@ int cmd_replay(int argc, char **argv)
 		if (rc)
 			continue;
 		if (argv[i][0] == '-' || trace) {
+			static const char *const known[] = {
+				"--elf", "--elf-base", "--set", "--config", "--json",
+				"--csv", "--help", NULL,
+			};
 			opts_free(&o);
-			return cli_bad("unexpected argument '%s'", argv[i]);
+			return cli_bad("unexpected argument '%s'%s", argv[i],
+				       argv[i][0] == '-' ? cli_did_you_mean(argv[i], known) : "");
 		}
 		trace = argv[i];
 	}

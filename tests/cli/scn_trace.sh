@@ -5,6 +5,7 @@
 # not have (vCPU 1 of one) is bad input, not a run of 0 accesses.
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+case $TDPSIM in /*) ;; *) TDPSIM=$PWD/$TDPSIM ;; esac   # the test changes folder
 mkdir -p "$T/sub" "$T/elsewhere"
 # 2 records: a fetch and a load.
 printf 'I  00400000,4\n L 00600000,8\n' >"$T/sub/t.lackey"
