@@ -7,6 +7,7 @@
 #   make run        the main job on its built-in default
 #   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each
 #   make fuzz       libFuzzer harnesses for every parser, bounded time
+#   make install    binary, man page, bash completion under PREFIX
 #
 # BUILD=opt|debug|asan picks the mode; objects go to build/$(BUILD).
 
@@ -156,6 +157,12 @@ bench-run: $(BENCH_BINS) $(TDPSIM)
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZERS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, its man page
+# (help2man, from --help) and its bash completion.
+PREFIX ?= /usr/local
+install: $(TDPSIM)
+	@scripts/install.sh $(TDPSIM) $(DESTDIR)$(PREFIX)
 
 clean:
 	rm -rf build tdpsim
