@@ -5,7 +5,8 @@
 #   make test       install missing packages, build and run every test suite
 #   make check      -Wall -Wextra -Werror + ASan/UBSan build, then the tests
 #   make run        the main job on its built-in default
-#   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each
+#   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each,
+#                   with its goal from README.md and whether it was met
 #   make fuzz       libFuzzer harnesses for every parser, bounded time
 #   make install    binary, man page, bash completion under PREFIX
 #
@@ -150,10 +151,12 @@ bench: deps
 	@$(MAKE) --no-print-directory linux KVER=6.12
 	@$(MAKE) --no-print-directory bench-run
 
+# Each figure is printed with its goal from README.md and whether it was met.
 bench-run: $(BENCH_BINS) $(TDPSIM)
-	@for b in $(BENCH_BINS); do $$b || exit 1; done
-	@scripts/bench-explore.sh $(TDPSIM)
-	@scripts/bench-linux.sh $(TDPSIM) $(O)/tdpsim-linux-6.12
+	@{ ( for b in $(BENCH_BINS); do $$b || exit 1; done; \
+	     scripts/bench-explore.sh $(TDPSIM) && \
+	     scripts/bench-linux.sh $(TDPSIM) $(O)/tdpsim-linux-6.12 ); \
+	   echo "bench-exit $$?"; } | scripts/bench-goals.sh README.md
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZERS)
