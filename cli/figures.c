@@ -107,14 +107,17 @@ json_t *cli_input_json(const struct cli_input *in)
 
 /* --------------------------------------------------------------- threads */
 
-/* The work of a thread: its clock less the cycles it idled (waiting for
- * its next scripted event) or was blocked by another thread. */
+/* The work of a thread: the cycles charged to its accounts, less those it
+ * idled (waiting for its next scripted event) or was blocked by another
+ * thread.  (Not its clock less those: a woken thread's clock may jump to
+ * its waker's time without a charge.) */
 static uint64_t thread_work(const struct sim *s, const struct sim_thread *t)
 {
-	uint64_t c = sim_thread_clock(t);
-	uint64_t off = sim_thread_acct(t, SIM_ACCT_SLEEP) + sim_thread_acct(t, SIM_ACCT_WAIT);
-	(void)s;
-	return c > off ? c - off : 0;
+	uint64_t w = 0;
+	for (int a = 0; a < sim_nacct(s); a++)
+		if (a != SIM_ACCT_SLEEP && a != SIM_ACCT_WAIT)
+			w += sim_thread_acct(t, a);
+	return w;
 }
 
 /* "vmm", "vcpu0", ...; a name two threads share gets the thread's id. */
@@ -134,10 +137,21 @@ void cli_thread_stats(const struct run *cr, json_t *stats)
 {
 	struct run *r = (struct run *)cr;
 	struct sim *s = r->sim;
-	uint64_t total = 0;
-	for (unsigned id = 0; id < sim_nthreads(s); id++)
-		total += thread_work(s, sim_thread_get(s, id));
+	uint64_t total = 0, acct[SIM_ACCT_MAX] = { 0 };
+	for (unsigned id = 0; id < sim_nthreads(s); id++) {
+		const struct sim_thread *t = sim_thread_get(s, id);
+		total += thread_work(s, t);
+		for (int a = 0; a < sim_nacct(s); a++)
+			acct[a] += sim_thread_acct(t, a);
+	}
 	json_object_set_new(stats, "threads.work", json_integer((json_int_t)total));
+	/* Every thread's cycles by account: what cycles.ACCOUNT is for the
+	 * vCPUs alone.  Less idle and wait, they add up to threads.work. */
+	for (int a = 0; a < sim_nacct(s); a++) {
+		char key[96];
+		snprintf(key, sizeof(key), "threads.cycles.%s", sim_acct_name(s, a));
+		json_object_set_new(stats, key, json_integer((json_int_t)acct[a]));
+	}
 	for (unsigned id = 0; id < sim_nthreads(s); id++) {
 		const struct sim_thread *t = sim_thread_get(s, id);
 		char label[64], key[160];
