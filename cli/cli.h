@@ -63,17 +63,22 @@ struct cli_input {
 	char sha256[65];
 	char format[32];
 	const char *address;	/* "virtual", "guest-physical" or "unstated" */
+	unsigned flags;		/* TRACE_VADDR, TRACE_PADDR, TRACE_GAPS */
 	uint64_t records, kinds[3]; /* by enum trace_kind */
 	unsigned nvcpus;
-	uint64_t (*by_vcpu)[3];
+	uint64_t (*by_vcpu)[3];	/* records by vCPU and kind */
+	uint64_t warmup;	/* --warmup: records of each vCPU not counted */
+	uint64_t (*counted)[3];	/* by vCPU and kind, after the warmup */
+	uint64_t loader_pages;	/* --elf: pages the loader mapped first */
 	const char *elf;	/* --elf, or NULL */
 	uint64_t elf_size, elf_base;
 	char elf_sha256[65], build_id[129];
 };
 /* Hashes and reads @path through once; *@nvcpus: its highest vCPU + 1 (1
- * for an empty trace).  0, or -1 with the message in @err. */
-int cli_input_read(struct cli_input *in, const char *path, unsigned *nvcpus,
-		   char *err, size_t errlen);
+ * for an empty trace).  With @prefix, writes the first @warmup records of
+ * each vCPU there (a native trace).  0, or -1 with the message in @err. */
+int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
+		   const char *prefix, unsigned *nvcpus, char *err, size_t errlen);
 /* Records the ELF program of the replay (hash, size, build-id). */
 int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
 		  char *err, size_t errlen);
@@ -84,7 +89,8 @@ struct json_t *cli_input_json(const struct cli_input *in);
 void cli_thread_stats(const struct run *r, struct json_t *stats);
 /* The derived figures of a run (rates, MPKI, walks, per kind and vCPU);
  * @in may be NULL (no trace: no instructions, no by-kind split). */
-struct json_t *cli_figures_json(const struct run *r, const struct cli_input *in);
+struct json_t *cli_figures_json(struct json_t *stats, struct json_t *hists,
+				const struct cli_input *in);
 void cli_figures_print(FILE *f, struct json_t *figures);
 /* SHA-256 of a file's bytes as 64 hex digits, and its size; 0 or -1. */
 int cli_sha256_file(const char *path, char out[65], uint64_t *size);
@@ -93,9 +99,12 @@ const char *cli_commit(void);
 
 /* The JSON results of a run: version, commit, MMU, scenario, then the
  * members of @extra (may be NULL), config, stats, histograms, figures,
- * violations.  @overflow names a count too large for JSON, if any. */
+ * violations.  With @base (the results of a run of the warmup alone),
+ * every stat and histogram is its change since the warmup.  @overflow
+ * names a count too large for JSON, if any. */
 struct json_t *results_json(const struct run *r, struct json_t *extra,
-			    const struct cli_input *in, const char **overflow);
+			    const struct cli_input *in, struct json_t *base,
+			    const char **overflow);
 /* Writes them to @path ('-': stdout); 0 or -1 (message printed).
  * Written atomically. */
 int results_write_json(const struct run *r, const char *path, struct json_t *extra,
@@ -105,7 +114,8 @@ int results_write_json(const struct run *r, const char *path, struct json_t *ext
  * (@in), the counterexample of a run (@replay_cmd NULL: the run's own
  * replay line), --json and --csv.  Returns the exit status. */
 int results_output(const struct run *r, const char *name, const struct opts *o,
-		   const char *replay_cmd, const struct cli_input *in);
+		   const char *replay_cmd, const struct cli_input *in,
+		   struct json_t *base);
 /* Human summary on @f: key stats, violations, failed expectations. */
 void results_print_summary(FILE *f, const char *scenario, const struct run *r);
 /* The first counterexample: event-log tail and the replay command. */

@@ -124,7 +124,7 @@ int cmd_run(int argc, char **argv)
 		opts_free(&o);
 		return status;
 	}
-	status = results_output(r, sc->name, &o, NULL, NULL);
+	status = results_output(r, sc->name, &o, NULL, NULL, NULL);
 	if (o.log && write_log(r, o.log))
 		status = EXIT_BADINPUT;
 	run_free(r);

@@ -23,11 +23,12 @@ static const char *const kind_name[3] = { "load", "store", "fetch" };
 
 /* ----------------------------------------------------------------- input */
 
-int cli_input_read(struct cli_input *in, const char *path, unsigned *nvcpus,
-		   char *err, size_t errlen)
+int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
+		   const char *prefix, unsigned *nvcpus, char *err, size_t errlen)
 {
 	memset(in, 0, sizeof(*in));
 	in->path = path;
+	in->warmup = warmup;
 	if (cli_sha256_file(path, in->sha256, &in->size)) {
 		snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno));
 		return -1;
@@ -39,36 +40,60 @@ int cli_input_read(struct cli_input *in, const char *path, unsigned *nvcpus,
 	snprintf(in->format, sizeof(in->format), "%s", trace_format_name(tr));
 	in->address = m->flags & TRACE_VADDR ? "virtual"
 		    : m->flags & TRACE_PADDR ? "guest-physical" : "unstated";
+	in->flags = m->flags & (TRACE_VADDR | TRACE_PADDR | TRACE_GAPS);
+	/* The first @warmup records of each vCPU, as they are, for the
+	 * warmup run (cli/replay.c). */
+	struct trace_writer *w = NULL;
+	if (prefix && !(w = trace_create(prefix, in->flags, err, errlen))) {
+		trace_close(tr);
+		return -1;
+	}
 	/* One pass over the records: their number, kinds and vCPUs. */
 	static struct trace_rec recs[4096];
 	long n;
-	while ((n = trace_read(tr, recs, sizeof(recs) / sizeof(recs[0]))) > 0)
-		for (long i = 0; i < n; i++) {
+	int rc = 0;
+	while (!rc && (n = trace_read(tr, recs, sizeof(recs) / sizeof(recs[0]))) > 0)
+		for (long i = 0; i < n && !rc; i++) {
 			unsigned v = recs[i].vcpu, k = recs[i].kind;
 			if (v >= in->nvcpus) {
 				void *p = realloc(in->by_vcpu, (v + 1u) * sizeof(*in->by_vcpu));
-				if (!p) {
-					trace_close(tr);
+				void *q = p ? realloc(in->counted, (v + 1u) * sizeof(*in->counted))
+					    : NULL;
+				if (p)
+					in->by_vcpu = p;
+				if (q)
+					in->counted = q;
+				if (!p || !q) {
 					snprintf(err, errlen, "out of memory");
-					return -1;
+					rc = -1;
+					break;
 				}
-				in->by_vcpu = p;
 				memset(in->by_vcpu + in->nvcpus, 0,
 				       (v + 1u - in->nvcpus) * sizeof(*in->by_vcpu));
+				memset(in->counted + in->nvcpus, 0,
+				       (v + 1u - in->nvcpus) * sizeof(*in->counted));
 				in->nvcpus = v + 1u;
+			}
+			uint64_t seen = in->by_vcpu[v][0] + in->by_vcpu[v][1] + in->by_vcpu[v][2];
+			if (seen >= warmup)
+				in->counted[v][k]++;
+			else if (w && trace_write(w, &recs[i], 1)) {
+				snprintf(err, errlen, "%s", trace_writer_error(w));
+				rc = -1;
 			}
 			in->by_vcpu[v][k]++;
 			in->kinds[k]++;
 			in->records++;
 		}
-	if (n < 0) {
+	if (!rc && n < 0) {
 		snprintf(err, errlen, "%s", trace_error(tr));
-		trace_close(tr);
-		return -1;
+		rc = -1;
 	}
 	trace_close(tr);
+	if (w && (rc ? (trace_abort(w), 0) : trace_finish(w, err, errlen)))
+		rc = -1;
 	*nvcpus = in->nvcpus ? in->nvcpus : 1;
-	return 0;
+	return rc;
 }
 
 int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
@@ -87,7 +112,8 @@ int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
 void cli_input_free(struct cli_input *in)
 {
 	free(in->by_vcpu);
-	in->by_vcpu = NULL;
+	free(in->counted);
+	in->by_vcpu = in->counted = NULL;
 	in->nvcpus = 0;
 }
 
@@ -97,11 +123,14 @@ json_t *cli_input_json(const struct cli_input *in)
 			      "size", (json_int_t)in->size, "sha256", in->sha256,
 			      "format", in->format, "address", in->address,
 			      "records", (json_int_t)in->records);
+	if (in->warmup)
+		json_object_set_new(o, "warmup", json_integer((json_int_t)in->warmup));
 	if (in->elf)
-		json_object_set_new(o, "elf", json_pack("{s:s,s:I,s:s,s:s,s:I}",
+		json_object_set_new(o, "elf", json_pack("{s:s,s:I,s:s,s:s,s:I,s:I}",
 			"path", in->elf, "size", (json_int_t)in->elf_size,
 			"sha256", in->elf_sha256, "build_id", in->build_id,
-			"base", (json_int_t)in->elf_base));
+			"base", (json_int_t)in->elf_base,
+			"premapped_pages", (json_int_t)in->loader_pages));
 	return o;
 }
 
@@ -171,11 +200,9 @@ void cli_thread_stats(const struct run *cr, json_t *stats)
 
 /* --------------------------------------------------------------- figures */
 
-static uint64_t stat(struct run *r, const char *name)
+static uint64_t stat(json_t *stats, const char *name)
 {
-	uint64_t v = 0;
-	stats_get(sim_stats(r->sim), name, &v);
-	return v;
+	return (uint64_t)json_integer_value(json_object_get(stats, name));
 }
 
 static json_t *ratio(uint64_t num, uint64_t den, double scale)
@@ -183,11 +210,15 @@ static json_t *ratio(uint64_t num, uint64_t den, double scale)
 	return den ? json_real(scale * (double)num / (double)den) : json_null();
 }
 
-json_t *cli_figures_json(const struct run *cr, const struct cli_input *in)
+json_t *cli_figures_json(json_t *stats, json_t *hists, const struct cli_input *in)
 {
-	struct run *r = (struct run *)cr;
 	json_t *o = json_object();
-	uint64_t instr = in ? in->kinds[TRACE_FETCH] : 0;
+	/* The records counted: the trace's, less each vCPU's warmup. */
+	uint64_t kinds[3] = { 0 };
+	for (unsigned v = 0; in && v < in->nvcpus; v++)
+		for (int k = 0; k < 3; k++)
+			kinds[k] += in->counted[v][k];
+	uint64_t instr = kinds[TRACE_FETCH];
 	if (in)
 		json_object_set_new(o, "instructions", json_integer((json_int_t)instr));
 	static const char *const level[] = { "l1i", "l1d", "l2" };
@@ -195,9 +226,9 @@ json_t *cli_figures_json(const struct run *cr, const struct cli_input *in)
 	for (int l = 0; l < 3; l++) {
 		char k[64];
 		snprintf(k, sizeof(k), "tlb.%s.hits", level[l]);
-		uint64_t hits = stat(r, k);
+		uint64_t hits = stat(stats, k);
 		snprintf(k, sizeof(k), "tlb.%s.misses", level[l]);
-		uint64_t miss = stat(r, k);
+		uint64_t miss = stat(stats, k);
 		json_t *e = json_pack("{s:I,s:I,s:o}", "lookups",
 				      (json_int_t)(hits + miss), "misses",
 				      (json_int_t)miss, "miss_rate",
@@ -208,14 +239,12 @@ json_t *cli_figures_json(const struct run *cr, const struct cli_input *in)
 	}
 	json_object_set_new(o, "tlb", tlb);
 	/* Every walk adds one sample to walk.refs_per_walk. */
-	uint64_t walks = 0, refs = stat(r, "walk.refs");
-	struct stats *st = sim_stats(r->sim);
-	for (size_t i = 0; i < stats_nhists(st); i++)
-		if (!strcmp(stats_hist_name(st, i), "walk.refs_per_walk"))
-			walks = stats_hist_get(st, i)->count;
+	uint64_t refs = stat(stats, "walk.refs");
+	uint64_t walks = (uint64_t)json_integer_value(
+		json_object_get(json_object_get(hists, "walk.refs_per_walk"), "count"));
 	json_object_set_new(o, "walks", json_integer((json_int_t)walks));
 	json_object_set_new(o, "refs_per_walk", ratio(refs, walks, 1.0));
-	uint64_t acc = stat(r, "accesses"), cyc = stat(r, "cycles");
+	uint64_t acc = stat(stats, "accesses"), cyc = stat(stats, "cycles");
 	json_object_set_new(o, "cycles_per_access", ratio(cyc, acc, 1.0));
 	if (in) {
 		json_t *k = json_object();
@@ -223,31 +252,31 @@ json_t *cli_figures_json(const struct run *cr, const struct cli_input *in)
 			/* The L1 that serves the kind: fetches the iTLB. */
 			const char *l1 = i == TRACE_FETCH ? "l1i" : "l1d";
 			json_object_set_new(k, kind_name[i], json_pack("{s:I,s:s}",
-				"records", (json_int_t)in->kinds[i], "l1", l1));
+				"records", (json_int_t)kinds[i], "l1", l1));
 		}
 		json_object_set_new(o, "by_kind", k);
 	}
-	/* Per vCPU: the vCPU thread's clock over its records. */
+	/* Per vCPU: the vCPU thread's cycles over its records. */
 	json_t *vc = json_array();
-	struct sim *s = r->sim;
-	for (unsigned id = 0; id < sim_nthreads(s); id++) {
-		const struct sim_thread *t = sim_thread_get(s, id);
+	const char *key;
+	json_t *val;
+	json_object_foreach(stats, key, val) {
 		unsigned v;
-		char tail;
-		if (sscanf(sim_thread_name(t), "vcpu%u%c", &v, &tail) != 1)
+		int end = 0;
+		if (sscanf(key, "thread.vcpu%u.cycles%n", &v, &end) != 1 || key[end])
 			continue;
+		uint64_t cycles = (uint64_t)json_integer_value(val);
 		json_t *e = json_pack("{s:i,s:I}", "vcpu", (int)v, "cycles",
-				      (json_int_t)sim_thread_clock(t));
+				      (json_int_t)cycles);
 		if (in) {
-			uint64_t nrec = 0, *k = v < in->nvcpus ? in->by_vcpu[v] : NULL;
+			uint64_t nrec = 0, *k = v < in->nvcpus ? in->counted[v] : NULL;
 			for (int i = 0; k && i < 3; i++)
 				nrec += k[i];
 			json_object_set_new(e, "records", json_integer((json_int_t)nrec));
 			for (int i = 0; i < 3; i++)
 				json_object_set_new(e, kind_name[i],
 						    json_integer((json_int_t)(k ? k[i] : 0)));
-			json_object_set_new(e, "cycles_per_record",
-					    ratio(sim_thread_clock(t), nrec, 1.0));
+			json_object_set_new(e, "cycles_per_record", ratio(cycles, nrec, 1.0));
 		}
 		json_array_append_new(vc, e);
 	}

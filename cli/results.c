@@ -101,8 +101,42 @@ static json_t *violations_json(const struct run *r)
 	return a;
 }
 
+/* Each stat and histogram of @stats and @hists less its value in @base:
+ * its change over what came after the warmup (a gauge's too, e.g.
+ * host.frames: those allocated after it).  A histogram's min and max stay
+ * the whole run's. */
+static void subtract_base(json_t *stats, json_t *hists, json_t *base)
+{
+	json_t *bs = json_object_get(base, "stats"), *bh = json_object_get(base, "histograms");
+	const char *k;
+	json_t *v;
+	json_object_foreach(stats, k, v) {
+		json_int_t b = json_integer_value(json_object_get(bs, k));
+		json_int_t x = json_integer_value(v);
+		json_integer_set(v, x > b ? x - b : 0);
+	}
+	json_object_foreach(hists, k, v) {
+		json_t *h = json_object_get(bh, k);
+		if (!h)
+			continue;
+		static const char *const f[] = { "count", "sum" };
+		for (int i = 0; i < 2; i++) {
+			json_t *x = json_object_get(v, f[i]);
+			json_int_t b = json_integer_value(json_object_get(h, f[i]));
+			json_integer_set(x, json_integer_value(x) > b ? json_integer_value(x) - b : 0);
+		}
+		json_t *xb = json_object_get(v, "log2_buckets"), *hb = json_object_get(h, "log2_buckets");
+		size_t i;
+		json_t *e;
+		json_array_foreach(xb, i, e) {
+			json_int_t b = json_integer_value(json_array_get(hb, i));
+			json_integer_set(e, json_integer_value(e) > b ? json_integer_value(e) - b : 0);
+		}
+	}
+}
+
 json_t *results_json(const struct run *cr, json_t *extra, const struct cli_input *in,
-		     const char **overflow)
+		     json_t *base, const char **overflow)
 {
 	struct run *r = (struct run *)cr;
 	json_t *root = json_object();
@@ -118,10 +152,12 @@ json_t *results_json(const struct run *cr, json_t *extra, const struct cli_input
 	json_object_set_new(root, "config", cli_config_json(&r->p));
 	json_t *stats = stats_json(r, overflow);
 	cli_thread_stats(r, stats);
+	json_t *hists = hists_json(r, overflow);
+	if (base)
+		subtract_base(stats, hists, base);
 	json_object_set_new(root, "stats", stats);
-	json_object_set_new(root, "histograms", hists_json(r, overflow));
-	json_object_set_new(root, "figures",
-			    cli_figures_json(r, in));
+	json_object_set_new(root, "histograms", hists);
+	json_object_set_new(root, "figures", cli_figures_json(stats, hists, in));
 	json_object_set_new(root, "violations", violations_json(r));
 	json_t *fails = json_array();
 	for (unsigned i = 0; i < r->nfailed; i++)
@@ -164,13 +200,16 @@ int results_write_json(const struct run *r, const char *path, json_t *extra,
 		       const struct cli_input *in)
 {
 	const char *overflow = NULL;
-	json_t *root = results_json(r, extra, in, &overflow);
+	json_t *root = results_json(r, extra, in, NULL, &overflow);
 	int rc = write_root(root, path, overflow);
 	json_decref(root);
 	return rc;
 }
 
-void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
+/* The summary of a run; its key stats from @stats when given (the
+ * results' JSON: after a warmup, their change since), else the run's. */
+static void print_summary(FILE *f, const char *scenario, const struct run *cr,
+			  json_t *stats)
 {
 	struct run *r = (struct run *)cr;
 	struct stats *st = sim_stats(r->sim);
@@ -183,7 +222,10 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 	fprintf(f, "%s:", scenario);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		uint64_t v;
-		if (stats_get(st, keys[i], &v) == 0)
+		json_t *j = json_object_get(stats, keys[i]);
+		if (j)
+			fprintf(f, " %s=%lld", keys[i], (long long)json_integer_value(j));
+		else if (!stats && stats_get(st, keys[i], &v) == 0)
 			fprintf(f, " %s=%llu", keys[i], (unsigned long long)v);
 	}
 	fputc('\n', f);
@@ -215,6 +257,11 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 	}
 	for (unsigned i = 0; i < r->nfailed; i++)
 		fprintf(f, "  failed expectation: %s\n", r->failed[i]);
+}
+
+void results_print_summary(FILE *f, const char *scenario, const struct run *r)
+{
+	print_summary(f, scenario, r, NULL);
 }
 
 void replay_command(FILE *f, const char *scenario, const struct opts *o,
@@ -364,11 +411,10 @@ static bool is_stdout(const char *path)
 }
 
 int results_output(const struct run *r, const char *name, const struct opts *o,
-		   const char *replay_cmd, const struct cli_input *in)
+		   const char *replay_cmd, const struct cli_input *in, json_t *base)
 {
 	/* With the results on stdout, stdout holds them alone. */
 	FILE *f = is_stdout(o->json) || is_stdout(o->csv) ? stderr : stdout;
-	results_print_summary(f, name, r);
 	const char *overflow = NULL;
 	json_t *extra = json_object();
 	char *cmd = NULL;
@@ -388,7 +434,8 @@ int results_output(const struct run *r, const char *name, const struct opts *o,
 	}
 	if (in)
 		json_object_set_new(extra, "input", cli_input_json(in));
-	json_t *root = results_json(r, extra, in, &overflow);
+	json_t *root = results_json(r, extra, in, base, &overflow);
+	print_summary(f, name, r, json_object_get(root, "stats"));
 	if (in)
 		cli_figures_print(f, json_object_get(root, "figures"));
 	if (!replay_cmd && check_count(r->check))
