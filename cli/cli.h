@@ -132,6 +132,9 @@ int cmd_scenarios(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+/* What stat @name counts (cli/stats_doc.c), or NULL if undescribed. */
+const char *cli_stat_doc(const char *name);
 
 /* --- compare, report and campaigns (cli/compare.c, cli/report.c) --- */
 /* asprintf that exits on out-of-memory. */

@@ -30,7 +30,8 @@ static const char usage[] =
 	"                                 or a Slurm array instead of running it\n"
 	"  trace info|convert|gen ...     inspect, convert and generate traces\n"
 	"  scenarios                      list the built-in scenarios\n"
-	"  config --defaults              every parameter, its default, unit and source\n"
+	"  config --defaults [--json]     every parameter, its default, unit and source\n"
+	"  stats [SCENARIO] [--json]      every stat of a run with what it counts\n"
 	"\n"
 	"Exit status: 0 success, 1 a violation or failed expectation, 2 bad input.\n"
 	"'tdpsim COMMAND --help' describes each command.\n";
@@ -94,6 +95,7 @@ int main(int argc, char **argv)
 		{ "trace", cmd_trace },
 		{ "compare", cmd_compare },
 		{ "report", cmd_report },
+		{ "stats", cmd_stats },
 	};
 
 	argc = split_long_options(argc, &argv);
@@ -119,7 +121,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	static const char *const names[] = { "run", "replay", "explore", "config",
-					     "scenarios", "trace", "compare", "report",
+					     "scenarios", "trace", "compare", "report", "stats",
 					     "--help", "--version", NULL };
 	return cli_bad("unknown command '%s'%s (tdpsim --help lists them)", argv[1],
 		       cli_did_you_mean(argv[1], names));

@@ -9,7 +9,7 @@ _tdpsim()
 	cmd=${COMP_WORDS[1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "run replay explore compare report trace scenarios
-			config --help --version" -- "$cur"))
+			config stats --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -24,7 +24,7 @@ _tdpsim()
 	esac
 	case $cmd in
 	run) words="--set --seed --config --json --csv --log --help" ;;
-	replay) words="--elf --elf-base --set --config --json --csv --help" ;;
+	replay) words="--elf --elf-base --warmup --set --config --json --csv --help" ;;
 	explore) words="--seeds --jobs --set --config --chunk --emit-jobs --json-dir
 		--tdpsim --help" ;;
 	compare) words="--vary --seeds --jobs --set --config --report --emit-jobs
@@ -32,11 +32,11 @@ _tdpsim()
 	report) words="--out --help" ;;
 	trace) words="info convert gen --format --zstd --help" ;;
 	config) words="--defaults --mmu --keys --json --help" ;;
-	scenarios) words="--json --help" ;;
+	scenarios|stats) words="--json --help" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
-	elif [ "$COMP_CWORD" -eq 2 ] && [[ $cmd == @(run|explore|compare) ]]; then
+	elif [ "$COMP_CWORD" -eq 2 ] && [[ $cmd == @(run|explore|compare|stats) ]]; then
 		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" scenarios 2>/dev/null |
 			awk '{print $1}')" -- "$cur") $(compgen -f -X '!*.scn' -- "$cur"))
 	else
