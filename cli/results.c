@@ -436,6 +436,14 @@ int results_output(const struct run *r, const char *name, const struct opts *o,
 		json_object_set_new(extra, "input", cli_input_json(in));
 	json_t *root = results_json(r, extra, in, base, &overflow);
 	print_summary(f, name, r, json_object_get(root, "stats"));
+	/* A setting the user chose that silently does nothing is said so. */
+	bool chose_pml = false;
+	for (unsigned i = 0; i < o->nsets; i++)
+		chose_pml |= !strcmp(o->sets[i], "mmu.dirty_log=pml");
+	if (chose_pml && r->p.cpu_vendor == VENDOR_AMD &&
+	    r->p.mmu_dirty_log == DIRTY_LOG_PML && !r->p.svm_pml)
+		fprintf(f, "note: on AMD without svm.pml=1 there is no PML: "
+			"mmu.dirty_log=pml logs dirty pages by write protection, as wp\n");
 	if (in)
 		cli_figures_print(f, json_object_get(root, "figures"));
 	if (!replay_cmd && check_count(r->check))

@@ -49,6 +49,11 @@ grep -q "^\* variant 2 (wp) gave the same results as variant 1 (pml)" "$T/amd/re
 "$TDPSIM" compare touch-4k --vary tlb.l1d.entries=32,64 --seeds 0..2 --report "$T/t4" >"$T/out"
 grep -q "^note: the 3 seeds of variant 1 (32) gave identical results: in the timed schedule" "$T/out"
 grep -q "^\* the 3 seeds of variant 2 (64) gave identical results" "$T/t4/report.md"
+# run says it too, when the user chose pml.
+"$TDPSIM" run touch-4k --set cpu.vendor=amd --set mmu.dirty_log=pml >"$T/out"
+grep -q "^note: on AMD without svm.pml=1 there is no PML" "$T/out"
+"$TDPSIM" run touch-4k --set cpu.vendor=amd --set svm.pml=1 --set mmu.dirty_log=pml >"$T/out"
+! grep -q "^note:" "$T/out"
 # Intel with PML: the methods differ, and nothing is said.
 "$TDPSIM" compare dirty-log-pml-vs-wp --vary mmu.dirty_log=pml,wp --report "$T/intel" >"$T/out"
 ! grep -q "^note:" "$T/out"
