@@ -129,29 +129,42 @@ static const char *collect(Elf *e, uint64_t size, struct trace_seg **segs,
 	return NULL;
 }
 
+/* Opens the regular file @path for libelf: the descriptor in *@fd, its
+ * size in *@size and the handle (NULL if libelf refused it: elf_errmsg()
+ * says why) in *@e.  0, or -1 + message. */
+static int elf_open(const char *path, int *fd, Elf **e, uint64_t *size, char *err,
+		    size_t errlen)
+{
+	struct stat st;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return elf_fail(err, errlen, path, "libelf is out of date");
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return elf_fail(err, errlen, path, strerror(errno));
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		return elf_fail(err, errlen, path, "not a regular file");
+	}
+	*size = (uint64_t)st.st_size;
+	*e = elf_begin(*fd, ELF_C_READ, NULL);
+	return 0;
+}
+
 int trace_elf_segments(const char *path, struct trace_seg **segs, size_t *nsegs,
 		       char *err, size_t errlen)
 {
 	const char *why;
 	char msg[200];
-	struct stat st;
+	uint64_t size;
 	Elf *e;
 	int fd;
 
 	*segs = NULL;
 	*nsegs = 0;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return elf_fail(err, errlen, path, "libelf is out of date");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return elf_fail(err, errlen, path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return elf_fail(err, errlen, path, "not a regular file");
-	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	why = e ? collect(e, (uint64_t)st.st_size, segs, nsegs, msg, sizeof(msg))
-		: elf_errmsg(-1);
+	if (elf_open(path, &fd, &e, &size, err, errlen))
+		return -1;
+	why = e ? collect(e, size, segs, nsegs, msg, sizeof(msg)) : elf_errmsg(-1);
 	if (e)
 		elf_end(e);
 	close(fd);
@@ -194,24 +207,16 @@ static void find_build_id(Elf *e, uint64_t size, char *hex, size_t hexlen)
 int trace_elf_build_id(const char *path, char *hex, size_t hexlen, char *err,
 		       size_t errlen)
 {
-	struct stat st;
+	uint64_t size;
 	Elf *e;
 	int fd;
 
 	if (hexlen)
 		hex[0] = 0;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return elf_fail(err, errlen, path, "libelf is out of date");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return elf_fail(err, errlen, path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return elf_fail(err, errlen, path, "not a regular file");
-	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf_open(path, &fd, &e, &size, err, errlen))
+		return -1;
 	if (e && elf_kind(e) == ELF_K_ELF && hexlen)
-		find_build_id(e, (uint64_t)st.st_size, hex, hexlen);
+		find_build_id(e, size, hex, hexlen);
 	if (e)
 		elf_end(e);
 	close(fd);
