@@ -73,26 +73,21 @@ char *cli_self_exe(void)
 
 int cli_parse_range(const char *s, uint64_t *a, uint64_t *b)
 {
-	char *end;
-	if (!isdigit((unsigned char)*s))
+	/* Each end as every number of the program: decimal or 0x hex. */
+	const char *dots = strstr(s, "..");
+	char first[32];
+	size_t n = dots ? (size_t)(dots - s) : strlen(s);
+	if (n == 0 || n >= sizeof(first))
 		return -1;
-	errno = 0;
-	*a = strtoull(s, &end, 10);
-	if (errno || end == s)
+	memcpy(first, s, n);
+	first[n] = 0;
+	if (sim_parse_u64(first, a))
 		return -1;
-	if (!*end) {
+	if (!dots) {
 		*b = *a;
 		return 0;
 	}
-	if (strncmp(end, "..", 2))
-		return -1;
-	const char *t = end + 2;
-	if (!isdigit((unsigned char)*t))
-		return -1;
-	*b = strtoull(t, &end, 10);
-	if (errno || end == t || *end || *b < *a)
-		return -1;
-	return 0;
+	return sim_parse_u64(dots + 2, b) || *b < *a ? -1 : 0;
 }
 
 int cli_mkdirs(const char *path)

@@ -49,6 +49,10 @@ printf 'summary s\nworkload 0 pages 010 base 0x2000\n' >"$T/s.scn"
 "$TDPSIM" trace gen --pattern seq --ws 64KiB --count 010 -o "$T/g.trc"
 "$TDPSIM" trace info "$T/g.trc" | grep -qx 'records  10'
 
+# Seed ranges too: 0x3 is three, 010 is ten.
+"$TDPSIM" explore touch-4k --seeds 0x0..0x3 | grep -q 'seeds 0\.\.3: no violation (4 seeds'
+"$TDPSIM" explore touch-4k --seeds=010..011 | grep -q 'seeds 10\.\.11: no violation (2 seeds'
+
 # Subcommands refuse what they do not take.
 expect2 "scenarios: unexpected argument 'foo'" scenarios foo
 expect2 "config: unexpected argument 'extra'" config --defaults extra
