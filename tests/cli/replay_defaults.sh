@@ -12,6 +12,15 @@ printf 'I  00400000,4\n L 7ffc0000ff00,8\n S 7ffc0000ff08,8\n' >"$T/p.lackey"
 "$TDPSIM" replay "$T/p.lackey" --json "$T/p.json" >"$T/out"
 grep -q '"guest.paging": "4level"' "$T/p.json"
 grep -q '"accesses": 3,' "$T/p.json"
+# ChampSim (xz): one instruction at 0x400000 (ip, then 56 zero bytes: no
+# branch, no registers, no memory operands) is virtual too.
+if command -v xz >/dev/null; then
+	{ printf '\000\000\100\000\000\000\000\000'; head -c 56 /dev/zero; } >"$T/c.champsim"
+	xz "$T/c.champsim"
+	"$TDPSIM" replay "$T/c.champsim.xz" --json "$T/c.json" >/dev/null
+	grep -q '"guest.paging": "4level"' "$T/c.json"
+	grep -q '"accesses": 1,' "$T/c.json"
+fi
 # A user's choice still wins over the default.
 set +e
 "$TDPSIM" replay "$T/p.lackey" --set guest.paging=none 2>"$T/err"; rc=$?
