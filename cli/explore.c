@@ -74,6 +74,7 @@ static int write_summary(const char *dir, const struct scenario *sc,
 	json_t *config = cli_config_json(&p);
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "commit", json_string(cli_commit()));
 	json_object_set_new(root, "kind", json_string("explore-chunk"));
 	json_object_set_new(root, "scenario", json_string(sc->name));
 	json_object_set_new(root, "first_seed", json_integer((json_int_t)a));

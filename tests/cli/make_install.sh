@@ -21,6 +21,9 @@ if git rev-parse HEAD >/dev/null 2>&1; then
 fi
 "$TDPSIM" run touch-4k --json "$T/r.json" >/dev/null
 grep -qx "  \"commit\": \"$commit\"," "$T/r.json"
+# ... and in an explore chunk's summary.
+"$TDPSIM" explore touch-4k --seeds 0..1 --json-dir "$T/ex" >/dev/null
+grep -qx "  \"commit\": \"$commit\"," "$T"/ex/explore-touch-4k-*.json
 
 # The Makefile in a copy of the sources without .git (as a tarball).
 mkdir "$T/src"
