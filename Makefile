@@ -5,8 +5,10 @@
 #   make test       install missing packages, build and run every test suite
 #   make check      -Wall -Wextra -Werror + ASan/UBSan build, then the tests
 #   make run        the main job on its built-in default
-#   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each
+#   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each,
+#                   with its goal from README.md and whether it was met
 #   make fuzz       libFuzzer harnesses for every parser, bounded time
+#   make install    binary, man page, bash completion under PREFIX
 #
 # BUILD=opt|debug|asan picks the mode; objects go to build/$(BUILD).
 
@@ -68,19 +70,46 @@ BENCH_BINS := $(addprefix $(O)/,$(BENCHES))
 .DELETE_ON_ERROR:
 # Keep test and bench objects: they are not intermediate files to delete.
 .SECONDARY:
-.PHONY: all deps test test-run check run bench bench-run fuzz clean
+.PHONY: all deps test test-run check run bench bench-run fuzz clean install FORCE
 .DEFAULT_GOAL := all
 
+# ./tdpsim is a link to the optimized build so README commands work as
+# written: made by the opt build (make, make run, make test), never
+# repointed by BUILD=debug or asan.
+ifeq ($(BUILD),opt)
 all: $(TDPSIM) tdpsim
+LINK_TDPSIM := tdpsim
+else
+all: $(TDPSIM)
+LINK_TDPSIM :=
+endif
 
-# ./tdpsim is a link to the optimized build so README commands work as written.
 tdpsim: $(TDPSIM)
-	@ln -sf $(TDPSIM) tdpsim
+	@ln -sfn $(TDPSIM) tdpsim
 
-$(O)/%.o: %.c
+# Objects depend on the flags they were built with: a change of CFLAGS or
+# EXTRA_CFLAGS rebuilds them ($(O)/cflags is rewritten only when they change).
+$(O)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' >$@
+
+# The git commit of the sources, for --version and every JSON result
+# ("unknown" in a tree without .git, e.g. an unpacked tarball; "-dirty"
+# when tracked files differ from it).  Rewritten only when it changes.
+TDPSIM_COMMIT = $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) || c=unknown; \
+	[ "$$c" = unknown ] || git diff-index --quiet HEAD -- 2>/dev/null || c=$$c-dirty; echo $$c)
+$(O)/gen/commit.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define TDPSIM_COMMIT "%s"\n' '$(TDPSIM_COMMIT)' | cmp -s - $@ || \
+		printf '#define TDPSIM_COMMIT "%s"\n' '$(TDPSIM_COMMIT)' >$@
+$(O)/cli/version.o: $(O)/gen/commit.h
+$(O)/cli/version.o: private CFLAGS += -I$(O)/gen
+FORCE:
+
+$(O)/%.o: %.c $(O)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
-$(O)/%.o: %.S
+$(O)/%.o: %.S $(O)/cflags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -106,7 +135,7 @@ test: deps
 	@$(MAKE) --no-print-directory linux KVER=6.1
 	@$(MAKE) --no-print-directory test-run
 
-test-run: $(TEST_BINS) $(TDPSIM)
+test-run: $(TEST_BINS) $(TDPSIM) $(LINK_TDPSIM)
 	@scripts/run-tests.sh $(O) $(TESTS)
 
 check: deps
@@ -115,20 +144,28 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=asan WERROR=1 test-run
 
 run: deps
-	@$(MAKE) --no-print-directory $(TDPSIM)
+	@$(MAKE) --no-print-directory $(TDPSIM) $(LINK_TDPSIM)
 	@scripts/run-default.sh $(TDPSIM)
 
 bench: deps
 	@$(MAKE) --no-print-directory linux KVER=6.12
 	@$(MAKE) --no-print-directory bench-run
 
+# Each figure is printed with its goal from README.md and whether it was met.
 bench-run: $(BENCH_BINS) $(TDPSIM)
-	@for b in $(BENCH_BINS); do $$b || exit 1; done
-	@scripts/bench-explore.sh $(TDPSIM)
-	@scripts/bench-linux.sh $(TDPSIM) $(O)/tdpsim-linux-6.12
+	@{ ( for b in $(BENCH_BINS); do $$b || exit 1; done; \
+	     scripts/bench-explore.sh $(TDPSIM) && \
+	     scripts/bench-linux.sh $(TDPSIM) $(O)/tdpsim-linux-6.12 ); \
+	   echo "bench-exit $$?"; } | scripts/bench-goals.sh README.md
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZERS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, its man page
+# (help2man, from --help) and its bash completion.
+PREFIX ?= /usr/local
+install: $(TDPSIM)
+	@scripts/install.sh $(TDPSIM) $(DESTDIR)$(PREFIX)
 
 clean:
 	rm -rf build tdpsim

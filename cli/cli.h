@@ -26,6 +26,7 @@ struct opts {
 	const char *config;
 	const char *scenario_arg; /* the scenario as named: catalog name or path */
 	const char *json;
+	const char *csv;
 	const char *log;
 	bool seed_given;
 };
@@ -37,6 +38,12 @@ int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns 1 if consumed, 0 if not an option of ours, -1 on bad input
  * (message printed). */
 int opts_parse_one(struct opts *o, int argc, char **argv, int *i);
+/* " (did you mean 'X'?)" for the candidate nearest @word when it is near
+ * enough to be a slip, else "": of a NULL-terminated list, of the config
+ * keys, of the catalog's scenarios.  The text lives until the next call. */
+const char *cli_did_you_mean(const char *word, const char *const *candidates);
+const char *cli_did_you_mean_key(const char *key);
+const char *cli_did_you_mean_scenario(const char *name);
 /* Applies the config file then the --set list onto o->p (later wins). */
 int opts_apply(struct opts *o);
 void opts_free(struct opts *o);
@@ -47,8 +54,68 @@ int config_load(struct params *p, const char *path);
 /* 0, or -1 with "KEY: VALUE is above ..." in @err: every u64 param must be
  * at most INT64_MAX, the largest integer a result JSON holds. */
 int cli_params_check(const struct params *p, char *err, size_t errlen);
-/* JSON results of a run; 0 or -1 (message printed). Written atomically. */
-int results_write_json(const struct run *r, const char *path);
+struct json_t;
+/* What was replayed (cli/figures.c): the trace file, its records by kind
+ * and vCPU, and the traced program. */
+struct cli_input {
+	const char *path;
+	uint64_t size;
+	char sha256[65];
+	char format[32];
+	const char *address;	/* "virtual", "guest-physical" or "unstated" */
+	unsigned flags;		/* TRACE_VADDR, TRACE_PADDR, TRACE_GAPS */
+	uint64_t records, kinds[3]; /* by enum trace_kind */
+	unsigned nvcpus;
+	uint64_t (*by_vcpu)[3];	/* records by vCPU and kind */
+	uint64_t warmup;	/* --warmup: records of each vCPU not counted */
+	uint64_t (*counted)[3];	/* by vCPU and kind, after the warmup */
+	uint64_t loader_pages;	/* --elf: pages the loader mapped first */
+	const char *elf;	/* --elf, or NULL */
+	uint64_t elf_size, elf_base;
+	char elf_sha256[65], build_id[129];
+};
+/* Hashes and reads @path through once; *@nvcpus: its highest vCPU + 1 (1
+ * for an empty trace).  With @prefix, writes the first @warmup records of
+ * each vCPU there (a native trace).  0, or -1 with the message in @err. */
+int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
+		   const char *prefix, unsigned *nvcpus, char *err, size_t errlen);
+/* Records the ELF program of the replay (hash, size, build-id). */
+int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
+		  char *err, size_t errlen);
+void cli_input_free(struct cli_input *in);
+struct json_t *cli_input_json(const struct cli_input *in);
+/* Adds every thread's clock, work and accounts ("thread.NAME.*") and the
+ * total work of all threads ("threads.work") to @stats. */
+void cli_thread_stats(const struct run *r, struct json_t *stats);
+/* The derived figures of a run (rates, MPKI, walks, per kind and vCPU);
+ * @in may be NULL (no trace: no instructions, no by-kind split). */
+struct json_t *cli_figures_json(struct json_t *stats, struct json_t *hists,
+				const struct cli_input *in);
+void cli_figures_print(FILE *f, struct json_t *figures);
+/* SHA-256 of a file's bytes as 64 hex digits, and its size; 0 or -1. */
+int cli_sha256_file(const char *path, char out[65], uint64_t *size);
+/* The git commit this tdpsim was built from ("unknown" without git). */
+const char *cli_commit(void);
+
+/* The JSON results of a run: version, commit, MMU, scenario, then the
+ * members of @extra (may be NULL), config, stats, histograms, figures,
+ * violations.  With @base (the results of a run of the warmup alone),
+ * every stat and histogram is its change since the warmup.  @overflow
+ * names a count too large for JSON, if any. */
+struct json_t *results_json(const struct run *r, struct json_t *extra,
+			    const struct cli_input *in, struct json_t *base,
+			    const char **overflow);
+/* Writes them to @path ('-': stdout); 0 or -1 (message printed).
+ * Written atomically. */
+int results_write_json(const struct run *r, const char *path, struct json_t *extra,
+		       const struct cli_input *in);
+/* Everything a run or replay puts out: the summary (on stdout, or on
+ * stderr when --json or --csv writes to stdout), the figures of a replay
+ * (@in), the counterexample of a run (@replay_cmd NULL: the run's own
+ * replay line), --json and --csv.  Returns the exit status. */
+int results_output(const struct run *r, const char *name, const struct opts *o,
+		   const char *replay_cmd, const struct cli_input *in,
+		   struct json_t *base);
 /* Human summary on @f: key stats, violations, failed expectations. */
 void results_print_summary(FILE *f, const char *scenario, const struct run *r);
 /* The first counterexample: event-log tail and the replay command. */
@@ -65,9 +132,11 @@ int cmd_scenarios(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+/* What stat @name counts (cli/stats_doc.c), or NULL if undescribed. */
+const char *cli_stat_doc(const char *name);
 
 /* --- compare, report and campaigns (cli/compare.c, cli/report.c) --- */
-struct json_t;
 /* asprintf that exits on out-of-memory. */
 char *cli_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --- quoting (cli/quote.c) --- */

@@ -4,6 +4,7 @@
 #include "kvmmu/kvmmu.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,15 @@ static const struct scenario *parse_scenario_args(int argc, char **argv,
 		if (rc)
 			continue;
 		if (argv[i][0] == '-' || sc) {
-			*status = cli_bad("unexpected argument '%s'", argv[i]);
+			static const char *const known[] = {
+				"--set", "--seed", "--config", "--json", "--csv", "--log",
+				"--help", "--seeds", "--jobs", "--vary", "--report",
+				"--emit-jobs", "--chunk", "--json-dir", "--tdpsim", "--only",
+				NULL,
+			};
+			*status = cli_bad("unexpected argument '%s'%s", argv[i],
+					  argv[i][0] == '-' ? cli_did_you_mean(argv[i], known)
+							    : "");
 			return NULL;
 		}
 		if (cli_check_arg("scenario", argv[i])) {
@@ -66,7 +75,8 @@ static const struct scenario *parse_scenario_args(int argc, char **argv,
 		o->scenario_arg = argv[i];
 		sc = scenario_resolve(argv[i], err, sizeof(err));
 		if (!sc) {
-			*status = cli_bad("%s", err);
+			*status = cli_bad("%s%s", err, strchr(argv[i], '/') ? ""
+					  : cli_did_you_mean_scenario(argv[i]));
 			return NULL;
 		}
 	}
@@ -114,12 +124,7 @@ int cmd_run(int argc, char **argv)
 		opts_free(&o);
 		return status;
 	}
-	results_print_summary(stdout, sc->name, r);
-	if (check_count(r->check))
-		results_print_counterexample(stdout, sc->name, r, &o);
-	status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
-	if (o.json && results_write_json(r, o.json))
-		status = EXIT_BADINPUT;
+	status = results_output(r, sc->name, &o, NULL, NULL, NULL);
 	if (o.log && write_log(r, o.log))
 		status = EXIT_BADINPUT;
 	run_free(r);
@@ -134,56 +139,148 @@ const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
 	return parse_scenario_args(argc, argv, o, usage, status);
 }
 
+static const char scenarios_usage[] =
+	"usage: tdpsim scenarios [--json]\n"
+	"Lists the built-in scenarios: name and summary (--json: a list of\n"
+	"{\"name\", \"summary\"} objects).\n";
+
 int cmd_scenarios(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: tdpsim scenarios\nLists the built-in scenarios.");
-		return EXIT_OK;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(scenarios_usage, stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--json")) {
+			cli_bad("scenarios: unexpected argument '%s'%s", argv[i],
+				cli_did_you_mean(argv[i], (const char *const[]){ "--json",
+					"--help", NULL }));
+			fputs(scenarios_usage, stderr);
+			return EXIT_BADINPUT;
+		}
+		json = true;
 	}
 	int status = EXIT_OK;
+	json_t *list = json_array();
 	for (size_t i = 0; i < scenario_count(); i++) {
 		char err[300];
 		const struct scenario *sc = scenario_get_checked(i, err, sizeof(err));
-		if (sc) {
-			printf("%-24s %s\n", sc->name, sc->summary);
-		} else {
+		if (!sc) {
 			/* A built-in scenario that does not parse: a build defect. */
 			cli_bad("%s", err);
 			status = EXIT_VIOLATION;
+		} else if (json) {
+			json_array_append_new(list, json_pack("{s:s,s:s}", "name", sc->name,
+							      "summary", sc->summary));
+		} else {
+			printf("%-24s %s\n", sc->name, sc->summary);
 		}
 	}
+	if (json) {
+		json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	}
+	json_decref(list);
 	return status;
+}
+
+static const char config_usage[] =
+	"usage: tdpsim config --defaults [--json] | --keys | --mmu\n"
+	"--defaults prints every parameter: key, default, unit or accepted\n"
+	"values, what it means and where its default comes from (a manual\n"
+	"section, a paper, a kernel commit, or an estimate with its reasoning);\n"
+	"--json prints the same as a list of objects.  --keys prints the keys\n"
+	"alone.  --mmu names the MMU this binary runs and, for a kernel tree's\n"
+	"MMU, the policy keys its code fixes (key=value, one per line).\n";
+
+/* An enum's accepted values "a|b|c" (the table stores a trailing '|'). */
+static void param_values(const struct param_desc *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", d->unit);
+	size_t n = strlen(buf);
+	if (d->type == PARAM_T_ENUM && n && buf[n - 1] == '|')
+		buf[n - 1] = 0;
 }
 
 int cmd_config(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "--mmu")) {
+	bool defaults = false, json = false, keys = false, mmu = false;
+	for (int i = 1; i < argc; i++) {
+		static const char *const opts[] = { "--defaults", "--json", "--keys",
+						    "--mmu", "--help", NULL };
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(config_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--defaults")) {
+			defaults = true;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--keys")) {
+			keys = true;
+		} else if (!strcmp(argv[i], "--mmu")) {
+			mmu = true;
+		} else {
+			cli_bad("config: unexpected argument '%s'%s", argv[i],
+				cli_did_you_mean(argv[i], opts));
+			fputs(config_usage, stderr);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (defaults + keys + mmu != 1 || (json && !defaults)) {
+		fputs(config_usage, stderr);
+		return EXIT_BADINPUT;
+	}
+	if (mmu) {
 		const char *const *f = kvm_mmu_fixed_policy();
 		printf("mmu: %s\n", kvm_mmu_name());
 		for (; f && *f; f++)
 			printf("%s\n", *f);
 		return EXIT_OK;
 	}
-	if (argc != 2 || strcmp(argv[1], "--defaults")) {
-		fputs("usage: tdpsim config --defaults | --mmu\n"
-		      "--defaults prints every parameter: key, default, unit or accepted\n"
-		      "values, what it means and where its default comes from.\n"
-		      "--mmu names the MMU this binary runs and, for a kernel tree's MMU,\n"
-		      "the policy keys its code fixes (key=value, one per line).\n",
-		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_OK : EXIT_BADINPUT;
+	if (keys) {
+		for (size_t i = 0; i < params_count(); i++)
+			printf("%s\n", params_desc(i)->key);
+		return EXIT_OK;
 	}
-	printf("mmu: %s\n", kvm_mmu_name());
-	printf("%-34s %-10s %-22s %s\n", "key", "default", "unit/values", "meaning [source]");
+	if (json) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < params_count(); i++) {
+			const struct param_desc *d = params_desc(i);
+			char values[256];
+			param_values(d, values, sizeof(values));
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+				"key", d->key, "default", params_default_text(d),
+				d->type == PARAM_T_ENUM ? "values" : "unit", values,
+				"meaning", d->doc, "source", d->source,
+				"mmu", kvm_mmu_name()));
+		}
+		json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(list);
+		return EXIT_OK;
+	}
+	/* Columns as wide as their widest entry: aligned, never run together. */
+	int wk = 3, wd = 7, wv = 11;
 	for (size_t i = 0; i < params_count(); i++) {
 		const struct param_desc *d = params_desc(i);
-		char values[128];
-		snprintf(values, sizeof(values), "%s", d->unit);
-		size_t n = strlen(values);
-		if (d->type == PARAM_T_ENUM && n && values[n - 1] == '|')
-			values[n - 1] = 0;
-		printf("%-34s %-10s %-22s %s [%s]\n", d->key, params_default_text(d),
-		       values, d->doc, d->source);
+		char values[256];
+		param_values(d, values, sizeof(values));
+		int k = (int)strlen(d->key), df = (int)strlen(params_default_text(d));
+		int v = (int)strlen(values);
+		wk = k > wk ? k : wk;
+		wd = df > wd ? df : wd;
+		wv = v > wv ? v : wv;
+	}
+	printf("mmu: %s\n", kvm_mmu_name());
+	printf("%-*s  %-*s  %-*s  %s\n", wk, "key", wd, "default", wv, "unit/values",
+	       "meaning [source]");
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char values[256];
+		param_values(d, values, sizeof(values));
+		printf("%-*s  %-*s  %-*s  %s [%s]\n", wk, d->key, wd,
+		       params_default_text(d), wv, values, d->doc, d->source);
 	}
 	return EXIT_OK;
 }

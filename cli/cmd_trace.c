@@ -208,6 +208,8 @@ static void info_print(const char *path, struct trace_reader *r, const struct in
 
 	printf("file     %s\n", path);
 	printf("format   %s\n", trace_format_name(r));
+	printf("address  %s\n", m->flags & TRACE_VADDR ? "virtual"
+	       : m->flags & TRACE_PADDR ? "guest-physical" : "unstated");
 	printf("records  %" PRIu64 "\n", in->recs);
 	printf("vcpus    %u", in->vcpus);
 	if (in->vcpus)
@@ -299,7 +301,10 @@ static int do_convert(const char *in, const char *out, enum trace_format fmt, bo
 		free(recs);
 		return bad("%s", err);
 	}
-	w = trace_create(out, (zstd ? TRACE_ZSTD : 0) | (trace_meta(r)->flags & TRACE_GAPS),
+	/* Gaps and the address space (virtual or guest-physical) go with
+	 * the records. */
+	w = trace_create(out, (zstd ? TRACE_ZSTD : 0) |
+			 (trace_meta(r)->flags & (TRACE_GAPS | TRACE_VADDR | TRACE_PADDR)),
 			 err, sizeof(err));
 	if (!w) {
 		bad("%s", err);
@@ -384,7 +389,8 @@ static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 		free(recs);
 		return bad("trace gen: %s", err);
 	}
-	w = trace_create(out, zstd ? TRACE_ZSTD : 0, err, sizeof(err));
+	/* The generators' addresses are guest-physical (inside vm.mem). */
+	w = trace_create(out, (zstd ? TRACE_ZSTD : 0) | TRACE_PADDR, err, sizeof(err));
 	if (!w) {
 		workload_free(g);
 		free(recs);

@@ -197,7 +197,7 @@ static int do_run(const struct cmp *C, size_t i, const char *dir)
 	int status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
 	char *path = cli_fmt("%s/%s", dir, C->names[i]);
 	char *raw = cli_fmt("%s.raw.%d", path, (int)getpid());
-	if (results_write_json(r, raw))
+	if (results_write_json(r, raw, NULL, NULL))
 		status = EXIT_BADINPUT;
 	run_free(r);
 	if (status == EXIT_BADINPUT) {
@@ -592,9 +592,9 @@ static int compare_main(int argc, char **argv, char **rest, char **pass)
 	/* As named (a .scn path stays a path), not the first word that is
 	 * not an option: that could be a --set value. */
 	C.scn_arg = C.o.scenario_arg ? C.o.scenario_arg : C.sc->name;
-	if (C.o.json || C.o.log)
-		status = cli_bad("compare writes each run's JSON to DIR/runs/: --json and "
-				 "--log are not its options");
+	if (C.o.json || C.o.log || C.o.csv)
+		status = cli_bad("compare writes each run's JSON to DIR/runs/: --json, "
+				 "--csv and --log are not its options");
 	else if (!C.nvary)
 		status = cli_bad("compare needs --vary key=v1,v2[,...]");
 	else if (!report)

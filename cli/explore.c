@@ -74,6 +74,7 @@ static int write_summary(const char *dir, const struct scenario *sc,
 	json_t *config = cli_config_json(&p);
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "commit", json_string(cli_commit()));
 	json_object_set_new(root, "kind", json_string("explore-chunk"));
 	json_object_set_new(root, "scenario", json_string(sc->name));
 	json_object_set_new(root, "first_seed", json_integer((json_int_t)a));
@@ -434,6 +435,13 @@ static int explore_main(int argc, char **argv, char **rest, char **pass)
 		scenario_free_loaded(sc);
 		opts_free(&o);
 		return cli_bad("explore needs --seeds A..B");
+	}
+	if (o.json || o.csv || o.log) {
+		scenario_free_loaded(sc);
+		opts_free(&o);
+		return cli_bad("explore writes no results file of a run: --json, --csv "
+			       "and --log are not its options (--json-dir DIR writes "
+			       "its summary; the replay command writes a run's)");
 	}
 	if (emit) {
 		if (!json_dir)

@@ -4,6 +4,8 @@
 #include "kvmmu/kvmmu.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +30,8 @@ static const char usage[] =
 	"                                 or a Slurm array instead of running it\n"
 	"  trace info|convert|gen ...     inspect, convert and generate traces\n"
 	"  scenarios                      list the built-in scenarios\n"
-	"  config --defaults              every parameter, its default, unit and source\n"
+	"  config --defaults [--json]     every parameter, its default, unit and source\n"
+	"  stats [SCENARIO] [--json]      every stat of a run with what it counts\n"
 	"\n"
 	"Exit status: 0 success, 1 a violation or failed expectation, 2 bad input.\n"
 	"'tdpsim COMMAND --help' describes each command.\n";
@@ -42,6 +45,40 @@ int cli_bad(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_BADINPUT;
+}
+
+/* Every "--opt=value" split into "--opt" "value", so that each command's
+ * parser sees one spelling (getopt_long's: --set=k=v is --set k=v).  A
+ * bare "--" ends the options; what follows is left alone.  The arrays
+ * live as long as the process (a global: LeakSanitizer sees them). */
+static char **split_argv;
+
+static int split_long_options(int argc, char ***argvp)
+{
+	char **argv = *argvp;
+	split_argv = calloc(2 * (size_t)argc + 1, sizeof(char *));
+	if (!split_argv)
+		return -1;
+	int n = 0;
+	bool opts = true;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		if (opts && !strcmp(a, "--"))
+			opts = false;
+		size_t len = eq ? (size_t)(eq - a) : 0;
+		if (!opts || i == 0 || strncmp(a, "--", 2) || !eq || len < 3 ||
+		    strspn(a + 2, "abcdefghijklmnopqrstuvwxyz0123456789-") != len - 2) {
+			split_argv[n++] = argv[i];
+			continue;
+		}
+		split_argv[n] = strndup(a, len);
+		if (!split_argv[n])
+			return -1;
+		split_argv[n + 1] = (char *)eq + 1;
+		n += 2;
+	}
+	*argvp = split_argv;
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -58,8 +95,12 @@ int main(int argc, char **argv)
 		{ "trace", cmd_trace },
 		{ "compare", cmd_compare },
 		{ "report", cmd_report },
+		{ "stats", cmd_stats },
 	};
 
+	argc = split_long_options(argc, &argv);
+	if (argc < 0)
+		return cli_bad("out of memory");
 	/* A Linux MMU build starts from what its kernel tree does. */
 	params_override_defaults(kvm_mmu_fixed_policy());
 	if (argc < 2) {
@@ -72,11 +113,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("tdpsim %s\nmmu: %s\n", TDPSIM_VERSION, kvm_mmu_name());
+		printf("tdpsim %s\ncommit: %s\nmmu: %s\n", TDPSIM_VERSION, cli_commit(),
+		       kvm_mmu_name());
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	return cli_bad("unknown command '%s' (tdpsim --help lists them)", argv[1]);
+	static const char *const names[] = { "run", "replay", "explore", "config",
+					     "scenarios", "trace", "compare", "report", "stats",
+					     "--help", "--version", NULL };
+	return cli_bad("unknown command '%s'%s (tdpsim --help lists them)", argv[1],
+		       cli_did_you_mean(argv[1], names));
 }

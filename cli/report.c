@@ -73,26 +73,21 @@ char *cli_self_exe(void)
 
 int cli_parse_range(const char *s, uint64_t *a, uint64_t *b)
 {
-	char *end;
-	if (!isdigit((unsigned char)*s))
+	/* Each end as every number of the program: decimal or 0x hex. */
+	const char *dots = strstr(s, "..");
+	char first[32];
+	size_t n = dots ? (size_t)(dots - s) : strlen(s);
+	if (n == 0 || n >= sizeof(first))
 		return -1;
-	errno = 0;
-	*a = strtoull(s, &end, 10);
-	if (errno || end == s)
+	memcpy(first, s, n);
+	first[n] = 0;
+	if (sim_parse_u64(first, a))
 		return -1;
-	if (!*end) {
+	if (!dots) {
 		*b = *a;
 		return 0;
 	}
-	if (strncmp(end, "..", 2))
-		return -1;
-	const char *t = end + 2;
-	if (!isdigit((unsigned char)*t))
-		return -1;
-	*b = strtoull(t, &end, 10);
-	if (errno || end == t || *end || *b < *a)
-		return -1;
-	return 0;
+	return sim_parse_u64(dots + 2, b) || *b < *a ? -1 : 0;
 }
 
 int cli_mkdirs(const char *path)
@@ -593,6 +588,27 @@ static int classify(struct rep *R, json_t *root, const char *file)
 		return bad_input(file, "\"mmu\" is not a string");
 	if (mmu)
 		json_object_set(config, "mmu", mmu);
+	/* Runs of different inputs (a replayed trace, its program) are
+	 * different variants too, never seeds of one: the input is grouped
+	 * and labelled by its path and the first digits of its hash. */
+	json_t *in = json_object_get(root, "input");
+	if (in) {
+		json_t *ip = json_object_get(in, "path"), *ih = json_object_get(in, "sha256");
+		json_t *elf = json_object_get(in, "elf");
+		if (!json_is_object(in) || !json_is_string(ip) || !json_is_string(ih) ||
+		    (elf && !json_is_object(elf)))
+			return bad_input(file, "\"input\" is not a path and a sha256");
+		char *label = cli_fmt("%s@%.8s", json_string_value(ip), json_string_value(ih));
+		json_object_set_new(config, "input", json_string(label));
+		free(label);
+		if (elf) {
+			json_t *ep = json_object_get(elf, "path"), *eh = json_object_get(elf, "sha256");
+			label = cli_fmt("%s@%.8s", json_is_string(ep) ? json_string_value(ep) : "?",
+					json_is_string(eh) ? json_string_value(eh) : "?");
+			json_object_set_new(config, "input.elf", json_string(label));
+			free(label);
+		}
+	}
 	GROW(R->runs, R->nruns);
 	R->runs[R->nruns++] = (struct rrun){
 		.file = file, .root = root, .config = config, .stats = stats,
@@ -811,6 +827,92 @@ static bool stat_differs(const struct rep *R, size_t s)
 	return false;
 }
 
+/* Whether variants @a and @b agree on every stat but the engine's own
+ * sim.* counters (medians and ranges). */
+static bool same_results(const struct rep *R, size_t a, size_t b)
+{
+	for (size_t s = 0; s < R->nstats; s++) {
+		const struct agg *x = agg_of(R, a, s), *y = agg_of(R, b, s);
+		if (strncmp(R->stats[s], "sim.", 4) &&
+		    (x->m2 != y->m2 || x->min != y->min || x->max != y->max))
+			return false;
+	}
+	return true;
+}
+
+static void md_cell(FILE *f, const char *s);
+
+static const char *config_str(json_t *config, const char *key)
+{
+	json_t *v = json_object_get(config, key);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/*
+ * What identical columns would leave unsaid: a variant whose setting
+ * changed nothing (it gave the same results as an earlier one), and seeds
+ * that cannot differ (every seed of a variant gave the same results).
+ * Written to report.md as a list and printed on stdout ("note: ...").
+ */
+static void notes_section(FILE *f, const struct rep *R)
+{
+	bool any = false;
+	for (size_t v = 0; v < R->nvars; v++) {
+		const struct group *G = &R->vars[v];
+		char *note = NULL;
+		bool amd_pml = false;
+		for (size_t u = 0; u < v && !note; u++) {
+			if (!same_results(R, u, v))
+				continue;
+			note = cli_fmt("variant %zu (%s) gave the same results as variant "
+				       "%zu (%s): what differs between them had no effect "
+				       "here", v + 1, G->label, u + 1, R->vars[u].label);
+			for (int k = 0; k < 2; k++) {
+				json_t *c = k ? R->vars[u].config : G->config;
+				amd_pml |= !strcmp(config_str(c, "cpu.vendor"), "amd") &&
+					   !strcmp(config_str(c, "mmu.dirty_log"), "pml") &&
+					   json_integer_value(json_object_get(c, "svm.pml")) == 0;
+			}
+		}
+		if (note && amd_pml) {
+			char *n2 = cli_fmt("%s (on AMD, mmu.dirty_log=pml without svm.pml=1 "
+					   "has no PML and runs as wp)", note);
+			free(note);
+			note = n2;
+		}
+		bool seeds_same = G->nm > 1;
+		for (size_t s = 0; s < R->nstats && seeds_same; s++)
+			if (strncmp(R->stats[s], "sim.", 4) &&
+			    agg_of(R, v, s)->min != agg_of(R, v, s)->max)
+				seeds_same = false;
+		char *snote = NULL;
+		if (seeds_same)
+			snote = cli_fmt("the %zu seeds of variant %zu (%s) gave identical "
+					"results: %s", G->nm, v + 1, G->label,
+					!strcmp(config_str(G->config, "sim.mode"), "timed")
+						? "in the timed schedule a seed changes only what "
+						  "the scenario draws at random (host-events random, "
+						  "generators); sim.mode=explore varies the "
+						  "interleaving"
+						: "no seed changed the interleaving's outcome");
+		for (int k = 0; k < 2; k++) {
+			char *n = k ? snote : note;
+			if (!n)
+				continue;
+			if (!any)
+				fputs("## Notes\n\n", f);
+			any = true;
+			fputs("* ", f);
+			md_cell(f, n);
+			fputc('\n', f);
+			printf("note: %s\n", n);
+			free(n);
+		}
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 /* ------------------------------------------------------------ formatting */
 
 static void fmt_num(char *buf, size_t len, int64_t v)
@@ -955,6 +1057,7 @@ static void stats_table(FILE *f, const struct rep *R, const size_t *rows,
 /* The key stats, in this order; the first three are shown even when 0. */
 static const char *const key_patterns[] = {
 	"accesses", "cycles", "violations",
+	"threads.work", "thread.*.work",
 	"cycles.*", "exits.*", "tlb.*.misses", "walk.refs", "ipi.sent",
 	"tlb.flushes", "folio.mark_dirty", "folio.mark_dirty.*",
 	"lock.mmu_lock.*_hold_cycles", "violations.*",
@@ -966,7 +1069,7 @@ static size_t key_rows(const struct rep *R, size_t *rows, bool *used)
 {
 	size_t n = 0;
 	/* accesses, cycles first; violations goes after the patterns. */
-	static const int order[] = { 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 2, 12 };
+	static const int order[] = { 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 2, 14 };
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
 		int p = order[o];
 		for (size_t s = 0; s < R->nstats; s++) {
@@ -1508,16 +1611,52 @@ static double median_d(const struct agg *a)
 	return (double)a->m2 / 2.0;
 }
 
-/* Stacked bars: each variant's cycles split by account. */
+/* The index of stat @name in R->stats, or R->nstats. */
+static size_t stat_find(const struct rep *R, const char *name)
+{
+	size_t s = 0;
+	while (s < R->nstats && strcmp(R->stats[s], name))
+		s++;
+	return s;
+}
+
+/* A chart at least as wide as its title: gnuplot centres a title over the
+ * plot area (the chart less @fixed pixels of margins and key) and cuts
+ * what does not fit the canvas; at 12 points a character takes about 8. */
+static int title_width(const char *title, int w, int fixed)
+{
+	int need = (int)strlen(title) * 8 + fixed + 40;
+	return need > w ? need : w;
+}
+
+/*
+ * Stacked bars: each variant's work split by account, of every thread —
+ * vCPUs, the VMM, host kthreads (threads.cycles.*, less the idle and wait
+ * accounts: they add up to threads.work).  Results without them (from an
+ * older tdpsim) show the vCPUs' cycles.* instead.  The total on top is
+ * the total's own median, as the table gives it, with its min..max over
+ * seeds; the parts are each one's median.
+ */
 static int plot_cycles(const struct rep *R, bool *made)
 {
 	size_t acc[64], na = 0;
-	for (size_t s = 0; s < R->nstats && na < 64; s++)
-		if (!fnmatch("cycles.*", R->stats[s], 0) && stat_nonzero(R, s))
+	size_t total = stat_find(R, "threads.work");
+	bool all = total < R->nstats;
+	if (!all)
+		total = stat_find(R, "cycles");
+	for (size_t s = 0; s < R->nstats && na < 64; s++) {
+		const char *n = R->stats[s];
+		if (all ? fnmatch("threads.cycles.*", n, 0) || !strcmp(n, "threads.cycles.idle") ||
+				  !strcmp(n, "threads.cycles.wait")
+			: (bool)fnmatch("cycles.*", n, 0))
+			continue;
+		if (stat_nonzero(R, s))
 			acc[na++] = s;
+	}
 	*made = false;
-	if (!na)
+	if (!na || total == R->nstats)
 		return 0;
+	const char *prefix = all ? "threads.cycles." : "cycles.";
 	double max = 0;
 	for (size_t v = 0; v < R->nvars; v++) {
 		double t = 0;
@@ -1525,44 +1664,50 @@ static int plot_cycles(const struct rep *R, bool *made)
 			t += median_d(agg_of(R, v, acc[i]));
 		if (t > max)
 			max = t;
+		if ((double)agg_of(R, v, total)->max > max)
+			max = (double)agg_of(R, v, total)->max;
 	}
 	const char *unit;
 	double sc = scale_for(max, &unit);
 	FILE *d = stage_open(R, "cycles.dat");
 	if (!d)
 		return -1;
-	fputs("# cycles by account per variant; the columns:\n# 1 variant", d);
+	fprintf(d, "# %s by account per variant; the columns:\n# 1 variant",
+		all ? "work of every thread" : "vCPU cycles");
 	for (size_t i = 0; i < na; i++) {
 		fprintf(d, ", %zu ", i + 2);
 		dat_comment_text(d, R->stats[acc[i]]);
 	}
-	fprintf(d, ", %zu total, %zu total as text; values in units of %g cycles\n",
-		na + 2, na + 3, sc);
+	fprintf(d, ", %zu %s (its median), %zu as text, %zu its min, %zu its max; "
+		"values in units of %g cycles\n", na + 2, R->stats[total], na + 3,
+		na + 4, na + 5, sc);
 	dat_variants(d, R);
 	size_t tchars = 0;
 	for (size_t v = 0; v < R->nvars; v++) {
-		double t = 0;
 		fprintf(d, "%zu", v);
-		for (size_t i = 0; i < na; i++) {
-			double x = median_d(agg_of(R, v, acc[i]));
-			t += x;
-			fprintf(d, " %.6f", x / sc);
-		}
+		for (size_t i = 0; i < na; i++)
+			fprintf(d, " %.6f", median_d(agg_of(R, v, acc[i])) / sc);
+		const struct agg *t = agg_of(R, v, total);
 		char num[48];
-		fmt_num(num, sizeof(num), (int64_t)t);
-		fprintf(d, " %.6f %s\n", t / sc, num);
+		fmt_median(num, sizeof(num), t->m2);
+		fprintf(d, " %.6f %s %.6f %.6f\n", median_d(t) / sc, num,
+			(double)t->min / sc, (double)t->max / sc);
 		if (strlen(num) > tchars)
 			tchars = strlen(num);
 	}
 	if (stage_close(d))
 		return -1;
 
-	int w = chart_width(R, 290, slot_px(R, 100), 760, 2400), h = 520;
+	char *t = plot_title(R, all ? "work of every thread (vCPUs, VMM, kthreads) by account"
+				    : "vCPU cycles by account");
+	int w = title_width(t, chart_width(R, 290, slot_px(R, 100), 760, 2400), 290), h = 520;
 	FILE *g = stage_open(R, "cycles.gp");
-	if (!g)
+	if (!g) {
+		free(t);
 		return -1;
-	gp_begin(g, "cycles", "cycles by account per variant", w, h);
-	char *t = plot_title(R, "cycles by account");
+	}
+	gp_begin(g, "cycles", all ? "work of every thread by account per variant"
+				  : "vCPU cycles by account per variant", w, h);
 	fputs("  set title ", g);
 	gp_str(g, t);
 	free(t);
@@ -1576,26 +1721,44 @@ static int plot_cycles(const struct rep *R, bool *made)
 	fputs("  plot ", g);
 	for (size_t i = 0; i < na; i++) {
 		fprintf(g, "%s\"cycles.dat\" using %zu title ", i ? ", " : "", i + 2);
-		gp_str(g, R->stats[acc[i]] + strlen("cycles."));
+		gp_str(g, R->stats[acc[i]] + strlen(prefix));
 		fprintf(g, " lt %zu", i + 1);
 	}
-	/* Totals on top of the bars, when they fit. */
+	/* min..max of the total over seeds. */
+	bool spread = stat_spread(R, total);
+	if (spread)
+		fprintf(g, ", \"cycles.dat\" using 1:%zu:(0):($%zu-$%zu) with vectors "
+			"heads size screen 0.006,90 lc rgb \"#202020\" notitle",
+			na + 4, na + 5, na + 4);
+	/* Totals on top of the bars (above the max bar), when they fit. */
 	if (label_fits((double)(w - 230) / ((double)R->nvars + 0.2), tchars))
 		fprintf(g, ", \"cycles.dat\" using 1:%zu:%zu with labels offset 0,0.8 "
-			"notitle", na + 2, na + 3);
+			"notitle", spread ? na + 5 : na + 2, na + 3);
 	fputc('\n', g);
 	gp_end(g);
 	*made = true;
 	return stage_close(g);
 }
 
-/* Grouped bars: each kind of exit per variant, with its count on top. */
-static int plot_exits(const struct rep *R, bool *made)
+/* A chart of grouped bars (cli/report.c's exits and tlb charts). */
+struct grouped {
+	const char *name;     /* file names: NAME.gp, NAME.dat, NAME.png */
+	const char *what;     /* for the .gp and .dat comments */
+	const char *title;    /* the plot's title, after the scenario */
+	const char *ylabel, *keytitle;
+	const char *const *patterns; /* the stats, NULL-terminated fnmatch patterns */
+	size_t strip;         /* characters of a stat's name left out of its key */
+};
+
+/* Grouped bars: each matching stat per variant, with its median on top
+ * and its min..max over seeds. */
+static int plot_grouped(const struct rep *R, const struct grouped *G, bool *made)
 {
 	size_t ex[64], ne = 0;
-	for (size_t s = 0; s < R->nstats && ne < 64; s++)
-		if (!fnmatch("exits.*", R->stats[s], 0) && stat_nonzero(R, s))
-			ex[ne++] = s;
+	for (const char *const *p = G->patterns; *p; p++)
+		for (size_t s = 0; s < R->nstats && ne < 64; s++)
+			if (!fnmatch(*p, R->stats[s], 0) && stat_nonzero(R, s))
+				ex[ne++] = s;
 	*made = false;
 	if (!ne)
 		return 0;
@@ -1608,10 +1771,13 @@ static int plot_exits(const struct rep *R, bool *made)
 		}
 	const char *unit;
 	double sc = scale_for(max, &unit);
-	FILE *d = stage_open(R, "exits.dat");
-	if (!d)
+	char *fn = cli_fmt("%s.dat", G->name);
+	FILE *d = stage_open(R, fn);
+	if (!d) {
+		free(fn);
 		return -1;
-	fputs("# VM exits per variant; for each kind k (0-based) of", d);
+	}
+	fprintf(d, "# %s; for each stat k (0-based) of", G->what);
 	for (size_t i = 0; i < ne; i++) {
 		fputc(' ', d);
 		dat_comment_text(d, R->stats[ex[i]]);
@@ -1633,22 +1799,29 @@ static int plot_exits(const struct rep *R, bool *made)
 	if (stage_close(d))
 		return -1;
 
-	int w = chart_width(R, 260, slot_px(R, 40 + 40 * (int)ne), 760, 2400);
+	char *t = plot_title(R, G->title);
+	int w = title_width(t, chart_width(R, 260, slot_px(R, 40 + 40 * (int)ne), 760, 2400),
+			    260);
 	int h = 520;
-	FILE *g = stage_open(R, "exits.gp");
-	if (!g)
+	char *gn = cli_fmt("%s.gp", G->name);
+	FILE *g = stage_open(R, gn);
+	free(gn);
+	if (!g) {
+		free(t);
+		free(fn);
 		return -1;
-	gp_begin(g, "exits", "VM exits per variant, by kind", w, h);
-	char *t = plot_title(R, "VM exits by kind");
+	}
+	gp_begin(g, G->name, G->what, w, h);
 	fputs("  set title ", g);
 	gp_str(g, t);
 	free(t);
-	fprintf(g, " font \",12\"\n  set ylabel \"exits%s\"\n", unit);
+	fprintf(g, " font \",12\"\n  set ylabel \"%s%s\"\n", G->ylabel, unit);
 	fprintf(g, "  set yrange [0:%.6f]\n", max / sc * 1.15 + 1e-9);
 	gp_xtics(g, R, w - 200);
 	double bw = 0.8 / (double)ne;
 	fprintf(g, "  set boxwidth %.6f absolute\n", bw);
-	fputs("  set key outside right top vertical Left reverse title \"exit\"\n", g);
+	fprintf(g, "  set key outside right top vertical Left reverse title \"%s\"\n",
+		G->keytitle);
 	bool spread = false;
 	size_t chars = 0;
 	for (size_t i = 0; i < ne; i++) {
@@ -1661,23 +1834,49 @@ static int plot_exits(const struct rep *R, bool *made)
 	fputs("  plot ", g);
 	for (size_t i = 0; i < ne; i++) {
 		double off = ((double)i - (double)(ne - 1) / 2.0) * bw;
-		fprintf(g, "%s\"exits.dat\" using ($1%+.6f):%zu with boxes title ",
-			i ? ", " : "", off, 2 + 4 * i);
-		gp_str(g, R->stats[ex[i]] + strlen("exits."));
+		fprintf(g, "%s\"%s\" using ($1%+.6f):%zu with boxes title ",
+			i ? ", " : "", fn, off, 2 + 4 * i);
+		gp_str(g, R->stats[ex[i]] + G->strip);
 		fprintf(g, " lt %zu", i + 1);
 		if (spread)
-			fprintf(g, ", \"exits.dat\" using ($1%+.6f):%zu:(0):($%zu-$%zu) with "
+			fprintf(g, ", \"%s\" using ($1%+.6f):%zu:(0):($%zu-$%zu) with "
 				"vectors heads size screen 0.006,90 lc rgb \"#202020\" notitle",
-				off, 4 + 4 * i, 5 + 4 * i, 4 + 4 * i);
+				fn, off, 4 + 4 * i, 5 + 4 * i, 4 + 4 * i);
 		if (labels)
-			fprintf(g, ", \"exits.dat\" using ($1%+.6f):%zu:%zu with labels "
-				"offset 0,0.8 notitle", off,
+			fprintf(g, ", \"%s\" using ($1%+.6f):%zu:%zu with labels "
+				"offset 0,0.8 notitle", fn, off,
 				spread ? 5 + 4 * i : 2 + 4 * i, 3 + 4 * i);
 	}
 	fputc('\n', g);
 	gp_end(g);
+	free(fn);
 	*made = true;
 	return stage_close(g);
+}
+
+static int plot_exits(const struct rep *R, bool *made)
+{
+	static const char *const pat[] = { "exits.*", NULL };
+	static const struct grouped G = {
+		.name = "exits", .what = "VM exits per variant, by kind",
+		.title = "VM exits by kind", .ylabel = "exits", .keytitle = "exit",
+		.patterns = pat, .strip = sizeof("exits.") - 1,
+	};
+	return plot_grouped(R, &G, made);
+}
+
+/* The TLB's misses per level and the page-walk references they cost. */
+static int plot_tlb(const struct rep *R, bool *made)
+{
+	static const char *const pat[] = {
+		"tlb.l1i.misses", "tlb.l1d.misses", "tlb.l2.misses", "walk.refs", NULL,
+	};
+	static const struct grouped G = {
+		.name = "tlb", .what = "TLB misses per level and walk references per variant",
+		.title = "TLB misses and walk references", .ylabel = "count",
+		.keytitle = "stat", .patterns = pat, .strip = 0,
+	};
+	return plot_grouped(R, &G, made);
 }
 
 /* One small panel per phase.* stat: its value per variant. */
@@ -1856,6 +2055,7 @@ const char *const report_owned[] = {
 	"cycles.png", "cycles.svg", "cycles.gp", "cycles.dat",
 	"exits.png", "exits.svg", "exits.gp", "exits.dat",
 	"phases.png", "phases.svg", "phases.gp", "phases.dat",
+	"tlb.png", "tlb.svg", "tlb.gp", "tlb.dat",
 };
 const size_t report_nowned = sizeof(report_owned) / sizeof(report_owned[0]);
 
@@ -1890,9 +2090,9 @@ int report_generate(const char *stage, json_t *const *roots,
 	}
 	R.scenario = one ? scn : NULL;
 
-	bool made[3] = { false, false, false };
+	bool made[4] = { false, false, false, false };
 	if (R.nvars && (plot_cycles(&R, &made[0]) || plot_exits(&R, &made[1]) ||
-			plot_phases(&R, &made[2]))) {
+			plot_phases(&R, &made[2]) || plot_tlb(&R, &made[3]))) {
 		rep_free(&R);
 		return -1;
 	}
@@ -1928,6 +2128,7 @@ int report_generate(const char *stage, json_t *const *roots,
 			      "[min..max] when they differ.", f);
 		fputs("\n\n", f);
 		variants_section(f, &R);
+		notes_section(f, &R);
 
 		bool *used = xrealloc(NULL, (R.nstats + 1) * sizeof(bool));
 		size_t *rows = xrealloc(NULL, (R.nstats + 1) * sizeof(size_t));
@@ -1966,13 +2167,14 @@ int report_generate(const char *stage, json_t *const *roots,
 		free(used);
 		free(rows);
 		violations_section(f, &R);
-		if (made[0] || made[1] || made[2]) {
+		if (made[0] || made[1] || made[2] || made[3]) {
 			fputs("## Plots\n\n", f);
-			static const char *const pn[] = { "cycles", "exits", "phases" };
+			static const char *const pn[] = { "cycles", "exits", "phases", "tlb" };
 			static const char *const pt[] = {
-				"Cycles by account", "VM exits by kind", "Stats inside each phase",
+				"Work of every thread by account", "VM exits by kind",
+				"Stats inside each phase", "TLB misses and walk references",
 			};
-			for (int i = 0; i < 3; i++)
+			for (int i = 0; i < 4; i++)
 				if (made[i])
 					fprintf(f, "![%s](%s.png)\n\n%s: [%s.svg](%s.svg), "
 						"[%s.png](%s.png); gnuplot script %s.gp, "
@@ -1987,8 +2189,8 @@ int report_generate(const char *stage, json_t *const *roots,
 		return -1;
 	}
 	bool warned = false;
-	static const char *const pn[] = { "cycles", "exits", "phases" };
-	for (int i = 0; i < 3; i++)
+	static const char *const pn[] = { "cycles", "exits", "phases", "tlb" };
+	for (int i = 0; i < 4; i++)
 		if (made[i])
 			run_gnuplot(&R, pn[i], &warned);
 	rep_free(&R);

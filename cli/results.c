@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -100,24 +101,73 @@ static json_t *violations_json(const struct run *r)
 	return a;
 }
 
-int results_write_json(const struct run *cr, const char *path)
+/* Each stat and histogram of @stats and @hists less its value in @base:
+ * its change over what came after the warmup (a gauge's too, e.g.
+ * host.frames: those allocated after it).  A histogram's min and max stay
+ * the whole run's. */
+static void subtract_base(json_t *stats, json_t *hists, json_t *base)
+{
+	json_t *bs = json_object_get(base, "stats"), *bh = json_object_get(base, "histograms");
+	const char *k;
+	json_t *v;
+	json_object_foreach(stats, k, v) {
+		json_int_t b = json_integer_value(json_object_get(bs, k));
+		json_int_t x = json_integer_value(v);
+		json_integer_set(v, x > b ? x - b : 0);
+	}
+	json_object_foreach(hists, k, v) {
+		json_t *h = json_object_get(bh, k);
+		if (!h)
+			continue;
+		static const char *const f[] = { "count", "sum" };
+		for (int i = 0; i < 2; i++) {
+			json_t *x = json_object_get(v, f[i]);
+			json_int_t b = json_integer_value(json_object_get(h, f[i]));
+			json_integer_set(x, json_integer_value(x) > b ? json_integer_value(x) - b : 0);
+		}
+		json_t *xb = json_object_get(v, "log2_buckets"), *hb = json_object_get(h, "log2_buckets");
+		size_t i;
+		json_t *e;
+		json_array_foreach(xb, i, e) {
+			json_int_t b = json_integer_value(json_array_get(hb, i));
+			json_integer_set(e, json_integer_value(e) > b ? json_integer_value(e) - b : 0);
+		}
+	}
+}
+
+json_t *results_json(const struct run *cr, json_t *extra, const struct cli_input *in,
+		     json_t *base, const char **overflow)
 {
 	struct run *r = (struct run *)cr;
 	json_t *root = json_object();
 	json_object_set_new(root, "tdpsim", json_string(TDPSIM_VERSION));
+	json_object_set_new(root, "commit", json_string(cli_commit()));
 	json_object_set_new(root, "mmu", json_string(kvm_mmu_name()));
 	if (r->sc && r->sc->name)
 		json_object_set_new(root, "scenario", json_string(r->sc->name));
+	const char *k;
+	json_t *v;
+	json_object_foreach(extra, k, v)
+		json_object_set(root, k, v);
 	json_object_set_new(root, "config", cli_config_json(&r->p));
-	const char *overflow = NULL;
-	json_object_set_new(root, "stats", stats_json(r, &overflow));
-	json_object_set_new(root, "histograms", hists_json(r, &overflow));
+	json_t *stats = stats_json(r, overflow);
+	cli_thread_stats(r, stats);
+	json_t *hists = hists_json(r, overflow);
+	if (base)
+		subtract_base(stats, hists, base);
+	json_object_set_new(root, "stats", stats);
+	json_object_set_new(root, "histograms", hists);
+	json_object_set_new(root, "figures", cli_figures_json(stats, hists, in));
 	json_object_set_new(root, "violations", violations_json(r));
 	json_t *fails = json_array();
 	for (unsigned i = 0; i < r->nfailed; i++)
 		json_array_append_new(fails, json_string(r->failed[i]));
 	json_object_set_new(root, "failed_expectations", fails);
+	return root;
+}
 
+static int write_root(json_t *root, const char *path, const char *overflow)
+{
 	int rc = 0;
 	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
 	if (overflow) {
@@ -143,11 +193,23 @@ int results_write_json(const struct run *cr, const char *path)
 			rc = -1;
 		}
 	}
+	return rc;
+}
+
+int results_write_json(const struct run *r, const char *path, json_t *extra,
+		       const struct cli_input *in)
+{
+	const char *overflow = NULL;
+	json_t *root = results_json(r, extra, in, NULL, &overflow);
+	int rc = write_root(root, path, overflow);
 	json_decref(root);
 	return rc;
 }
 
-void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
+/* The summary of a run; its key stats from @stats when given (the
+ * results' JSON: after a warmup, their change since), else the run's. */
+static void print_summary(FILE *f, const char *scenario, const struct run *cr,
+			  json_t *stats)
 {
 	struct run *r = (struct run *)cr;
 	struct stats *st = sim_stats(r->sim);
@@ -160,7 +222,10 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 	fprintf(f, "%s:", scenario);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		uint64_t v;
-		if (stats_get(st, keys[i], &v) == 0)
+		json_t *j = json_object_get(stats, keys[i]);
+		if (j)
+			fprintf(f, " %s=%lld", keys[i], (long long)json_integer_value(j));
+		else if (!stats && stats_get(st, keys[i], &v) == 0)
 			fprintf(f, " %s=%llu", keys[i], (unsigned long long)v);
 	}
 	fputc('\n', f);
@@ -192,6 +257,11 @@ void results_print_summary(FILE *f, const char *scenario, const struct run *cr)
 	}
 	for (unsigned i = 0; i < r->nfailed; i++)
 		fprintf(f, "  failed expectation: %s\n", r->failed[i]);
+}
+
+void results_print_summary(FILE *f, const char *scenario, const struct run *r)
+{
+	print_summary(f, scenario, r, NULL);
 }
 
 void replay_command(FILE *f, const char *scenario, const struct opts *o,
@@ -249,4 +319,154 @@ void results_print_counterexample(FILE *f, const char *scenario,
 	}
 	fprintf(f, "replay: ");
 	replay_command(f, scenario, o, r->p.sim_seed, r->p.sim_mode == MODE_EXPLORE);
+}
+
+/* One CSV field: quoted when it holds a comma, a quote or a line break
+ * (RFC 4180). */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Flattens @v under @prefix into (column, value) pairs: objects by dotted
+ * names, arrays by index; null is an empty cell. */
+static void csv_flatten(json_t *v, const char *prefix, json_t *cols)
+{
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *e;
+		json_object_foreach(v, k, e) {
+			char *name = *prefix ? cli_fmt("%s.%s", prefix, k) : cli_fmt("%s", k);
+			csv_flatten(e, name, cols);
+			free(name);
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e) {
+			char *name = cli_fmt("%s.%zu", prefix, i);
+			csv_flatten(e, name, cols);
+			free(name);
+		}
+	} else {
+		char *text = json_is_string(v) ? strdup(json_string_value(v))
+			   : json_is_null(v)   ? strdup("")
+					       : json_dumps(v, JSON_ENCODE_ANY);
+		json_array_append_new(cols, json_pack("[s,s]", prefix, text ? text : ""));
+		free(text);
+	}
+}
+
+/* --csv: one header row and one row of values, every column of the JSON
+ * results but the histograms and the lists of violations (a spreadsheet
+ * or pandas.read_csv reads it; runs concatenate by row). */
+static int results_write_csv(json_t *root, const char *path)
+{
+	json_t *cols = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(root, k, v)
+		if (strcmp(k, "histograms") && strcmp(k, "violations") &&
+		    strcmp(k, "failed_expectations"))
+			csv_flatten(v, k, cols);
+	char *nviol = cli_fmt("%zu", json_array_size(json_object_get(root, "violations")));
+	json_array_append_new(cols, json_pack("[s,s]", "violation_records", nviol));
+	free(nviol);
+	struct outfile of = { .f = stdout, .std = true };
+	int rc = 0;
+	if (strcmp(path, "-") && outfile_open(&of, path)) {
+		cli_bad("%s: cannot write (%s)", path, strerror(errno));
+		json_decref(cols);
+		return -1;
+	}
+	for (int row = 0; row < 2; row++) {
+		size_t i;
+		json_t *c;
+		json_array_foreach(cols, i, c) {
+			if (i)
+				fputc(',', of.f);
+			csv_field(of.f, json_string_value(json_array_get(c, (size_t)row)));
+		}
+		fputc('\n', of.f);
+	}
+	if (outfile_commit(&of)) {
+		cli_bad("%s: cannot write (%s)", path, strerror(errno));
+		rc = -1;
+	}
+	json_decref(cols);
+	return rc;
+}
+
+/* Whether @path names this process's stdout ('-', /dev/stdout, ...). */
+static bool is_stdout(const char *path)
+{
+	if (!path)
+		return false;
+	if (!strcmp(path, "-"))
+		return true;
+	struct stat a, b;
+	return stat(path, &a) == 0 && fstat(1, &b) == 0 && !S_ISREG(a.st_mode) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int results_output(const struct run *r, const char *name, const struct opts *o,
+		   const char *replay_cmd, const struct cli_input *in, json_t *base)
+{
+	/* With the results on stdout, stdout holds them alone. */
+	FILE *f = is_stdout(o->json) || is_stdout(o->csv) ? stderr : stdout;
+	const char *overflow = NULL;
+	json_t *extra = json_object();
+	char *cmd = NULL;
+	if (replay_cmd) {
+		json_object_set_new(extra, "replay", json_string(replay_cmd));
+	} else {
+		size_t len = 0;
+		FILE *m = open_memstream(&cmd, &len);
+		if (m) {
+			replay_command(m, name, o, r->p.sim_seed,
+				       r->p.sim_mode == MODE_EXPLORE);
+			fclose(m);
+			if (len && cmd[len - 1] == '\n')
+				cmd[len - 1] = 0;
+			json_object_set_new(extra, "replay", json_string(cmd));
+		}
+	}
+	if (in)
+		json_object_set_new(extra, "input", cli_input_json(in));
+	json_t *root = results_json(r, extra, in, base, &overflow);
+	print_summary(f, name, r, json_object_get(root, "stats"));
+	/* A setting the user chose that silently does nothing is said so. */
+	bool chose_pml = false;
+	for (unsigned i = 0; i < o->nsets; i++)
+		chose_pml |= !strcmp(o->sets[i], "mmu.dirty_log=pml");
+	if (chose_pml && r->p.cpu_vendor == VENDOR_AMD &&
+	    r->p.mmu_dirty_log == DIRTY_LOG_PML && !r->p.svm_pml)
+		fprintf(f, "note: on AMD without svm.pml=1 there is no PML: "
+			"mmu.dirty_log=pml logs dirty pages by write protection, as wp\n");
+	if (in)
+		cli_figures_print(f, json_object_get(root, "figures"));
+	if (!replay_cmd && check_count(r->check))
+		results_print_counterexample(f, name, r, o);
+	int status = run_failed(r) ? EXIT_VIOLATION : EXIT_OK;
+	if (o->json && write_root(root, o->json, overflow))
+		status = EXIT_BADINPUT;
+	if (o->csv && (overflow ? cli_bad("%s: %s is above %lld, the largest integer "
+					  "a result file holds", o->csv, overflow,
+					  (long long)INT64_MAX), -1
+				: results_write_csv(root, o->csv)))
+		status = EXIT_BADINPUT;
+	json_decref(root);
+	json_decref(extra);
+	free(cmd);
+	return status;
 }

@@ -7,7 +7,8 @@
  *   summary TEXT
  *   set KEY=VALUE [KEY=VALUE ...]            params, before the user's --set
  *   workload VCPUS gen KEY=VALUE ...          a generator (workloads/)
- *   workload VCPUS trace PATH                 a trace file (any format)
+ *   workload VCPUS trace PATH                 a trace file (any format; a relative
+ *                                             PATH is relative to the .scn file)
  *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G] [base GPA]
  *   at CYCLE ACTION ARGS...                   timeline, on the VMM thread
  *   host-events random N [start CYCLE] [mean CYCLES] [kinds K,K,...]
@@ -217,7 +218,21 @@ static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
 		if (n != 4)
 			return perr(ps, "workload trace takes one PATH");
 		wl->kind = WL_TRACE;
-		wl->path = strdup(w[3]);
+		/* A relative path is relative to the .scn file, as an
+		 * #include is to its file, not to where tdpsim runs. */
+		const char *slash = strrchr(ps->file, '/');
+		if (w[3][0] != '/' && slash) {
+			size_t dl = (size_t)(slash - ps->file) + 1;
+			wl->path = malloc(dl + strlen(w[3]) + 1);
+			if (wl->path) {
+				memcpy(wl->path, ps->file, dl);
+				strcpy(wl->path + dl, w[3]);
+			}
+		} else {
+			wl->path = strdup(w[3]);
+		}
+		if (!wl->path)
+			return perr(ps, "out of memory");
 	} else if (!strcmp(w[2], "pages")) {
 		wl->kind = WL_PAGES;
 		wl->passes = 1;
@@ -1090,9 +1105,12 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 			return -1;
 		}
 	} else if (wl->kind == WL_TRACE) {
-		st->tr = trace_open(wl->path, err, errlen);
-		if (!st->tr)
+		char why[512];
+		st->tr = trace_open(wl->path, why, sizeof(why));
+		if (!st->tr) {
+			snprintf(err, errlen, "%s:%d: %s", sr->sc->file, wl->line, why);
 			return -1;
+		}
 		const struct trace_meta *tm = trace_meta(st->tr);
 		st->alone = first_is_last(wl, nv) && (tm->flags & TRACE_COUNTS) &&
 			    tm->nr_vcpus <= 1;

@@ -11,7 +11,7 @@
 set -e
 PKGS=${DEPS_PKGS:-"build-essential libelf-dev libcmocka-dev libjansson-dev libinih-dev
       libzstd-dev liblzma-dev zstd xz-utils gnuplot-nox valgrind clang
-      libclang-rt-14-dev parallel"}
+      libclang-rt-14-dev parallel help2man"}
 APT=${DEPS_APT:-apt-get}
 WAIT=${DEPS_LOCK_WAIT:-600}
 POLL=${DEPS_LOCK_POLL:-5}

@@ -131,6 +131,7 @@ static int champsim_open(struct trace_reader *r)
 	cs->next = 1;
 	r->priv = cs;
 	r->meta.nr_vcpus = 1;
+	r->meta.flags |= TRACE_VADDR; /* a user program's instruction stream */
 	return 0;
 }
 

@@ -129,31 +129,96 @@ static const char *collect(Elf *e, uint64_t size, struct trace_seg **segs,
 	return NULL;
 }
 
+/* Opens the regular file @path for libelf: the descriptor in *@fd, its
+ * size in *@size and the handle (NULL if libelf refused it: elf_errmsg()
+ * says why) in *@e.  0, or -1 + message. */
+static int elf_open(const char *path, int *fd, Elf **e, uint64_t *size, char *err,
+		    size_t errlen)
+{
+	struct stat st;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return elf_fail(err, errlen, path, "libelf is out of date");
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return elf_fail(err, errlen, path, strerror(errno));
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		return elf_fail(err, errlen, path, "not a regular file");
+	}
+	*size = (uint64_t)st.st_size;
+	*e = elf_begin(*fd, ELF_C_READ, NULL);
+	return 0;
+}
+
 int trace_elf_segments(const char *path, struct trace_seg **segs, size_t *nsegs,
 		       char *err, size_t errlen)
 {
 	const char *why;
 	char msg[200];
-	struct stat st;
+	uint64_t size;
 	Elf *e;
 	int fd;
 
 	*segs = NULL;
 	*nsegs = 0;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return elf_fail(err, errlen, path, "libelf is out of date");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return elf_fail(err, errlen, path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return elf_fail(err, errlen, path, "not a regular file");
-	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	why = e ? collect(e, (uint64_t)st.st_size, segs, nsegs, msg, sizeof(msg))
-		: elf_errmsg(-1);
+	if (elf_open(path, &fd, &e, &size, err, errlen))
+		return -1;
+	why = e ? collect(e, size, segs, nsegs, msg, sizeof(msg)) : elf_errmsg(-1);
 	if (e)
 		elf_end(e);
 	close(fd);
 	return why ? elf_fail(err, errlen, path, why) : 0;
+}
+
+/* The NT_GNU_BUILD_ID note of the PT_NOTE segments of @e, as hex in @hex
+ * ("" if the program has none). */
+static void find_build_id(Elf *e, uint64_t size, char *hex, size_t hexlen)
+{
+	size_t phnum;
+
+	hex[0] = 0;
+	if (elf_getphdrnum(e, &phnum) != 0)
+		return;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE ||
+		    ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+			continue;
+		d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz,
+					 ELF_T_NHDR);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const uint8_t *b = (const uint8_t *)d->d_buf + doff;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)d->d_buf + noff, "GNU", 4))
+				continue;
+			for (size_t k = 0; k < nh.n_descsz && 2 * k + 2 < hexlen; k++)
+				snprintf(hex + 2 * k, 3, "%02x", b[k]);
+			return;
+		}
+	}
+}
+
+int trace_elf_build_id(const char *path, char *hex, size_t hexlen, char *err,
+		       size_t errlen)
+{
+	uint64_t size;
+	Elf *e;
+	int fd;
+
+	if (hexlen)
+		hex[0] = 0;
+	if (elf_open(path, &fd, &e, &size, err, errlen))
+		return -1;
+	if (e && elf_kind(e) == ELF_K_ELF && hexlen)
+		find_build_id(e, size, hex, hexlen);
+	if (e)
+		elf_end(e);
+	close(fd);
+	return 0;
 }

@@ -242,6 +242,7 @@ static int lackey_open(struct trace_reader *r)
 	if (!r->priv)
 		return trace_fail_line(r, 1, "out of memory");
 	r->meta.nr_vcpus = 1;
+	r->meta.flags |= TRACE_VADDR; /* a user program under valgrind */
 	return 0;
 }
 

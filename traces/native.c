@@ -55,6 +55,9 @@ static int check_header(struct trace_reader *r, const uint8_t *h, long got)
 	flags = get_le16(h + NH_FLAGS);
 	if (flags & ~NATIVE_HDR_FLAGS)
 		return trace_fail_rec(r, 0, "unknown flags 0x%x", flags & ~NATIVE_HDR_FLAGS);
+	if ((flags & TRACE_VADDR) && (flags & TRACE_PADDR))
+		return trace_fail_rec(r, 0, "flags VADDR and PADDR together: addresses "
+				      "are virtual or guest-physical, not both");
 	if (get_le32(h + NH_RESERVED))
 		return trace_fail_rec(r, 0, "reserved field is not zero");
 	if (!(flags & TRACE_COUNTS) && (get_le32(h + NH_NR_VCPUS) || get_le64(h + NH_NR_RECORDS)))
@@ -263,7 +266,7 @@ struct trace_writer {
 	int fd;
 	char *path;		/* final name */
 	char *tmp;		/* where we write until trace_finish() */
-	unsigned flags;		/* TRACE_ZSTD, TRACE_GAPS */
+	unsigned flags;		/* TRACE_ZSTD, TRACE_GAPS, TRACE_VADDR, TRACE_PADDR */
 	ZSTD_CStream *zc;
 	uint8_t *zout;		/* compressed output buffer */
 	size_t zcap;
@@ -389,7 +392,7 @@ const char *trace_writer_error(const struct trace_writer *w)
 
 static void make_header(const struct trace_writer *w, uint8_t *h, bool final)
 {
-	unsigned flags = w->flags & TRACE_GAPS;
+	unsigned flags = w->flags & (TRACE_GAPS | TRACE_VADDR | TRACE_PADDR);
 
 	memset(h, 0, NATIVE_HDR_SIZE);
 	memcpy(h + NH_MAGIC, NATIVE_MAGIC, NATIVE_MAGIC_LEN);
@@ -502,8 +505,9 @@ struct trace_writer *trace_create(const char *path, unsigned flags, char *err, s
 		return NULL;
 	}
 	w->fd = -1;
-	w->flags = flags & (TRACE_GAPS | TRACE_ZSTD);
-	if (flags & ~(TRACE_GAPS | TRACE_ZSTD))
+	w->flags = flags & (TRACE_GAPS | TRACE_ZSTD | TRACE_VADDR | TRACE_PADDR);
+	if (flags & ~(TRACE_GAPS | TRACE_ZSTD | TRACE_VADDR | TRACE_PADDR) ||
+	    ((flags & TRACE_VADDR) && (flags & TRACE_PADDR)))
 		wfail(w, "bad writer flags 0x%x", flags);
 	else if (open_tmp(w) == 0 && (!(flags & TRACE_ZSTD) || setup_zstd(w) == 0))
 		write_header(w, false);

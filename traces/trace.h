@@ -37,10 +37,13 @@ struct trace_rec {
 	uint8_t size;		/* bytes, 1..TRACE_MAX_SIZE */
 };
 
-/* Flags: of trace_create() (ZSTD, GAPS) and of struct trace_meta (all). */
+/* Flags: of trace_create() (ZSTD, GAPS, VADDR or PADDR) and of struct
+ * trace_meta (all). */
 enum {
 	TRACE_GAPS   = 1u << 0,	/* records carry cycle gaps */
 	TRACE_COUNTS = 1u << 1,	/* meta.nr_records and meta.nr_vcpus are exact */
+	TRACE_VADDR  = 1u << 2,	/* addresses are guest-virtual (lackey, ChampSim) */
+	TRACE_PADDR  = 1u << 3,	/* addresses are guest-physical; neither: unstated */
 	TRACE_ZSTD   = 1u << 8,	/* the file is (to be) zstd-compressed */
 	TRACE_XZ     = 1u << 9,	/* the file is xz-compressed */
 };
@@ -118,5 +121,9 @@ struct trace_seg {
  * (*SEGS, *NSEGS; the caller frees it).  0, or -1 + message. */
 int trace_elf_segments(const char *path, struct trace_seg **segs, size_t *nsegs,
 		       char *err, size_t errlen);
+/* The program's GNU build-id (NT_GNU_BUILD_ID) as hex digits in HEX, ""
+ * when it has none; 0, or -1 + message when PATH cannot be read. */
+int trace_elf_build_id(const char *path, char *hex, size_t hexlen, char *err,
+		       size_t errlen);
 
 #endif /* TRACES_TRACE_H */

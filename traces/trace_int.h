@@ -65,7 +65,8 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 #define NATIVE_VERSION		1
 #define NATIVE_HDR_SIZE		32
 #define NATIVE_REC_SIZE		16
-#define NATIVE_HDR_FLAGS	(TRACE_GAPS | TRACE_COUNTS)	/* flags the header may carry */
+/* flags the header may carry */
+#define NATIVE_HDR_FLAGS	(TRACE_GAPS | TRACE_COUNTS | TRACE_VADDR | TRACE_PADDR)
 
 /* Header field offsets. */
 enum {

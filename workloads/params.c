@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/core.h"
 #include "workloads/workload.h"
 
 enum ptype { P_PATTERN, P_BYTES, P_U64, P_UNSIGNED, P_FRACTION, P_DOUBLE };
@@ -59,41 +60,9 @@ int workload_pattern_parse(const char *s, enum workload_pattern *p)
 	return -1;
 }
 
-static int parse_u64(const char *s, uint64_t *out, char **end)
-{
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')	/* strtoull would take "-1" and " 1" */
-		return -1;
-	errno = 0;
-	v = strtoull(s, end, 0);
-	if (errno || *end == s)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int workload_parse_size(const char *s, uint64_t *out)
 {
-	static const char units[] = "KMGT";
-	const char *u;
-	uint64_t v;
-	char *end;
-
-	if (parse_u64(s, &v, &end) < 0)
-		return -1;
-	if (*end == '\0') {
-		*out = v;
-		return 0;
-	}
-	u = strchr(units, *end & ~0x20);
-	if (!u || *u == '\0' || (end[1] != '\0' && strcmp(end + 1, "iB") && strcmp(end + 1, "B")))
-		return -1;
-	for (const char *k = units; k <= u; k++)
-		if (__builtin_mul_overflow(v, 1024, &v))
-			return -1;
-	*out = v;
-	return 0;
+	return sim_parse_size(s, out);
 }
 
 static int parse_double(const char *s, double *out)
@@ -109,7 +78,6 @@ static int set_one(struct workload_params *p, const struct param *q, const char 
 {
 	void *f = (char *)p + q->off;
 	uint64_t v;
-	char *end;
 	double d;
 
 	switch (q->type) {
@@ -118,7 +86,7 @@ static int set_one(struct workload_params *p, const struct param *q, const char 
 	case P_BYTES:
 		return workload_parse_size(val, f);
 	case P_U64:
-		if (parse_u64(val, &v, &end) < 0 || *end)
+		if (sim_parse_u64(val, &v) < 0)
 			return -1;
 		*(uint64_t *)f = v;
 		return 0;

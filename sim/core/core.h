@@ -505,6 +505,13 @@ const struct param_desc *params_find(const char *key);
  * key and, for a bad value, the accepted values.  U64 values take K/M/G/T
  * suffixes (powers of 1024) and 0x prefixes.
  */
+/* The one number parser of the program: decimal, or hex after 0x (never
+ * octal: "010" is ten), the whole string; 0 or -1 (empty, a sign, other
+ * characters, above 2^64-1).  sim_parse_size also takes a binary unit:
+ * K, M, G, T (any case), alone or followed by "iB" or "B" (16K = 16KiB =
+ * 16384). */
+int sim_parse_u64(const char *s, uint64_t *out);
+int sim_parse_size(const char *s, uint64_t *out);
 int params_set(struct params *p, const char *key, const char *value,
 	       char *err, size_t errlen);
 /* Current value as text (enum name or decimal). */

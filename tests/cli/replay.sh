@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Round trip: a lackey trace of a system program, replayed directly and
 # after 'trace convert' to native (plain and zstd), gives the same stats;
-# a trace of virtual addresses without guest paging is bad input (exit 2,
-# no results file).
+# a trace of virtual addresses replayed with guest.paging=none is bad input
+# (exit 2, no results file).
 set -eu
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind missing: skipped"; exit 0; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -20,7 +20,7 @@ cmp "$T/true.lackey.stats" "$T/true.trace.stats"
 cmp "$T/true.lackey.stats" "$T/true.trace.zst.stats"
 
 set +e
-"$TDPSIM" replay "$T/true.trace" --json "$T/bad.json" 2>"$T/err"; rc=$?
+"$TDPSIM" replay "$T/true.trace" --set guest.paging=none --json "$T/bad.json" 2>"$T/err"; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "beyond vm.mem" "$T/err" && [ ! -e "$T/bad.json" ]
 

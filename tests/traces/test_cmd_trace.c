@@ -89,6 +89,7 @@ static void test_gen_info(void **state)
 	snprintf(want, sizeof(want),
 		 "file     %s\n"
 		 "format   native\n"
+		 "address  guest-physical\n"
 		 "records  10\n"
 		 "vcpus    2 (ids 0..1)\n"
 		 "reads    0 (0.0%%)\n"

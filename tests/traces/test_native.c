@@ -256,6 +256,42 @@ static void test_create_fails(void **state)
 	assert_contains(err, "bad writer flags");
 }
 
+/* The header says whether addresses are virtual (bit 2, VADDR) or
+ * guest-physical (bit 3, PADDR): the writer puts the flag in byte 14, the
+ * reader hands it back in the meta, and a header with both is refused. */
+static void test_address_space_flags(void **state)
+{
+	static const unsigned fl[] = { TRACE_VADDR, TRACE_PADDR };
+	static const uint8_t byte14[] = { 0x06, 0x0a }; /* COUNTS | VADDR, | PADDR */
+	char *dir = th_mkdir(), *p = th_path(dir, "v.trace");
+	char err[256];
+
+	for (int i = 0; i < 2; i++) {
+		th_write_trace(p, fl[i], two_recs, 2);
+		size_t n;
+		uint8_t *b = th_read_file(p, &n);
+		assert_int_equal(n, sizeof(two_recs_file));
+		assert_int_equal(b[14], byte14[i]);
+		assert_int_equal(b[15], 0);
+		struct trace_reader *r = trace_open_mem(b, n, "mem", TRACE_FMT_AUTO,
+							err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(trace_meta(r)->flags, TRACE_COUNTS | fl[i]);
+		trace_close(r);
+		if (i == 1) {
+			b[14] = 0x0e; /* COUNTS | VADDR | PADDR */
+			assert_null(trace_open_mem(b, n, "mem", TRACE_FMT_AUTO, err,
+						   sizeof(err)));
+			assert_contains(err, "mem: record 0 (header): flags VADDR and PADDR together");
+		}
+		free(b);
+	}
+	assert_null(trace_create(p, TRACE_VADDR | TRACE_PADDR, err, sizeof(err)));
+	assert_contains(err, "bad writer flags 0xc");
+	free(p);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_writer_refuses),
 		cmocka_unit_test(test_abort_removes),
 		cmocka_unit_test(test_create_fails),
+		cmocka_unit_test(test_address_space_flags),
 	};
 
 	return cmocka_run_group_tests_name("traces/native", tests, NULL, NULL);
