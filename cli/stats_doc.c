@@ -2,15 +2,16 @@
 /*
  * tdpsim stats: what every stat of a run counts, as gem5's stats.txt says
  * beside each value.  The components that declare their counters in an
- * X-macro list with a description (TLB_STATS, WALK_STATS, HOST_STATS,
- * KVM_VM_STATS) are expanded here; the counters registered one by one
+ * X-macro list with a description (TLB_STATS, WALK_STATS, HOST_STATS) are
+ * expanded here; the MMU that runs describes its own "kvm.*" stats
+ * (kvm_mmu_stat_doc: kvmmu's, or a Linux tree's); the counters registered one by one
  * (the engine's, the vCPUs', the oracles', the VMM's) and the families
  * named at run time (per lock, per thread, per account, per phase) are
  * described by pattern below.  A stat with no description is reported,
  * and tests/cli/stats_doc.sh runs scenarios that register them all.
  */
 #include "cli/cli.h"
-#include "kvmmu/kvm_host.h" /* KVM_VM_STATS: the list alone, no code */
+#include "kvmmu/kvmmu.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
 #include "sim/tlb/tlb.h"
@@ -30,7 +31,6 @@ static const struct stat_doc listed[] = {
 	TLB_STATS(STAT_DOC)
 	WALK_STATS(STAT_DOC)
 	HOST_STATS(STAT_DOC)
-	KVM_VM_STATS(STAT_DOC)
 };
 #undef STAT_DOC
 
@@ -94,6 +94,10 @@ static const struct stat_doc patterns[] = {
 
 const char *cli_stat_doc(const char *name)
 {
+	const char *doc = kvm_mmu_stat_doc(name);
+
+	if (doc)
+		return doc;
 	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++)
 		if (!strcmp(listed[i].name, name))
 			return listed[i].doc;

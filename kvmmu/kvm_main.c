@@ -272,6 +272,16 @@ void kvm_notifier_release(struct kvm *kvm)
 
 /* ------------------------------------------------------- VM lifetime */
 
+const char *kvm_mmu_stat_doc(const char *name)
+{
+#define KVM_STAT_DOC(f, stat, doc)                                           \
+	if (!strcmp(name, stat))                                             \
+		return doc;
+	KVM_VM_STATS(KVM_STAT_DOC)
+#undef KVM_STAT_DOC
+	return NULL;
+}
+
 static void kvm_register_stats(struct kvm *kvm)
 {
 #define KVM_STAT_REGISTER(f, name, doc) env_stat_register(kvm->env, name, &kvm->stat.f);

@@ -69,6 +69,9 @@ const char *kvm_mmu_name(void);
  * starts from these values, so results show what ran.
  */
 const char *const *kvm_mmu_fixed_policy(void);
+/* What the MMU's stat @name (one it registers, "kvm.*") counts; NULL if it
+ * registers no stat of that name. */
+const char *kvm_mmu_stat_doc(const char *name);
 /* 0 if @pol can run on this MMU on the machine @e (its vendor and caps);
  * else -1 and @err names the key and why (bad input). */
 int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,

@@ -609,6 +609,30 @@ void kshim_trace_hit(struct kshim_tracepoint *tp)
 		++*tp->count;
 }
 
+/* The kernel's own VM stats the model registers besides its lists. */
+static const struct { const char *name, *doc; } lkvm_kernel_stats[] = {
+	{ "kvm.pages_4k", "4K leaf SPTEs (gauge; kvm->stat.pages_4k)" },
+	{ "kvm.pages_2m", "2M leaf SPTEs (gauge; kvm->stat.pages_2m)" },
+	{ "kvm.pages_1g", "1G leaf SPTEs (gauge; kvm->stat.pages_1g)" },
+	{ "kvm.tdp_mmu_pages", "non-root TDP page-table pages (gauge)" },
+	{ "kvm.nx_lpage_splits", "huge pages split because of NX huge pages (kvm->stat.nx_lpage_splits)" },
+};
+
+const char *kvm_mmu_stat_doc(const char *name)
+{
+#define LKVM_STAT_DOC(f, stat, doc)                                          \
+	if (!__builtin_strcmp(name, stat))                                   \
+		return doc;
+	LKVM_STATS(LKVM_STAT_DOC)
+	LKVM_VCPU_STATS(LKVM_STAT_DOC)
+	LKVM_TRACEPOINTS(LKVM_STAT_DOC)
+#undef LKVM_STAT_DOC
+	for (unsigned i = 0; i < ARRAY_SIZE(lkvm_kernel_stats); i++)
+		if (!__builtin_strcmp(name, lkvm_kernel_stats[i].name))
+			return lkvm_kernel_stats[i].doc;
+	return NULL;
+}
+
 static void lkvm_register_stats(struct lkvm *lk)
 {
 #define LKVM_STAT_REGISTER(f, name, doc) env_stat_register(lk->env, name, &lk->stat.f);

@@ -29,3 +29,13 @@ set +e
 set -e
 [ $rc -eq 2 ]
 echo ok
+# A Linux MMU build describes its own "kvm.*" stats (the model's, the
+# tree's vCPU stats and tracepoints, the kernel's VM stats).
+for L in "$TDPSIM_LINUX" "$TDPSIM_LINUX61"; do
+	for s in touch-4k pml-drain-order; do
+		"$L" stats "$s" >"$T/l.txt" 2>"$T/l.err" ||
+			{ echo "$L stats $s:"; cat "$T/l.err"; exit 1; }
+	done
+	grep -Eq '^kvm.spte_changed +[0-9]+  # TDP MMU SPTE changes' "$T/l.txt"
+	grep -Eq '^kvm.dirty_ring_pushed +600  # entries pushed to dirty rings' "$T/l.txt"
+done
