@@ -96,9 +96,7 @@ enum {
 	X(collapsible_zapped, "kvm.collapsible_zapped", "non-leaf SPTEs zapped so a huge page can replace them") \
 	X(spte_xchg, "kvm.spte_xchg", "write-lock SPTE writes done atomically because of volatile bits") \
 	X(spte_cmpxchg_fail, "kvm.spte_cmpxchg_fail", "atomic SPTE updates that lost a race") \
-	X(mmu_yields, "kvm.mmu_yields", "TDP MMU walks that dropped mmu_lock to yield") \
-	X(svm_new_asid, "kvm.svm.new_asid", "ASIDs handed out by new_asid") \
-	X(svm_asid_wraps, "kvm.svm.asid_wraps", "ASID generation bumps (FLUSH_ALL_ASID)")
+	X(mmu_yields, "kvm.mmu_yields", "TDP MMU walks that dropped mmu_lock to yield")
 
 struct kvm_stat {
 #define KVM_STAT_FIELD(f, name, doc) u64 f;
@@ -202,24 +200,10 @@ struct kvm_vcpu {
 		u64 *pml_pg;
 		bool pml_enabled;
 	} vmx;
-	struct {
-		u32 asid;
-		u64 asid_generation; /* current_vmcb->asid_generation */
-		int vmcb_cpu;        /* current_vmcb->cpu */
-		u64 last_root_serial; /* per-root: root last run with */
-	} svm;
+	struct kvm_svm_vcpu svm;
 };
 
 /* ------------------------------------------------- vendor and host state */
-
-struct svm_cpu_data {
-	u64 asid_generation;
-	u32 max_asid, next_asid, min_asid;
-	/* svm.asid=per-root: which root last used each ASID here. */
-	u64 *asid_owner;
-	/* svm.asid=static-per-vm: which vCPU last ran here. */
-	struct kvm_vcpu *last_vcpu;
-};
 
 /* Host-wide (module) state: per-pCPU SVM data, the VPID bitmap, the ASID
  * pool for per-root and per-VM ASIDs. */
@@ -378,6 +362,15 @@ static inline u16 *kvm_vcpu_vpid(struct kvm_vcpu *vcpu) { return &vcpu->vmx.vpid
 static inline u64 **kvm_vcpu_pml_pagep(struct kvm_vcpu *vcpu) { return &vcpu->vmx.pml_pg; }
 static inline u64 *kvm_vpid_bitmap(struct kvm *kvm) { return kvm->host->vpid_bitmap; }
 static inline bool kvm_eptp_ad(const struct kvm *kvm) { return kvm_ad_enabled(kvm); }
+static inline struct kvm_svm_vcpu *kvm_vcpu_svm(struct kvm_vcpu *vcpu) { return &vcpu->svm; }
+static inline struct svm_cpu_data *kvm_svm_cpu(struct kvm *kvm, int cpu)
+{
+	ENV_ASSERT(kvm->env, cpu >= 0 && (unsigned)cpu < kvm->host->nr_pcpus);
+	return &kvm->host->svm_data[cpu];
+}
+/* kvm_main.c: per-root and per-VM ASIDs, which live in kvmmu's roots. */
+u64 kvm_svm_fixed_asid(struct kvm_vcpu *vcpu, u32 *asid);
+void kvm_svm_root_asid_load(struct kvm_vcpu *vcpu);
 /* The fault entry the vendors' exit handlers call (mmu_internal.h). */
 #define kvm_x86_page_fault(vcpu, gpa, error_code) kvm_mmu_page_fault(vcpu, gpa, error_code)
 static inline bool kvm_pml_wanted(const struct kvm *kvm)

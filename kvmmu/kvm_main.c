@@ -474,6 +474,130 @@ const struct kvm_x86_ops vmx_x86_ops = {
 	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
 };
 
+/* AMD's host-wide state: per-pCPU ASID data, and the ASID pool of the
+ * per-root and per-VM policies (kvmmu/svm.c hands ASIDs out). */
+static u32 asid_pool_alloc(struct kvm *kvm)
+{
+	struct kvm_x86_host *h = kvm->host;
+	struct svm_cpu_data *sd = &h->svm_data[0];
+
+	for (u32 a = sd->min_asid; a <= sd->max_asid; a++) {
+		if (!(h->asid_pool[a / 64] & (1ULL << (a % 64)))) {
+			h->asid_pool[a / 64] |= 1ULL << (a % 64);
+			return a;
+		}
+	}
+	env_assert_fail(kvm->env, "out of ASIDs", __FILE__, __LINE__);
+	return sd->min_asid;
+}
+
+static void asid_pool_free(struct kvm *kvm, u32 asid)
+{
+	kvm->host->asid_pool[asid / 64] &= ~(1ULL << (asid % 64));
+}
+
+static void svm_tdp_root_created(struct kvm *kvm, struct kvm_mmu_page *root)
+{
+	if (kvm->pol.svm_asid == KVMMU_SVM_ASID_PER_ROOT)
+		root->asid = asid_pool_alloc(kvm);
+}
+
+static void svm_tdp_root_freed(struct kvm *kvm, struct kvm_mmu_page *root)
+{
+	if (kvm->pol.svm_asid == KVMMU_SVM_ASID_PER_ROOT && root->asid)
+		asid_pool_free(kvm, root->asid);
+}
+
+static int svm_vm_init(struct kvm *kvm)
+{
+	const struct env_caps *caps = env_caps(kvm->env);
+	struct kvm_x86_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	kvm->host = h;
+	h->nr_pcpus = env_nr_pcpus(kvm->env);
+	h->svm_data = calloc(h->nr_pcpus ? h->nr_pcpus : 1, sizeof(*h->svm_data));
+	if (!h->svm_data)
+		return -ENOMEM;
+	for (unsigned c = 0; c < h->nr_pcpus; c++) {
+		struct svm_cpu_data *sd = &h->svm_data[c];
+
+		svm_cpu_data_init(sd, caps);
+		if (kvm->pol.svm_asid != KVMMU_SVM_ASID_PER_VCPU_GENERATION) {
+			sd->asid_owner = calloc((size_t)caps->max_asid + 1, sizeof(u64));
+			if (!sd->asid_owner)
+				return -ENOMEM;
+		}
+	}
+	if (kvm->pol.svm_asid != KVMMU_SVM_ASID_PER_VCPU_GENERATION) {
+		h->asid_pool_bits = caps->max_asid + 1;
+		h->asid_pool = calloc((h->asid_pool_bits + 63) / 64, sizeof(u64));
+		if (!h->asid_pool)
+			return -ENOMEM;
+	}
+	if (kvm->pol.svm_asid == KVMMU_SVM_ASID_STATIC_PER_VM)
+		kvm->static_asid = asid_pool_alloc(kvm);
+	return 0;
+}
+
+static void svm_vm_destroy(struct kvm *kvm)
+{
+	struct kvm_x86_host *h = kvm->host;
+
+	if (!h)
+		return;
+	for (unsigned c = 0; h->svm_data && c < h->nr_pcpus; c++)
+		free(h->svm_data[c].asid_owner);
+	free(h->svm_data);
+	free(h->asid_pool);
+	free(h);
+}
+
+static int svm_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	svm_vcpu_setup(vcpu);
+	return 0;
+}
+
+static void svm_vcpu_free(struct kvm_vcpu *vcpu) { (void)vcpu; }
+
+/* The ASID under per-root or per-VM ASIDs, and who uses it: the root (per
+ * root) and the vCPU. */
+u64 kvm_svm_fixed_asid(struct kvm_vcpu *vcpu, u32 *asid)
+{
+	bool per_root = vcpu->kvm->pol.svm_asid == KVMMU_SVM_ASID_PER_ROOT;
+
+	*asid = per_root ? vcpu->mmu.root->asid : vcpu->kvm->static_asid;
+	return (per_root ? vcpu->mmu.root->serial << 16 : 0) | (vcpu->vcpu_idx + 1);
+}
+
+void kvm_svm_root_asid_load(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->mmu.root)
+		vcpu->svm.asid = vcpu->mmu.root->asid;
+}
+
+const struct kvm_x86_ops svm_x86_ops = {
+	.name = "kvm_amd",
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_load = svm_vcpu_load,
+	.flush_tlb_all = svm_flush_tlb_all,
+	.flush_tlb_current = svm_flush_tlb_current,
+	.flush_tlb_guest = svm_flush_tlb_guest,
+	.load_mmu_pgd = svm_load_mmu_pgd,
+	.vcpu_run = svm_vcpu_run,
+	.handle_exit_irqoff = kvm_flush_pml_buffer,
+	.handle_exit = svm_handle_exit,
+	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
+	.tdp_root_created = svm_tdp_root_created,
+	.tdp_root_freed = svm_tdp_root_freed,
+};
+
+
 /* ------------------------------- dirty logging on memslots (x86.c's, kvmmu's) */
 
 void kvm_mmu_update_cpu_dirty_logging(struct kvm *kvm, bool enable)

@@ -14,7 +14,8 @@
  * flushes and SRCU readers (kvm_vcpu.c); the run loop with its exits,
  * local flushes, PML drain and emulation (x86.c); the mmu_notifier
  * dispatch (mmu_notifier.c); memslot lookup and updates (memslot.c);
- * Intel's EPTP, VPIDs, flushes, PML toggling and exits (vmx.c).
+ * Intel's EPTP, VPIDs, flushes, PML toggling and exits (vmx.c); AMD's
+ * ASIDs, flushes, the Hyper-V hypercall and exits (svm.c).
  *
  * The two worlds' structs differ, so a shared source reaches the model's
  * state only through these accessors, which each world's header defines
@@ -53,6 +54,10 @@
  *   kvm_eptp_ad(kvm)             EPT A/D bits are on (EPTP bit 6)
  *   kvm_pml_wanted(kvm)          PML should be on (a slot logs)
  *   kvm_x86_page_fault(vcpu, gpa, error_code)   the MMU's fault entry
+ *   kvm_vcpu_svm(vcpu)           struct kvm_svm_vcpu * of the vCPU
+ *   kvm_svm_cpu(kvm, cpu)        struct svm_cpu_data * of a pCPU
+ *   kvm_svm_fixed_asid(vcpu, &asid), kvm_svm_root_asid_load(vcpu)
+ *                                per-root and per-VM ASIDs (kvmmu's)
  *   kvm_model_calloc(n, size), kvm_model_realloc(p, size),
  *   kvm_model_free(p)            host memory
  *   kvm_model_memslots(kvm, as)  struct kvm_memslots * (nr, slots sorted
@@ -108,7 +113,9 @@ struct kvm_memslots;
 	X(dirty_ring_reset, "kvm.dirty_ring_reset", "ring entries reset (re-protected)") \
 	X(dirty_log_dropped, "kvm.dirty_log_dropped", "dirty pages with nowhere to go (ring without a running vCPU)") \
 	X(mn_invalidate, "kvm.mmu_notifier.invalidate", "invalidate_range_start calls") \
-	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")
+	X(mn_age, "kvm.mmu_notifier.age", "aging notifier calls")           \
+	X(svm_new_asid, "kvm.svm.new_asid", "ASIDs handed out by new_asid") \
+	X(svm_asid_wraps, "kvm.svm.asid_wraps", "ASID generation bumps (FLUSH_ALL_ASID)")
 
 /* ------------------------------------------------------------- vCPUs */
 
@@ -170,6 +177,35 @@ void vmx_vcpu_teardown(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit);
 void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu);
 int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit);
+
+/* svm.c: each world puts these in its vendor table (with the PML drain,
+ * kvm_flush_pml_buffer, and toggle, vmx_update_cpu_dirty_logging, which
+ * AMD's PML shares). */
+/* A vCPU's VMCB as current_vmcb keeps it: its ASID, the generation it
+ * belongs to, the pCPU it last ran on; the root it last ran with. */
+struct kvm_svm_vcpu {
+	u32 asid;
+	u64 asid_generation;
+	int vmcb_cpu;
+	u64 last_root_serial;
+};
+/* svm_cpu_data: one pCPU's ASIDs. */
+struct svm_cpu_data {
+	u64 asid_generation;
+	u32 max_asid, next_asid, min_asid;
+	/* svm.asid=per-root / static-per-vm: who last used each ASID here. */
+	u64 *asid_owner;
+};
+void svm_cpu_data_init(struct svm_cpu_data *sd, const struct env_caps *caps);
+void svm_flush_tlb_all(struct kvm_vcpu *vcpu);
+void svm_flush_tlb_current(struct kvm_vcpu *vcpu);
+void svm_flush_tlb_guest(struct kvm_vcpu *vcpu);
+void svm_flush_tlb_gva(struct kvm_vcpu *vcpu, u64 addr);
+void svm_load_mmu_pgd(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level);
+void svm_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void svm_vcpu_setup(struct kvm_vcpu *vcpu);
+void svm_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit);
+int svm_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit);
 
 /* ----------------------------------------------------------- dirty ring */
 

@@ -78,11 +78,8 @@ struct lvcpu {
 	/* Intel */
 	u16 vpid;
 	u64 *pml_pg;
-	/* AMD: the ASID, the generation it belongs to, the pCPU the VMCB
-	 * last ran on (current_vmcb->asid_generation / ->cpu). */
-	u32 asid;
-	u64 asid_generation;
-	int vmcb_cpu;
+	/* AMD: current_vmcb's ASID, generation and pCPU (kvm_model.h). */
+	struct kvm_svm_vcpu svm;
 };
 
 /* The vendor module (vmx.c, svm.c): what kvm_x86_ops is to the kernel's
@@ -207,6 +204,11 @@ static inline bool kvm_pml_wanted(struct kvm *kvm)
 	return atomic_read(&kvm->nr_memslots_dirty_logging) > 0;
 }
 #define kvm_x86_page_fault lkvm_page_fault
+static inline struct kvm_svm_vcpu *kvm_vcpu_svm(struct kvm_vcpu *vcpu) { return &to_lvcpu(vcpu)->svm; }
+/* svm.c: the per-pCPU ASID data; per-root and per-VM ASIDs (kvmmu's). */
+struct svm_cpu_data *kvm_svm_cpu(struct kvm *kvm, int cpu);
+u64 kvm_svm_fixed_asid(struct kvm_vcpu *vcpu, u32 *asid);
+void kvm_svm_root_asid_load(struct kvm_vcpu *vcpu);
 static inline struct kvm_memslots *kvm_model_memslots(struct kvm *kvm, int as_id)
 {
 	return kvm->memslots[as_id];

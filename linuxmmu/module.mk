@@ -55,7 +55,7 @@ KGLUEFLAGS := $(KFLAGS) -I. -Wall -Wextra -Wno-unused-parameter -Werror \
 LINUX_TREE_OBJS := $(patsubst %,$(LO)/tree/%.o,$(LINUX_TREE_FILES))
 # The model's sources shared with kvmmu (kvmmu/kvm_model.h), compiled here
 # in the kernel's world.
-LINUX_MODEL      := dirty_log kvm_vcpu x86 mmu_notifier memslot vmx
+LINUX_MODEL      := dirty_log kvm_vcpu x86 mmu_notifier memslot vmx svm
 LINUX_GLUE_OBJS := $(patsubst %,$(LO)/glue/%.o,$(LINUX_GLUE)) $(LO)/glue/host.o \
                    $(LO)/glue/kvmmu_policy.o $(patsubst %,$(LO)/model/%.o,$(LINUX_MODEL))
 # Everything of the simulator but kvmmu's MMU and rest-of-KVM.
