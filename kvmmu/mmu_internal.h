@@ -77,6 +77,11 @@ static inline bool is_access_allowed(const struct kvm *kvm,
 	return is_readable_pte(spte);
 }
 
+/* tdp_mmu.c: the kvm_mmu_page of the table holding @sptep (any entry of
+ * it), and of the table a present non-leaf @spte at @level links. */
+struct kvm_mmu_page *sptep_to_sp(struct kvm *kvm, const u64 *sptep);
+struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, u64 spte, int level);
+
 /* mmu.c */
 int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code);
 void kvm_init_mmu(struct kvm_vcpu *vcpu);
