@@ -92,6 +92,7 @@ enum {
 	X(requests, "kvm.requests", "requests made to vCPUs") \
 	X(kicks, "kvm.kicks", "kick IPIs sent to vCPUs") \
 	X(splits, "kvm.huge_splits", "huge SPTEs split into 512 children") \
+	X(split_alloc_drops, "kvm.split_alloc_drops", "eager-split allocations that dropped RCU and mmu_lock, then restarted the walk (mmu.split_alloc=drop-lock)") \
 	X(huge_recovered, "kvm.huge_recovered", "huge SPTEs rebuilt in place when logging stopped") \
 	X(collapsible_zapped, "kvm.collapsible_zapped", "non-leaf SPTEs zapped so a huge page can replace them") \
 	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers") \

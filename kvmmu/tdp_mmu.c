@@ -1432,15 +1432,43 @@ bool kvm_tdp_mmu_write_protect_gfn(struct kvm *kvm,
 
 /* ---------------------------------------------------------- huge pages */
 
+/*
+ * The header and table for the next split.  A split walk may cover a whole
+ * memslot, so its allocations are not taken from a cache topped up
+ * beforehand but made as it goes: under mmu.split_alloc=drop-lock (6.12) a
+ * GFP_KERNEL allocation, which may sleep in reclaim (and reclaim may call
+ * KVM's own mmu_notifier, which takes mmu_lock for write), so RCU and
+ * mmu_lock are dropped around it.  Anything may happen meanwhile: the huge
+ * SPTE may be split by a fault or zapped, and the tables on the iterator's
+ * path freed; so the walk is marked yielded and restarts from the root
+ * towards the same gfn.  Under nowait (6.1) a GFP_NOWAIT allocation under
+ * the lock comes first and the lock is dropped only if it fails, which
+ * the simulated allocator never does.
+ */
 static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm *kvm,
-							struct tdp_iter *iter,
-							bool shared)
+						       struct tdp_iter *iter,
+						       bool shared)
 {
-	/* The kernel tries GFP_NOWAIT under the lock and drops it for a
-	 * sleeping allocation; the simulated allocator does not fail. */
-	(void)iter, (void)shared;
+	struct kvm_mmu_page *sp;
+
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
-	return tdp_mmu_alloc_sp(kvm);
+	if (kvm->pol.mmu_split_alloc == KVMMU_SPLIT_ALLOC_NOWAIT)
+		return tdp_mmu_alloc_sp(kvm);
+
+	env_rcu_read_unlock(kvm->env);
+	if (shared)
+		env_read_unlock(kvm->env);
+	else
+		env_write_unlock(kvm->env);
+	sp = tdp_mmu_alloc_sp(kvm);
+	if (shared)
+		env_read_lock(kvm->env);
+	else
+		env_write_lock(kvm->env);
+	env_rcu_read_lock(kvm->env);
+	iter->yielded = true;
+	kvm->stat.split_alloc_drops++;
+	return sp;
 }
 
 /*
@@ -1464,8 +1492,12 @@ retry:
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_large_pte(iter.old_spte))
 			continue;
-		if (!sp)
+		if (!sp) {
 			sp = tdp_mmu_alloc_sp_for_split(kvm, &iter, shared);
+			/* The lock was dropped: look again from the root. */
+			if (iter.yielded)
+				continue;
+		}
 		tdp_mmu_init_child_sp(kvm, sp, &iter);
 		if (tdp_mmu_split_huge_page(kvm, &iter, sp, shared))
 			goto retry;

@@ -16,9 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef LKVM_TREE_VERSION
-#error "LKVM_TREE_VERSION: built by make linux only"
+#if !defined(LKVM_TREE_VERSION) || !defined(LKVM_TREE_VERSION_CODE)
+#error "LKVM_TREE_VERSION, LKVM_TREE_VERSION_CODE: built by make linux only"
 #endif
+#define LKVM_KERNEL_VERSION(a, b, c) (((a) << 16) | ((b) << 8) | (c))
 
 const char *kvm_mmu_name(void)
 {
@@ -45,6 +46,15 @@ static const char *const fixed_6x[] = {
 	"mmu.fast_zap_kick=in-lock",
 	"mmu.root_load_flush=on",
 	"mmu.huge_recovery=zap",
+	/* 6.1's eager split allocates with GFP_NOWAIT under mmu_lock first;
+	 * 6.12's always drops the lock ("KVM: x86/mmu: Always drop mmu_lock
+	 * to allocate TDP MMU SPs for eager splitting", 6.10 as far as we
+	 * know; of the trees in between none builds here). */
+#if LKVM_TREE_VERSION_CODE < LKVM_KERNEL_VERSION(6, 10, 0)
+	"mmu.split_alloc=nowait",
+#else
+	"mmu.split_alloc=drop-lock",
+#endif
 	"mmu.pml_enable=dynamic",
 	"mmu.dirty_enable_flush=always",
 	"mmu.flush_on_yield=pending-across-roots",

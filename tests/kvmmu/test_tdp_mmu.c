@@ -493,6 +493,107 @@ static void test_1g_zap_recovery_rebuild(void **state) { (void)state; one_gig("z
 static void test_1g_map_recovery_zap(void **state) { (void)state; one_gig("map", "zap"); }
 static void test_1g_zap_recovery_zap(void **state) { (void)state; one_gig("zap", "zap"); }
 
+/* ------------------------------------------- eager split's allocations */
+
+/*
+ * Issue 14 item 4.  Eager split allocates each page table with mmu_lock and
+ * RCU dropped (6.12's tdp_mmu_alloc_sp_for_split), then restarts its walk;
+ * under mmu.split_alloc=nowait (6.1) it allocates under both.  The hook runs
+ * inside every table allocation and records what the allocating thread
+ * holds; with @race it also acts as the host the first time it finds
+ * mmu_lock free, unmapping the whole GiB (an mmu_notifier, write lock).
+ */
+struct split_alloc {
+	u64 allocs, unlocked, locked;
+	bool race, raced;
+	struct kvm *kvm;
+};
+
+static void split_alloc_hook(struct env *e, void *arg)
+{
+	struct split_alloc *sa = arg;
+
+	sa->allocs++;
+	if (e->readers || e->writer || e->rcu_nesting) {
+		sa->locked++;
+		return;
+	}
+	sa->unlocked++;
+	if (sa->race && !sa->raced) {
+		sa->raced = true;
+		kvm_mmu_notifier_invalidate_range_start(sa->kvm, HVA, HVA + SZ_1G, true);
+		kvm_mmu_notifier_invalidate_range_end(sa->kvm, HVA, HVA + SZ_1G);
+	}
+}
+
+static void split_alloc(const char *policy, bool race)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access first = { .gpa = SZ_1G + 0x1234, .write = true };
+	struct split_alloc sa = { .race = race };
+	bool drop = !strcmp(policy, "drop-lock");
+	struct kvm *kvm;
+	u64 allocated, freed;
+
+	mock_map(e, HVA, SZ_1G >> PAGE_SHIFT, 0x4000000, 3, true);
+	kvm = vm_new(e, "mmu.split_alloc", policy, "mmu.eager_split", "on", NULL);
+	sa.kvm = kvm;
+	slot_set(kvm, 0, SZ_1G, SZ_1G, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, &first, 1), KVM_EXIT_HLT);
+	assert_int_equal(mock_stat(e, "kvm.pages_1g"), 1);
+
+	e->alloc_hook = split_alloc_hook;
+	e->alloc_hook_arg = &sa;
+	allocated = e->pt_allocated;
+	freed = e->pt_freed;
+	slot_set(kvm, 0, SZ_1G, SZ_1G, HVA, KVM_MEM_LOG_DIRTY_PAGES);
+	e->alloc_hook = NULL;
+
+	if (!race) {
+		/* One table for the 1G leaf (512 2M children), then one for
+		 * each 2M leaf: 1 + 512 allocations, all done unlocked under
+		 * drop-lock (each a drop and a restart), all locked under
+		 * nowait. */
+		assert_int_equal(sa.allocs, 1 + 512);
+		assert_int_equal(sa.unlocked, drop ? 1 + 512 : 0);
+		assert_int_equal(sa.locked, drop ? 0 : 1 + 512);
+		assert_int_equal(mock_stat(e, "kvm.split_alloc_drops"), drop ? 1 + 512 : 0);
+		assert_int_equal(mock_stat(e, "kvm.huge_splits"), 1 + 512);
+		assert_int_equal(mock_stat(e, "kvm.pages_4k"), SZ_1G >> PAGE_SHIFT);
+		assert_int_equal(mock_stat(e, "kvm.tdp_mmu_pages"), 1 + 1 + 512);
+	} else {
+		/* drop-lock: the host unmaps the GiB while the split waits for
+		 * its first table; the restarted walk finds no huge leaf left,
+		 * splits nothing and frees the unused table at once.  nowait:
+		 * the lock is never free, the host never runs, all is split. */
+		assert_int_equal(sa.raced, drop);
+		assert_int_equal(mock_stat(e, "kvm.huge_splits"), drop ? 0 : 1 + 512);
+		assert_int_equal(mock_stat(e, "kvm.pages_1g"), 0);
+		assert_int_equal(mock_stat(e, "kvm.pages_4k"),
+				 drop ? 0 : SZ_1G >> PAGE_SHIFT);
+		assert_int_equal(mock_stat(e, "kvm.zapped_leafs"), drop ? 1 : 0);
+		if (drop) {
+			assert_int_equal(e->pt_allocated - allocated, 1);
+			assert_int_equal(e->pt_freed - freed, 1);
+		}
+	}
+	done(e, kvm);
+}
+
+static void test_split_alloc_drops_lock(void **state)
+{
+	(void)state;
+	split_alloc("drop-lock", false);
+	split_alloc("nowait", false);
+}
+
+static void test_split_alloc_race(void **state)
+{
+	(void)state;
+	split_alloc("drop-lock", true);
+	split_alloc("nowait", true);
+}
+
 /* ---------------------------------------------- lock and RCU assertions */
 
 static void test_lock_asserts(void **state)
@@ -1521,6 +1622,8 @@ int main(void)
 		cmocka_unit_test(test_1g_zap_recovery_rebuild),
 		cmocka_unit_test(test_1g_map_recovery_zap),
 		cmocka_unit_test(test_1g_zap_recovery_zap),
+		cmocka_unit_test(test_split_alloc_drops_lock),
+		cmocka_unit_test(test_split_alloc_race),
 		cmocka_unit_test(test_lock_asserts),
 		cmocka_unit_test(test_volatile_plain),
 		cmocka_unit_test(test_volatile_atomic),
