@@ -95,6 +95,9 @@ enum {
 	X(split_alloc_drops, "kvm.split_alloc_drops", "eager-split allocations that dropped RCU and mmu_lock, then restarted the walk (mmu.split_alloc=drop-lock)") \
 	X(huge_recovered, "kvm.huge_recovered", "huge SPTEs rebuilt in place when logging stopped") \
 	X(collapsible_zapped, "kvm.collapsible_zapped", "non-leaf SPTEs zapped so a huge page can replace them") \
+	X(nx_lpage_splits, "kvm.nx_lpage_splits", "tables kept only because the NX huge page mitigation disallowed a huge page: the recovery worker's list (gauge)") \
+	X(nx_recovery_passes, "kvm.nx_recovery_passes", "passes of the NX huge page recovery worker") \
+	X(nx_recovery_zapped, "kvm.nx_recovery_zapped", "tables the NX recovery worker zapped so a huge page can be mapped again") \
 	X(pml_drained, "kvm.pml_drained", "GPAs drained from PML buffers") \
 	X(pml_toggles, "kvm.pml_toggles", "PML enabled or disabled in a VMCS") \
 	X(dirty_pages_marked, "kvm.dirty_pages_marked", "pages logged by mark_page_dirty_in_slot") \
@@ -454,6 +457,19 @@ static inline void list_add_rcu(struct list_head *n, struct list_head *h)
 	n->prev = h;
 	h->next->prev = n;
 	h->next = n;
+}
+static inline void list_add_tail(struct list_head *n, struct list_head *h)
+{
+	n->next = h;
+	n->prev = h->prev;
+	h->prev->next = n;
+	h->prev = n;
+}
+static inline void list_del_init(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	INIT_LIST_HEAD(n);
 }
 /* Unlink but keep n->next: a reader standing on @n can still move on. */
 static inline void list_del_rcu(struct list_head *n)

@@ -192,6 +192,9 @@ void kvm_mmu_init_tdp_mmu(struct kvm *kvm)
 {
 	INIT_LIST_HEAD(&kvm->tdp_mmu_roots);
 	INIT_LIST_HEAD(&kvm->possible_nx_huge_pages);
+	/* make_spte and the split helpers consult it (a module parameter,
+	 * fixed for the VM's life here). */
+	kvm->m.nx_huge_pages = is_nx_huge_page_enabled(kvm);
 	kvm->sp_index = calloc(1, sizeof(*kvm->sp_index));
 	if (!kvm->sp_index)
 		abort();
@@ -443,11 +446,15 @@ static void tdp_account_mmu_page(struct kvm *kvm, struct kvm_mmu_page *sp)
 	kvm->stat.tdp_mmu_pages++;
 }
 
-/* The table is no longer linked: stop counting it. */
+/* The table is no longer linked: stop counting it, and it no longer keeps
+ * any huge page from being mapped. */
 static void tdp_mmu_unlink_sp(struct kvm *kvm, struct kvm_mmu_page *sp)
 {
-	(void)sp;
 	kvm->stat.tdp_mmu_pages--;
+	if (!sp->nx_huge_page_disallowed)
+		return;
+	sp->nx_huge_page_disallowed = false;
+	untrack_possible_nx_huge_page(kvm, sp);
 }
 
 /*
@@ -1137,6 +1144,9 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		struct kvm_mmu_page *sp;
 		int r;
 
+		if (fault->nx_huge_page_workaround_enabled)
+			disallowed_hugepage_adjust(kvm, fault, iter.old_spte, iter.level);
+
 		/* Another thread owns this entry right now; rather than
 		 * allocate and throw away a table, let the guest retry. */
 		if (is_frozen_spte(iter.old_spte))
@@ -1150,6 +1160,7 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		/* Missing, or a huge page that must be split. */
 		sp = tdp_mmu_alloc_sp(kvm);
 		tdp_mmu_init_child_sp(kvm, sp, &iter);
+		sp->nx_huge_page_disallowed = fault->huge_page_disallowed;
 		if (is_shadow_present_pte(iter.old_spte))
 			r = tdp_mmu_split_huge_page(kvm, &iter, sp, true);
 		else
@@ -1158,6 +1169,12 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 			tdp_mmu_free_sp(kvm->env, sp); /* never linked */
 			goto retry;
 		}
+		/* A table an exec fault created where a huge page could have
+		 * been mapped: the recovery worker's.  Unless a racing zap has
+		 * unlinked it already (which clears the flag). */
+		if (fault->huge_page_disallowed && fault->req_level >= iter.level &&
+		    sp->nx_huge_page_disallowed)
+			track_possible_nx_huge_page(kvm, sp);
 	}
 	/* The walk ended above the goal level, e.g. at a frozen entry. */
 	goto retry;
@@ -1676,9 +1693,9 @@ static void tdp_mmu_free_tree(struct kvm *kvm, struct kvm_mmu_page *sp)
 			spte_to_child_sp(kvm, sp->spt[i], sp->role.level);
 
 		if (child) {
-			tdp_mmu_free_tree(kvm, child);
 			tdp_mmu_unlink_sp(kvm, child);
 			kvm->stat.pt_pages_freed++;
+			tdp_mmu_free_tree(kvm, child); /* frees @child too */
 		}
 	}
 	tdp_mmu_free_sp(kvm->env, sp);

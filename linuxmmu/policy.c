@@ -46,6 +46,7 @@ static const char *const fixed_6x[] = {
 	"mmu.fast_zap_kick=in-lock",
 	"mmu.root_load_flush=on",
 	"mmu.huge_recovery=zap",
+	"mmu.nx_recovery_flush=honored",
 	/* 6.1's eager split allocates with GFP_NOWAIT under mmu_lock first;
 	 * 6.12's always drops the lock ("KVM: x86/mmu: Always drop mmu_lock
 	 * to allocate TDP MMU SPs for eager splitting", 6.10 as far as we
@@ -105,6 +106,12 @@ int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *er
 			 kvm_mmu_name());
 		return -1;
 	}
+	if (pol->mmu_nx_huge_pages == KVMMU_NX_HUGE_PAGES_ON) {
+		snprintf(err, errlen, "mmu.nx_huge_pages=on: the Linux MMU build (%s) "
+			 "does not model the NX huge page mitigation (iTLB multihit) "
+			 "so far", kvm_mmu_name());
+		return -1;
+	}
 	if (pol->mmu_dirty_log == KVMMU_DIRTY_LOG_RING) {
 		snprintf(err, errlen, "mmu.dirty_log=ring: the Linux MMU build (%s) "
 			 "logs into the dirty bitmap only so far (pml or wp)",
@@ -122,4 +129,17 @@ int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *er
 		}
 	}
 	return 0;
+}
+
+/* NX huge pages are refused above (mmu.nx_huge_pages=on): no recovery
+ * worker runs, so there is never a pass to make. */
+u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
+{
+	(void)kvm;
+	return 0;
+}
+
+void kvm_recover_nx_huge_pages(struct kvm *kvm)
+{
+	(void)kvm;
 }

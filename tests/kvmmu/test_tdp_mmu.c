@@ -594,6 +594,191 @@ static void test_split_alloc_race(void **state)
 	split_alloc("nowait", true);
 }
 
+/* ----------------------------------------------------- NX huge pages */
+
+/* The header of the table at @level on the walk to @gpa in vCPU 0's root. */
+static struct kvm_mmu_page *table_of(struct kvm *kvm, gpa_t gpa, int level)
+{
+	struct kvm_mmu_page *sp = kvm_get_vcpu(kvm, 0)->mmu.root;
+
+	while (sp && sp->role.level > level)
+		sp = spte_to_child_sp(kvm, sp->spt[(gpa >> (PAGE_SHIFT +
+					9 * (sp->role.level - 1))) & 511],
+				      sp->role.level);
+	return sp;
+}
+
+static bool on_nx_list(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	for (struct list_head *p = kvm->possible_nx_huge_pages.next;
+	     p != &kvm->possible_nx_huge_pages; p = p->next)
+		if (p == &sp->possible_nx_huge_page_link)
+			return true;
+	return false;
+}
+
+/*
+ * Issue 14 item 8.  A 4 MiB slot backed by 2M host pages (so 2M mappings
+ * are allowed), mmu.nx_huge_pages=on, by hand:
+ *  1. a fetch of 0x3000: one exec fault, mapped 4K and executable; the
+ *     three tables it created are nx_huge_page_disallowed, and the PT (at
+ *     the 2M level, where a huge page was possible) is recorded:
+ *     nx_lpage_splits 1.  (With the mitigation off the same fetch maps one
+ *     executable 2M page.)
+ *  2. a read of 0x5000, same 2M range: a 2M mapping is possible but the PT
+ *     there is disallowed, so the fault steps down and maps 4K.
+ *  3. a read of 2M + 0x1000: one 2M leaf, not executable.
+ *  4. a fetch of 2M + 0x2000: the huge leaf denies X (one EPT violation);
+ *     the exec fault splits it, the 512 4K children executable again, and
+ *     records the new PT: nx_lpage_splits 2, pages_4k 2 + 512, 1 split.
+ *  5. a recovery pass, ratio 60: ceil(2 / 60) = 1 table, the oldest (step
+ *     1's PT) is zapped with its 2 leaves; honored: one remote flush
+ *     before mmu_lock is dropped; dropped: none (E2).
+ *  6. a read of 0x5000 again maps the 2M page (nothing disallows it now).
+ *  7. logging on: the remaining recorded table sits in a logging slot, so a
+ *     pass only takes it off the list (no zap, no flush).
+ */
+static void nx_huge_pages(const char *flush)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access fetch0 = { .gpa = 0x3000, .exec = true };
+	struct mock_access read0 = { .gpa = 0x5000 };
+	struct mock_access read1 = { .gpa = SZ_2M + 0x1000 };
+	struct mock_access fetch1 = { .gpa = SZ_2M + 0x2000, .exec = true };
+	bool honored = !strcmp(flush, "honored");
+	struct kvm_vcpu *vcpu;
+	struct kvm_mmu_page *pt0, *pt1;
+	struct kvm *kvm;
+	u64 spte, flushes;
+
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, "mmu.nx_huge_pages", "on", "mmu.nx_recovery_flush", flush,
+		     "mmu.eager_split", "off", NULL);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+
+	/* 1 */
+	assert_int_equal(run(e, kvm, 0, &fetch0, 1), KVM_EXIT_HLT);
+	assert_int_equal(e->vcpus[0].exits[ENV_EXIT_EPT_VIOLATION], 1);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x3000, &spte), PG_LEVEL_4K);
+	assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(spte_to_pfn(spte), 0x200003);
+	pt0 = table_of(kvm, 0x3000, PG_LEVEL_4K);
+	assert_true(pt0->nx_huge_page_disallowed);
+	assert_true(table_of(kvm, 0x3000, PG_LEVEL_2M)->nx_huge_page_disallowed);
+	assert_true(on_nx_list(kvm, pt0));
+	assert_false(on_nx_list(kvm, table_of(kvm, 0x3000, PG_LEVEL_2M)));
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 1);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+
+	/* 2 */
+	assert_int_equal(run(e, kvm, 0, &read0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x5000, &spte), PG_LEVEL_4K);
+	assert_int_equal(spte_to_pfn(spte), 0x200005);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 2);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+
+	/* 3 */
+	assert_int_equal(run(e, kvm, 0, &read1, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, SZ_2M + 0x1000, &spte), PG_LEVEL_2M);
+	assert_false(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 1);
+
+	/* 4 */
+	assert_int_equal(run(e, kvm, 0, &fetch1, 1), KVM_EXIT_HLT);
+	assert_int_equal(e->vcpus[0].exits[ENV_EXIT_EPT_VIOLATION], 4);
+	assert_int_equal(mock_stat(e, "kvm.huge_splits"), 1);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 2 + 512);
+	for (u64 i = 0; i < 512; i++) {
+		assert_int_equal(kvm_mmu_lookup_spte(vcpu, SZ_2M + i * PAGE_SIZE, &spte),
+				 PG_LEVEL_4K);
+		assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	}
+	pt1 = table_of(kvm, SZ_2M, PG_LEVEL_4K);
+	assert_true(on_nx_list(kvm, pt1));
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 2);
+	assert_int_equal(kvm->possible_nx_huge_pages.next, &pt0->possible_nx_huge_page_link);
+
+	/* 5 */
+	assert_int_equal(kvm_nx_huge_page_recovery_period_ms(kvm), 60000);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	kvm_recover_nx_huge_pages(kvm);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_passes"), 1);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_zapped"), 1);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 1);
+	assert_int_equal(mock_stat(e, "kvm.zapped_leafs"), 2);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 512);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush") - flushes, honored ? 1 : 0);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x3000, &spte), -1);
+	assert_true(on_nx_list(kvm, pt1));
+	assert_false(e->writer);
+
+	/* 6 */
+	assert_int_equal(run(e, kvm, 0, &read0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x5000, &spte), PG_LEVEL_2M);
+	assert_false(spte & VMX_EPT_EXECUTABLE_MASK);
+
+	/* 7 */
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, KVM_MEM_LOG_DIRTY_PAGES);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	kvm_recover_nx_huge_pages(kvm);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_zapped"), 1);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 0);
+	assert_false(pt1->nx_huge_page_disallowed);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, SZ_2M + 0x2000, &spte), PG_LEVEL_4K);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush"), flushes);
+	done(e, kvm);
+}
+
+static void test_nx_huge_pages(void **state)
+{
+	struct env *e;
+	struct kvm *kvm;
+	struct mock_access fetch0 = { .gpa = 0x3000, .exec = true };
+	u64 spte;
+
+	(void)state;
+	nx_huge_pages("honored");
+	nx_huge_pages("dropped");
+
+	/* Without the erratum the fetch maps the whole executable 2M page,
+	 * and no worker runs. */
+	e = env_new(ENV_INTEL, 1, 1);
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, NULL);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, &fetch0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(kvm_get_vcpu(kvm, 0), 0x3000, &spte),
+			 PG_LEVEL_2M);
+	assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 0);
+	assert_int_equal(kvm_nx_huge_page_recovery_period_ms(kvm), 0);
+	done(e, kvm);
+}
+
+/* calc_nx_huge_pages_recovery_period: 0 = 3,600,000 ms / ratio, ratio
+ * capped at 3600; ratio 0 or no mitigation: no worker. */
+static void test_nx_recovery_period(void **state)
+{
+	static const struct { const char *ratio, *period; u64 ms; } c[] = {
+		{ "60", "0", 60000 }, { "7200", "0", 1000 }, { "1", "0", 3600000 },
+		{ "60", "5", 5 }, { "0", "5", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct env *e = env_new(ENV_INTEL, 1, 1);
+		struct kvm *kvm = vm_new(e, "mmu.nx_huge_pages", "on",
+					 "mmu.nx_huge_pages_recovery_ratio", c[i].ratio,
+					 "mmu.nx_huge_pages_recovery_period_ms", c[i].period,
+					 NULL);
+
+		assert_int_equal(kvm_nx_huge_page_recovery_period_ms(kvm), c[i].ms);
+		done(e, kvm);
+	}
+}
+
 /* ---------------------------------------------- lock and RCU assertions */
 
 static void test_lock_asserts(void **state)
@@ -1624,6 +1809,8 @@ int main(void)
 		cmocka_unit_test(test_1g_zap_recovery_zap),
 		cmocka_unit_test(test_split_alloc_drops_lock),
 		cmocka_unit_test(test_split_alloc_race),
+		cmocka_unit_test(test_nx_huge_pages),
+		cmocka_unit_test(test_nx_recovery_period),
 		cmocka_unit_test(test_lock_asserts),
 		cmocka_unit_test(test_volatile_plain),
 		cmocka_unit_test(test_volatile_atomic),
