@@ -18,7 +18,7 @@ exact="counter-race counter-race-cmpxchg dirty-mark-1g ept-root-alias
        fault-invalid-root notifier-invalid-roots rom-writes touch-4k"
 unsupported="hv-npt-flush:svm.hv_enlightened_npt_tlb=on pml-drain-order:mmu.dirty_log=ring
              wrprot-mmu-writable:kvm_write_track_add_gfn
-             nx-recovery-flush:mmu.nx_huge_pages=on"
+             nx-recovery-flush:mmu.nx_huge_pages=on nx-huge-pages:mmu.nx_huge_pages=on"
 
 fix=()
 while read -r kv; do fix+=(--set "$kv"); done < <("$L" config --mmu | tail -n +2)

@@ -54,6 +54,12 @@ stat() { sed -n "s/^    \"$1\": \([0-9]*\),*$/\1/p" "$2"; }
 [ $(( $(stat lock.mmu_lock.read_hold_cycles "$T/map.json") - \
       $(stat lock.mmu_lock.read_hold_cycles "$T/nowait.json") )) = 28202 ]
 [ "$(stat cycles "$T/map.json")" = "$(stat cycles "$T/nowait.json")" ]
+# NX huge pages: the hand counts of nx-huge-pages.scn, mitigation on and
+# off, on both vendors (the expectations are in the file).
+run nx-huge-pages --set cpu.vendor=intel
+run nx-huge-pages --set cpu.vendor=amd
+run nx-huge-pages --set mmu.nx_huge_pages=off
+run nx-huge-pages --set mmu.nx_huge_pages=off --set cpu.vendor=amd
 # A read-only memslot: every write exits and is emulated, on both vendors.
 run rom-writes --set cpu.vendor=intel
 run rom-writes --set cpu.vendor=amd
