@@ -757,6 +757,47 @@ static void test_nx_huge_pages(void **state)
 	done(e, kvm);
 }
 
+/*
+ * The worker yields mmu_lock when asked to (here: always, resched_every 1):
+ * two recorded tables, ratio 1, so two zaps and a yield after each.  Each
+ * yield must first flush what was zapped since the last one (2 flushes,
+ * none left for the end); under dropped no flush at all, and the lock is
+ * dropped twice with the zapped translations still in the TLBs (E2).
+ */
+static void nx_recovery_yield(const char *flush)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access fetch[2] = {
+		{ .gpa = 0x3000, .exec = true }, { .gpa = SZ_2M + 0x3000, .exec = true },
+	};
+	struct kvm *kvm;
+	u64 flushes;
+
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, "mmu.nx_huge_pages", "on", "mmu.nx_recovery_flush", flush,
+		     "mmu.nx_huge_pages_recovery_ratio", "1", NULL);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, fetch, 2), KVM_EXIT_HLT);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 2);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	e->resched_every = 1;
+	kvm_recover_nx_huge_pages(kvm);
+	e->resched_every = 0;
+	assert_int_equal(e->cond_resched, 2);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_zapped"), 2);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 0);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush") - flushes,
+			 !strcmp(flush, "honored") ? 2 : 0);
+	done(e, kvm);
+}
+
+static void test_nx_recovery_yield(void **state)
+{
+	(void)state;
+	nx_recovery_yield("honored");
+	nx_recovery_yield("dropped");
+}
+
 /* calc_nx_huge_pages_recovery_period: 0 = 3,600,000 ms / ratio, ratio
  * capped at 3600; ratio 0 or no mitigation: no worker. */
 static void test_nx_recovery_period(void **state)
@@ -1811,6 +1852,7 @@ int main(void)
 		cmocka_unit_test(test_split_alloc_race),
 		cmocka_unit_test(test_nx_huge_pages),
 		cmocka_unit_test(test_nx_recovery_period),
+		cmocka_unit_test(test_nx_recovery_yield),
 		cmocka_unit_test(test_lock_asserts),
 		cmocka_unit_test(test_volatile_plain),
 		cmocka_unit_test(test_volatile_atomic),
