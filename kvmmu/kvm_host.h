@@ -92,8 +92,12 @@ enum {
 	X(fast_zaps, "kvm.fast_zaps", "kvm_mmu_zap_all_fast calls") \
 	X(root_load_flush, "kvm.root_load_flush", "flushes of the current tag at root load") \
 	X(splits, "kvm.huge_splits", "huge SPTEs split into 512 children") \
+	X(split_alloc_drops, "kvm.split_alloc_drops", "eager-split allocations that dropped RCU and mmu_lock, then restarted the walk (mmu.split_alloc=drop-lock)") \
 	X(huge_recovered, "kvm.huge_recovered", "huge SPTEs rebuilt in place when logging stopped") \
 	X(collapsible_zapped, "kvm.collapsible_zapped", "non-leaf SPTEs zapped so a huge page can replace them") \
+	X(nx_lpage_splits, "kvm.nx_lpage_splits", "tables kept only because the NX huge page mitigation disallowed a huge page: the recovery worker's list (gauge)") \
+	X(nx_recovery_passes, "kvm.nx_recovery_passes", "passes of the NX huge page recovery worker") \
+	X(nx_recovery_zapped, "kvm.nx_recovery_zapped", "tables the NX recovery worker zapped so a huge page can be mapped again") \
 	X(spte_xchg, "kvm.spte_xchg", "write-lock SPTE writes done atomically because of volatile bits") \
 	X(spte_cmpxchg_fail, "kvm.spte_cmpxchg_fail", "atomic SPTE updates that lost a race") \
 	X(mmu_yields, "kvm.mmu_yields", "TDP MMU walks that dropped mmu_lock to yield")
@@ -151,22 +155,39 @@ static inline hva_t gfn_to_hva_memslot(const struct kvm_memory_slot *s, gfn_t gf
 /* ---------------------------------------------------------------- roots */
 
 /*
- * A TDP root.  Non-root page tables carry no header here: what KVM keeps
- * in a child kvm_mmu_page (level, base gfn, the parent entry) follows from
- * the parent SPTE that links it, which every path that frees a table holds.
+ * One page table of the TDP MMU, root or child: Linux's struct
+ * kvm_mmu_page with the fields the TDP MMU uses.  Each table page has one,
+ * found from the table's address by sptep_to_sp() (tdp_mmu.c), as Linux
+ * finds it through page_private() of the table's struct page.
  */
 struct kvm_mmu_page {
-	struct list_head link;        /* on kvm->tdp_mmu_roots */
-	u64 *spt;                     /* the root table */
-	u64 hpa;
-	union kvm_mmu_page_role role;
-	/* One reference per vCPU using it, one the TDP MMU holds while the
-	 * root is valid (the 6.6+ scheme); only invalid roots reach 0. */
+	/* Roots: on kvm->tdp_mmu_roots.  Children are on no list (the
+	 * paging structure itself links them; 6.12 keeps only a count). */
+	struct list_head link;
+	/* On kvm->possible_nx_huge_pages while this table is all that keeps
+	 * an NX huge page from being mapped (mmu.nx_huge_pages=on). */
+	struct list_head possible_nx_huge_page_link;
+	u64 *spt;                     /* the table: 512 SPTEs */
+	u64 hpa;                      /* its host physical address */
+	union kvm_mmu_page_role role; /* role.level: the level of its SPTEs */
+	gfn_t gfn;                    /* first gfn it maps */
+	u64 *ptep;                    /* the parent SPTE linking it; NULL for a root */
+	/* Created by an exec fault that the NX huge page mitigation kept
+	 * from mapping a huge page: faults that would map huge here step
+	 * down instead (disallowed_hugepage_adjust). */
+	bool nx_huge_page_disallowed;
+	/* Roots only.  One reference per vCPU using it, one the TDP MMU holds
+	 * while the root is valid (the 6.6+ scheme); only invalid roots
+	 * reach 0. */
 	int tdp_mmu_root_count;
 	bool tdp_mmu_scheduled_root_to_zap;
 	u64 serial;                   /* creation order, for per-root ASIDs */
 	u32 asid;                     /* svm.asid=per-root */
 	struct kvm *kvm;
+	/* Not in Linux: the index sptep_to_sp() searches (the struct page
+	 * array's stand-in), and this header's chain in it. */
+	struct kvm_mmu_page_index *index;
+	struct kvm_mmu_page *index_next;
 };
 
 static inline int kvm_mmu_role_as_id(union kvm_mmu_page_role role)
@@ -257,6 +278,10 @@ struct kvm {
 	/* TDP MMU */
 	struct list_head tdp_mmu_roots;
 	u64 root_serial;
+	struct kvm_mmu_page_index *sp_index; /* sptep_to_sp(); tdp_mmu.c */
+	/* Tables whose zap would let an NX huge page be mapped again, oldest
+	 * first: what the NX recovery worker zaps (tdp_mmu_pages_lock's). */
+	struct list_head possible_nx_huge_pages;
 
 	/* Memslots */
 	struct kvm_memslots memslots[KVM_ADDRESS_SPACE_NUM];
@@ -500,6 +525,19 @@ static inline void list_add_rcu(struct list_head *n, struct list_head *h)
 	n->prev = h;
 	h->next->prev = n;
 	h->next = n;
+}
+static inline void list_add_tail(struct list_head *n, struct list_head *h)
+{
+	n->next = h;
+	n->prev = h->prev;
+	h->prev->next = n;
+	h->prev = n;
+}
+static inline void list_del_init(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	INIT_LIST_HEAD(n);
 }
 /* Unlink but keep n->next: a reader standing on @n can still move on. */
 static inline void list_del_rcu(struct list_head *n)

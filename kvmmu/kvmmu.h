@@ -202,6 +202,16 @@ void kvm_mmu_zap_all_fast(struct kvm *kvm);
  * 0, or -EINVAL for a gfn in no memslot (or, removing, an untracked one). */
 int kvm_write_track_gfn(struct kvm *kvm, int as_id, gfn_t gfn, bool track);
 
+/*
+ * NX huge pages (mmu.nx_huge_pages=on): the recovery worker,
+ * kvm-nx-lpage-recovery, a kernel thread of the VM that the VMM runs.  Its
+ * period in ms (0: recovery is off, run no worker); each period it makes
+ * one pass, zapping a share (mmu.nx_huge_pages_recovery_ratio) of the
+ * tables the mitigation kept in place of huge pages.
+ */
+u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm);
+void kvm_recover_nx_huge_pages(struct kvm *kvm);
+
 /* ----------------------------------------------------------- introspection */
 
 /* The leaf SPTE mapping @gpa in @vcpu's current root, and its level (1 =

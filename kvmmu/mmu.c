@@ -159,19 +159,158 @@ void kvm_mmu_hugepage_adjust(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault
 {
 	u64 mask;
 
+	fault->huge_page_disallowed = fault->exec &&
+				      fault->nx_huge_page_workaround_enabled;
 	if (fault->max_level == PG_LEVEL_4K || fault->noslot)
 		return;
 	if (kvm_slot_dirty_track_enabled(fault->slot))
 		return;
+	/* req_level is what the host and slot would allow even for an exec
+	 * fault: the map path records a table as a possible NX huge page
+	 * only if a huge page could have been mapped there. */
 	fault->req_level = __kvm_mmu_max_mapping_level(vcpu->kvm, fault->slot,
 						       fault->gfn, fault->max_level,
 						       fault->host_level);
-	if (fault->req_level == PG_LEVEL_4K)
+	if (fault->req_level == PG_LEVEL_4K || fault->huge_page_disallowed)
 		return;
 	fault->goal_level = fault->req_level;
 	mask = KVM_PAGES_PER_HPAGE(fault->goal_level) - 1;
 	ENV_ASSERT(vcpu->kvm->env, (fault->gfn & mask) == (fault->pfn & mask));
 	fault->pfn &= ~mask;
+}
+
+/*
+ * NX huge pages.  On the walk down to a huge goal level, a table already
+ * linked where the huge leaf would go that an exec fault created (it holds
+ * executable 4K pages the NX mitigation wants kept small) makes this fault
+ * map one level lower instead of replacing the table by a huge leaf:
+ * non-exec faults that would map huge go down a level, with the next 9 bits
+ * of the gfn put back into the pfn.
+ */
+void disallowed_hugepage_adjust(struct kvm *kvm, struct kvm_page_fault *fault,
+				u64 spte, int cur_level)
+{
+	if (cur_level > PG_LEVEL_4K && cur_level == fault->goal_level &&
+	    is_shadow_present_pte(spte) && !is_large_pte(spte) &&
+	    spte_to_child_sp(kvm, spte, cur_level)->nx_huge_page_disallowed) {
+		u64 page_mask = KVM_PAGES_PER_HPAGE(cur_level) -
+				KVM_PAGES_PER_HPAGE(cur_level - 1);
+
+		fault->pfn |= fault->gfn & page_mask;
+		fault->goal_level--;
+	}
+}
+
+/*
+ * @sp is all that keeps a huge page from being mapped (an exec fault could
+ * have mapped huge but for the mitigation): the recovery worker may zap it.
+ * Oldest first.  Already listed when a table is reused.
+ */
+void track_possible_nx_huge_page(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	if (!list_empty(&sp->possible_nx_huge_page_link))
+		return;
+	kvm->stat.nx_lpage_splits++;
+	list_add_tail(&sp->possible_nx_huge_page_link, &kvm->possible_nx_huge_pages);
+}
+
+void untrack_possible_nx_huge_page(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	if (list_empty(&sp->possible_nx_huge_page_link))
+		return;
+	kvm->stat.nx_lpage_splits--;
+	list_del_init(&sp->possible_nx_huge_page_link);
+}
+
+static void unaccount_nx_huge_page(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	sp->nx_huge_page_disallowed = false;
+	untrack_possible_nx_huge_page(kvm, sp);
+}
+
+/*
+ * calc_nx_huge_pages_recovery_period: the worker's period in ms, or 0 when
+ * recovery is off (no mitigation, or ratio 0).  Period 0 means "halve the
+ * list in about an hour": 3,600,000 / ratio, the ratio capped at 3600 so
+ * the period is at least a second.
+ */
+u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
+{
+	u64 ratio = kvm->pol.mmu_nx_huge_pages_recovery_ratio;
+
+	if (!is_nx_huge_page_enabled(kvm) || !ratio)
+		return 0;
+	if (kvm->pol.mmu_nx_huge_pages_recovery_period_ms)
+		return kvm->pol.mmu_nx_huge_pages_recovery_period_ms;
+	return 60 * 60 * 1000 / (ratio < 3600 ? ratio : 3600);
+}
+
+/*
+ * One pass of kvm-nx-lpage-recovery: zap ceil(nx_lpage_splits / ratio)
+ * recorded tables, oldest first, under mmu_lock for write; later faults
+ * then map the huge pages again (and an exec fault splits them again).  A
+ * table in a dirty-logging slot is only taken off the list: logging maps
+ * 4K anyway, and its end rebuilds the huge pages.
+ *
+ * Each zap leaves stale translations (of the table's 4K pages, and
+ * paging-structure-cache entries pointing into the table, which is freed
+ * after a grace period) in vCPU TLBs until a flush.  So the flush is done
+ * before mmu_lock is dropped, to yield or at the end: whoever takes the
+ * lock next (an mmu_notifier that finds the range already zapped, and so
+ * does not flush) relies on it.  mmu.nx_recovery_flush=dropped is E2: the
+ * zap's flush-needed result was ignored, and nothing flushed.
+ */
+void kvm_recover_nx_huge_pages(struct kvm *kvm)
+{
+	u64 ratio = kvm->pol.mmu_nx_huge_pages_recovery_ratio;
+	u64 to_zap = ratio ? (kvm->stat.nx_lpage_splits + ratio - 1) / ratio : 0;
+	bool honored = kvm->pol.mmu_nx_recovery_flush ==
+		       KVMMU_NX_RECOVERY_FLUSH_HONORED;
+	bool flush = false;
+
+	kvm->stat.nx_recovery_passes++;
+	env_write_lock(kvm->env);
+	/* Zapped tables are freed through RCU, and the flush must come
+	 * before any of them can be: stay in a read section throughout. */
+	env_rcu_read_lock(kvm->env);
+	for (; to_zap && !list_empty(&kvm->possible_nx_huge_pages); to_zap--) {
+		struct kvm_mmu_page *sp =
+			container_of(kvm->possible_nx_huge_pages.next,
+				     struct kvm_mmu_page, possible_nx_huge_page_link);
+		struct kvm_memory_slot *slot = NULL;
+
+		ENV_ASSERT(kvm->env, sp->nx_huge_page_disallowed);
+		/* Read racily, as upstream does: only efficiency depends on it. */
+		if (kvm->nr_memslots_dirty_logging)
+			slot = kvm_gfn_to_memslot(kvm, kvm_mmu_role_as_id(sp->role),
+						  sp->gfn);
+		if (slot && kvm_slot_dirty_track_enabled(slot)) {
+			unaccount_nx_huge_page(kvm, sp);
+		} else {
+			bool owed = kvm_tdp_mmu_zap_sp(kvm, sp);
+
+			kvm->stat.nx_recovery_zapped++;
+			if (honored)
+				flush |= owed;
+		}
+		/* Unlinking the table took it off the list. */
+		ENV_ASSERT(kvm->env, !sp->nx_huge_page_disallowed);
+
+		if (env_need_resched(kvm->env) || env_lock_needbreak(kvm->env)) {
+			if (flush)
+				kvm_flush_remote_tlbs(kvm);
+			env_rcu_read_unlock(kvm->env);
+			env_write_unlock(kvm->env);
+			env_cond_resched(kvm->env);
+			env_write_lock(kvm->env);
+			env_rcu_read_lock(kvm->env);
+			flush = false;
+		}
+	}
+	if (flush)
+		kvm_flush_remote_tlbs(kvm);
+	env_rcu_read_unlock(kvm->env);
+	env_write_unlock(kvm->env);
 }
 
 /* ------------------------------------------------------ write tracking */
@@ -486,6 +625,7 @@ static int kvm_mmu_do_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 err)
 		.goal_level = PG_LEVEL_4K,
 		.gfn = gpa >> PAGE_SHIFT,
 		.host_level = PG_LEVEL_4K,
+		.nx_huge_page_workaround_enabled = is_nx_huge_page_enabled(vcpu->kvm),
 	};
 
 	/* The generation of the memslots this fault sees: an MMIO SPTE made

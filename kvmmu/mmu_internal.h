@@ -65,7 +65,16 @@ struct kvm_page_fault {
 	bool map_writable;
 	int host_level;
 	bool noslot;
+	/* NX huge pages: the mitigation is on, and this fault is an exec
+	 * fault it keeps from mapping huge (kvm_mmu_hugepage_adjust). */
+	bool nx_huge_page_workaround_enabled;
+	bool huge_page_disallowed;
 };
+
+static inline bool is_nx_huge_page_enabled(const struct kvm *kvm)
+{
+	return kvm->pol.mmu_nx_huge_pages == KVMMU_NX_HUGE_PAGES_ON;
+}
 
 static inline bool is_access_allowed(const struct kvm *kvm,
 				     const struct kvm_page_fault *fault, u64 spte)
@@ -76,6 +85,11 @@ static inline bool is_access_allowed(const struct kvm *kvm,
 		return is_writable_pte(spte);
 	return is_readable_pte(spte);
 }
+
+/* tdp_mmu.c: the kvm_mmu_page of the table holding @sptep (any entry of
+ * it), and of the table a present non-leaf @spte at @level links. */
+struct kvm_mmu_page *sptep_to_sp(struct kvm *kvm, const u64 *sptep);
+struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, u64 spte, int level);
 
 /* mmu.c */
 int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, u64 error_code);
@@ -92,6 +106,11 @@ void kvm_mmu_reset_context(struct kvm_vcpu *vcpu);
 void kvm_mmu_free_obsolete_roots(struct kvm_vcpu *vcpu);
 void kvm_mmu_load_pgd(struct kvm_vcpu *vcpu);
 void kvm_mmu_hugepage_adjust(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
+void disallowed_hugepage_adjust(struct kvm *kvm, struct kvm_page_fault *fault,
+				u64 spte, int cur_level);
+/* The possible-NX list (tdp_mmu_pages_lock's in Linux: no env call inside). */
+void track_possible_nx_huge_page(struct kvm *kvm, struct kvm_mmu_page *sp);
+void untrack_possible_nx_huge_page(struct kvm *kvm, struct kvm_mmu_page *sp);
 int kvm_mmu_max_mapping_level(struct kvm *kvm,
 			      const struct kvm_memory_slot *slot, gfn_t gfn);
 /* Write tracking of one gfn in address space @as_id (what the seam's

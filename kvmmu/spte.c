@@ -114,6 +114,10 @@ bool make_spte(const struct spte_masks *m, union kvm_mmu_page_role role,
 	 * write it back a moment later. */
 	if (!prefetch)
 		spte |= spte_shadow_accessed_mask(m, spte);
+	/* The iTLB multihit erratum: a huge page must never be executable;
+	 * an exec fault maps 4K pages instead (kvm_mmu_hugepage_adjust). */
+	if (level > PG_LEVEL_4K && m->nx_huge_pages)
+		pte_access &= ~ACC_EXEC_MASK;
 	spte |= (pte_access & ACC_EXEC_MASK) ? m->x_mask : m->nx_mask;
 	if (pte_access & ACC_USER_MASK)
 		spte |= m->user_mask;
@@ -170,20 +174,40 @@ u64 make_nonleaf_spte(const struct spte_masks *m, u64 child_pa, bool ad_disabled
 	return spte;
 }
 
+/* Sets or clears execute permission, access-tracked SPTEs included (their
+ * saved R/X must say the same). */
+static u64 spte_set_executable(const struct spte_masks *m, u64 spte, bool exec)
+{
+	bool acc_track = is_access_track_spte(m, spte);
+
+	if (acc_track)
+		spte = restore_acc_track_spte(m, spte);
+	spte &= ~(m->x_mask | m->nx_mask);
+	spte |= exec ? m->x_mask : m->nx_mask;
+	if (acc_track)
+		spte = mark_spte_for_access_track(m, spte);
+	return spte;
+}
+
 u64 make_huge_page_split_spte(const struct spte_masks *m, u64 huge_spte,
 			      int level, int index)
 {
 	int child_level = level - 1;
 	u64 child_spte = huge_spte;
 
-	(void)m;
 	if (!is_shadow_present_pte(huge_spte))
 		return 0;
 	/* The children inherit permissions and A/D: the translations do not
 	 * change, which is why splitting needs no TLB flush. */
-	if (child_level == PG_LEVEL_4K)
-		child_spte &= ~PT_PAGE_SIZE_MASK;
 	child_spte |= ((u64)index * KVM_PAGES_PER_HPAGE(child_level)) << PAGE_SHIFT;
+	if (child_level == PG_LEVEL_4K) {
+		child_spte &= ~PT_PAGE_SIZE_MASK;
+		/* 4K pages need no NX huge page mitigation: give back the
+		 * execute permission the huge page was denied (TDP pages
+		 * have ACC_ALL). */
+		if (m->nx_huge_pages)
+			child_spte = spte_set_executable(m, child_spte, true);
+	}
 	return child_spte;
 }
 
@@ -191,11 +215,13 @@ u64 make_huge_spte(const struct spte_masks *m, u64 small_spte, int level)
 {
 	u64 huge_spte;
 
-	(void)m;
 	huge_spte = small_spte | PT_PAGE_SIZE_MASK;
 	/* small_spte maps some page inside the huge range: clear the low
 	 * pfn bits to get the huge page's base. */
 	huge_spte &= ~((KVM_PAGES_PER_HPAGE(level) - 1) << PAGE_SHIFT);
+	/* A 4K child may be executable; the huge page may not (6.13). */
+	if (m->nx_huge_pages)
+		huge_spte = spte_set_executable(m, huge_spte, false);
 	return huge_spte;
 }
 

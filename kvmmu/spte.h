@@ -207,6 +207,9 @@ struct spte_masks {
 	u64 mmio_value;         /* an MMIO SPTE has (spte & mmio_mask) == value */
 	u64 mmio_mask;
 	u64 known_mask;         /* every bit an SPTE of this format may have */
+	/* is_nx_huge_page_enabled(): the iTLB multihit mitigation is on
+	 * (mmu.nx_huge_pages), so no huge SPTE is ever executable. */
+	bool nx_huge_pages;
 };
 
 void kvm_mmu_set_ept_masks(struct spte_masks *m, bool has_ad_bits);

@@ -84,22 +84,173 @@ static u64 *spte_to_child_pt(struct kvm *kvm, u64 spte, int level)
 
 /* --------------------------------------------------------------- roots */
 
+/* ------------------------------------------------- page-table headers */
+
+/*
+ * page_private() for kvmmu's page tables.  Linux finds a table's struct
+ * kvm_mmu_page through the struct page of the table's frame
+ * (to_shadow_page(__pa(sptep))); here an index keyed by the table's host
+ * physical address stands in for the struct page array.  Like that array
+ * it must outlive the VM: a header whose table waits out an RCU grace
+ * period is freed by its callback, which may run after kvm_destroy_vm, so
+ * the index is freed by whichever of the VM and its last header goes last.
+ * Plain memory: only KVM reads it, and no env call happens inside.
+ */
+struct kvm_mmu_page_index {
+	struct kvm_mmu_page **bucket;
+	u64 mask;       /* buckets - 1 */
+	u64 nr;         /* headers indexed */
+	bool vm_gone;   /* kvm_mmu_uninit_tdp_mmu has run */
+};
+
+static u64 sp_index_hash(const struct kvm_mmu_page_index *ix, u64 pa)
+{
+	return ((pa >> PAGE_SHIFT) * 0x9E3779B97F4A7C15ULL >> 32) & ix->mask;
+}
+
+static void sp_index_grow(struct kvm_mmu_page_index *ix)
+{
+	u64 old_n = ix->bucket ? ix->mask + 1 : 0;
+	u64 n = old_n ? 2 * old_n : 256;
+	struct kvm_mmu_page **old = ix->bucket;
+
+	ix->bucket = calloc(n, sizeof(*ix->bucket));
+	if (!ix->bucket)
+		abort();
+	ix->mask = n - 1;
+	for (u64 i = 0; i < old_n; i++) {
+		while (old[i]) {
+			struct kvm_mmu_page *sp = old[i];
+			u64 h = sp_index_hash(ix, sp->hpa);
+
+			old[i] = sp->index_next;
+			sp->index_next = ix->bucket[h];
+			ix->bucket[h] = sp;
+		}
+	}
+	free(old);
+}
+
+/* set_page_private(virt_to_page(sp->spt), sp) */
+static void sp_index_add(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	struct kvm_mmu_page_index *ix = kvm->sp_index;
+	u64 h;
+
+	if (!ix->bucket || ix->nr > ix->mask)
+		sp_index_grow(ix);
+	h = sp_index_hash(ix, sp->hpa);
+	sp->index = ix;
+	sp->index_next = ix->bucket[h];
+	ix->bucket[h] = sp;
+	ix->nr++;
+}
+
+static void sp_index_del(struct kvm_mmu_page *sp)
+{
+	struct kvm_mmu_page_index *ix = sp->index;
+	struct kvm_mmu_page **pp;
+
+	if (!ix)
+		return;
+	for (pp = &ix->bucket[sp_index_hash(ix, sp->hpa)]; *pp != sp;
+	     pp = &(*pp)->index_next)
+		;
+	*pp = sp->index_next;
+	sp->index = NULL;
+	if (--ix->nr == 0 && ix->vm_gone) {
+		free(ix->bucket);
+		free(ix);
+	}
+}
+
+struct kvm_mmu_page *sptep_to_sp(struct kvm *kvm, const u64 *sptep)
+{
+	const struct kvm_mmu_page_index *ix = kvm->sp_index;
+	u64 pa = env_pt_pa(kvm->env, sptep) & ~(u64)(PAGE_SIZE - 1);
+	struct kvm_mmu_page *sp = NULL;
+
+	if (ix->bucket)
+		for (sp = ix->bucket[sp_index_hash(ix, pa)]; sp && sp->hpa != pa;
+		     sp = sp->index_next)
+			;
+	/* Every table KVM links or walks has its header (a KVM_BUG_ON). */
+	if (!sp)
+		env_assert_fail(kvm->env, "page table without a kvm_mmu_page",
+				__FILE__, __LINE__);
+	return sp;
+}
+
+struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, u64 spte, int level)
+{
+	u64 *child_pt = spte_to_child_pt(kvm, spte, level);
+
+	return child_pt ? sptep_to_sp(kvm, child_pt) : NULL;
+}
+
 void kvm_mmu_init_tdp_mmu(struct kvm *kvm)
 {
 	INIT_LIST_HEAD(&kvm->tdp_mmu_roots);
+	INIT_LIST_HEAD(&kvm->possible_nx_huge_pages);
+	/* make_spte and the split helpers consult it (a module parameter,
+	 * fixed for the VM's life here). */
+	kvm->m.nx_huge_pages = is_nx_huge_page_enabled(kvm);
+	kvm->sp_index = calloc(1, sizeof(*kvm->sp_index));
+	if (!kvm->sp_index)
+		abort();
 }
 
-static void tdp_mmu_free_pt_rcu_callback(struct env *env, void *pt)
+/* A header and its (zeroed) table.  The kernel takes both from the vCPU's
+ * MMU memory caches, topped up before mmu_lock; the simulated allocator
+ * cannot fail. */
+static struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm *kvm)
 {
-	env_free_pt_page(env, pt);
+	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
+
+	if (!sp)
+		abort();
+	sp->spt = env_alloc_pt_page(kvm->env);
+	sp->hpa = env_pt_pa(kvm->env, sp->spt);
+	return sp;
 }
 
-static void tdp_mmu_free_root_rcu_callback(struct env *env, void *arg)
+static void tdp_mmu_init_sp(struct kvm *kvm, struct kvm_mmu_page *sp,
+			    u64 *sptep, gfn_t gfn, union kvm_mmu_page_role role)
 {
-	struct kvm_mmu_page *root = arg;
+	INIT_LIST_HEAD(&sp->possible_nx_huge_page_link);
+	sp->role = role;
+	sp->gfn = gfn;
+	sp->ptep = sptep;
+	sp->kvm = kvm;
+	/* A split that lost its cmpxchg initializes the same header again
+	 * for its retry; the table's address, the key, is unchanged. */
+	if (!sp->index)
+		sp_index_add(kvm, sp);
+}
 
-	env_free_pt_page(env, root->spt);
-	free(root);
+/* The child table to be linked at @iter: the parent's role one level down. */
+static void tdp_mmu_init_child_sp(struct kvm *kvm, struct kvm_mmu_page *child_sp,
+				  const struct tdp_iter *iter)
+{
+	union kvm_mmu_page_role role = sptep_to_sp(kvm, iter->sptep)->role;
+
+	role.level--;
+	tdp_mmu_init_sp(kvm, child_sp, iter->sptep, iter->gfn, role);
+}
+
+/* Frees a header and its table; nobody may reach either any more. */
+static void tdp_mmu_free_sp(struct env *env, struct kvm_mmu_page *sp)
+{
+	sp_index_del(sp);
+	env_free_pt_page(env, sp->spt);
+	free(sp);
+}
+
+/* After a grace period: no lockless walker can still be in the table.
+ * Runs with @env only; the VM may be gone (see kvm_mmu_page_index). */
+static void tdp_mmu_free_sp_rcu_callback(struct env *env, void *arg)
+{
+	tdp_mmu_free_sp(env, arg);
 }
 
 bool kvm_tdp_mmu_get_root(struct kvm_mmu_page *root)
@@ -128,7 +279,7 @@ void kvm_tdp_mmu_put_root(struct kvm *kvm, struct kvm_mmu_page *root)
 	/* Lockless walkers (fast_page_fault, a vCPU's hardware) may still be
 	 * inside the table; no flush is needed here because kvm_mmu_load
 	 * flushes whatever root a vCPU loads next. */
-	env_call_rcu(kvm->env, tdp_mmu_free_root_rcu_callback, root);
+	env_call_rcu(kvm->env, tdp_mmu_free_sp_rcu_callback, root);
 }
 
 /*
@@ -192,9 +343,8 @@ int kvm_tdp_mmu_alloc_root(struct kvm_vcpu *vcpu)
 	struct kvm *kvm = vcpu->kvm;
 	union kvm_mmu_page_role role = vcpu->mmu.root_role;
 	int as_id = kvm_mmu_role_as_id(role);
-	struct kvm_mmu_page *root;
+	struct kvm_mmu_page *root, *new_root;
 	struct list_head *pos;
-	u64 *spt;
 
 	/* Look for a valid root to share first, under the read lock: when
 	 * vCPUs come up, the first one has usually created it already. */
@@ -208,7 +358,7 @@ int kvm_tdp_mmu_alloc_root(struct kvm_vcpu *vcpu)
 
 	/* The allocation happens before the section the kernel runs under
 	 * tdp_mmu_pages_lock, which must not yield here. */
-	spt = env_alloc_pt_page(kvm->env);
+	new_root = tdp_mmu_alloc_sp(kvm);
 	env_cost(kvm->env, ENV_COST_ROOT_ALLOC);
 
 	/* tdp_mmu_pages_lock: re-check (another vCPU may have raced ahead),
@@ -217,18 +367,13 @@ int kvm_tdp_mmu_alloc_root(struct kvm_vcpu *vcpu)
 	     pos = pos->next) {
 		root = container_of(pos, struct kvm_mmu_page, link);
 		if (root->role.word == role.word && kvm_tdp_mmu_get_root(root)) {
-			env_free_pt_page(kvm->env, spt); /* never published */
+			tdp_mmu_free_sp(kvm->env, new_root); /* never published */
 			kvm->stat.roots_reused++;
 			goto out_read_unlock;
 		}
 	}
-	root = calloc(1, sizeof(*root));
-	if (!root)
-		abort();
-	root->spt = spt;
-	root->hpa = env_pt_pa(kvm->env, spt);
-	root->role = role;
-	root->kvm = kvm;
+	root = new_root;
+	tdp_mmu_init_sp(kvm, root, NULL, 0, role);
 	root->serial = ++kvm->root_serial;
 	/* One reference for this vCPU, one the TDP MMU keeps until the root
 	 * is invalidated (dropped by kvm_tdp_mmu_zap_invalidated_roots). */
@@ -295,20 +440,38 @@ static void handle_changed_spte(struct kvm *kvm, int as_id, gfn_t gfn,
 				u64 old_spte, u64 new_spte, int level,
 				bool shared);
 
-static void tdp_account_mmu_page(struct kvm *kvm) { kvm->stat.tdp_mmu_pages++; }
-static void tdp_unaccount_mmu_page(struct kvm *kvm) { kvm->stat.tdp_mmu_pages--; }
+static void tdp_account_mmu_page(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	(void)sp;
+	kvm->stat.tdp_mmu_pages++;
+}
+
+/* The table is no longer linked: stop counting it, and it no longer keeps
+ * any huge page from being mapped. */
+static void tdp_mmu_unlink_sp(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	kvm->stat.tdp_mmu_pages--;
+	if (!sp->nx_huge_page_disallowed)
+		return;
+	sp->nx_huge_page_disallowed = false;
+	untrack_possible_nx_huge_page(kvm, sp);
+}
 
 /*
- * A table (at @level, first gfn @base_gfn) was unlinked from the paging
- * structure by this thread, which therefore owns its teardown: every child
- * is frozen and its side effects handled (recursively for child tables),
- * then the page is freed after an RCU grace period.
+ * A table was unlinked from the paging structure by this thread, which
+ * therefore owns its teardown: every child is frozen and its side effects
+ * handled (recursively for child tables), then the table and its header
+ * are freed after an RCU grace period.
  */
-static void handle_removed_pt(struct kvm *kvm, u64 *pt, int level,
-			      gfn_t base_gfn, int as_id, bool shared)
+static void handle_removed_pt(struct kvm *kvm, u64 *pt, bool shared)
 {
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
-	tdp_unaccount_mmu_page(kvm);
+	struct kvm_mmu_page *sp = sptep_to_sp(kvm, pt);
+	int level = sp->role.level;
+	gfn_t base_gfn = sp->gfn;
+	int as_id = kvm_mmu_page_as_id(sp);
+
+	tdp_mmu_unlink_sp(kvm, sp);
 
 	for (int i = 0; i < SPTE_ENT_PER_PAGE; i++) {
 		u64 *sptep = pt + i;
@@ -354,9 +517,9 @@ static void handle_removed_pt(struct kvm *kvm, u64 *pt, int level,
 		 * (or another read-lock holder) still inside reads freed
 		 * memory (E3). */
 		kvm_flush_remote_tlbs(kvm);
-		env_free_pt_page(kvm->env, pt);
+		tdp_mmu_free_sp(kvm->env, sp);
 	} else {
-		env_call_rcu(kvm->env, tdp_mmu_free_pt_rcu_callback, pt);
+		env_call_rcu(kvm->env, tdp_mmu_free_sp_rcu_callback, sp);
 	}
 }
 
@@ -422,9 +585,15 @@ static void handle_changed_spte(struct kvm *kvm, int as_id, gfn_t gfn,
 		if (is_present && !is_leaf && pfn_changed)
 			env_assert_fail(kvm->env, "page-table SPTE changed pfn",
 					__FILE__, __LINE__);
-		if (is_leaf || !is_present || pfn_changed)
-			handle_removed_pt(kvm, spte_to_child_pt(kvm, old_spte, level),
-					  level - 1, gfn, as_id, shared);
+		if (is_leaf || !is_present || pfn_changed) {
+			struct kvm_mmu_page *child = spte_to_child_sp(kvm, old_spte, level);
+
+			/* The header agrees with the entry that linked it. */
+			ENV_ASSERT(kvm->env, child->role.level == level - 1 &&
+					     child->gfn == gfn &&
+					     kvm_mmu_page_as_id(child) == as_id);
+			handle_removed_pt(kvm, child->spt, shared);
+		}
 	}
 
 	if (kvm->pol.mmu_accessed_mark == KVMMU_ACCESSED_MARK_ZAP && was_leaf &&
@@ -593,6 +762,32 @@ static void tdp_mmu_zap_root(struct kvm *kvm, struct kvm_mmu_page *root,
 	__tdp_mmu_zap_root(kvm, root, shared, PG_LEVEL_1G);
 	__tdp_mmu_zap_root(kvm, root, shared, root->role.level);
 	env_rcu_read_unlock(kvm->env);
+}
+
+/*
+ * Zaps one child table through the parent entry its header records, with
+ * everything below it (handle_removed_pt).  Returns whether a flush is
+ * owed: the caller must flush before dropping mmu_lock or yielding.  A
+ * root has no parent entry and is never zapped this way.
+ */
+bool kvm_tdp_mmu_zap_sp(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	u64 old_spte;
+
+	lockdep_assert_held_write(kvm->env);
+	if (!sp->ptep) {
+		env_assert_fail(kvm->env, "zap_sp on a root", __FILE__, __LINE__);
+		return false;
+	}
+	old_spte = kvm_tdp_mmu_read_spte(kvm->env, sp->ptep);
+	if (!is_shadow_present_pte(old_spte)) {
+		env_assert_fail(kvm->env, "zap_sp of an unlinked table",
+				__FILE__, __LINE__);
+		return false;
+	}
+	tdp_mmu_set_spte(kvm, kvm_mmu_page_as_id(sp), sp->ptep, old_spte,
+			 SHADOW_NONPRESENT_VALUE, sp->gfn, sp->role.level + 1);
+	return true;
 }
 
 /*
@@ -801,11 +996,10 @@ bool kvm_tdp_mmu_test_age_gfn(struct kvm *kvm, struct kvm_gfn_range *range)
 
 /* --------------------------------------------------------- the fault path */
 
-static int tdp_mmu_link_sp(struct kvm *kvm, struct tdp_iter *iter, u64 *pt,
-			   bool shared)
+static int tdp_mmu_link_sp(struct kvm *kvm, struct tdp_iter *iter,
+			   struct kvm_mmu_page *sp, bool shared)
 {
-	u64 spte = make_nonleaf_spte(&kvm->m, env_pt_pa(kvm->env, pt),
-				     !kvm_ad_enabled(kvm));
+	u64 spte = make_nonleaf_spte(&kvm->m, sp->hpa, !kvm_ad_enabled(kvm));
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
 	if (shared) {
@@ -816,18 +1010,19 @@ static int tdp_mmu_link_sp(struct kvm *kvm, struct tdp_iter *iter, u64 *pt,
 	} else {
 		tdp_mmu_iter_set_spte(kvm, iter, spte);
 	}
-	tdp_account_mmu_page(kvm);
+	tdp_account_mmu_page(kvm, sp);
 	return 0;
 }
 
 /*
- * Replaces the huge leaf under @iter by a table of 512 children with the
- * same translations and permissions.  The new table is filled with plain
- * stores: nobody can see it before it is linked.  No flush: a vCPU may
- * keep using the huge translation from its TLB, which maps the same pages.
+ * Replaces the huge leaf under @iter by @sp (initialized for @iter by the
+ * caller), filled with 512 children with the same translations and
+ * permissions.  The new table is filled with plain stores: nobody can see
+ * it before it is linked.  No flush: a vCPU may keep using the huge
+ * translation from its TLB, which maps the same pages.
  */
 static int tdp_mmu_split_huge_page(struct kvm *kvm, struct tdp_iter *iter,
-				   u64 *pt, bool shared)
+				   struct kvm_mmu_page *sp, bool shared)
 {
 	const u64 huge_spte = iter->old_spte;
 	const int level = iter->level;
@@ -835,8 +1030,8 @@ static int tdp_mmu_split_huge_page(struct kvm *kvm, struct tdp_iter *iter,
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
 	for (int i = 0; i < SPTE_ENT_PER_PAGE; i++)
-		pt[i] = make_huge_page_split_spte(&kvm->m, huge_spte, level, i);
-	ret = tdp_mmu_link_sp(kvm, iter, pt, shared);
+		sp->spt[i] = make_huge_page_split_spte(&kvm->m, huge_spte, level, i);
+	ret = tdp_mmu_link_sp(kvm, iter, sp, shared);
 	if (ret)
 		return ret;
 	/* Linking accounted the huge leaf going away; add the children. */
@@ -946,8 +1141,11 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 
 	env_rcu_read_lock(kvm->env);
 	for_each_tdp_pte(iter, kvm, root, fault->gfn, fault->gfn + 1) {
-		u64 *pt;
+		struct kvm_mmu_page *sp;
 		int r;
+
+		if (fault->nx_huge_page_workaround_enabled)
+			disallowed_hugepage_adjust(kvm, fault, iter.old_spte, iter.level);
 
 		/* Another thread owns this entry right now; rather than
 		 * allocate and throw away a table, let the guest retry. */
@@ -960,15 +1158,23 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		    !is_large_pte(iter.old_spte))
 			continue;
 		/* Missing, or a huge page that must be split. */
-		pt = env_alloc_pt_page(kvm->env);
+		sp = tdp_mmu_alloc_sp(kvm);
+		tdp_mmu_init_child_sp(kvm, sp, &iter);
+		sp->nx_huge_page_disallowed = fault->huge_page_disallowed;
 		if (is_shadow_present_pte(iter.old_spte))
-			r = tdp_mmu_split_huge_page(kvm, &iter, pt, true);
+			r = tdp_mmu_split_huge_page(kvm, &iter, sp, true);
 		else
-			r = tdp_mmu_link_sp(kvm, &iter, pt, true);
+			r = tdp_mmu_link_sp(kvm, &iter, sp, true);
 		if (r) {
-			env_free_pt_page(kvm->env, pt); /* never linked */
+			tdp_mmu_free_sp(kvm->env, sp); /* never linked */
 			goto retry;
 		}
+		/* A table an exec fault created where a huge page could have
+		 * been mapped: the recovery worker's.  Unless a racing zap has
+		 * unlinked it already (which clears the flag). */
+		if (fault->huge_page_disallowed && fault->req_level >= iter.level &&
+		    sp->nx_huge_page_disallowed)
+			track_possible_nx_huge_page(kvm, sp);
 	}
 	/* The walk ended above the goal level, e.g. at a frozen entry. */
 	goto retry;
@@ -1243,14 +1449,43 @@ bool kvm_tdp_mmu_write_protect_gfn(struct kvm *kvm,
 
 /* ---------------------------------------------------------- huge pages */
 
-static u64 *tdp_mmu_alloc_pt_for_split(struct kvm *kvm, struct tdp_iter *iter,
-				       bool shared)
+/*
+ * The header and table for the next split.  A split walk may cover a whole
+ * memslot, so its allocations are not taken from a cache topped up
+ * beforehand but made as it goes: under mmu.split_alloc=drop-lock (6.12) a
+ * GFP_KERNEL allocation, which may sleep in reclaim (and reclaim may call
+ * KVM's own mmu_notifier, which takes mmu_lock for write), so RCU and
+ * mmu_lock are dropped around it.  Anything may happen meanwhile: the huge
+ * SPTE may be split by a fault or zapped, and the tables on the iterator's
+ * path freed; so the walk is marked yielded and restarts from the root
+ * towards the same gfn.  Under nowait (6.1) a GFP_NOWAIT allocation under
+ * the lock comes first and the lock is dropped only if it fails, which
+ * the simulated allocator never does.
+ */
+static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm *kvm,
+						       struct tdp_iter *iter,
+						       bool shared)
 {
-	/* The kernel tries GFP_NOWAIT under the lock and drops it for a
-	 * sleeping allocation; the simulated allocator does not fail. */
-	(void)iter, (void)shared;
+	struct kvm_mmu_page *sp;
+
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
-	return env_alloc_pt_page(kvm->env);
+	if (kvm->pol.mmu_split_alloc == KVMMU_SPLIT_ALLOC_NOWAIT)
+		return tdp_mmu_alloc_sp(kvm);
+
+	env_rcu_read_unlock(kvm->env);
+	if (shared)
+		env_read_unlock(kvm->env);
+	else
+		env_write_unlock(kvm->env);
+	sp = tdp_mmu_alloc_sp(kvm);
+	if (shared)
+		env_read_lock(kvm->env);
+	else
+		env_write_lock(kvm->env);
+	env_rcu_read_lock(kvm->env);
+	iter->yielded = true;
+	kvm->stat.split_alloc_drops++;
+	return sp;
 }
 
 /*
@@ -1262,7 +1497,7 @@ static int tdp_mmu_split_huge_pages_root(struct kvm *kvm,
 					 struct kvm_mmu_page *root, gfn_t start,
 					 gfn_t end, int target_level, bool shared)
 {
-	u64 *pt = NULL;
+	struct kvm_mmu_page *sp = NULL;
 	struct tdp_iter iter;
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
@@ -1274,16 +1509,21 @@ retry:
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_large_pte(iter.old_spte))
 			continue;
-		if (!pt)
-			pt = tdp_mmu_alloc_pt_for_split(kvm, &iter, shared);
-		if (tdp_mmu_split_huge_page(kvm, &iter, pt, shared))
+		if (!sp) {
+			sp = tdp_mmu_alloc_sp_for_split(kvm, &iter, shared);
+			/* The lock was dropped: look again from the root. */
+			if (iter.yielded)
+				continue;
+		}
+		tdp_mmu_init_child_sp(kvm, sp, &iter);
+		if (tdp_mmu_split_huge_page(kvm, &iter, sp, shared))
 			goto retry;
-		pt = NULL;
+		sp = NULL;
 	}
 	env_rcu_read_unlock(kvm->env);
 	/* A racing fault may have split the last one first. */
-	if (pt)
-		env_free_pt_page(kvm->env, pt);
+	if (sp)
+		tdp_mmu_free_sp(kvm->env, sp);
 	return 0;
 }
 
@@ -1446,22 +1686,25 @@ void kvm_tdp_mmu_recover_huge_pages(struct kvm *kvm,
 /* ------------------------------------------------------------ teardown */
 
 /* Frees a table and its children with plain reads: nobody walks them. */
-static void tdp_mmu_free_tree(struct kvm *kvm, u64 *pt, int level)
+static void tdp_mmu_free_tree(struct kvm *kvm, struct kvm_mmu_page *sp)
 {
-	for (int i = 0; i < SPTE_ENT_PER_PAGE && level > PG_LEVEL_4K; i++) {
-		u64 *child = spte_to_child_pt(kvm, pt[i], level);
+	for (int i = 0; i < SPTE_ENT_PER_PAGE && sp->role.level > PG_LEVEL_4K; i++) {
+		struct kvm_mmu_page *child =
+			spte_to_child_sp(kvm, sp->spt[i], sp->role.level);
 
 		if (child) {
-			tdp_mmu_free_tree(kvm, child, level - 1);
-			tdp_unaccount_mmu_page(kvm);
+			tdp_mmu_unlink_sp(kvm, child);
 			kvm->stat.pt_pages_freed++;
+			tdp_mmu_free_tree(kvm, child); /* frees @child too */
 		}
 	}
-	env_free_pt_page(kvm->env, pt);
+	tdp_mmu_free_sp(kvm->env, sp);
 }
 
 void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 {
+	struct kvm_mmu_page_index *ix = kvm->sp_index;
+
 	while (!list_empty(&kvm->tdp_mmu_roots)) {
 		struct kvm_mmu_page *root =
 			container_of(kvm->tdp_mmu_roots.next, struct kvm_mmu_page, link);
@@ -1469,11 +1712,17 @@ void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 		list_del_rcu(&root->link);
 		if (kvm->x86->tdp_root_freed)
 			kvm->x86->tdp_root_freed(kvm, root);
-		tdp_mmu_free_tree(kvm, root->spt, root->role.level);
 		kvm->stat.roots_freed++;
-		free(root);
+		tdp_mmu_free_tree(kvm, root);
 	}
 	/* Tables still accounted were leaked: linked into a root after it
 	 * was zapped (E7), or never torn down. */
 	ENV_ASSERT(kvm->env, kvm->stat.tdp_mmu_pages == 0);
+	/* Headers still waiting for their grace period free the index. */
+	ix->vm_gone = true;
+	if (!ix->nr) {
+		free(ix->bucket);
+		free(ix);
+	}
+	kvm->sp_index = NULL;
 }

@@ -89,7 +89,8 @@ $(LO)/glue/kvmmu_policy.o: kvmmu/policy.c
 	$(CC) $(CFLAGS) -c $< -o $@
 $(LO)/glue/policy.o: linuxmmu/policy.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Werror -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"' -c $< -o $@
+	$(CC) $(CFLAGS) -Werror -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"' \
+		-DLKVM_TREE_VERSION_CODE=$(LVERCODE) -c $< -o $@
 $(LO)/model/%.o: kvmmu/%.c
 	@mkdir -p $(@D)
 	$(CC) $(KGLUEFLAGS) -DKVM_WORLD='"linuxmmu/lkvm.h"' -c $< -o $@

@@ -17,9 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef LKVM_TREE_VERSION
-#error "LKVM_TREE_VERSION: built by make linux only"
+#if !defined(LKVM_TREE_VERSION) || !defined(LKVM_TREE_VERSION_CODE)
+#error "LKVM_TREE_VERSION, LKVM_TREE_VERSION_CODE: built by make linux only"
 #endif
+#define LKVM_KERNEL_VERSION(a, b, c) (((a) << 16) | ((b) << 8) | (c))
 
 const char *kvm_mmu_name(void)
 {
@@ -47,6 +48,16 @@ static const char *const fixed_6x[] = {
 	"mmu.fast_zap_kick=in-lock",
 	"mmu.root_load_flush=on",
 	"mmu.huge_recovery=zap",
+	"mmu.nx_recovery_flush=honored",
+	/* 6.1's eager split allocates with GFP_NOWAIT under mmu_lock first;
+	 * 6.12's always drops the lock ("KVM: x86/mmu: Always drop mmu_lock
+	 * to allocate TDP MMU SPs for eager splitting", 6.10 as far as we
+	 * know; of the trees in between none builds here). */
+#if LKVM_TREE_VERSION_CODE < LKVM_KERNEL_VERSION(6, 10, 0)
+	"mmu.split_alloc=nowait",
+#else
+	"mmu.split_alloc=drop-lock",
+#endif
 	"mmu.pml_enable=dynamic",
 	"mmu.dirty_enable_flush=always",
 	"mmu.flush_on_yield=pending-across-roots",
@@ -91,6 +102,12 @@ static bool policy_has(const struct kvmmu_policy *pol, const char *kv)
 int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,
 			 size_t errlen)
 {
+	if (pol->mmu_nx_huge_pages == KVMMU_NX_HUGE_PAGES_ON) {
+		snprintf(err, errlen, "mmu.nx_huge_pages=on: the Linux MMU build (%s) "
+			 "does not model the NX huge page mitigation (iTLB multihit) "
+			 "so far", kvm_mmu_name());
+		return -1;
+	}
 	for (const char *const *f = fixed_6x; *f; f++) {
 		const char *eq = strchr(*f, '=');
 
@@ -102,4 +119,17 @@ int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *er
 		}
 	}
 	return 0;
+}
+
+/* NX huge pages are refused above (mmu.nx_huge_pages=on): no recovery
+ * worker runs, so there is never a pass to make. */
+u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
+{
+	(void)kvm;
+	return 0;
+}
+
+void kvm_recover_nx_huge_pages(struct kvm *kvm)
+{
+	(void)kvm;
 }

@@ -231,6 +231,15 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory creating the VM");
 		return -1;
 	}
+	uint64_t nx_ms = kvm_nx_huge_page_recovery_period_ms(vm->kvm);
+	if (nx_ms && (!p->cpu_mhz || nx_ms > UINT64_MAX / 1000 / p->cpu_mhz)) {
+		snprintf(err, errlen, "cpu.mhz=%llu with an NX recovery period of "
+			 "%llu ms (mmu.nx_huge_pages_recovery_period_ms, ratio %llu): "
+			 "the period in cycles must be positive and below 2^64",
+			 (unsigned long long)p->cpu_mhz, (unsigned long long)nx_ms,
+			 (unsigned long long)p->mmu_nx_huge_pages_recovery_ratio);
+		return -1;
+	}
 	vm->backing = backing[p->vm_backing];
 	int rc = host_mmap(vm->host, p->vm_mem, vm->backing, 0, &vm->hva);
 	if (rc) {
@@ -384,11 +393,32 @@ int vm_write_track(struct vm *vm, uint64_t gpa, bool on)
 	return 0;
 }
 
+/*
+ * kvm-nx-lpage-recovery, the VM's NX huge page recovery worker (a vhost
+ * task of the VMM process in Linux, started at the first KVM_RUN): one pass
+ * each period, counted from the end of the last.  A daemon: it never keeps
+ * a finished run alive.
+ */
+static void nx_recovery_thread(struct sim *s, void *arg)
+{
+	struct vm *vm = arg;
+	uint64_t period = kvm_nx_huge_page_recovery_period_ms(vm->kvm) *
+			  vm->run->p.cpu_mhz * 1000;
+	for (;;) {
+		sim_sleep_until(s, SIM_ACCT_SLEEP, sim_now(s) + period);
+		kvm_recover_nx_huge_pages(vm->kvm);
+	}
+}
+
 int vm_start(struct vm *vm, cpu_source_fn *fn, void *ctx)
 {
 	machine_set_source(vm->m, fn, ctx);
 	vm->running = machine_nvcpus(vm->m);
-	return machine_start(vm->m);
+	int rc = machine_start(vm->m);
+	if (!rc && kvm_nx_huge_page_recovery_period_ms(vm->kvm))
+		sim_spawn(machine_sim(vm->m), "kvm-nx-lpage-recovery",
+			  nx_recovery_thread, vm, 0, SIM_THREAD_DAEMON);
+	return rc;
 }
 
 void vm_finish(struct vm *vm)

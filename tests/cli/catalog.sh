@@ -71,6 +71,17 @@ run_fails "violation stale-translation" zap-yield-flush --set mmu.flush_on_yield
 run_clean zap-yield-flush
 explore_clean 5000 zap-yield-flush
 
+# E2: the NX huge page recovery worker drops mmu_lock without flushing what
+# it zapped; the vCPU walks into the freed table through its cached PDE.
+# Found in the timed schedule on both vendors (on AMD the #NPF does not drop
+# the stale PDE either, and the vCPU also stalls: no-progress).
+run_fails "violation freed-pt-walk" nx-recovery-flush --set mmu.nx_recovery_flush=dropped
+run_fails "violation freed-pt-walk" nx-recovery-flush --set mmu.nx_recovery_flush=dropped --set cpu.vendor=amd
+explore_finds "violation freed-pt-walk" nx-recovery-flush --set mmu.nx_recovery_flush=dropped
+run_clean nx-recovery-flush
+run_clean nx-recovery-flush --set cpu.vendor=amd
+explore_clean 500 nx-recovery-flush
+
 # E3: a page table freed at once under a walker that is still reading it.
 explore_finds "violation freed-pt-walk" pt-free-rcu --set mmu.pt_free=immediate
 run_clean pt-free-rcu

@@ -287,6 +287,8 @@ u64 *env_alloc_pt_page(struct env *e)
 	u64 *p;
 
 	e->pt_allocated++;
+	if (e->alloc_hook)
+		e->alloc_hook(e, e->alloc_hook_arg);
 	if (!e->check_pages) {
 		if (!e->pool)
 			pool_grow(e, 512);

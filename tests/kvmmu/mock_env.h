@@ -119,6 +119,10 @@ struct env {
 	 * another thread acting "between" KVM's steps). */
 	void (*op_hook)(struct env *e, enum mock_op op, u64 *p, void *arg);
 	void *op_hook_arg;
+	/* Called at every page-table allocation, with the caller's locks as
+	 * they are (what may run while it allocates). */
+	void (*alloc_hook)(struct env *e, void *arg);
+	void *alloc_hook_arg;
 
 	struct { const char *name; u64 *ctr; } stats[MOCK_MAX_STATS];
 	unsigned nstats;

@@ -245,6 +245,88 @@ static void test_make_spte_over_table(void **state)
 	assert_false(s & VMX_EPT_DIRTY_BIT);
 }
 
+/* ----------------------------------------------- page-table headers */
+
+/*
+ * Every table has its struct kvm_mmu_page (issue 14 item 5), found from any
+ * of its entries as Linux's sptep_to_sp finds it: two write faults, at
+ * gfn 5 and gfn 512 + 3, build root -> PDPT -> PD -> two PTs; each header
+ * records its level (one below its parent's), first gfn (0, or 512 for the
+ * second PT) and the parent entry linking it (the PD's entries 0 and 1).
+ * kvm_tdp_mmu_zap_sp then zaps the second PT through that entry alone:
+ * one table and its one 4K leaf go, a flush is owed, and the table is
+ * freed after the grace period.  Before the header existed this test did
+ * not build (no sptep_to_sp, no kvm_tdp_mmu_zap_sp, no sp->gfn).
+ */
+static void test_mmu_page_headers(void **state)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access s[2] = {
+		{ .gpa = 0x5000, .write = true },
+		{ .gpa = SZ_2M + 0x3000, .write = true },
+	};
+	struct kvm_mmu_page *root, *pdpt, *pd, *pt, *pt2;
+	struct kvm *kvm;
+	u64 freed, *stray;
+
+	(void)state;
+	mock_map(e, HVA, 1024, 0x100000, 1, true);
+	kvm = vm_new(e, NULL);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, s, 2), KVM_EXIT_HLT);
+	root = kvm_get_vcpu(kvm, 0)->mmu.root;
+
+	assert_ptr_equal(sptep_to_sp(kvm, root->spt), root);
+	assert_ptr_equal(sptep_to_sp(kvm, root->spt + 511), root);
+	assert_null(root->ptep);
+	pdpt = spte_to_child_sp(kvm, root->spt[0], 4);
+	pd = spte_to_child_sp(kvm, pdpt->spt[0], 3);
+	pt = spte_to_child_sp(kvm, pd->spt[0], 2);
+	pt2 = spte_to_child_sp(kvm, pd->spt[1], 2);
+	assert_null(spte_to_child_sp(kvm, pt->spt[5], 1)); /* a leaf */
+	assert_int_equal(pdpt->role.level, 3);
+	assert_int_equal(pd->role.level, 2);
+	assert_int_equal(pt->role.level, 1);
+	assert_int_equal(pt2->role.level, 1);
+	/* Apart from the level, a child's role is its root's. */
+	assert_int_equal(pt2->role.word & ~0xfu, root->role.word & ~0xfu);
+	assert_int_equal(pdpt->gfn, 0);
+	assert_int_equal(pd->gfn, 0);
+	assert_int_equal(pt->gfn, 0);
+	assert_int_equal(pt2->gfn, 512);
+	assert_ptr_equal(pdpt->ptep, &root->spt[0]);
+	assert_ptr_equal(pd->ptep, &pdpt->spt[0]);
+	assert_ptr_equal(pt->ptep, &pd->spt[0]);
+	assert_ptr_equal(pt2->ptep, &pd->spt[1]);
+	assert_ptr_equal(sptep_to_sp(kvm, &pt2->spt[3]), pt2);
+	assert_false(pt->nx_huge_page_disallowed);
+	assert_int_equal(mock_stat(e, "kvm.tdp_mmu_pages"), 4);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 2);
+
+	freed = e->pt_freed;
+	env_write_lock(e);
+	assert_true(kvm_tdp_mmu_zap_sp(kvm, pt2));
+	/* A root has no parent entry: KVM's WARN, nothing zapped. */
+	expect_assert_failure(kvm_tdp_mmu_zap_sp(kvm, root));
+	env_write_unlock(e);
+	assert_int_equal(pd->spt[1], SHADOW_NONPRESENT_VALUE);
+	assert_true(is_shadow_present_pte(pd->spt[0]));
+	assert_int_equal(mock_stat(e, "kvm.tdp_mmu_pages"), 3);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 1);
+	assert_int_equal(mock_stat(e, "kvm.zapped_leafs"), 1);
+	/* Freed only after a grace period; the header stays findable. */
+	assert_int_equal(e->pt_freed, freed);
+	assert_int_equal(pt2->gfn, 512);
+	mock_rcu_barrier(e);
+	assert_int_equal(e->pt_freed, freed + 1);
+
+	/* A page that is no table of KVM's has no header: a KVM_BUG_ON. */
+	stray = env_alloc_pt_page(e);
+	expect_assert_failure(sptep_to_sp(kvm, stray));
+	env_free_pt_page(e, stray);
+	done(e, kvm);
+}
+
 /* ------------------------------------------- the write-fault / zap pair */
 
 static void write_fault_then_zap(int dirty_mark_zap)
@@ -410,6 +492,333 @@ static void test_1g_map_recovery_rebuild(void **state) { (void)state; one_gig("m
 static void test_1g_zap_recovery_rebuild(void **state) { (void)state; one_gig("zap", "rebuild"); }
 static void test_1g_map_recovery_zap(void **state) { (void)state; one_gig("map", "zap"); }
 static void test_1g_zap_recovery_zap(void **state) { (void)state; one_gig("zap", "zap"); }
+
+/* ------------------------------------------- eager split's allocations */
+
+/*
+ * Issue 14 item 4.  Eager split allocates each page table with mmu_lock and
+ * RCU dropped (6.12's tdp_mmu_alloc_sp_for_split), then restarts its walk;
+ * under mmu.split_alloc=nowait (6.1) it allocates under both.  The hook runs
+ * inside every table allocation and records what the allocating thread
+ * holds; with @race it also acts as the host the first time it finds
+ * mmu_lock free, unmapping the whole GiB (an mmu_notifier, write lock).
+ */
+struct split_alloc {
+	u64 allocs, unlocked, locked;
+	bool race, raced;
+	struct kvm *kvm;
+};
+
+static void split_alloc_hook(struct env *e, void *arg)
+{
+	struct split_alloc *sa = arg;
+
+	sa->allocs++;
+	if (e->readers || e->writer || e->rcu_nesting) {
+		sa->locked++;
+		return;
+	}
+	sa->unlocked++;
+	if (sa->race && !sa->raced) {
+		sa->raced = true;
+		kvm_mmu_notifier_invalidate_range_start(sa->kvm, HVA, HVA + SZ_1G, true);
+		kvm_mmu_notifier_invalidate_range_end(sa->kvm, HVA, HVA + SZ_1G);
+	}
+}
+
+static void split_alloc(const char *policy, bool race)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access first = { .gpa = SZ_1G + 0x1234, .write = true };
+	struct split_alloc sa = { .race = race };
+	bool drop = !strcmp(policy, "drop-lock");
+	struct kvm *kvm;
+	u64 allocated, freed;
+
+	mock_map(e, HVA, SZ_1G >> PAGE_SHIFT, 0x4000000, 3, true);
+	kvm = vm_new(e, "mmu.split_alloc", policy, "mmu.eager_split", "on", NULL);
+	sa.kvm = kvm;
+	slot_set(kvm, 0, SZ_1G, SZ_1G, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, &first, 1), KVM_EXIT_HLT);
+	assert_int_equal(mock_stat(e, "kvm.pages_1g"), 1);
+
+	e->alloc_hook = split_alloc_hook;
+	e->alloc_hook_arg = &sa;
+	allocated = e->pt_allocated;
+	freed = e->pt_freed;
+	slot_set(kvm, 0, SZ_1G, SZ_1G, HVA, KVM_MEM_LOG_DIRTY_PAGES);
+	e->alloc_hook = NULL;
+
+	if (!race) {
+		/* One table for the 1G leaf (512 2M children), then one for
+		 * each 2M leaf: 1 + 512 allocations, all done unlocked under
+		 * drop-lock (each a drop and a restart), all locked under
+		 * nowait. */
+		assert_int_equal(sa.allocs, 1 + 512);
+		assert_int_equal(sa.unlocked, drop ? 1 + 512 : 0);
+		assert_int_equal(sa.locked, drop ? 0 : 1 + 512);
+		assert_int_equal(mock_stat(e, "kvm.split_alloc_drops"), drop ? 1 + 512 : 0);
+		assert_int_equal(mock_stat(e, "kvm.huge_splits"), 1 + 512);
+		assert_int_equal(mock_stat(e, "kvm.pages_4k"), SZ_1G >> PAGE_SHIFT);
+		assert_int_equal(mock_stat(e, "kvm.tdp_mmu_pages"), 1 + 1 + 512);
+	} else {
+		/* drop-lock: the host unmaps the GiB while the split waits for
+		 * its first table; the restarted walk finds no huge leaf left,
+		 * splits nothing and frees the unused table at once.  nowait:
+		 * the lock is never free, the host never runs, all is split. */
+		assert_int_equal(sa.raced, drop);
+		assert_int_equal(mock_stat(e, "kvm.huge_splits"), drop ? 0 : 1 + 512);
+		assert_int_equal(mock_stat(e, "kvm.pages_1g"), 0);
+		assert_int_equal(mock_stat(e, "kvm.pages_4k"),
+				 drop ? 0 : SZ_1G >> PAGE_SHIFT);
+		assert_int_equal(mock_stat(e, "kvm.zapped_leafs"), drop ? 1 : 0);
+		if (drop) {
+			assert_int_equal(e->pt_allocated - allocated, 1);
+			assert_int_equal(e->pt_freed - freed, 1);
+		}
+	}
+	done(e, kvm);
+}
+
+static void test_split_alloc_drops_lock(void **state)
+{
+	(void)state;
+	split_alloc("drop-lock", false);
+	split_alloc("nowait", false);
+}
+
+static void test_split_alloc_race(void **state)
+{
+	(void)state;
+	split_alloc("drop-lock", true);
+	split_alloc("nowait", true);
+}
+
+/* ----------------------------------------------------- NX huge pages */
+
+/* The header of the table at @level on the walk to @gpa in vCPU 0's root. */
+static struct kvm_mmu_page *table_of(struct kvm *kvm, gpa_t gpa, int level)
+{
+	struct kvm_mmu_page *sp = kvm_get_vcpu(kvm, 0)->mmu.root;
+
+	while (sp && sp->role.level > level)
+		sp = spte_to_child_sp(kvm, sp->spt[(gpa >> (PAGE_SHIFT +
+					9 * (sp->role.level - 1))) & 511],
+				      sp->role.level);
+	return sp;
+}
+
+static bool on_nx_list(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	for (struct list_head *p = kvm->possible_nx_huge_pages.next;
+	     p != &kvm->possible_nx_huge_pages; p = p->next)
+		if (p == &sp->possible_nx_huge_page_link)
+			return true;
+	return false;
+}
+
+/*
+ * Issue 14 item 8.  A 4 MiB slot backed by 2M host pages (so 2M mappings
+ * are allowed), mmu.nx_huge_pages=on, by hand:
+ *  1. a fetch of 0x3000: one exec fault, mapped 4K and executable; the
+ *     three tables it created are nx_huge_page_disallowed, and the PT (at
+ *     the 2M level, where a huge page was possible) is recorded:
+ *     nx_lpage_splits 1.  (With the mitigation off the same fetch maps one
+ *     executable 2M page.)
+ *  2. a read of 0x5000, same 2M range: a 2M mapping is possible but the PT
+ *     there is disallowed, so the fault steps down and maps 4K.
+ *  3. a read of 2M + 0x1000: one 2M leaf, not executable.
+ *  4. a fetch of 2M + 0x2000: the huge leaf denies X (one EPT violation);
+ *     the exec fault splits it, the 512 4K children executable again, and
+ *     records the new PT: nx_lpage_splits 2, pages_4k 2 + 512, 1 split.
+ *  5. a recovery pass, ratio 60: ceil(2 / 60) = 1 table, the oldest (step
+ *     1's PT) is zapped with its 2 leaves; honored: one remote flush
+ *     before mmu_lock is dropped; dropped: none (E2).
+ *  6. a read of 0x5000 again maps the 2M page (nothing disallows it now).
+ *  7. logging on: the remaining recorded table sits in a logging slot, so a
+ *     pass only takes it off the list (no zap, no flush).
+ */
+static void nx_huge_pages(const char *flush)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access fetch0 = { .gpa = 0x3000, .exec = true };
+	struct mock_access read0 = { .gpa = 0x5000 };
+	struct mock_access read1 = { .gpa = SZ_2M + 0x1000 };
+	struct mock_access fetch1 = { .gpa = SZ_2M + 0x2000, .exec = true };
+	bool honored = !strcmp(flush, "honored");
+	struct kvm_vcpu *vcpu;
+	struct kvm_mmu_page *pt0, *pt1;
+	struct kvm *kvm;
+	u64 spte, flushes;
+
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, "mmu.nx_huge_pages", "on", "mmu.nx_recovery_flush", flush,
+		     "mmu.eager_split", "off", NULL);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+
+	/* 1 */
+	assert_int_equal(run(e, kvm, 0, &fetch0, 1), KVM_EXIT_HLT);
+	assert_int_equal(e->vcpus[0].exits[ENV_EXIT_EPT_VIOLATION], 1);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x3000, &spte), PG_LEVEL_4K);
+	assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(spte_to_pfn(spte), 0x200003);
+	pt0 = table_of(kvm, 0x3000, PG_LEVEL_4K);
+	assert_true(pt0->nx_huge_page_disallowed);
+	assert_true(table_of(kvm, 0x3000, PG_LEVEL_2M)->nx_huge_page_disallowed);
+	assert_true(on_nx_list(kvm, pt0));
+	assert_false(on_nx_list(kvm, table_of(kvm, 0x3000, PG_LEVEL_2M)));
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 1);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+
+	/* 2 */
+	assert_int_equal(run(e, kvm, 0, &read0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x5000, &spte), PG_LEVEL_4K);
+	assert_int_equal(spte_to_pfn(spte), 0x200005);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 2);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+
+	/* 3 */
+	assert_int_equal(run(e, kvm, 0, &read1, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, SZ_2M + 0x1000, &spte), PG_LEVEL_2M);
+	assert_false(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 1);
+
+	/* 4 */
+	assert_int_equal(run(e, kvm, 0, &fetch1, 1), KVM_EXIT_HLT);
+	assert_int_equal(e->vcpus[0].exits[ENV_EXIT_EPT_VIOLATION], 4);
+	assert_int_equal(mock_stat(e, "kvm.huge_splits"), 1);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 2 + 512);
+	for (u64 i = 0; i < 512; i++) {
+		assert_int_equal(kvm_mmu_lookup_spte(vcpu, SZ_2M + i * PAGE_SIZE, &spte),
+				 PG_LEVEL_4K);
+		assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	}
+	pt1 = table_of(kvm, SZ_2M, PG_LEVEL_4K);
+	assert_true(on_nx_list(kvm, pt1));
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 2);
+	assert_int_equal(kvm->possible_nx_huge_pages.next, &pt0->possible_nx_huge_page_link);
+
+	/* 5 */
+	assert_int_equal(kvm_nx_huge_page_recovery_period_ms(kvm), 60000);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	kvm_recover_nx_huge_pages(kvm);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_passes"), 1);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_zapped"), 1);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 1);
+	assert_int_equal(mock_stat(e, "kvm.zapped_leafs"), 2);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), 512);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush") - flushes, honored ? 1 : 0);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x3000, &spte), -1);
+	assert_true(on_nx_list(kvm, pt1));
+	assert_false(e->writer);
+
+	/* 6 */
+	assert_int_equal(run(e, kvm, 0, &read0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x5000, &spte), PG_LEVEL_2M);
+	assert_false(spte & VMX_EPT_EXECUTABLE_MASK);
+
+	/* 7 */
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, KVM_MEM_LOG_DIRTY_PAGES);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	kvm_recover_nx_huge_pages(kvm);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_zapped"), 1);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 0);
+	assert_false(pt1->nx_huge_page_disallowed);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, SZ_2M + 0x2000, &spte), PG_LEVEL_4K);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush"), flushes);
+	done(e, kvm);
+}
+
+static void test_nx_huge_pages(void **state)
+{
+	struct env *e;
+	struct kvm *kvm;
+	struct mock_access fetch0 = { .gpa = 0x3000, .exec = true };
+	u64 spte;
+
+	(void)state;
+	nx_huge_pages("honored");
+	nx_huge_pages("dropped");
+
+	/* Without the erratum the fetch maps the whole executable 2M page,
+	 * and no worker runs. */
+	e = env_new(ENV_INTEL, 1, 1);
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, NULL);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, &fetch0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(kvm_get_vcpu(kvm, 0), 0x3000, &spte),
+			 PG_LEVEL_2M);
+	assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 0);
+	assert_int_equal(kvm_nx_huge_page_recovery_period_ms(kvm), 0);
+	done(e, kvm);
+}
+
+/*
+ * The worker yields mmu_lock when asked to (here: always, resched_every 1):
+ * two recorded tables, ratio 1, so two zaps and a yield after each.  Each
+ * yield must first flush what was zapped since the last one (2 flushes,
+ * none left for the end); under dropped no flush at all, and the lock is
+ * dropped twice with the zapped translations still in the TLBs (E2).
+ */
+static void nx_recovery_yield(const char *flush)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access fetch[2] = {
+		{ .gpa = 0x3000, .exec = true }, { .gpa = SZ_2M + 0x3000, .exec = true },
+	};
+	struct kvm *kvm;
+	u64 flushes;
+
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, "mmu.nx_huge_pages", "on", "mmu.nx_recovery_flush", flush,
+		     "mmu.nx_huge_pages_recovery_ratio", "1", NULL);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, fetch, 2), KVM_EXIT_HLT);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 2);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	e->resched_every = 1;
+	kvm_recover_nx_huge_pages(kvm);
+	e->resched_every = 0;
+	assert_int_equal(e->cond_resched, 2);
+	assert_int_equal(mock_stat(e, "kvm.nx_recovery_zapped"), 2);
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 0);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush") - flushes,
+			 !strcmp(flush, "honored") ? 2 : 0);
+	done(e, kvm);
+}
+
+static void test_nx_recovery_yield(void **state)
+{
+	(void)state;
+	nx_recovery_yield("honored");
+	nx_recovery_yield("dropped");
+}
+
+/* calc_nx_huge_pages_recovery_period: 0 = 3,600,000 ms / ratio, ratio
+ * capped at 3600; ratio 0 or no mitigation: no worker. */
+static void test_nx_recovery_period(void **state)
+{
+	static const struct { const char *ratio, *period; u64 ms; } c[] = {
+		{ "60", "0", 60000 }, { "7200", "0", 1000 }, { "1", "0", 3600000 },
+		{ "60", "5", 5 }, { "0", "5", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct env *e = env_new(ENV_INTEL, 1, 1);
+		struct kvm *kvm = vm_new(e, "mmu.nx_huge_pages", "on",
+					 "mmu.nx_huge_pages_recovery_ratio", c[i].ratio,
+					 "mmu.nx_huge_pages_recovery_period_ms", c[i].period,
+					 NULL);
+
+		assert_int_equal(kvm_nx_huge_page_recovery_period_ms(kvm), c[i].ms);
+		done(e, kvm);
+	}
+}
 
 /* ---------------------------------------------- lock and RCU assertions */
 
@@ -1430,6 +1839,7 @@ int main(void)
 		cmocka_unit_test(test_policy_table),
 		cmocka_unit_test(test_spte_format),
 		cmocka_unit_test(test_make_spte_over_table),
+		cmocka_unit_test(test_mmu_page_headers),
 		cmocka_unit_test(test_write_fault_dirty_map),
 		cmocka_unit_test(test_write_fault_dirty_zap),
 		cmocka_unit_test(test_n_pages_intel),
@@ -1438,6 +1848,11 @@ int main(void)
 		cmocka_unit_test(test_1g_zap_recovery_rebuild),
 		cmocka_unit_test(test_1g_map_recovery_zap),
 		cmocka_unit_test(test_1g_zap_recovery_zap),
+		cmocka_unit_test(test_split_alloc_drops_lock),
+		cmocka_unit_test(test_split_alloc_race),
+		cmocka_unit_test(test_nx_huge_pages),
+		cmocka_unit_test(test_nx_recovery_period),
+		cmocka_unit_test(test_nx_recovery_yield),
 		cmocka_unit_test(test_lock_asserts),
 		cmocka_unit_test(test_volatile_plain),
 		cmocka_unit_test(test_volatile_atomic),
