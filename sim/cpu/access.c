@@ -62,6 +62,25 @@ static int guest_levels(const struct machine *m)
 	}
 }
 
+/*
+ * A VM entry or exit without VPIDs.  KVM clears the "enable VPID" control
+ * of a vCPU it gave no VPID (vmx.vpid=off, or none left), which here is a
+ * VMCS VPID of 0.  The SDM (28.3.3.1, "Operations that Invalidate Cached
+ * Mappings") then has every VM entry and every VM exit invalidate the
+ * linear and combined mappings of VPID 0000H, for all PCIDs and all
+ * EP4TAs, global translations included; guest-physical mappings (the
+ * nested TLB and PSCs, tagged by EP4TA only) are kept.  That is the scope
+ * of a single-context INVVPID of VPID 0, which the transition performs.
+ */
+static void vpid0_transition_flush(struct machine *m, struct vcpu *v)
+{
+	struct tlb_flush f = { .type = TLB_INVVPID_SINGLE, .tag = { .vpid = 0 } };
+	if (m->p->cpu_vendor != VENDOR_INTEL || v->vmcs.vpid != 0)
+		return;
+	tlb_flush(m->pcpus[v->pcpu].tlb, &f);
+	m->ctr.vpid0_flushes++;
+}
+
 /* Loads the VMCS/VMCB state into the pCPU at VM entry. */
 static void load_context(struct machine *m, struct vcpu *v)
 {
@@ -70,6 +89,7 @@ static void load_context(struct machine *m, struct vcpu *v)
 	if (m->p->cpu_vendor == VENDOR_INTEL) {
 		tag.ep4ta = v->vmcs.eptp;
 		tag.vpid = v->vmcs.vpid;
+		vpid0_transition_flush(m, v);
 	} else {
 		tag.asid = (uint16_t)v->vmcs.asid;
 		/* VMRUN applies TLB_CONTROL, then the field is consumed. */
@@ -421,8 +441,9 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 		exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
 		return ENV_EXIT_HLT;
 	}
-	if (!v->guest_pf_frame) {
+	if (!v->guest_pf_pending) {
 		v->guest_pf_frame = alloc_guest_frame(m);
+		v->guest_pf_pending = true;
 		m->ctr.guest_pfs++;
 		sim_charge(s, m->acct.kvm, m->p->lat_guest_pf);
 	}
@@ -458,7 +479,7 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	if (unlikely(m->wrprot != NULL))
 		stale_permission(m, v, pr.gpa, pr.pfn);
 	host_frame_write(m->host, pr.pfn);
-	v->guest_pf_frame = 0;
+	v->guest_pf_pending = false;
 	return ENV_EXIT_NONE;
 }
 
@@ -721,8 +742,10 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->entering = true;
 	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
 	load_context(m, v);
-	if (!v->guest_cr3 && guest_levels(m))
+	if (!v->guest_cr3_set && guest_levels(m)) {
 		v->guest_cr3 = alloc_guest_frame(m);
+		v->guest_cr3_set = true;
+	}
 	v->pml.page = v->vmcs.pml_page;
 	v->pml.index = v->vmcs.pml_index;
 	v->pml.enabled = v->vmcs.pml_enabled;
@@ -782,6 +805,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->in_guest = false;
 	v->vmcs.pml_index = v->pml.index;
 	sim_charge(s, m->acct.exit, m->p->lat_vmexit);
+	vpid0_transition_flush(m, v);
 	if (x->reason == ENV_EXIT_EXTINT || v->nack_waiters)
 		ack_kicks(m, v);
 	cpu_maybe_migrate(m, v);
