@@ -113,6 +113,7 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	stats_counter(st, "guest.page_faults", &m->ctr.guest_pfs);
 	stats_counter(st, "cpu.migrations", &m->ctr.migrations);
 	stats_counter(st, "accesses.emulated", &m->ctr.emulated);
+	stats_counter(st, "vmx.vpid0_flushes", &m->ctr.vpid0_flushes);
 
 	m->env = env_new(m, err, errlen);
 	if (!m->env) {
