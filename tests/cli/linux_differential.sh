@@ -15,7 +15,7 @@ set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 L=$TDPSIM_LINUX
 exact="counter-race counter-race-cmpxchg dirty-mark-1g ept-root-alias
-       fault-invalid-root notifier-invalid-roots rom-writes touch-4k"
+       fault-invalid-root guest-flush notifier-invalid-roots rom-writes touch-4k"
 unsupported="hv-npt-flush:svm.hv_enlightened_npt_tlb=on pml-drain-order:mmu.dirty_log=ring
              wrprot-mmu-writable:kvm_write_track_add_gfn"
 
