@@ -168,7 +168,7 @@ static int pages_add(struct page_set *s, uint64_t page)
 }
 
 struct info {
-	uint64_t recs, kinds[3], bytes, gaps;
+	uint64_t recs, kinds[TRACE_FETCH + 1], flushes, bytes, gaps;
 	uint64_t lo, hi;		/* lowest byte, highest byte touched */
 	unsigned vcpus, max_vcpu;	/* distinct vCPUs, highest id */
 	uint8_t vcpu_seen[65536 / 8];
@@ -182,19 +182,24 @@ static int info_add(struct info *in, const struct trace_rec *t)
 	if (last < t->addr)	/* wraps the address space: clamp */
 		last = UINT64_MAX;
 	in->recs++;
-	in->kinds[t->kind]++;
-	in->bytes += t->size;
 	in->gaps += t->gap;
-	if (t->addr < in->lo)
-		in->lo = t->addr;
-	if (last > in->hi)
-		in->hi = last;
 	if (!(in->vcpu_seen[t->vcpu / 8] & 1u << (t->vcpu % 8))) {
 		in->vcpu_seen[t->vcpu / 8] |= (uint8_t)(1u << (t->vcpu % 8));
 		in->vcpus++;
 		if (t->vcpu > in->max_vcpu)
 			in->max_vcpu = t->vcpu;
 	}
+	if (trace_is_flush(t->kind)) {
+		/* A guest TLB invalidation: its operand is no access. */
+		in->flushes++;
+		return 0;
+	}
+	in->kinds[t->kind]++;
+	in->bytes += t->size;
+	if (t->addr < in->lo)
+		in->lo = t->addr;
+	if (last > in->hi)
+		in->hi = last;
 	for (uint64_t p = t->addr >> 12; p <= last >> 12; p++)
 		if (pages_add(&in->pages, p) < 0)
 			return -1;
@@ -218,8 +223,10 @@ static void info_print(const char *path, struct trace_reader *r, const struct in
 	for (int k = 0; k < 3; k++)
 		printf("%-8s %" PRIu64 " (%.1f%%)\n", kind[k], in->kinds[k],
 		       in->recs ? 100.0 * (double)in->kinds[k] / (double)in->recs : 0.0);
+	if (in->flushes)
+		printf("flushes  %" PRIu64 " (guest TLB invalidations)\n", in->flushes);
 	printf("bytes    %" PRIu64 "\n", in->bytes);
-	if (in->recs)
+	if (in->recs > in->flushes)
 		printf("range    0x%" PRIx64 "..0x%" PRIx64 "\n", in->lo, in->hi);
 	printf("pages    %zu (4 KiB)\n", in->pages.n);
 	if (m->flags & TRACE_GAPS)

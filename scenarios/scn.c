@@ -10,6 +10,9 @@
  *   workload VCPUS trace PATH                 a trace file (any format; a relative
  *                                             PATH is relative to the .scn file)
  *   workload VCPUS pages N [passes P] [read|write|fetch] [gap G] [base GPA]
+ *                          [procs K]          K guest processes in turn, with
+ *                                             MOV CR3 and munmap flushes
+ *                                             (guest.pcid, guest.unmap_flush)
  *   at CYCLE ACTION ARGS...                   timeline, on the VMM thread
  *   host-events random N [start CYCLE] [mean CYCLES] [kinds K,K,...]
  *               [range GPA LEN]               N events drawn from sim.seed, on a
@@ -78,6 +81,7 @@ struct wl {
 	struct workload_params gp;
 	char *path;
 	uint64_t pages, passes, gap;
+	uint64_t procs;       /* WL_PAGES: guest processes (0: no CR3 writes) */
 	uint64_t base;        /* WL_PAGES: GPA of the first page; at or above
 				 vm.mem the pages are vm.rom's read-only slot,
 				 then MMIO (no memslot) */
@@ -256,9 +260,13 @@ static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
 				wl->access = TRACE_WRITE;
 			} else if (!strcmp(w[i], "fetch")) {
 				wl->access = TRACE_FETCH;
+			} else if (!strcmp(w[i], "procs") && i + 1 < n) {
+				if (parse_u64(w[++i], &wl->procs) || !wl->procs ||
+				    wl->procs > 4095)
+					return perr(ps, "bad procs '%s' (1..4095)", w[i]);
 			} else {
 				return perr(ps, "pages: unexpected '%s' (passes N, gap G, base GPA, "
-					    "read, write, fetch)", w[i]);
+					    "read, write, fetch, procs K)", w[i]);
 			}
 		}
 	} else {
@@ -796,6 +804,72 @@ static long line_vcpus_bad(struct scn_run *sr, const struct wl *wl,
 	return -1;
 }
 
+/*
+ * 'pages N ... procs K': each pass runs K guest processes in turn on the
+ * vCPU, each in its own address space at the same addresses: a MOV to CR3
+ * (guest.pcid), then its N pages.  After each of its turns process 0
+ * unmaps the first half of them (at least one page) the guest.unmap_flush
+ * way.  The records of one pass, from @j:
+ *	process 0	CR3, N accesses, U unmap records
+ *	process k > 0	CR3, N accesses
+ */
+static uint64_t pages_unmap_recs(const struct wl *wl, const struct params *p)
+{
+	switch (p->guest_unmap_flush) {
+	case GUEST_UNMAP_NONE:
+		return 0;
+	case GUEST_UNMAP_INVLPG:
+	case GUEST_UNMAP_INVPCID_ADDR:
+	case GUEST_UNMAP_INVLPGA:
+		return wl->pages / 2 ? wl->pages / 2 : 1;
+	default:
+		return 1;
+	}
+}
+
+static uint64_t pages_pass_recs(const struct wl *wl, const struct params *p)
+{
+	if (!wl->procs)
+		return wl->pages;
+	return wl->procs * (wl->pages + 1) + pages_unmap_recs(wl, p);
+}
+
+/* Record @j of a pass of @wl for vCPU rank @rank: an access (the page in
+ * *@page) or a guest TLB invalidation (kind and operand in @r). */
+static bool pages_proc_rec(const struct wl *wl, const struct params *p,
+			   uint64_t j, uint64_t *page, struct trace_rec *r)
+{
+	static const uint8_t unmap_kind[] = {
+		[GUEST_UNMAP_INVLPG] = TRACE_INVLPG,
+		[GUEST_UNMAP_INVPCID_ADDR] = TRACE_INVPCID_ADDR,
+		[GUEST_UNMAP_INVPCID_CTX] = TRACE_INVPCID_CTX,
+		[GUEST_UNMAP_INVPCID_ALL] = TRACE_INVPCID_ALL,
+		[GUEST_UNMAP_INVPCID_ALL_NONGLOBAL] = TRACE_INVPCID_ALL_NONGLOBAL,
+		[GUEST_UNMAP_INVLPGA] = TRACE_INVLPGA,
+	};
+	const uint64_t u = pages_unmap_recs(wl, p), turn = wl->pages + 1;
+	uint64_t k = 0;
+	if (j >= turn + u) {
+		k = 1 + (j - turn - u) / turn;
+		j = (j - turn - u) % turn;
+	}
+	bool pcid = p->guest_pcid == GUEST_PCID_ON;
+	uint64_t my_pcid = pcid ? k + 1 : 0;
+	if (j == 0) {
+		r->kind = TRACE_MOV_CR3;
+		r->addr = (k << 12) | my_pcid | (pcid ? TRACE_CR3_NOFLUSH : 0);
+		return false;
+	}
+	if (j <= wl->pages) {
+		*page = j - 1;
+		return true;
+	}
+	/* Process 0's munmap: page j - N - 1 of the first half, or all. */
+	r->kind = unmap_kind[p->guest_unmap_flush];
+	*page = j - wl->pages - 1;
+	return true;
+}
+
 static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *recs,
 			 size_t max)
 {
@@ -803,14 +877,32 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 	struct wl *wl = st->wl;
 	size_t n = 0;
 	if (wl->kind == WL_PAGES) {
-		while (n < max && st->next < wl->pages * wl->passes) {
-			uint64_t page = st->next++ % wl->pages;
+		const struct params *p = sr->params;
+		const uint64_t per_pass = pages_pass_recs(wl, p);
+		while (n < max && st->next < per_pass * wl->passes) {
+			uint64_t j = st->next++ % per_pass, page = j;
 			uint64_t base = (uint64_t)st->rank * wl->pages;
-			recs[n++] = (struct trace_rec){
-				.addr = wl->base + (base + page) * 4096 + 8 * (st->rank % 512),
+			struct trace_rec r = {
 				.kind = wl->access, .size = 8, .vcpu = (uint16_t)idx,
 				.gap = (uint32_t)wl->gap,
 			};
+			bool at_page = !wl->procs || pages_proc_rec(wl, p, j, &page, &r);
+			uint64_t va = wl->base + (base + page) * 4096 + 8 * (st->rank % 512);
+			if (trace_is_flush(r.kind)) {
+				/* Only process 0 unmaps: its PCID is 1 (0 without). */
+				const uint64_t pcid0 = p->guest_pcid == GUEST_PCID_ON;
+				r.size = 1;
+				r.gap = 0;
+				if (r.kind == TRACE_INVPCID_ADDR)
+					r.addr = (va & ~UINT64_C(0xfff)) | pcid0;
+				else if (r.kind == TRACE_INVPCID_CTX)
+					r.addr = pcid0;
+				else if (at_page)
+					r.addr = va;
+			} else {
+				r.addr = va;
+			}
+			recs[n++] = r;
 		}
 		return (long)n;
 	}
@@ -861,7 +953,8 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 					return line_vcpus_bad(sr, wl, r.vcpu, nline);
 				continue;
 			}
-			if (unlikely(r.addr >= limit || r.addr + r.size > limit)) {
+			if (unlikely(r.addr >= limit || r.addr + r.size > limit) &&
+			    !trace_is_flush(r.kind)) {
 				sr->bad = true;
 				snprintf(sr->err, sizeof(sr->err),
 					 "%s: address %#llx is beyond vm.mem (%llu bytes); "
@@ -1114,6 +1207,15 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 		const struct trace_meta *tm = trace_meta(st->tr);
 		st->alone = first_is_last(wl, nv) && (tm->flags & TRACE_COUNTS) &&
 			    tm->nr_vcpus <= 1;
+	} else if (wl->procs && (p->guest_paging == GUEST_PAGING_NONE ||
+				 (p->guest_unmap_flush == GUEST_UNMAP_INVLPGA &&
+				  p->cpu_vendor != VENDOR_AMD))) {
+		snprintf(err, errlen, "%s:%d: procs needs %s", sr->sc->file, wl->line,
+			 p->guest_paging == GUEST_PAGING_NONE
+				 ? "guest paging (guest.paging=4level or 5level)"
+				 : "cpu.vendor=amd with guest.unmap_flush=invlpga "
+				   "(INVLPGA is AMD's)");
+		return -1;
 	} else if (wl->base < p->vm_mem &&
 		   wl->base + (uint64_t)(st->rank + 1) * wl->pages * 4096 > p->vm_mem &&
 		   p->guest_paging == GUEST_PAGING_NONE) {

@@ -108,7 +108,7 @@ static int native_open(struct trace_reader *r)
 static int reject_rec(struct trace_reader *r, const struct native *n,
 		     const struct trace_rec *t, uint64_t no)
 {
-	if (t->kind > TRACE_FETCH)
+	if (t->kind > TRACE_KIND_LAST)
 		return trace_fail_rec(r, no, "bad kind %u", t->kind);
 	if (t->size == 0 || t->size > TRACE_MAX_SIZE)
 		return trace_fail_rec(r, no, "bad size %u (1..%d)", t->size, TRACE_MAX_SIZE);
@@ -125,7 +125,7 @@ static int reject_rec(struct trace_reader *r, const struct native *n,
  * kind, size; little-endian) of two records, one per lane; each test is
  * shifts and adds, the same in every lane:
  *	gap	any bit in GAP_BITS (all of the gap if the trace has none)
- *	kind	kind + 253 carries into bit 8 iff kind > TRACE_FETCH
+ *	kind	kind + 255 - LAST carries into bit 8 iff kind > TRACE_KIND_LAST
  *	size	size - 1 has bit 6 or 7 set iff size is 0 or > 64
  *	vCPU	vcpu + 65536 - nr_vcpus carries into bit 16 iff vcpu >= nr_vcpus
  * GNU vector extensions (GCC and clang) make this SSE2 code on x86-64 and
@@ -136,7 +136,7 @@ typedef uint64_t u64x2 __attribute__((vector_size(16)));
 static u64x2 badness(u64x2 w, uint64_t gap_bits, uint64_t vcpu_bias)
 {
 	return (w & gap_bits) |
-	       ((((w >> 48) & 0xff) + (255 - TRACE_FETCH)) >> 8) |
+	       ((((w >> 48) & 0xff) + (255 - TRACE_KIND_LAST)) >> 8) |
 	       ((((w >> 56) - 1) & 0xff) >> 6) |
 	       ((((w >> 32) & 0xffff) + vcpu_bias) >> 16);
 }
@@ -175,7 +175,7 @@ static size_t first_bad(const struct native *n, const struct trace_rec *t, size_
 				continue;
 		}
 		for (size_t j = i; j < cnt && j < i + BLOCK; j++)
-			if (t[j].kind > TRACE_FETCH || t[j].size == 0 ||
+			if (t[j].kind > TRACE_KIND_LAST || t[j].size == 0 ||
 			    t[j].size > TRACE_MAX_SIZE || (t[j].gap & ~n->gap_mask) ||
 			    t[j].vcpu >= n->nr_vcpus)
 				return j;
@@ -368,7 +368,7 @@ int trace_write(struct trace_writer *w, const struct trace_rec *recs, size_t n)
 		const struct trace_rec *t = &recs[i];
 		uint64_t no = w->nr_records + 1;
 
-		if (t->kind > TRACE_FETCH)
+		if (t->kind > TRACE_KIND_LAST)
 			return wfail(w, "record %llu: bad kind %u", (unsigned long long)no, t->kind);
 		if (t->size == 0 || t->size > TRACE_MAX_SIZE)
 			return wfail(w, "record %llu: bad size %u", (unsigned long long)no, t->size);

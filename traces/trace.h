@@ -21,7 +21,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum trace_kind { TRACE_READ, TRACE_WRITE, TRACE_FETCH };
+enum trace_kind {
+	TRACE_READ, TRACE_WRITE, TRACE_FETCH,
+	/*
+	 * Guest TLB invalidations (the guest kernel's instructions; native
+	 * traces only).  They are not accesses: size is ignored (writers put
+	 * 1) and addr is the instruction's operand:
+	 *	INVLPG         the linear address
+	 *	MOV_CR3        the CR3 value: bits 11:0 the PCID, bits 62:12 the
+	 *	               address space (the minimal guest OS gives each its
+	 *	               own top-level table), bit 63 NOFLUSH
+	 *	INVPCID_ADDR   INVPCID type 0: the page's linear address in bits
+	 *	               63:12, the PCID in bits 11:0
+	 *	INVPCID_CTX    type 1: the PCID in bits 11:0
+	 *	INVPCID_ALL    type 2 (global translations too); addr ignored
+	 *	INVPCID_ALL_NONGLOBAL  type 3; addr ignored
+	 *	INVLPGA        the linear address; AMD only (the ASID is the
+	 *	               vCPU's own: KVM intercepts a guest's INVLPGA)
+	 */
+	TRACE_INVLPG, TRACE_MOV_CR3, TRACE_INVPCID_ADDR, TRACE_INVPCID_CTX,
+	TRACE_INVPCID_ALL, TRACE_INVPCID_ALL_NONGLOBAL, TRACE_INVLPGA,
+	TRACE_KIND_LAST = TRACE_INVLPGA
+};
+
+#define TRACE_CR3_NOFLUSH (UINT64_C(1) << 63)
+#define TRACE_CR3_PCID(cr3) ((uint16_t)((cr3) & 0xfff))
+#define TRACE_CR3_SPACE(cr3) (((cr3) & ~TRACE_CR3_NOFLUSH) >> 12)
+
+/* A guest TLB invalidation rather than an access? */
+static inline int trace_is_flush(uint8_t kind)
+{
+	return kind > TRACE_FETCH;
+}
 
 #define TRACE_MAX_SIZE 64	/* largest access of one record, in bytes */
 

@@ -19,6 +19,7 @@
 #include "sim/host/host.h"
 #include "sim/pml/pml.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define PAGE_SIZE 4096ull
@@ -62,14 +63,35 @@ static int guest_levels(const struct machine *m)
 	}
 }
 
+/*
+ * A VM entry or exit without VPIDs.  KVM clears the "enable VPID" control
+ * of a vCPU it gave no VPID (vmx.vpid=off, or none left), which here is a
+ * VMCS VPID of 0.  The SDM (28.3.3.1, "Operations that Invalidate Cached
+ * Mappings") then has every VM entry and every VM exit invalidate the
+ * linear and combined mappings of VPID 0000H, for all PCIDs and all
+ * EP4TAs, global translations included; guest-physical mappings (the
+ * nested TLB and PSCs, tagged by EP4TA only) are kept.  That is the scope
+ * of a single-context INVVPID of VPID 0, which the transition performs.
+ */
+static void vpid0_transition_flush(struct machine *m, struct vcpu *v)
+{
+	struct tlb_flush f = { .type = TLB_INVVPID_SINGLE, .tag = { .vpid = 0 } };
+	if (m->p->cpu_vendor != VENDOR_INTEL || v->vmcs.vpid != 0)
+		return;
+	tlb_flush(m->pcpus[v->pcpu].tlb, &f);
+	m->ctr.vpid0_flushes++;
+}
+
 /* Loads the VMCS/VMCB state into the pCPU at VM entry. */
 static void load_context(struct machine *m, struct vcpu *v)
 {
 	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	struct tlb_tag tag = { 0 };
+	tag.pcid = v->pcid;
 	if (m->p->cpu_vendor == VENDOR_INTEL) {
 		tag.ep4ta = v->vmcs.eptp;
 		tag.vpid = v->vmcs.vpid;
+		vpid0_transition_flush(m, v);
 	} else {
 		tag.asid = (uint16_t)v->vmcs.asid;
 		/* VMRUN applies TLB_CONTROL, then the field is consumed. */
@@ -161,6 +183,99 @@ static uint64_t alloc_guest_frame(struct machine *m)
 	uint64_t gpa = m->next_guest_frame;
 	m->next_guest_frame += PAGE_SIZE;
 	return gpa;
+}
+
+/* The top-level table of guest address space @id, allocated at its first
+ * use (a guest frame in first-touch order, like any other); false without
+ * memory for the list. */
+static bool guest_space_cr3(struct machine *m, struct vcpu *v, uint64_t id,
+			    uint64_t *cr3)
+{
+	for (size_t i = 0; i < v->nspaces; i++)
+		if (v->spaces[i].id == id) {
+			*cr3 = v->spaces[i].cr3;
+			return true;
+		}
+	struct guest_space *n = realloc(v->spaces, (v->nspaces + 1) * sizeof(*n));
+	if (!n)
+		return false;
+	v->spaces = n;
+	n[v->nspaces].id = id;
+	n[v->nspaces].cr3 = *cr3 = alloc_guest_frame(m);
+	v->nspaces++;
+	return true;
+}
+
+/*
+ * A guest TLB invalidation of the access stream (traces/trace.h): the
+ * guest kernel's INVLPG, MOV to CR3, INVPCID or INVLPGA, with the scope
+ * the architecture gives it for the vCPU's VPID (ASID) and every EP4TA.
+ * With EPT/NPT, KVM intercepts none of them but INVLPGA, which SVM always
+ * intercepts: KVM's handler (invlpga_interception -> kvm_mmu_invlpg ->
+ * svm_flush_tlb_gva) is an INVLPGA of the address in the vCPU's own ASID,
+ * so the model charges the exit and entry and performs that flush here
+ * rather than through kvmmu.  The instructions themselves cost nothing
+ * more; what they cost is the refills after them.  The minimal guest OS
+ * keeps its page tables as they are (an munmap's page stays mapped).
+ */
+static bool guest_tlb_op(struct machine *m, struct vcpu *v,
+			 const struct trace_rec *r)
+{
+	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
+	struct tlb_flush f = { .tag = v->tag, .addr = r->addr };
+	m->ctr.guest_tlb_ops[r->kind]++;
+	sim_log(m->sim, "guest_tlb_op", r->addr, r->kind, v->idx);
+	switch (r->kind) {
+	case TRACE_INVLPG:
+		f.type = TLB_GUEST_INVLPG;
+		break;
+	case TRACE_MOV_CR3:
+		if (guest_levels(m) &&
+		    !guest_space_cr3(m, v, TRACE_CR3_SPACE(r->addr), &v->guest_cr3)) {
+			check_report(m->check, CHECK_MODEL_ASSERT, r->addr,
+				     "vcpu%u: out of memory for address spaces", v->idx);
+			return false;
+		}
+		/* The new PCID is the context from here on; without NOFLUSH
+		 * its non-global entries go (PCID 0 is the case without
+		 * CR4.PCIDE: the same scope, SDM 4.10.4.1). */
+		v->pcid = v->tag.pcid = TRACE_CR3_PCID(r->addr);
+		m->pcpus[v->pcpu].owner = NULL;
+		cpu_claim_pcpu(m, v);
+		if (r->addr & TRACE_CR3_NOFLUSH)
+			return true;
+		f.type = TLB_GUEST_CR3;
+		f.tag.pcid = v->pcid;
+		break;
+	case TRACE_INVPCID_ADDR:
+		f.type = TLB_GUEST_INVPCID_ADDR;
+		f.addr = r->addr & ~(PAGE_SIZE - 1);
+		f.tag.pcid = TRACE_CR3_PCID(r->addr);
+		break;
+	case TRACE_INVPCID_CTX:
+		f.type = TLB_GUEST_INVPCID_CTX;
+		f.tag.pcid = TRACE_CR3_PCID(r->addr);
+		break;
+	case TRACE_INVPCID_ALL:
+		f.type = TLB_GUEST_INVPCID_ALL;
+		break;
+	case TRACE_INVPCID_ALL_NONGLOBAL:
+		f.type = TLB_GUEST_INVPCID_ALL_NONGLOBAL;
+		break;
+	default: /* TRACE_INVLPGA */
+		if (m->p->cpu_vendor != VENDOR_AMD) {
+			check_report(m->check, CHECK_MODEL_ASSERT, r->addr,
+				     "vcpu%u: INVLPGA on Intel (#UD): the trace "
+				     "needs cpu.vendor=amd", v->idx);
+			return false;
+		}
+		m->ctr.exits_invlpga++;
+		sim_charge(m->sim, m->acct.exit, m->p->lat_vmexit + m->p->lat_vmentry);
+		f.type = TLB_AMD_INVLPGA;
+		break;
+	}
+	tlb_flush(tlb, &f);
+	return true;
 }
 
 static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq,
@@ -421,8 +536,9 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 		exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
 		return ENV_EXIT_HLT;
 	}
-	if (!v->guest_pf_frame) {
+	if (!v->guest_pf_pending) {
 		v->guest_pf_frame = alloc_guest_frame(m);
+		v->guest_pf_pending = true;
 		m->ctr.guest_pfs++;
 		sim_charge(s, m->acct.kvm, m->p->lat_guest_pf);
 	}
@@ -458,7 +574,7 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	if (unlikely(m->wrprot != NULL))
 		stale_permission(m, v, pr.gpa, pr.pfn);
 	host_frame_write(m->host, pr.pfn);
-	v->guest_pf_frame = 0;
+	v->guest_pf_pending = false;
 	return ENV_EXIT_NONE;
 }
 
@@ -650,7 +766,9 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 			if (p->kind == TRACE_WRITE)
 				land_hit(m, v, p, mr.e[0], freed_at, &wc);
 		}
-		if (!more)
+		/* A guest TLB invalidation ends the run: the general path
+		 * performs it (it is no access). */
+		if (!more || trace_is_flush(p->kind))
 			break;
 		r = p++;
 	}
@@ -721,8 +839,14 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->entering = true;
 	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
 	load_context(m, v);
-	if (!v->guest_cr3 && guest_levels(m))
-		v->guest_cr3 = alloc_guest_frame(m);
+	if (!v->guest_cr3_set && guest_levels(m)) {
+		if (!guest_space_cr3(m, v, 0, &v->guest_cr3)) {
+			check_report(m->check, CHECK_MODEL_ASSERT, 0,
+				     "vcpu%u: out of memory for address spaces", v->idx);
+			v->done = true;
+		}
+		v->guest_cr3_set = true;
+	}
 	v->pml.page = v->vmcs.pml_page;
 	v->pml.index = v->vmcs.pml_index;
 	v->pml.enabled = v->vmcs.pml_enabled;
@@ -758,6 +882,17 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 			if (kicked(m, v))
 				continue;
 		}
+		if (unlikely(trace_is_flush(v->cur.kind))) {
+			/* Ordered against everyone's shared operations, as an
+			 * access is: other vCPUs may share this pCPU's TLB. */
+			sim_yield(s, m->acct.tlb, 0);
+			v->have_cur = false;
+			if (guest_tlb_op(m, v, &v->cur))
+				continue;
+			v->done = true;
+			exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
+			break;
+		}
 		if (v->retry == false && v->split_done == 0 && run_hits(m, v))
 			continue;
 		/* The yield point that orders this access against everyone
@@ -782,6 +917,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->in_guest = false;
 	v->vmcs.pml_index = v->pml.index;
 	sim_charge(s, m->acct.exit, m->p->lat_vmexit);
+	vpid0_transition_flush(m, v);
 	if (x->reason == ENV_EXIT_EXTINT || v->nack_waiters)
 		ack_kicks(m, v);
 	cpu_maybe_migrate(m, v);

@@ -113,6 +113,19 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	stats_counter(st, "guest.page_faults", &m->ctr.guest_pfs);
 	stats_counter(st, "cpu.migrations", &m->ctr.migrations);
 	stats_counter(st, "accesses.emulated", &m->ctr.emulated);
+	stats_counter(st, "vmx.vpid0_flushes", &m->ctr.vpid0_flushes);
+	stats_counter(st, "exits.invlpga", &m->ctr.exits_invlpga);
+	static const char *const guest_op[TRACE_KIND_LAST + 1] = {
+		[TRACE_INVLPG] = "guest.invlpg",
+		[TRACE_MOV_CR3] = "guest.mov_cr3",
+		[TRACE_INVPCID_ADDR] = "guest.invpcid.addr",
+		[TRACE_INVPCID_CTX] = "guest.invpcid.ctx",
+		[TRACE_INVPCID_ALL] = "guest.invpcid.all",
+		[TRACE_INVPCID_ALL_NONGLOBAL] = "guest.invpcid.all_nonglobal",
+		[TRACE_INVLPGA] = "guest.invlpga",
+	};
+	for (unsigned k = TRACE_INVLPG; k <= TRACE_KIND_LAST; k++)
+		stats_counter(st, guest_op[k], &m->ctr.guest_tlb_ops[k]);
 
 	m->env = env_new(m, err, errlen);
 	if (!m->env) {
@@ -136,6 +149,8 @@ void machine_free(struct machine *m)
 	free(m->segs);
 	free(m->wrprot);
 	free(m->pcpus);
+	for (unsigned i = 0; m->vcpus && i < m->nvcpus; i++)
+		free(m->vcpus[i].spaces);
 	free(m->vcpus);
 	free(m);
 }

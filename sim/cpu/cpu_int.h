@@ -57,8 +57,20 @@ struct vcpu {
 	uint64_t split_done;      /* bytes of cur already performed */
 
 	/* Minimal guest OS (guest.paging != none). */
-	uint64_t guest_cr3;       /* GPA of the top-level guest table */
-	uint64_t guest_pf_frame;  /* frame chosen for the entry being written */
+	/* GPA of the top-level guest table, valid once guest_cr3_set: the
+	 * first guest frame is GPA 0, so 0 is a CR3 like any other. */
+	uint64_t guest_cr3;
+	bool guest_cr3_set;
+	/* Frame chosen for the entry being written, while guest_pf_pending
+	 * (it survives the exits the entry's own write takes). */
+	uint64_t guest_pf_frame;
+	bool guest_pf_pending;
+	/* The guest's address spaces (trace MOV CR3 records name them): the
+	 * top-level table of each, allocated at its first use; space 0 is
+	 * the one the vCPU starts in.  And the current PCID. */
+	struct guest_space { uint64_t id, cr3; } *spaces;
+	size_t nspaces;
+	uint16_t pcid;
 	struct pml pml;           /* loaded from / stored to the VMCS */
 
 	struct rng rng;
@@ -101,7 +113,9 @@ struct machine {
 		uint64_t accesses, splits, cycles, exits_ept_violation,
 			exits_ept_misconfig, exits_npf, exits_pml_full,
 			exits_extint, ipi_sent, ipi_wait_cycles, guest_pfs,
-			migrations, emulated;
+			migrations, emulated, vpid0_flushes, exits_invlpga;
+		/* Guest TLB invalidations by trace kind (INVLPG ...). */
+		uint64_t guest_tlb_ops[TRACE_KIND_LAST + 1];
 		uint64_t acct_total[SIM_ACCT_MAX];
 	} ctr;
 };

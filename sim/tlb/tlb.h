@@ -516,6 +516,14 @@ int tlb_ntlb_fill(struct tlb *tlb, const struct tlb_map *m);
  *   GUEST_CR3      a guest MOV to CR3 without NOFLUSH: non-global TLB
  *                  entries and all guest PSC entries of tag's VPID/ASID and
  *                  PCID, every EP4TA
+ *   GUEST_INVPCID_ADDR  the guest's INVPCID type 0 (SDM 4.10.4.1): tag's
+ *                  VPID/ASID, PCID tag.pcid: the non-global TLB entries for
+ *                  addr and every guest PSC entry of that PCID
+ *   GUEST_INVPCID_CTX   type 1: as GUEST_CR3 for PCID tag.pcid
+ *   GUEST_INVPCID_ALL   type 2: every TLB and guest PSC entry of tag's
+ *                  VPID/ASID, all PCIDs, global ones too
+ *   GUEST_INVPCID_ALL_NONGLOBAL  type 3: the same but global TLB entries
+ *   (all four: every EP4TA, as any guest invalidation under VMX)
  */
 enum tlb_flush_type {
 	TLB_INVEPT_SINGLE,
@@ -532,6 +540,10 @@ enum tlb_flush_type {
 	TLB_FLUSH_GPA,
 	TLB_GUEST_INVLPG,
 	TLB_GUEST_CR3,
+	TLB_GUEST_INVPCID_ADDR,
+	TLB_GUEST_INVPCID_CTX,
+	TLB_GUEST_INVPCID_ALL,
+	TLB_GUEST_INVPCID_ALL_NONGLOBAL,
 };
 
 struct tlb_flush {

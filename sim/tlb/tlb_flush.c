@@ -76,7 +76,18 @@ static bool drops(const struct scope *s, const struct tlb_array *a, const struct
 			return e->pcid == pcid;
 		return (e->pcid == pcid || global) && tlb_entry_covers(e, s->addr);
 	case TLB_GUEST_CR3:
+	case TLB_GUEST_INVPCID_CTX:
 		return comb && e->id == id && e->pcid == pcid && !global;
+	case TLB_GUEST_INVPCID_ADDR:
+		/* SDM 4.10.4.1: the PCID's mappings for the address, global
+		 * translations excepted, and all its PSC entries. */
+		if (!comb || e->id != id || e->pcid != pcid)
+			return false;
+		return !a->leaf || (!global && tlb_entry_covers(e, s->addr));
+	case TLB_GUEST_INVPCID_ALL:
+		return comb && e->id == id;
+	case TLB_GUEST_INVPCID_ALL_NONGLOBAL:
+		return comb && e->id == id && !global;
 	}
 	return false;
 }
@@ -103,6 +114,7 @@ static enum reach scope_reach(const struct scope *s, const struct tlb_array *a, 
 			*addr = s->gpa;
 		return comb && !s->addr_valid ? REACH_NONE : REACH_ADDR;
 	case TLB_GUEST_INVLPG:
+	case TLB_GUEST_INVPCID_ADDR:
 		return !comb ? REACH_NONE : a->leaf ? REACH_ADDR : REACH_ALL;
 	default:
 		return REACH_ALL;
@@ -156,6 +168,10 @@ int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
 	case TLB_FLUSH_GPA:
 	case TLB_GUEST_INVLPG:
 	case TLB_GUEST_CR3:
+	case TLB_GUEST_INVPCID_ADDR:
+	case TLB_GUEST_INVPCID_CTX:
+	case TLB_GUEST_INVPCID_ALL:
+	case TLB_GUEST_INVPCID_ALL_NONGLOBAL:
 		break;
 	default:
 		return -EINVAL;

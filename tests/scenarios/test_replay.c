@@ -157,6 +157,48 @@ static void test_hand_written(void **state)
 	unlink(path);
 }
 
+/*
+ * Guest CR3 at GPA 0 (issue 14 item 2).  The minimal guest OS hands out
+ * guest frames in first-touch order from GPA 0, and the first is the top
+ * table CR3 names.  One store with 4-level guest paging and 4 KiB backing
+ * then touches five guest frames, each once and each in its own 4 KiB EPT
+ * page: the PML4 at GPA 0 (the walk reads it), the PDPT at 0x1000, the PD
+ * at 0x2000 and the PT at 0x3000 (each read by the walk after the guest OS
+ * wrote the entry above it, which lands in a page already mapped), and the
+ * data page at 0x4000.  Five EPT violations.  Before the fix CR3 = 0 read
+ * as "no CR3 yet": the second entry moved CR3 to a new frame, leaving the
+ * PML4 entry written at GPA 0 orphaned, and the walk faulted six times.
+ */
+static void test_cr3_at_gpa0(void **state)
+{
+	char path[] = "/tmp/tdpsim-lackey1-XXXXXX", text[512], err[512];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, "==1== Lackey, an example Valgrind tool\n S 7f0012345678,8\n");
+	snprintf(text, sizeof(text),
+		 "set guest.paging=4level vm.backing=4k vm.mem=64M\n"
+		 "workload all trace %s\n", path);
+	const struct scenario *sc = scenario_from_text("cr3", text, strlen(text),
+						       err, sizeof(err));
+	assert_non_null(sc);
+	struct params p;
+	params_defaults(&p);
+	assert_int_equal(scenario_defaults(sc, &p, err, sizeof(err)), 0);
+	struct run *r = scenario_run(sc, &p, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	uint64_t viol, acc;
+	assert_int_equal(stats_get(sim_stats(r->sim), "exits.ept_violation", &viol), 0);
+	assert_int_equal(stats_get(sim_stats(r->sim), "accesses", &acc), 0);
+	assert_int_equal(acc, 1);
+	assert_int_equal(viol, 5);
+	assert_int_equal(check_count(r->check), 0);
+	run_free(r);
+	scenario_free_loaded(sc);
+	unlink(path);
+}
+
 /* A real lackey trace of a system program, first few thousand lines. */
 static void test_real_trace(void **state)
 {
@@ -196,6 +238,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hand_written),
+		cmocka_unit_test(test_cr3_at_gpa0),
 		cmocka_unit_test(test_real_trace),
 	};
 	return cmocka_run_group_tests_name("replay vs reference", tests, NULL, NULL);

@@ -199,13 +199,13 @@ static void test_empty_trace(void **state)
 static void test_writer_refuses(void **state)
 {
 	static const struct trace_rec bad[] = {
-		{ .addr = 1, .kind = 3, .size = 8 },
+		{ .addr = 1, .kind = TRACE_KIND_LAST + 1, .size = 8 },
 		{ .addr = 1, .kind = TRACE_READ, .size = 0 },
 		{ .addr = 1, .kind = TRACE_READ, .size = 65 },
 		{ .addr = 1, .kind = TRACE_READ, .size = 1, .gap = 5 },
 	};
 	static const char *const why[] = {
-		"record 3: bad kind 3", "record 3: bad size 0", "record 3: bad size 65",
+		"record 3: bad kind 10", "record 3: bad size 0", "record 3: bad size 65",
 		"record 3: cycle gap 5 in a trace without gaps",
 	};
 	char *dir = th_mkdir(), *p = th_path(dir, "w.trace");

@@ -924,13 +924,10 @@ static void test_amd_hv_flush_gpa_space(void **state)
 }
 
 /* Guest INVLPG and MOV to CR3 within a VPID. */
-static void test_guest_invlpg_cr3(void **state)
+/* VPID 1: PCID 1 under EPTP A (0x1000, 0x2000, a global 0x3000) and B
+ * (0x1000), PCID 2's 0x1000, PCID 3's global 0x1000. */
+static void fill_pcids(struct tlb *t)
 {
-	struct tlb *t = intel_tlb();
-	struct tlb_flush f = { .type = TLB_GUEST_INVLPG, .tag = { .vpid = 1, .pcid = 1 },
-			       .addr = 0x1000 };
-
-	(void)state;
 	ctx(t, 1, 1, EPTP_A);
 	fill4k(t, 0x1000), fill4k(t, 0x2000);
 	fillx(t, TLB_R, 0x3000, TLB_4K, RW, true, true);
@@ -940,12 +937,51 @@ static void test_guest_invlpg_cr3(void **state)
 	fill4k(t, 0x1000);
 	ctx(t, 1, 3, EPTP_A);
 	fillx(t, TLB_R, 0x1000, TLB_4K, RW, true, true);	/* global, PCID 3 */
+}
+
+static void test_guest_invlpg_cr3(void **state)
+{
+	struct tlb *t = intel_tlb();
+	struct tlb_flush f = { .type = TLB_GUEST_INVLPG, .tag = { .vpid = 1, .pcid = 1 },
+			       .addr = 0x1000 };
+
+	(void)state;
+	fill_pcids(t);
 	/* INVLPG 0x1000 in PCID 1: both EP4TAs and the global entry, not PCID 2's. */
 	assert_int_equal(tlb_flush(t, &f), 3);
 	/* MOV CR3 in PCID 1: non-global only. */
 	f.type = TLB_GUEST_CR3;
 	assert_int_equal(tlb_flush(t, &f), 1);
 	assert_int_equal(tlb_count(t, TLB_L1D), 2);	/* global 0x3000, PCID 2's 0x1000 */
+	tlb_destroy(t);
+}
+
+/* The guest's INVPCID, types 0-3 (SDM 4.10.4.1): within the VPID, every
+ * EP4TA; type 0 and 1 keep global translations, type 2 drops them. */
+static void test_guest_invpcid(void **state)
+{
+	struct tlb *t = intel_tlb();
+	struct tlb_flush f = { .type = TLB_GUEST_INVPCID_ADDR,
+			       .tag = { .vpid = 1, .pcid = 1 }, .addr = 0x1000 };
+
+	(void)state;
+	fill_pcids(t);
+	ctx(t, 2, 1, EPTP_A);
+	fill4k(t, 0x5000);	/* another VPID (0x1000's set is full) */
+	assert_int_equal(tlb_count(t, TLB_L1D), 7);
+	/* Type 0, 0x1000 in PCID 1: both EP4TAs; not the global entry. */
+	assert_int_equal(tlb_flush(t, &f), 2);
+	/* Type 1, PCID 2. */
+	f.type = TLB_GUEST_INVPCID_CTX;
+	f.tag.pcid = 2;
+	assert_int_equal(tlb_flush(t, &f), 1);
+	/* Type 3: VPID 1's non-global 0x2000. */
+	f.type = TLB_GUEST_INVPCID_ALL_NONGLOBAL;
+	assert_int_equal(tlb_flush(t, &f), 1);
+	/* Type 2: the two global entries; VPID 2's stays. */
+	f.type = TLB_GUEST_INVPCID_ALL;
+	assert_int_equal(tlb_flush(t, &f), 2);
+	assert_int_equal(tlb_count(t, TLB_L1D), 1);
 	tlb_destroy(t);
 }
 
@@ -1301,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_amd_hv_quirk),
 		cmocka_unit_test(test_amd_hv_flush_gpa_space),
 		cmocka_unit_test(test_guest_invlpg_cr3),
+		cmocka_unit_test(test_guest_invpcid),
 		cmocka_unit_test(test_psc),
 		cmocka_unit_test(test_psc_off),
 		cmocka_unit_test(test_ntlb),
