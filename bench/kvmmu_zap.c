@@ -8,6 +8,8 @@
  * "bench NAME VALUE UNIT"; the goal is <= 30 ns per SPTE.
  */
 #include <stdio.h>
+
+#include "bench/bench.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -60,7 +62,7 @@ static u64 dirty_everything(struct kvm *kvm, struct kvm_memory_slot *slot)
 
 static void report(const char *name, double ns, u64 n)
 {
-	printf("bench %s %.2f ns/spte\n", name, ns / (double)n);
+	bench_print(name, ns / (double)n, 2, "ns/spte", "<=", 30);
 }
 
 int main(void)

@@ -20,6 +20,8 @@
  * that other load on a shared machine does not decide the ratio.
  */
 #include <stdio.h>
+
+#include "bench/bench.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -195,15 +197,15 @@ int main(void)
 	uint64_t n, acc;
 	double dt;
 	double rt = best_of(hit, NULL, &acc, &dt, &n);
-	printf("bench replay.decode %.0f rec/s\n", (double)n / dt);
-	printf("bench replay.tlb_hit %.0f acc/s\n", (double)acc / rt);
-	printf("bench replay.vs_decode %.2f ratio\n", rt / dt);
+	bench_print("replay.decode", (double)n / dt, 0, "rec/s", NULL, 0);
+	bench_print("replay.tlb_hit", (double)acc / rt, 0, "acc/s", ">=", 100e6);
+	bench_print("replay.vs_decode", rt / dt, 2, "ratio", "<=", 2);
 
 	static const char *const paged[] = { "guest.paging=4level", NULL };
 	make_mixed_trace(hit, 20 * 1000 * 1000);
 	rt = best_of(hit, paged, &acc, &dt, &n);
-	printf("bench replay.mixed_hit %.0f acc/s\n", (double)acc / rt);
-	printf("bench replay.mixed_vs_decode %.2f ratio\n", rt / dt);
+	bench_print("replay.mixed_hit", (double)acc / rt, 0, "acc/s", NULL, 0);
+	bench_print("replay.mixed_vs_decode", rt / dt, 2, "ratio", NULL, 0);
 
 	/* 4096 pages, 1 MiB apart (each in its own PDE: no sharing of the
 	 * last-level tables), cycled: more pages than the L2 TLB holds, so
@@ -214,7 +216,7 @@ int main(void)
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 256, 1);
 	rt = best_of(miss, walk, &acc, NULL, NULL);
-	printf("bench replay.walk_2d %.0f acc/s\n", (double)acc / rt);
+	bench_print("replay.walk_2d", (double)acc / rt, 0, "acc/s", NULL, 0);
 	/* Every access still misses every TLB level (4096 pages > the L2's
 	 * 1536 entries), but on contiguous pages, with the paging-structure
 	 * caches on (the default): the 2D walks resume from cached upper
@@ -224,7 +226,7 @@ int main(void)
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 1, 1);
 	rt = best_of(miss, walk_psc, &acc, NULL, NULL);
-	printf("bench replay.walk_2d_psc %.0f acc/s\n", (double)acc / rt);
+	bench_print("replay.walk_2d_psc", (double)acc / rt, 0, "acc/s", ">=", 12e6);
 
 	unlink(hit);
 	unlink(miss);
