@@ -301,6 +301,11 @@ const struct trace_meta *feed_meta(const struct feed *f)
 	return f->tr ? trace_meta(f->tr) : &no_meta;
 }
 
+const uint32_t *feed_aspaces(const struct feed *f)
+{
+	return f->tr ? trace_aspaces(f->tr) : NULL;
+}
+
 const struct workload_gen *feed_gen(const struct feed *f)
 {
 	return f->gen;

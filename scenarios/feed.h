@@ -59,6 +59,8 @@ unsigned feed_bad_vcpu(const struct feed *f);
 
 /* The stream's metadata (traces; zeroes for a generator). */
 const struct trace_meta *feed_meta(const struct feed *f);
+/* The trace's address-space table (trace_aspaces()), or NULL. */
+const uint32_t *feed_aspaces(const struct feed *f);
 /* The generator of a generator's feed (for workload_span()), else NULL. */
 const struct workload_gen *feed_gen(const struct feed *f);
 

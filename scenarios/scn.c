@@ -671,6 +671,8 @@ struct stream {
 	struct feed *feed;          /* WL_GEN, WL_TRACE: the line's feed */
 	uint64_t next;              /* WL_PAGES: accesses handed out */
 	unsigned rank;              /* index among the line's vCPUs */
+	uint32_t aspace;            /* its process: the trace's address-space
+				       id (FORMAT.md, ASPACES), else 0 */
 };
 
 struct scn_run {
@@ -1059,6 +1061,20 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 				return -1;
 		}
 		st->feed = *fp;
+		/* Its process: one for the whole VM unless the trace names
+		 * one per vCPU.  A vCPU keeps its process across lines (the
+		 * minimal guest OS does not switch contexts). */
+		const uint32_t *as = feed_aspaces(st->feed);
+		uint32_t aspace = as && st->rank < feed_meta(st->feed)->nr_vcpus
+					  ? as[st->rank] : 0;
+		if (st->seg == 0) {
+			st->aspace = aspace;
+		} else if (aspace != st->aspace) {
+			snprintf(err, errlen, "%s:%d: vCPU %u would move from address "
+				 "space %u to %u (a context switch, not modelled)",
+				 sr->sc->file, wl->line, v, st->aspace, aspace);
+			return -1;
+		}
 		uint64_t lo, hi;
 		if (wl->kind == WL_GEN) {
 			workload_span(feed_gen(st->feed), &lo, &hi);
@@ -1196,6 +1212,19 @@ static int build(struct run *r, char *err, size_t errlen)
 	}
 	if (vm_create(r, &sr->vm, err, errlen))
 		return -1;
+	/* Guest address spaces: vCPUs of one process share one; they are
+	 * numbered in order of first use. */
+	unsigned *dense = calloc(nv, sizeof(*dense));
+	if (!dense)
+		return -1;
+	for (unsigned v = 0, n = 0; v < nv; v++) {
+		unsigned k = 0;
+		while (k < v && sr->streams[k].aspace != sr->streams[v].aspace)
+			k++;
+		dense[v] = k < v ? dense[k] : n++;
+		vcpu_set_aspace(machine_vcpu(sr->vm.m, v), dense[v]);
+	}
+	free(dense);
 	if (sc->elf) {
 		struct trace_seg *segs;
 		size_t nsegs;

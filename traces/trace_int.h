@@ -65,7 +65,7 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 #define NATIVE_VERSION		1
 #define NATIVE_HDR_SIZE		32
 #define NATIVE_REC_SIZE		16
-#define NATIVE_HDR_FLAGS	(TRACE_GAPS | TRACE_COUNTS)	/* flags the header may carry */
+#define NATIVE_HDR_FLAGS	(TRACE_GAPS | TRACE_COUNTS | TRACE_ASPACES)	/* flags the header may carry */
 
 /* Header field offsets. */
 enum {
@@ -157,6 +157,7 @@ struct trace_reader {
 	struct trace_meta meta;
 	bool failed;		/* sticky: every later read returns -1 */
 	void *priv;		/* per-format state */
+	uint32_t *aspaces;	/* TRACE_ASPACES: one id per vCPU, or NULL */
 	char fmt_name[32];
 	char err[512];
 };

@@ -163,6 +163,17 @@ static uint64_t alloc_guest_frame(struct machine *m)
 	return gpa;
 }
 
+/* The CR3 of @v's address space: its top-level table, made by the first
+ * of its vCPUs to enter (the minimal guest OS's first allocation). */
+static uint64_t aspace_cr3(struct machine *m, const struct vcpu *v)
+{
+	if (!m->aspace_made[v->aspace]) {
+		m->aspace_cr3[v->aspace] = alloc_guest_frame(m);
+		m->aspace_made[v->aspace] = 1;
+	}
+	return m->aspace_cr3[v->aspace];
+}
+
 static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq,
 			  uint64_t addr, uint8_t kind, int levels)
 {
@@ -722,7 +733,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
 	load_context(m, v);
 	if (!v->guest_cr3 && guest_levels(m))
-		v->guest_cr3 = alloc_guest_frame(m);
+		v->guest_cr3 = aspace_cr3(m, v);
 	v->pml.page = v->vmcs.pml_page;
 	v->pml.index = v->vmcs.pml_index;
 	v->pml.enabled = v->vmcs.pml_enabled;

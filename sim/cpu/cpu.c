@@ -45,7 +45,9 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	m->nvcpus = (unsigned)p->cpu_vcpus;
 	m->pcpus = calloc(m->npcpus, sizeof(*m->pcpus));
 	m->vcpus = calloc(m->nvcpus, sizeof(*m->vcpus));
-	if (!m->pcpus || !m->vcpus) {
+	m->aspace_cr3 = calloc(m->nvcpus, sizeof(*m->aspace_cr3));
+	m->aspace_made = calloc(m->nvcpus, sizeof(*m->aspace_made));
+	if (!m->pcpus || !m->vcpus || !m->aspace_cr3 || !m->aspace_made) {
 		snprintf(err, errlen, "out of memory");
 		machine_free(m);
 		return NULL;
@@ -137,6 +139,8 @@ void machine_free(struct machine *m)
 	free(m->wrprot);
 	free(m->pcpus);
 	free(m->vcpus);
+	free(m->aspace_cr3);
+	free(m->aspace_made);
 	free(m);
 }
 
@@ -310,6 +314,14 @@ void machine_finish(struct machine *m)
 		snprintf(name, sizeof(name), "cycles.%s", sim_acct_name(m->sim, a));
 		stats_counter(st, name, &m->ctr.acct_total[a]);
 	}
+}
+
+int vcpu_set_aspace(struct vcpu *v, unsigned aspace)
+{
+	if (aspace >= v->m->nvcpus)
+		return -1;
+	v->aspace = aspace;
+	return 0;
 }
 
 unsigned vcpu_index(const struct vcpu *v) { return v->idx; }

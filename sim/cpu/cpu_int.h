@@ -57,6 +57,7 @@ struct vcpu {
 	uint64_t split_done;      /* bytes of cur already performed */
 
 	/* Minimal guest OS (guest.paging != none). */
+	unsigned aspace;          /* its guest address space (vcpu_set_aspace) */
 	uint64_t guest_cr3;       /* GPA of the top-level guest table */
 	uint64_t guest_pf_frame;  /* frame chosen for the entry being written */
 	struct pml pml;           /* loaded from / stored to the VMCS */
@@ -97,6 +98,10 @@ struct machine {
 	struct trace_seg *segs;       /* the replayed program's PT_LOAD segments */
 	size_t nsegs;
 	uint64_t next_guest_frame;  /* minimal guest OS: first-touch order */
+	/* Guest address spaces (at most one per vCPU): the GPA of each one's
+	 * top-level table, once made (@aspace_made; GPA 0 is a frame too). */
+	uint64_t *aspace_cr3;
+	uint8_t *aspace_made;
 	struct {
 		uint64_t accesses, splits, cycles, exits_ept_violation,
 			exits_ept_misconfig, exits_npf, exits_pml_full,

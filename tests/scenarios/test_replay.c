@@ -192,11 +192,80 @@ static void test_real_trace(void **state)
 	unlink(part);
 }
 
+/*
+ * Guest address spaces (issue 17 item 2).  Two vCPUs of one trace, 4-level
+ * guest paging, 4K backing: vCPU 0 writes VA 0x400000, vCPU 1 writes VA
+ * 0x401000 ten million cycles later (when vCPU 0 is long done, so that no
+ * walk races a guest PTE write).  Every guest frame takes exactly one EPT
+ * violation, at its first touch (a fault maps the page writable).
+ *   One process (no table, or the same id twice): vCPU 0 makes CR3, PDPT,
+ *   PD, PT and its data page (4 guest #PFs: the tables below CR3 and the
+ *   page); vCPU 1 shares CR3..PT (the two pages share one PT) and makes its
+ *   data page only (1 #PF): 5 guest #PFs, 6 frames, 6 EPT violations.
+ *   Two processes (ids 0 and 1): each vCPU makes its own CR3, PDPT, PD, PT
+ *   and page: 8 guest #PFs, 10 frames, 10 EPT violations.
+ * Before address spaces were shared every trace counted as two processes.
+ */
+static void aspace_run(const uint32_t *ids, uint64_t want_pfs, uint64_t want_ev)
+{
+	char path[] = "/tmp/tdpsim-test-aspace-XXXXXX", err[512];
+	close(mkstemp(path));
+	struct trace_writer *w = trace_create(path, TRACE_GAPS, err, sizeof(err));
+	assert_non_null(w);
+	if (ids)
+		assert_int_equal(trace_write_aspaces(w, ids, 2), 0);
+	const struct trace_rec recs[] = {
+		{ .addr = 0x400000, .vcpu = 0, .kind = TRACE_WRITE, .size = 8 },
+		{ .addr = 0x401000, .vcpu = 1, .kind = TRACE_WRITE, .size = 8,
+		  .gap = 10000000 },
+	};
+	assert_int_equal(trace_write(w, recs, 2), 0);
+	assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
+
+	char text[512];
+	snprintf(text, sizeof(text), "workload all trace %s\n", path);
+	const struct scenario *sc = scenario_from_text("aspace", text, strlen(text),
+						       err, sizeof(err));
+	assert_non_null(sc);
+	struct params p;
+	params_defaults(&p);
+	assert_int_equal(params_set(&p, "cpu.vcpus", "2", err, sizeof(err)), 0);
+	assert_int_equal(params_set(&p, "guest.paging", "4level", err, sizeof(err)), 0);
+	assert_int_equal(params_set(&p, "vm.backing", "4k", err, sizeof(err)), 0);
+	struct run *r = scenario_run(sc, &p, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	assert_false(r->bad_input);
+	uint64_t pfs, ev, acc;
+	assert_int_equal(stats_get(sim_stats(r->sim), "guest.page_faults", &pfs), 0);
+	assert_int_equal(stats_get(sim_stats(r->sim), "exits.ept_violation", &ev), 0);
+	assert_int_equal(stats_get(sim_stats(r->sim), "accesses", &acc), 0);
+	assert_int_equal(acc, 2);
+	assert_int_equal(pfs, want_pfs);
+	assert_int_equal(ev, want_ev);
+	run_free(r);
+	scenario_free_loaded(sc);
+	unlink(path);
+}
+
+static void test_aspace_shared(void **state)
+{
+	aspace_run(NULL, 5, 6);
+	aspace_run((const uint32_t[]){ 7, 7 }, 5, 6);
+}
+
+static void test_aspace_separate(void **state)
+{
+	aspace_run((const uint32_t[]){ 0, 1 }, 8, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hand_written),
 		cmocka_unit_test(test_real_trace),
+		cmocka_unit_test(test_aspace_shared),
+		cmocka_unit_test(test_aspace_separate),
 	};
 	return cmocka_run_group_tests_name("replay vs reference", tests, NULL, NULL);
 }
