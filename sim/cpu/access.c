@@ -385,8 +385,10 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 		tlb_fill(tlb, need, &map);
 		pfn = wr.pfn;
 		gpa = wr.gpa;
-		/* A walk that ends on a free frame follows a stale SPTE. */
-		if (unlikely(host_frame_gen(m->host, pfn) == 0))
+		/* A walk that ends on a free frame follows a stale SPTE;
+		 * none can before the host has freed a data folio. */
+		if (unlikely(*m->data_freed_at != 0) &&
+		    host_frame_gen(m->host, pfn) == 0)
 			stale_translation(m, v, addr, kind, pfn, 0);
 		break;
 	}
