@@ -236,7 +236,7 @@ static struct frame *folio_trylock(struct host *h, const struct hmap *m)
 static void folio_unlock(struct host *h, struct frame *f)
 {
 	host_yield(h, P(h)->lat_atomic);
-	f->flags &= (uint16_t)~FOLIO_LOCKED;
+	f->flags &= (uint8_t)~FOLIO_LOCKED;
 }
 
 /* Folio flag updates by the events themselves: yield points like
@@ -251,14 +251,14 @@ static void flag_set(struct host *h, struct frame *f, unsigned fl)
 static void flag_clear(struct host *h, struct frame *f, unsigned fl)
 {
 	host_yield(h, P(h)->lat_atomic);
-	f->flags &= (uint16_t)~fl;
+	f->flags &= (uint8_t)~fl;
 }
 
 static bool flag_test_clear(struct host *h, struct frame *f, unsigned fl)
 {
 	host_yield(h, P(h)->lat_atomic);
 	bool was = f->flags & fl;
-	f->flags &= (uint16_t)~fl;
+	f->flags &= (uint8_t)~fl;
 	return was;
 }
 
@@ -554,7 +554,7 @@ static int reclaim_one(struct host *h, const struct hmap *m)
 	if (old & HPTE_DIRTY)
 		f->flags |= FOLIO_DIRTY;
 	if ((f->flags & FOLIO_LAZYFREE) && (f->flags & FOLIO_DIRTY)) {
-		f->flags &= (uint16_t)~FOLIO_LAZYFREE;
+		f->flags &= (uint8_t)~FOLIO_LAZYFREE;
 		mn_end(h, m->base, m->base + m->span);
 		h->st.redirtied++;
 		folio_unlock(h, f);
@@ -653,7 +653,7 @@ static int split_one(struct host *h, const struct hmap *m)
 	/* The new folios come out locked, like the THP was; unlock them. */
 	host_yield(h, P(h)->lat_atomic);
 	for (unsigned k = 0; k < 512; k++)
-		host_frame(h, m->head + k)->flags &= (uint16_t)~FOLIO_LOCKED;
+		host_frame(h, m->head + k)->flags &= (uint8_t)~FOLIO_LOCKED;
 	h->st.thp_splits++;
 	return 1;
 }
@@ -779,7 +779,7 @@ static int free_range(struct host *h, uint64_t s, uint64_t e)
 		host_yield(h, P(h)->lat_atomic);
 		uint64_t *pe = mpte(h, &m);
 		pte_set(h, m.base, pe, *pe & ~HPTE_DIRTY);
-		f->flags &= (uint16_t)~FOLIO_DIRTY;
+		f->flags &= (uint8_t)~FOLIO_DIRTY;
 		f->flags |= FOLIO_LAZYFREE;
 		struct frame *fr;
 		FOR_EACH_CONTENT_FRAME(h, m.head, UINT64_C(1) << f->order, i, fr) {
@@ -876,7 +876,7 @@ static int migrate_one(struct host *h, const struct hmap *m)
 	copy_frames(h, dst, m->head, n);
 	struct frame *df = host_frame(h, dst);
 	df->flags |= f->flags & (FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_LAZYFREE);
-	f->flags &= (uint16_t)~FOLIO_DIRTY;
+	f->flags &= (uint8_t)~FOLIO_DIRTY;
 	sim_log(h->s, "host.copy", dst << HOST_PAGE_SHIFT, m->head, dst);
 
 	host_yield(h, P(h)->lat_atomic);

@@ -348,6 +348,10 @@ static int folio_alloc(struct host *h, unsigned order, enum frame_kind kind,
 		       uint64_t *pfn)
 {
 	uint64_t b;
+	/* Generations never repeat: after 2^32 - 1 folios the host can
+	 * make no more (in practice never: hours of allocating only). */
+	if (h->next_gen > HOST_GEN_MAX)
+		return -ENOMEM;
 	int err = block_alloc(h, order, &b);
 	if (err)
 		return err;
@@ -358,7 +362,7 @@ static int folio_alloc(struct host *h, unsigned order, enum frame_kind kind,
 	}
 	unpoison_range(h, b, UINT64_C(1) << order);
 	content_reset(h, b, UINT64_C(1) << order);
-	f->gen = h->next_gen++;
+	f->gen = (uint32_t)h->next_gen++;
 	f->order = (uint8_t)order;
 	f->kind = (uint8_t)kind;
 	f->refcount = 1;
@@ -497,7 +501,7 @@ int host_folio_set_flags(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return -ENOENT;
 	folio_sync(h);
-	f->flags |= (uint16_t)(flags & FOLIO_PUBLIC);
+	f->flags |= (uint8_t)(flags & FOLIO_PUBLIC);
 	return 0;
 }
 
@@ -507,7 +511,7 @@ int host_folio_clear_flags(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return -ENOENT;
 	folio_sync(h);
-	f->flags &= (uint16_t)~(flags & FOLIO_PUBLIC);
+	f->flags &= (uint8_t)~(flags & FOLIO_PUBLIC);
 	return 0;
 }
 
@@ -518,7 +522,7 @@ unsigned host_folio_test_clear(struct host *h, uint64_t pfn, unsigned flags)
 		return 0;
 	folio_sync(h);
 	unsigned was = f->flags & flags & FOLIO_PUBLIC;
-	f->flags &= (uint16_t)~was;
+	f->flags &= (uint8_t)~was;
 	return was;
 }
 

@@ -29,18 +29,27 @@ struct frame {
 	 * frames that have metadata, so a reused folio reads zero-filled). */
 	uint64_t version;
 	/* Head only: the folio's generation (0 when this frame heads no
-	 * folio), reference and map counts, FOLIO_* flags, order, kind. */
-	uint64_t gen;
+	 * folio; the generation clock stops at HOST_GEN_MAX, see
+	 * folio_alloc), reference and map counts, FOLIO_* flags, order,
+	 * kind. */
+	uint32_t gen;
 	uint32_t refcount;
 	uint32_t mapcount;
-	uint16_t flags;
+	uint8_t flags;
 	uint8_t order;
-	uint8_t kind;
+	uint8_t kind : 2;
 	/* The frame's arena page holds real bytes (a page table) ... */
-	uint8_t bytes;
+	uint8_t bytes : 1;
 	/* ... and is poisoned because its folio was freed. */
-	uint8_t poisoned;
+	uint8_t poisoned : 1;
 };
+
+/* 24 bytes a frame: a populated 4 KiB frame's whole metadata. */
+_Static_assert((FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_WRITEBACK | FOLIO_PT |
+		FOLIO_LOCKED | FOLIO_LAZYFREE) <= 0xff, "FOLIO_* flags fit a byte");
+_Static_assert(sizeof(struct frame) == 24, "struct frame grew");
+/* The last generation a folio can get (struct frame's gen field). */
+#define HOST_GEN_MAX UINT32_MAX
 
 /*
  * Ground truth of the lost-folio-write oracle for one frame, valid like
