@@ -8,11 +8,10 @@
  * "bench NAME VALUE UNIT"; the goal is <= 30 ns per SPTE.
  */
 #include <stdio.h>
-
-#include "bench/bench.h"
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "tests/kvmmu/mock_env.c"
 
 #include "kvmmu/kvmmu.h"

@@ -20,25 +20,15 @@
  * that other load on a shared machine does not decide the ratio.
  */
 #include <stdio.h>
-
-#include "bench/bench.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
+#include "bench/bench_run.h"
 #include "scenarios/scenario.h"
 #include "traces/trace.h"
-
-const struct scenario *scenario_from_text(const char *file, const char *text,
-					  size_t len, char *err, size_t errlen);
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct trace_writer *create(const char *path)
 {
@@ -117,7 +107,7 @@ static double decode(const char *path, uint64_t *n)
 {
 	char err[256];
 	static struct trace_rec buf[256];
-	double t0 = now();
+	double t0 = bench_now();
 	struct trace_reader *r = trace_open(path, err, sizeof(err));
 	long got;
 	uint64_t sum = 0;
@@ -129,37 +119,14 @@ static double decode(const char *path, uint64_t *n)
 	trace_close(r);
 	if (sum == 1)
 		puts("");
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 static double replay(const char *path, const char *const *sets, uint64_t *acc)
 {
-	char text[512], err[512];
+	char text[512];
 	snprintf(text, sizeof(text), "workload all trace %s\n", path);
-	const struct scenario *sc = scenario_from_text("bench", text, strlen(text),
-						       err, sizeof(err));
-	struct params p;
-	params_defaults(&p);
-	for (; sets && *sets; sets++) {
-		char key[64];
-		const char *eq = strchr(*sets, '=');
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - *sets), *sets);
-		if (params_set(&p, key, eq + 1, err, sizeof(err))) {
-			fprintf(stderr, "%s\n", err);
-			exit(1);
-		}
-	}
-	double t0 = now();
-	struct run *r = scenario_run(sc, &p, err, sizeof(err));
-	double el = now() - t0;
-	if (!r || check_count(r->check)) {
-		fprintf(stderr, "bench replay failed: %s\n", r ? "violation" : err);
-		exit(1);
-	}
-	stats_get(sim_stats(r->sim), "accesses", acc);
-	run_free(r);
-	scenario_free_loaded(sc);
-	return el;
+	return bench_run_text("replay", text, sets, acc);
 }
 
 #define REPS 5

@@ -25,19 +25,10 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/bench_run.h"
 #include "scenarios/scenario.h"
 #include "traces/trace.h"
 #include "workloads/workload.h"
-
-const struct scenario *scenario_from_text(const char *file, const char *text,
-					  size_t len, char *err, size_t errlen);
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const char *err)
 {
@@ -45,33 +36,9 @@ static void die(const char *what, const char *err)
 	exit(1);
 }
 
-/* Runs the scenario @text under the settings @sets (NULL-terminated);
- * returns the seconds scenario_run() took, and its accesses in *acc. */
 static double run_text(const char *text, const char *const *sets, uint64_t *acc)
 {
-	char err[512];
-	const struct scenario *sc = scenario_from_text("bench", text, strlen(text),
-						       err, sizeof(err));
-	if (!sc)
-		die("scenario", err);
-	struct params p;
-	params_defaults(&p);
-	for (; sets && *sets; sets++) {
-		char key[64];
-		const char *eq = strchr(*sets, '=');
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - *sets), *sets);
-		if (params_set(&p, key, eq + 1, err, sizeof(err)))
-			die(*sets, err);
-	}
-	double t0 = now();
-	struct run *r = scenario_run(sc, &p, err, sizeof(err));
-	double el = now() - t0;
-	if (!r || check_count(r->check))
-		die("run", r ? "violation" : err);
-	stats_get(sim_stats(r->sim), "accesses", acc);
-	run_free(r);
-	scenario_free_loaded(sc);
-	return el;
+	return bench_run_text("scale", text, sets, acc);
 }
 
 /* ---- vCPU scaling --------------------------------------------------- */

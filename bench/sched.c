@@ -5,10 +5,9 @@
  * does not switch (a lone thread).  Prints "bench NAME VALUE UNIT" lines.
  */
 #include <stdio.h>
-
-#include "bench/bench.h"
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/core/core.h"
 
 enum { N = 20 * 1000 * 1000 };

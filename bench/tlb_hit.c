@@ -12,10 +12,9 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-
-#include "bench/bench.h"
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/tlb/tlb.h"
 
 static double now(void)

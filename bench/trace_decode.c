@@ -10,13 +10,12 @@
  *	bench workload.zipf N rec/s
  */
 #include <stdio.h>
-
-#include "bench/bench.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "traces/trace.h"
 #include "workloads/workload.h"
 

@@ -14,11 +14,10 @@
  * "bench NAME VALUE UNIT" lines.
  */
 #include <stdio.h>
-
-#include "bench/bench.h"
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/core/core.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"

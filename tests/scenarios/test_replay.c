@@ -89,25 +89,34 @@ static const char *const geometry[] = {
 	"guest.paging=4level", "vm.mem=1G", NULL,
 };
 
-static void replay(const char *path, uint64_t *d, uint64_t *i, uint64_t *acc)
+/* Runs the trace @path on every vCPU under the settings @sets; the
+ * caller frees the run and *@sc. */
+static struct run *run_trace(const char *path, const char *const *sets,
+			     const struct scenario **sc)
 {
 	char text[512], err[512];
 	snprintf(text, sizeof(text), "workload all trace %s\n", path);
-	const struct scenario *sc = scenario_from_text("replay", text, strlen(text),
-						       err, sizeof(err));
-	assert_non_null(sc);
+	*sc = scenario_from_text("replay", text, strlen(text), err, sizeof(err));
+	assert_non_null(*sc);
 	struct params p;
 	params_defaults(&p);
-	for (const char *const *kv = geometry; *kv; kv++) {
+	for (const char *const *kv = sets; *kv; kv++) {
 		char key[64];
 		const char *eq = strchr(*kv, '=');
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - *kv), *kv);
 		assert_int_equal(params_set(&p, key, eq + 1, err, sizeof(err)), 0);
 	}
-	struct run *r = scenario_run(sc, &p, err, sizeof(err));
+	struct run *r = scenario_run(*sc, &p, err, sizeof(err));
 	if (!r)
 		fail_msg("%s", err);
 	assert_false(r->bad_input);
+	return r;
+}
+
+static void replay(const char *path, uint64_t *d, uint64_t *i, uint64_t *acc)
+{
+	const struct scenario *sc;
+	struct run *r = run_trace(path, geometry, &sc);
 	assert_int_equal(check_count(r->check), 0);
 	assert_int_equal(stats_get(sim_stats(r->sim), "tlb.l1d.misses", d), 0);
 	assert_int_equal(stats_get(sim_stats(r->sim), "tlb.l1i.misses", i), 0);
@@ -222,20 +231,11 @@ static void aspace_run(const uint32_t *ids, uint64_t want_pfs, uint64_t want_ev)
 	assert_int_equal(trace_write(w, recs, 2), 0);
 	assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
 
-	char text[512];
-	snprintf(text, sizeof(text), "workload all trace %s\n", path);
-	const struct scenario *sc = scenario_from_text("aspace", text, strlen(text),
-						       err, sizeof(err));
-	assert_non_null(sc);
-	struct params p;
-	params_defaults(&p);
-	assert_int_equal(params_set(&p, "cpu.vcpus", "2", err, sizeof(err)), 0);
-	assert_int_equal(params_set(&p, "guest.paging", "4level", err, sizeof(err)), 0);
-	assert_int_equal(params_set(&p, "vm.backing", "4k", err, sizeof(err)), 0);
-	struct run *r = scenario_run(sc, &p, err, sizeof(err));
-	if (!r)
-		fail_msg("%s", err);
-	assert_false(r->bad_input);
+	static const char *const sets[] = {
+		"cpu.vcpus=2", "guest.paging=4level", "vm.backing=4k", NULL,
+	};
+	const struct scenario *sc;
+	struct run *r = run_trace(path, sets, &sc);
 	uint64_t pfs, ev, acc;
 	assert_int_equal(stats_get(sim_stats(r->sim), "guest.page_faults", &pfs), 0);
 	assert_int_equal(stats_get(sim_stats(r->sim), "exits.ept_violation", &ev), 0);
