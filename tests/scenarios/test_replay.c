@@ -259,6 +259,41 @@ static void test_aspace_separate(void **state)
 	aspace_run((const uint32_t[]){ 0, 1 }, 8, 10);
 }
 
+/* A vCPU whose second workload line is another process: bad input that
+ * names the line, not a silent context switch the model does not make. */
+static void test_aspace_switch_is_bad(void **state)
+{
+	char a[] = "/tmp/tdpsim-test-aspace-XXXXXX", b[] = "/tmp/tdpsim-test-aspace-XXXXXX";
+	char err[512], text[256];
+	close(mkstemp(a));
+	close(mkstemp(b));
+	const struct trace_rec rec = { .addr = 0x400000, .kind = TRACE_READ, .size = 8 };
+	for (int k = 0; k < 2; k++) {
+		struct trace_writer *w = trace_create(k ? b : a, 0, err, sizeof(err));
+		assert_non_null(w);
+		if (k)
+			assert_int_equal(trace_write_aspaces(w, (const uint32_t[]){ 5 }, 1), 0);
+		assert_int_equal(trace_write(w, &rec, 1), 0);
+		assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
+	}
+	snprintf(text, sizeof(text), "workload 0 trace %s\nworkload 0 trace %s\n", a, b);
+	const struct scenario *sc = scenario_from_text("switch.scn", text, strlen(text),
+						       err, sizeof(err));
+	assert_non_null(sc);
+	struct params p;
+	params_defaults(&p);
+	assert_int_equal(params_set(&p, "guest.paging", "4level", err, sizeof(err)), 0);
+	struct run *r = scenario_run(sc, &p, err, sizeof(err));
+	assert_non_null(r);
+	assert_true(r->bad_input);
+	assert_non_null(strstr(r->bad_input_msg, "switch.scn:2: vCPU 0 would move "
+				"from address space 0 to 5"));
+	run_free(r);
+	scenario_free_loaded(sc);
+	unlink(a);
+	unlink(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_real_trace),
 		cmocka_unit_test(test_aspace_shared),
 		cmocka_unit_test(test_aspace_separate),
+		cmocka_unit_test(test_aspace_switch_is_bad),
 	};
 	return cmocka_run_group_tests_name("replay vs reference", tests, NULL, NULL);
 }
