@@ -465,7 +465,13 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	/* A guest page-table page is a data frame that holds bytes: the host
 	 * must poison it on free and zero it on reuse. */
 	host_frame_use_bytes(m->host, pr.pfn);
-	sim_store(s, sim_va(s, pr.hpa), pte);
+	/* Under the guest's page-table lock: another vCPU of the same
+	 * process may have populated the entry since this one faulted
+	 * (Linux's pmd_populate path re-checks likewise).  Then its table
+	 * stands, this vCPU keeps the frame it took for its next fault,
+	 * and walks again. */
+	if (!sim_store_unless(s, sim_va(s, pr.hpa), GPTE_P, pte))
+		return ENV_EXIT_NONE;
 	if (unlikely(v->exit_pending) && v->exit_gfn == pr.gpa >> 12)
 		wrprot_exit_landed(m, v);
 	if (unlikely(m->wrprot != NULL))
