@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "tests/kvmmu/mock_env.c"
 
 #include "kvmmu/kvmmu.h"
@@ -60,7 +61,7 @@ static u64 dirty_everything(struct kvm *kvm, struct kvm_memory_slot *slot)
 
 static void report(const char *name, double ns, u64 n)
 {
-	printf("bench %s %.2f ns/spte\n", name, ns / (double)n);
+	bench_print(name, ns / (double)n, 2, "ns/spte", "<=", 30);
 }
 
 int main(void)

@@ -25,18 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
+#include "bench/bench_run.h"
 #include "scenarios/scenario.h"
 #include "traces/trace.h"
-
-const struct scenario *scenario_from_text(const char *file, const char *text,
-					  size_t len, char *err, size_t errlen);
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct trace_writer *create(const char *path)
 {
@@ -115,7 +107,7 @@ static double decode(const char *path, uint64_t *n)
 {
 	char err[256];
 	static struct trace_rec buf[256];
-	double t0 = now();
+	double t0 = bench_now();
 	struct trace_reader *r = trace_open(path, err, sizeof(err));
 	long got;
 	uint64_t sum = 0;
@@ -127,37 +119,14 @@ static double decode(const char *path, uint64_t *n)
 	trace_close(r);
 	if (sum == 1)
 		puts("");
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 static double replay(const char *path, const char *const *sets, uint64_t *acc)
 {
-	char text[512], err[512];
+	char text[512];
 	snprintf(text, sizeof(text), "workload all trace %s\n", path);
-	const struct scenario *sc = scenario_from_text("bench", text, strlen(text),
-						       err, sizeof(err));
-	struct params p;
-	params_defaults(&p);
-	for (; sets && *sets; sets++) {
-		char key[64];
-		const char *eq = strchr(*sets, '=');
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - *sets), *sets);
-		if (params_set(&p, key, eq + 1, err, sizeof(err))) {
-			fprintf(stderr, "%s\n", err);
-			exit(1);
-		}
-	}
-	double t0 = now();
-	struct run *r = scenario_run(sc, &p, err, sizeof(err));
-	double el = now() - t0;
-	if (!r || check_count(r->check)) {
-		fprintf(stderr, "bench replay failed: %s\n", r ? "violation" : err);
-		exit(1);
-	}
-	stats_get(sim_stats(r->sim), "accesses", acc);
-	run_free(r);
-	scenario_free_loaded(sc);
-	return el;
+	return bench_run_text("replay", text, sets, acc);
 }
 
 #define REPS 5
@@ -195,15 +164,15 @@ int main(void)
 	uint64_t n, acc;
 	double dt;
 	double rt = best_of(hit, NULL, &acc, &dt, &n);
-	printf("bench replay.decode %.0f rec/s\n", (double)n / dt);
-	printf("bench replay.tlb_hit %.0f acc/s\n", (double)acc / rt);
-	printf("bench replay.vs_decode %.2f ratio\n", rt / dt);
+	bench_print("replay.decode", (double)n / dt, 0, "rec/s", NULL, 0);
+	bench_print("replay.tlb_hit", (double)acc / rt, 0, "acc/s", ">=", 100e6);
+	bench_print("replay.vs_decode", rt / dt, 2, "ratio", "<=", 2);
 
 	static const char *const paged[] = { "guest.paging=4level", NULL };
 	make_mixed_trace(hit, 20 * 1000 * 1000);
 	rt = best_of(hit, paged, &acc, &dt, &n);
-	printf("bench replay.mixed_hit %.0f acc/s\n", (double)acc / rt);
-	printf("bench replay.mixed_vs_decode %.2f ratio\n", rt / dt);
+	bench_print("replay.mixed_hit", (double)acc / rt, 0, "acc/s", NULL, 0);
+	bench_print("replay.mixed_vs_decode", rt / dt, 2, "ratio", NULL, 0);
 
 	/* 4096 pages, 1 MiB apart (each in its own PDE: no sharing of the
 	 * last-level tables), cycled: more pages than the L2 TLB holds, so
@@ -214,7 +183,7 @@ int main(void)
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 256, 1);
 	rt = best_of(miss, walk, &acc, NULL, NULL);
-	printf("bench replay.walk_2d %.0f acc/s\n", (double)acc / rt);
+	bench_print("replay.walk_2d", (double)acc / rt, 0, "acc/s", NULL, 0);
 	/* Every access still misses every TLB level (4096 pages > the L2's
 	 * 1536 entries), but on contiguous pages, with the paging-structure
 	 * caches on (the default): the 2D walks resume from cached upper
@@ -224,7 +193,7 @@ int main(void)
 	};
 	make_trace(miss, 2 * 1000 * 1000, 4096, 1, 1);
 	rt = best_of(miss, walk_psc, &acc, NULL, NULL);
-	printf("bench replay.walk_2d_psc %.0f acc/s\n", (double)acc / rt);
+	bench_print("replay.walk_2d_psc", (double)acc / rt, 0, "acc/s", ">=", 12e6);
 
 	unlink(hit);
 	unlink(miss);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/core/core.h"
 
 enum { N = 20 * 1000 * 1000 };
@@ -47,8 +48,8 @@ int main(void)
 	double el = now() - t0;
 	uint64_t sw;
 	stats_get(sim_stats(s), "sim.switches", &sw);
-	printf("bench sched.switches %.0f switches/s\n", (double)sw / el);
-	printf("bench sched.switch_ns %.2f ns\n", el * 1e9 / (double)sw);
+	bench_print("sched.switches", (double)sw / el, 0, "switches/s", NULL, 0);
+	bench_print("sched.switch_ns", el * 1e9 / (double)sw, 2, "ns", NULL, 0);
 	sim_free(s);
 
 	s = sim_new(&p);
@@ -56,7 +57,7 @@ int main(void)
 	t0 = now();
 	sim_run(s);
 	el = now() - t0;
-	printf("bench sched.yield_noswitch_ns %.2f ns\n", el * 1e9 / N);
+	bench_print("sched.yield_noswitch_ns", el * 1e9 / N, 2, "ns", NULL, 0);
 	sim_free(s);
 	return 0;
 }

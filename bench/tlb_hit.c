@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/tlb/tlb.h"
 
 static double now(void)
@@ -44,7 +45,7 @@ static int run(struct tlb *t, const char *name, uint64_t n, uint64_t stride, uin
 	(void)sink;
 	if (tlb_stats(t)->l1d_hits - hits0 != n)
 		return 1;	/* every lookup must have been an L1 hit */
-	printf("bench %s %.0f lookups/s\n", name, (double)n / dt);
+	bench_print(name, (double)n / dt, 0, "lookups/s", NULL, 0);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "traces/trace.h"
 #include "workloads/workload.h"
 
@@ -179,19 +180,19 @@ int main(void)
 	snprintf(zst, sizeof(zst), "%s/u.trace.zst", dir);
 	write_trace(plain, 0, buf);
 	write_trace(zst, TRACE_ZSTD, buf);
-	printf("bench trace.decode %.0f rec/s\n", rate(open_path, plain, buf));
-	printf("bench trace.decode_zstd %.0f rec/s\n", rate(open_path, zst, buf));
+	bench_print("trace.decode", rate(open_path, plain, buf), 0, "rec/s", NULL, 0);
+	bench_print("trace.decode_zstd", rate(open_path, zst, buf), 0, "rec/s", NULL, 0);
 	unlink(plain);
 	unlink(zst);
 	rmdir(dir);
 
 	text = lackey_text(&m.len);
 	m.text = text;
-	printf("bench trace.decode_lackey %.0f rec/s\n", rate(open_mem, &m, buf));
+	bench_print("trace.decode_lackey", rate(open_mem, &m, buf), 0, "rec/s", NULL, 0);
 	free(text);
 
-	printf("bench workload.uniform %.0f rec/s\n", gen_rate(WORKLOAD_UNIFORM, buf));
-	printf("bench workload.zipf %.0f rec/s\n", gen_rate(WORKLOAD_ZIPF, buf));
+	bench_print("workload.uniform", gen_rate(WORKLOAD_UNIFORM, buf), 0, "rec/s", NULL, 0);
+	bench_print("workload.zipf", gen_rate(WORKLOAD_ZIPF, buf), 0, "rec/s", NULL, 0);
 	free(buf);
 	return 0;
 }

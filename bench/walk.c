@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/core/core.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
@@ -168,9 +169,10 @@ static void run(const char *name, int glevels, bool psc, long n)
 	double t0 = now();
 	sim_run(b.s);
 	double el = now() - t0;
-	printf("bench %s %.0f walks/s\n", name, (double)n / el);
-	printf("bench %s.refs_per_walk %.2f refs\n", name,
-	       (double)(b.ws.refs - refs0) / (double)n);
+	char refs[64];
+	snprintf(refs, sizeof(refs), "%s.refs_per_walk", name);
+	bench_print(name, (double)n / el, 0, "walks/s", NULL, 0);
+	bench_print(refs, (double)(b.ws.refs - refs0) / (double)n, 2, "refs", NULL, 0);
 	tlb_destroy(tlb);
 	host_destroy(b.h);
 	sim_free(b.s);

@@ -231,6 +231,18 @@ static void info_print(const char *path, struct trace_reader *r, const struct in
 	printf("pages    %zu (4 KiB)\n", in->pages.n);
 	if (m->flags & TRACE_GAPS)
 		printf("gaps     %" PRIu64 " cycles\n", in->gaps);
+	if (trace_aspaces(r)) {
+		/* Address spaces (FORMAT.md, ASPACES): how many processes. */
+		unsigned n = 0;
+		const uint32_t *as = trace_aspaces(r);
+		for (unsigned v = 0; v < m->nr_vcpus; v++) {
+			unsigned k = 0;
+			while (k < v && as[k] != as[v])
+				k++;
+			n += k == v;
+		}
+		printf("aspaces  %u (an address-space id per vCPU)\n", n);
+	}
 }
 
 static int do_info(const char *path, enum trace_format fmt)
@@ -315,6 +327,12 @@ static int do_convert(const char *in, const char *out, enum trace_format fmt, bo
 			 err, sizeof(err));
 	if (!w) {
 		bad("%s", err);
+		goto fail;
+	}
+	/* A trace of several processes stays one. */
+	if (trace_aspaces(r) &&
+	    trace_write_aspaces(w, trace_aspaces(r), trace_meta(r)->nr_vcpus) < 0) {
+		bad("%s", trace_writer_error(w));
 		goto fail;
 	}
 	while ((n = trace_read(r, recs, BATCH)) > 0)

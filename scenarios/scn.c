@@ -29,6 +29,7 @@
  * VCPUS is "all", "N" or "N-M".  Addresses in actions are guest-physical
  * (the VMM maps them to its hva); sizes take K/M/G suffixes.
  */
+#include "scenarios/feed.h"
 #include "scenarios/vm.h"
 #include "scenarios/vmm.h"
 #include "workloads/workload.h"
@@ -682,19 +683,19 @@ void scn_free(struct scn *sc)
 
 /* --------------------------------------------------------------- execute */
 
-/* One vCPU's stream: the workload lines that cover it, in file order. */
+/* One vCPU's stream: the workload lines that cover it, in file order.
+ * Generator and trace lines are read through their line's feed (one
+ * decode for all the line's vCPUs; this vCPU is its rank-th). */
 struct stream {
 	struct wl *segs[16];
 	unsigned nsegs, seg;
 	bool started;               /* the current segment's start applied */
 	struct wl *wl;
-	struct workload_gen *gen;   /* WL_GEN: its own instance, filtered */
-	struct trace_reader *tr;    /* WL_TRACE: its own reader, filtered */
-	struct trace_rec buf[256];
-	size_t pos, len;
+	struct feed *feed;          /* WL_GEN, WL_TRACE: the line's feed */
 	uint64_t next;              /* WL_PAGES: accesses handed out */
 	unsigned rank;              /* index among the line's vCPUs */
-	bool alone;                 /* the line's only vCPU, of a 1-vCPU stream */
+	uint32_t aspace;            /* its process: the trace's address-space
+				       id (FORMAT.md, ASPACES), else 0 */
 };
 
 struct scn_run {
@@ -711,6 +712,7 @@ struct scn_run {
 	unsigned nphases;
 	struct stream *streams;
 	unsigned nstreams;
+	struct feed **feeds;        /* per workload line, while open */
 	bool bad;
 	char err[256];
 	u64 *bitmap;
@@ -720,14 +722,21 @@ struct scn_run {
 static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 			char *err, size_t errlen);
 
+/* @st is done with its current segment's feed: the last of the line's
+ * vCPUs to leave closes it. */
+static void leave_feed(struct scn_run *sr, struct stream *st)
+{
+	if (!st->feed)
+		return;
+	if (feed_leave(st->feed, st->rank))
+		sr->feeds[st->wl - sr->sc->wl] = NULL;
+	st->feed = NULL;
+}
+
 /* The next segment of @st, opened; false when there is none. */
 static bool next_segment(struct scn_run *sr, struct stream *st)
 {
-	workload_free(st->gen);
-	st->gen = NULL;
-	if (st->tr)
-		trace_close(st->tr);
-	st->tr = NULL;
+	leave_feed(sr, st);
 	if (++st->seg >= st->nsegs) {
 		st->wl = NULL;
 		return false;
@@ -906,70 +915,41 @@ static long fill_segment(struct scn_run *sr, unsigned idx, struct trace_rec *rec
 		}
 		return (long)n;
 	}
-	/* Generators and traces interleave vCPUs: keep this vCPU's records
-	 * (record vCPU k of the line's stream belongs to its k-th vCPU).  The
-	 * records are read straight into @recs and filtered in place. */
+	/* Generators and traces interleave vCPUs: the line's feed deals
+	 * this vCPU its records (record vCPU k belongs to the line's k-th
+	 * vCPU). */
 	uint64_t limit = sr->params->guest_paging == GUEST_PAGING_NONE
 				 ? sr->params->vm_mem : UINT64_MAX;
 	unsigned nline = (wl->last == UINT32_MAX ? sr->nstreams - 1 : wl->last) -
 			 wl->first + 1;
-	while (n == 0) {
-		long got = wl->kind == WL_GEN
-				   ? (long)workload_fill(st->gen, recs, max)
-				   : trace_read(st->tr, recs, max);
-		if (got < 0) {
-			sr->bad = true;
-			snprintf(sr->err, sizeof(sr->err), "%s",
-				 wl->kind == WL_TRACE ? trace_error(st->tr)
-						      : "generator failed");
-			return -1;
-		}
-		if (got == 0)
-			break;
-		if (st->alone) {
-			/* The only vCPU of its stream: every record is ours,
-			 * only the bounds need a look — a close one only
-			 * within a largest access of the limit. */
-			const uint64_t near = limit > TRACE_MAX_SIZE
-						      ? limit - TRACE_MAX_SIZE : 0;
-			for (long k = 0; k < got; k++)
-				if (unlikely(recs[k].addr >= near) &&
-				    (recs[k].addr >= limit ||
-				     recs[k].addr + recs[k].size > limit)) {
-					recs[0] = recs[k];
-					got = 1;
-					st->alone = false;
-					break;
-				}
-			if (st->alone) {
-				n = (size_t)got;
-				break;
-			}
-		}
-		for (long k = 0; k < got; k++) {
-			struct trace_rec r = recs[k];
-			if (r.vcpu != st->rank) {
-				if (unlikely(r.vcpu >= nline))
-					return line_vcpus_bad(sr, wl, r.vcpu, nline);
-				continue;
-			}
-			if (unlikely(r.addr >= limit || r.addr + r.size > limit) &&
-			    !trace_is_flush(r.kind)) {
-				sr->bad = true;
-				snprintf(sr->err, sizeof(sr->err),
-					 "%s: address %#llx is beyond vm.mem (%llu bytes); "
-					 "with guest.paging=none addresses are GPAs (--set "
-					 "guest.paging=4level for virtual addresses)",
-					 wl->kind == WL_TRACE ? wl->path : "generator",
-					 (unsigned long long)r.addr,
-					 (unsigned long long)sr->params->vm_mem);
-				return -1;
-			}
-			r.vcpu = (uint16_t)idx;
-			recs[n++] = r;
-		}
+	long got = feed_read(st->feed, st->rank, recs, max);
+	if (got < 0) {
+		if (feed_bad_vcpu(st->feed) != UINT32_MAX)
+			return line_vcpus_bad(sr, wl, feed_bad_vcpu(st->feed), nline);
+		sr->bad = true;
+		snprintf(sr->err, sizeof(sr->err), "%s", feed_error(st->feed));
+		return -1;
 	}
-	return (long)n;
+	/* Only the bounds need a look — a close one only within a largest
+	 * access of the limit. */
+	const uint64_t near = limit > TRACE_MAX_SIZE ? limit - TRACE_MAX_SIZE : 0;
+	for (long k = 0; k < got; k++) {
+		const struct trace_rec *r = &recs[k];
+		/* A guest TLB invalidation's operand is no access. */
+		if (r->addr < near || trace_is_flush(r->kind) ||
+		    (r->addr < limit && r->addr + r->size <= limit))
+			continue;
+		sr->bad = true;
+		snprintf(sr->err, sizeof(sr->err),
+			 "%s: address %#llx is beyond vm.mem (%llu bytes); "
+			 "with guest.paging=none addresses are GPAs (--set "
+			 "guest.paging=4level for virtual addresses)",
+			 wl->kind == WL_TRACE ? wl->path : "generator",
+			 (unsigned long long)r->addr,
+			 (unsigned long long)sr->params->vm_mem);
+		return -1;
+	}
+	return got;
 }
 
 /* What a phase measures: deltas across its action, as phase.NAME.STAT, and
@@ -1165,12 +1145,6 @@ static void driver(struct sim *s, void *arg)
 			run_action(sr, &sc->act[i]);
 }
 
-static bool first_is_last(const struct wl *wl, unsigned nv)
-{
-	unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
-	return wl->first == last;
-}
-
 static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 			char *err, size_t errlen)
 {
@@ -1180,33 +1154,49 @@ static int open_segment(struct scn_run *sr, struct stream *st, unsigned nv,
 	unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
 	st->wl = wl;
 	st->rank = v - wl->first;
-	st->pos = st->len = 0;
 	st->next = 0;
 	st->started = false;
-	if (wl->kind == WL_GEN) {
-		struct workload_params gp = wl->gp;
-		gp.vcpus = last - wl->first + 1;
-		st->gen = workload_new(&gp, err, errlen);
-		if (!st->gen)
+	if (wl->kind == WL_GEN || wl->kind == WL_TRACE) {
+		/* The first of the line's vCPUs to get here opens its feed. */
+		struct feed **fp = &sr->feeds[wl - sr->sc->wl];
+		if (!*fp) {
+			struct feed_src src = {
+				.path = wl->kind == WL_TRACE ? wl->path : NULL,
+				.gen = &wl->gp, .nline = last - wl->first + 1,
+			};
+			char why[512];
+
+			*fp = feed_open(&src, why, sizeof(why));
+			if (!*fp) {
+				snprintf(err, errlen, "%s:%d: %s", sr->sc->file, wl->line, why);
+				return -1;
+			}
+		}
+		st->feed = *fp;
+		/* Its process: one for the whole VM unless the trace names
+		 * one per vCPU.  A vCPU keeps its process across lines (the
+		 * minimal guest OS does not switch contexts). */
+		const uint32_t *as = feed_aspaces(st->feed);
+		uint32_t aspace = as && st->rank < feed_meta(st->feed)->nr_vcpus
+					  ? as[st->rank] : 0;
+		if (st->seg == 0) {
+			st->aspace = aspace;
+		} else if (aspace != st->aspace) {
+			snprintf(err, errlen, "%s:%d: vCPU %u would move from address "
+				 "space %u to %u (a context switch, not modelled)",
+				 sr->sc->file, wl->line, v, st->aspace, aspace);
 			return -1;
+		}
 		uint64_t lo, hi;
-		workload_span(st->gen, &lo, &hi);
-		if (hi > p->vm_mem && p->guest_paging == GUEST_PAGING_NONE) {
-			snprintf(err, errlen, "%s:%d: the workload reaches GPA %#llx, "
-				 "beyond vm.mem (%llu bytes)", sr->sc->file, wl->line,
-				 (unsigned long long)hi, (unsigned long long)p->vm_mem);
-			return -1;
+		if (wl->kind == WL_GEN) {
+			workload_span(feed_gen(st->feed), &lo, &hi);
+			if (hi > p->vm_mem && p->guest_paging == GUEST_PAGING_NONE) {
+				snprintf(err, errlen, "%s:%d: the workload reaches GPA %#llx, "
+					 "beyond vm.mem (%llu bytes)", sr->sc->file, wl->line,
+					 (unsigned long long)hi, (unsigned long long)p->vm_mem);
+				return -1;
+			}
 		}
-	} else if (wl->kind == WL_TRACE) {
-		char why[512];
-		st->tr = trace_open(wl->path, why, sizeof(why));
-		if (!st->tr) {
-			snprintf(err, errlen, "%s:%d: %s", sr->sc->file, wl->line, why);
-			return -1;
-		}
-		const struct trace_meta *tm = trace_meta(st->tr);
-		st->alone = first_is_last(wl, nv) && (tm->flags & TRACE_COUNTS) &&
-			    tm->nr_vcpus <= 1;
 	} else if (wl->procs && (p->guest_paging == GUEST_PAGING_NONE ||
 				 (p->guest_unmap_flush == GUEST_UNMAP_INVLPGA &&
 				  p->cpu_vendor != VENDOR_AMD))) {
@@ -1280,8 +1270,9 @@ static int build(struct run *r, char *err, size_t errlen)
 		return -1;
 	}
 	sr->streams = calloc(nv, sizeof(*sr->streams));
+	sr->feeds = calloc(sc->nwl ? sc->nwl : 1, sizeof(*sr->feeds));
 	sr->bitmap = calloc((r->p.vm_mem / 4096 + 63) / 64 + 1, sizeof(u64));
-	if (!sr->streams || !sr->bitmap)
+	if (!sr->streams || !sr->feeds || !sr->bitmap)
 		return -1;
 	sr->nstreams = nv;
 	for (unsigned i = 0; i < sc->nact; i++)
@@ -1342,6 +1333,19 @@ static int build(struct run *r, char *err, size_t errlen)
 	}
 	if (vm_create(r, &sr->vm, err, errlen))
 		return -1;
+	/* Guest address spaces: vCPUs of one process share one; they are
+	 * numbered in order of first use. */
+	unsigned *dense = calloc(nv, sizeof(*dense));
+	if (!dense)
+		return -1;
+	for (unsigned v = 0, n = 0; v < nv; v++) {
+		unsigned k = 0;
+		while (k < v && sr->streams[k].aspace != sr->streams[v].aspace)
+			k++;
+		dense[v] = k < v ? dense[k] : n++;
+		vcpu_set_aspace(machine_vcpu(sr->vm.m, v), dense[v]);
+	}
+	free(dense);
 	if (sc->elf) {
 		struct trace_seg *segs;
 		size_t nsegs;
@@ -1465,11 +1469,9 @@ static void destroy(struct run *r)
 	if (!sr)
 		return;
 	vm_destroy(&sr->vm);
-	for (unsigned i = 0; sr->streams && i < sr->nstreams; i++) {
-		workload_free(sr->streams[i].gen);
-		if (sr->streams[i].tr)
-			trace_close(sr->streams[i].tr);
-	}
+	for (unsigned i = 0; sr->feeds && i < sr->sc->nwl; i++)
+		feed_free(sr->feeds[i]);
+	free(sr->feeds);
 	free(sr->streams);
 	free(sr->bitmap);
 	free(sr);

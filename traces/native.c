@@ -69,6 +69,33 @@ static int check_header(struct trace_reader *r, const uint8_t *h, long got)
 	if (get_le32(h + NH_NR_VCPUS) > 65536)
 		return trace_fail_rec(r, 0, "%u vCPUs, at most 65536",
 				      get_le32(h + NH_NR_VCPUS));
+	if ((flags & TRACE_ASPACES) && !(flags & TRACE_COUNTS))
+		return trace_fail_rec(r, 0, "address spaces without the COUNTS flag");
+	return 0;
+}
+
+/* The address-space table after the header: nr_vcpus ids of 4 bytes. */
+static int read_aspaces(struct trace_reader *r)
+{
+	uint32_t n = r->meta.nr_vcpus;
+	uint8_t *b = malloc(4 * (size_t)n + 1);
+
+	r->aspaces = malloc(4 * (size_t)n + 1);
+	if (!b || !r->aspaces) {
+		free(b);
+		return trace_fail_rec(r, 0, "out of memory");
+	}
+	long got = tsrc_read(&r->src, b, 4 * (size_t)n);
+	if (got < 0 || (size_t)got < 4 * (size_t)n) {
+		free(b);
+		if (got < 0 || r->src.failed)
+			return trace_fail_rec(r, 0, "%s", r->src.err);
+		return trace_fail_rec(r, 0, "truncated address-space table: %ld of "
+				      "%u bytes", got, 4 * n);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		r->aspaces[i] = get_le32(b + 4 * (size_t)i);
+	free(b);
 	return 0;
 }
 
@@ -101,6 +128,8 @@ static int native_open(struct trace_reader *r)
 		n->nr_vcpus = r->meta.nr_vcpus;
 		n->limit = r->meta.nr_records;
 	}
+	if ((flags & TRACE_ASPACES) && read_aspaces(r) < 0)
+		return -1;
 	return 0;
 }
 
@@ -274,6 +303,7 @@ struct trace_writer {
 	size_t len;
 	uint64_t nr_records;
 	uint32_t nr_vcpus;	/* highest vCPU id seen + 1 */
+	uint32_t nr_aspaces;	/* TRACE_ASPACES: vCPUs given ids; else 0 */
 	bool failed;
 	char err[512];
 };
@@ -375,6 +405,10 @@ int trace_write(struct trace_writer *w, const struct trace_rec *recs, size_t n)
 		if (t->gap && !(w->flags & TRACE_GAPS))
 			return wfail(w, "record %llu: cycle gap %u in a trace without gaps",
 				     (unsigned long long)no, t->gap);
+		if (w->nr_aspaces && t->vcpu >= w->nr_aspaces)
+			return wfail(w, "record %llu: vCPU %u, but address spaces were "
+				     "given for %u vCPUs", (unsigned long long)no,
+				     t->vcpu, w->nr_aspaces);
 		if (t->vcpu >= w->nr_vcpus)
 			w->nr_vcpus = t->vcpu + 1u;
 		w->buf[w->len++] = *t;
@@ -382,6 +416,36 @@ int trace_write(struct trace_writer *w, const struct trace_rec *recs, size_t n)
 		if (w->len == WBUF_RECS && flush(w) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int trace_write_aspaces(struct trace_writer *w, const uint32_t *ids, unsigned n)
+{
+	if (w->failed)
+		return -1;
+	if (w->nr_records || w->nr_aspaces)
+		return wfail(w, "address spaces after the first record");
+	if (n == 0 || n > 65536)
+		return wfail(w, "address spaces for %u vCPUs (1..65536)", n);
+	/* The table follows the header in the (decoded) stream; records
+	 * come after it. */
+	for (unsigned i = 0; i < n; i += WBUF_RECS * 4) {
+		unsigned k = n - i < WBUF_RECS * 4 ? n - i : WBUF_RECS * 4;
+		uint8_t *b = (uint8_t *)w->buf;
+		for (unsigned j = 0; j < k; j++)
+			put_le32(b + 4 * j, ids[i + j]);
+		int rc;
+		if (w->zc) {
+			ZSTD_inBuffer in = { b, 4 * (size_t)k, 0 };
+			rc = zstd_push(w, &in, ZSTD_e_continue);
+		} else {
+			rc = write_all(w, b, 4 * (size_t)k);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	w->nr_aspaces = n;
+	w->nr_vcpus = n;
 	return 0;
 }
 
@@ -399,6 +463,8 @@ static void make_header(const struct trace_writer *w, uint8_t *h, bool final)
 	put_le16(h + NH_VERSION, NATIVE_VERSION);
 	put_le16(h + NH_HDR_SIZE, NATIVE_HDR_SIZE);
 	put_le16(h + NH_REC_SIZE, NATIVE_REC_SIZE);
+	if (w->nr_aspaces)
+		flags |= TRACE_ASPACES;
 	if (final) {
 		flags |= TRACE_COUNTS;
 		put_le32(h + NH_NR_VCPUS, w->nr_vcpus);

@@ -217,6 +217,11 @@ const struct trace_meta *trace_meta(const struct trace_reader *r)
 	return &r->meta;
 }
 
+const uint32_t *trace_aspaces(const struct trace_reader *r)
+{
+	return r->aspaces;
+}
+
 void trace_close(struct trace_reader *r)
 {
 	if (!r)
@@ -224,6 +229,7 @@ void trace_close(struct trace_reader *r)
 	if (r->ops && r->ops->close)
 		r->ops->close(r);
 	tsrc_close(&r->src);
+	free(r->aspaces);
 	free(r->name);
 	free(r);
 }

@@ -75,6 +75,7 @@ enum {
 	TRACE_COUNTS = 1u << 1,	/* meta.nr_records and meta.nr_vcpus are exact */
 	TRACE_VADDR  = 1u << 2,	/* addresses are guest-virtual (lackey, ChampSim) */
 	TRACE_PADDR  = 1u << 3,	/* addresses are guest-physical; neither: unstated */
+	TRACE_ASPACES = 1u << 4, /* an address-space id per vCPU (native) */
 	TRACE_ZSTD   = 1u << 8,	/* the file is (to be) zstd-compressed */
 	TRACE_XZ     = 1u << 9,	/* the file is xz-compressed */
 };
@@ -115,6 +116,9 @@ const char *trace_error(const struct trace_reader *r);
 /* "native", "native+zstd", "lackey", "champsim+xz", ... */
 const char *trace_format_name(const struct trace_reader *r);
 const struct trace_meta *trace_meta(const struct trace_reader *r);
+/* With TRACE_ASPACES: the address-space id of each vCPU id, nr_vcpus of
+ * them (vCPUs with the same id are threads of one process); else NULL. */
+const uint32_t *trace_aspaces(const struct trace_reader *r);
 void trace_close(struct trace_reader *r);
 
 /* "auto", "native", "lackey", "champsim" -> FMT; 0, or -1 if unknown. */
@@ -127,6 +131,10 @@ struct trace_writer;
 /* Writes to a temporary file beside PATH; trace_finish() renames it. */
 struct trace_writer *trace_create(const char *path, unsigned flags,
 				  char *err, size_t errlen);
+/* Gives the vCPUs 0..N-1 the address-space ids IDS (TRACE_ASPACES): call
+ * before the first record; records of vCPU N or above are then refused.
+ * 0, or -1 (see trace_writer_error()). */
+int trace_write_aspaces(struct trace_writer *w, const uint32_t *ids, unsigned n);
 /* Appends N records; 0, or -1 on a bad record or I/O error (see
  * trace_writer_error()).  After an error only trace_abort() is useful. */
 int trace_write(struct trace_writer *w, const struct trace_rec *recs, size_t n);

@@ -66,7 +66,8 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 #define NATIVE_HDR_SIZE		32
 #define NATIVE_REC_SIZE		16
 /* flags the header may carry */
-#define NATIVE_HDR_FLAGS	(TRACE_GAPS | TRACE_COUNTS | TRACE_VADDR | TRACE_PADDR)
+#define NATIVE_HDR_FLAGS	(TRACE_GAPS | TRACE_COUNTS | TRACE_VADDR | TRACE_PADDR | \
+				 TRACE_ASPACES)
 
 /* Header field offsets. */
 enum {
@@ -158,6 +159,7 @@ struct trace_reader {
 	struct trace_meta meta;
 	bool failed;		/* sticky: every later read returns -1 */
 	void *priv;		/* per-format state */
+	uint32_t *aspaces;	/* TRACE_ASPACES: one id per vCPU, or NULL */
 	char fmt_name[32];
 	char err[512];
 };

@@ -234,6 +234,10 @@ uint64_t sim_load(struct sim *s, const uint64_t *p);
 void sim_store(struct sim *s, uint64_t *p, uint64_t v);
 uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v);
 bool sim_cmpxchg(struct sim *s, uint64_t *p, uint64_t *old, uint64_t v);
+/* A plain store made under a lock the caller models, after a check under
+ * it: stores @v unless the word has a bit of @busy set (then it only
+ * reads, at lat.load).  True if it stored. */
+bool sim_store_unless(struct sim *s, uint64_t *p, uint64_t busy, uint64_t v);
 uint64_t sim_fetch_or(struct sim *s, uint64_t *p, uint64_t v);
 uint64_t sim_fetch_and(struct sim *s, uint64_t *p, uint64_t v);
 uint64_t sim_fetch_add(struct sim *s, uint64_t *p, uint64_t v);

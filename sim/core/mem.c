@@ -210,6 +210,21 @@ void sim_store(struct sim *s, uint64_t *p, uint64_t v)
 	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_store);
 }
 
+bool sim_store_unless(struct sim *s, uint64_t *p, uint64_t busy, uint64_t v)
+{
+	sim_sync(s);
+	uint64_t old = *p;
+	if (old & busy) {
+		sim_log_fast(s, "load", sim_pa(s, p), old, old);
+		sim_charge(s, s->cur->hot.acct_cur, s->p.lat_load);
+		return false;
+	}
+	*p = v;
+	sim_log_fast(s, "store", sim_pa(s, p), old, v);
+	sim_charge(s, s->cur->hot.acct_cur, s->p.lat_store);
+	return true;
+}
+
 uint64_t sim_xchg(struct sim *s, uint64_t *p, uint64_t v)
 {
 	sim_sync(s);

@@ -185,24 +185,23 @@ static uint64_t alloc_guest_frame(struct machine *m)
 	return gpa;
 }
 
-/* The top-level table of guest address space @id, allocated at its first
- * use (a guest frame in first-touch order, like any other); false without
- * memory for the list. */
-static bool guest_space_cr3(struct machine *m, struct vcpu *v, uint64_t id,
-			    uint64_t *cr3)
+/* The top-level table of guest address space @id (a process: its vCPUs
+ * share it), allocated at the space's first use (a guest frame in
+ * first-touch order, like any other); false without memory for the list. */
+static bool guest_space_cr3(struct machine *m, uint64_t id, uint64_t *cr3)
 {
-	for (size_t i = 0; i < v->nspaces; i++)
-		if (v->spaces[i].id == id) {
-			*cr3 = v->spaces[i].cr3;
+	for (size_t i = 0; i < m->nspaces; i++)
+		if (m->spaces[i].id == id) {
+			*cr3 = m->spaces[i].cr3;
 			return true;
 		}
-	struct guest_space *n = realloc(v->spaces, (v->nspaces + 1) * sizeof(*n));
+	struct guest_space *n = realloc(m->spaces, (m->nspaces + 1) * sizeof(*n));
 	if (!n)
 		return false;
-	v->spaces = n;
-	n[v->nspaces].id = id;
-	n[v->nspaces].cr3 = *cr3 = alloc_guest_frame(m);
-	v->nspaces++;
+	m->spaces = n;
+	n[m->nspaces].id = id;
+	n[m->nspaces].cr3 = *cr3 = alloc_guest_frame(m);
+	m->nspaces++;
 	return true;
 }
 
@@ -231,7 +230,7 @@ static bool guest_tlb_op(struct machine *m, struct vcpu *v,
 		break;
 	case TRACE_MOV_CR3:
 		if (guest_levels(m) &&
-		    !guest_space_cr3(m, v, TRACE_CR3_SPACE(r->addr), &v->guest_cr3)) {
+		    !guest_space_cr3(m, TRACE_CR3_SPACE(r->addr), &v->guest_cr3)) {
 			check_report(m->check, CHECK_MODEL_ASSERT, r->addr,
 				     "vcpu%u: out of memory for address spaces", v->idx);
 			return false;
@@ -489,8 +488,10 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 		tlb_fill(tlb, need, &map);
 		pfn = wr.pfn;
 		gpa = wr.gpa;
-		/* A walk that ends on a free frame follows a stale SPTE. */
-		if (unlikely(host_frame_gen(m->host, pfn) == 0))
+		/* A walk that ends on a free frame follows a stale SPTE;
+		 * none can before the host has freed a data folio. */
+		if (unlikely(*m->data_freed_at != 0) &&
+		    host_frame_gen(m->host, pfn) == 0)
 			stale_translation(m, v, addr, kind, pfn, 0);
 		break;
 	}
@@ -568,7 +569,13 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	/* A guest page-table page is a data frame that holds bytes: the host
 	 * must poison it on free and zero it on reuse. */
 	host_frame_use_bytes(m->host, pr.pfn);
-	sim_store(s, sim_va(s, pr.hpa), pte);
+	/* Under the guest's page-table lock: another vCPU of the same
+	 * process may have populated the entry since this one faulted
+	 * (Linux's pmd_populate path re-checks likewise).  Then its table
+	 * stands, this vCPU keeps the frame it took for its next fault,
+	 * and walks again. */
+	if (!sim_store_unless(s, sim_va(s, pr.hpa), GPTE_P, pte))
+		return ENV_EXIT_NONE;
 	if (unlikely(v->exit_pending) && v->exit_gfn == pr.gpa >> 12)
 		wrprot_exit_landed(m, v);
 	if (unlikely(m->wrprot != NULL))
@@ -840,7 +847,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	sim_yield(s, m->acct.exit, m->p->lat_vmentry);
 	load_context(m, v);
 	if (!v->guest_cr3_set && guest_levels(m)) {
-		if (!guest_space_cr3(m, v, 0, &v->guest_cr3)) {
+		if (!guest_space_cr3(m, v->aspace, &v->guest_cr3)) {
 			check_report(m->check, CHECK_MODEL_ASSERT, 0,
 				     "vcpu%u: out of memory for address spaces", v->idx);
 			v->done = true;

@@ -149,9 +149,8 @@ void machine_free(struct machine *m)
 	free(m->segs);
 	free(m->wrprot);
 	free(m->pcpus);
-	for (unsigned i = 0; m->vcpus && i < m->nvcpus; i++)
-		free(m->vcpus[i].spaces);
 	free(m->vcpus);
+	free(m->spaces);
 	free(m);
 }
 
@@ -325,6 +324,14 @@ void machine_finish(struct machine *m)
 		snprintf(name, sizeof(name), "cycles.%s", sim_acct_name(m->sim, a));
 		stats_counter(st, name, &m->ctr.acct_total[a]);
 	}
+}
+
+int vcpu_set_aspace(struct vcpu *v, unsigned aspace)
+{
+	if (aspace >= v->m->nvcpus)
+		return -1;
+	v->aspace = aspace;
+	return 0;
 }
 
 unsigned vcpu_index(const struct vcpu *v) { return v->idx; }

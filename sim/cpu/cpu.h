@@ -118,6 +118,14 @@ int machine_wrprot_promise(struct machine *m, uint64_t gpa, uint64_t len,
 void machine_wrprot_release(struct machine *m, uint64_t gpa, uint64_t len,
 			    unsigned kinds);
 
+/*
+ * Guest address spaces (guest.paging=4level/5level).  vCPUs in the same
+ * address space share one CR3, that is one set of guest page tables, as
+ * threads of one process do; all vCPUs start in address space 0.  Set
+ * before machine_start(): @aspace is 0..cpu.vcpus-1.  0, or -1 if not.
+ */
+int vcpu_set_aspace(struct vcpu *v, unsigned aspace);
+
 unsigned vcpu_index(const struct vcpu *v);
 struct sim_thread *vcpu_thread(const struct vcpu *v);
 bool vcpu_in_guest(const struct vcpu *v);

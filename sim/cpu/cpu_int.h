@@ -57,6 +57,9 @@ struct vcpu {
 	uint64_t split_done;      /* bytes of cur already performed */
 
 	/* Minimal guest OS (guest.paging != none). */
+	/* The process it belongs to (vcpu_set_aspace): the guest address
+	 * space it enters first. */
+	unsigned aspace;
 	/* GPA of the top-level guest table, valid once guest_cr3_set: the
 	 * first guest frame is GPA 0, so 0 is a CR3 like any other. */
 	uint64_t guest_cr3;
@@ -65,11 +68,7 @@ struct vcpu {
 	 * (it survives the exits the entry's own write takes). */
 	uint64_t guest_pf_frame;
 	bool guest_pf_pending;
-	/* The guest's address spaces (trace MOV CR3 records name them): the
-	 * top-level table of each, allocated at its first use; space 0 is
-	 * the one the vCPU starts in.  And the current PCID. */
-	struct guest_space { uint64_t id, cr3; } *spaces;
-	size_t nspaces;
+	/* The current PCID (trace MOV CR3 records set it). */
 	uint16_t pcid;
 	struct pml pml;           /* loaded from / stored to the VMCS */
 
@@ -109,6 +108,12 @@ struct machine {
 	struct trace_seg *segs;       /* the replayed program's PT_LOAD segments */
 	size_t nsegs;
 	uint64_t next_guest_frame;  /* minimal guest OS: first-touch order */
+	/* The guest's address spaces, VM-wide: a vCPU enters its process's
+	 * (vcpu_set_aspace) and trace MOV CR3 records switch it to others;
+	 * the vCPUs of one process share its page tables.  Each space's
+	 * top-level table is allocated at the space's first use. */
+	struct guest_space { uint64_t id, cr3; } *spaces;
+	size_t nspaces;
 	struct {
 		uint64_t accesses, splits, cycles, exits_ept_violation,
 			exits_ept_misconfig, exits_npf, exits_pml_full,

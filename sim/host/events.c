@@ -236,7 +236,7 @@ static struct frame *folio_trylock(struct host *h, const struct hmap *m)
 static void folio_unlock(struct host *h, struct frame *f)
 {
 	host_yield(h, P(h)->lat_atomic);
-	f->flags &= (uint16_t)~FOLIO_LOCKED;
+	f->flags &= (uint8_t)~FOLIO_LOCKED;
 }
 
 /* Folio flag updates by the events themselves: yield points like
@@ -251,29 +251,29 @@ static void flag_set(struct host *h, struct frame *f, unsigned fl)
 static void flag_clear(struct host *h, struct frame *f, unsigned fl)
 {
 	host_yield(h, P(h)->lat_atomic);
-	f->flags &= (uint16_t)~fl;
+	f->flags &= (uint8_t)~fl;
 }
 
 static bool flag_test_clear(struct host *h, struct frame *f, unsigned fl)
 {
 	host_yield(h, P(h)->lat_atomic);
 	bool was = f->flags & fl;
-	f->flags &= (uint16_t)~fl;
+	f->flags &= (uint8_t)~fl;
 	return was;
 }
 
 /* -------------------------------------------------- content ground truth */
 
 /*
- * Walks the frames of a folio that have content metadata in generation
- * @gen, a 512-frame chunk at a time where none was ever recorded (a 1 GiB
+ * Walks the frames of a folio that the guest wrote since the folio was
+ * made, a 512-frame chunk at a time where none was ever recorded (a 1 GiB
  * folio costs a chunk only where it was written).
  */
-#define FOR_EACH_CONTENT_FRAME(h, head, n, gen, i, f)                        \
+#define FOR_EACH_CONTENT_FRAME(h, head, n, i, f)                             \
 	for (uint64_t i = 0; i < (n); i++)                                   \
 		if (!((f) = host_frame((h), (head) + i))) {                  \
 			i |= CHUNK_FRAMES - 1;                               \
-		} else if ((f)->vgen == (gen))
+		} else if ((f)->version)
 
 /*
  * The oracle: every frame of the folio whose content is newer than what
@@ -286,13 +286,14 @@ static uint64_t lost_scan(struct host *h, uint64_t head, unsigned order,
 {
 	uint64_t lost = 0;
 	struct frame *f;
-	FOR_EACH_CONTENT_FRAME(h, head, UINT64_C(1) << order, gen, i, f) {
-		if (f->version <= f->ok_version)
+	FOR_EACH_CONTENT_FRAME(h, head, UINT64_C(1) << order, i, f) {
+		const struct frame_wb *w = host_frame_wb(h, head + i);
+		if (f->version <= w->ok_version)
 			continue;
 		uint64_t pa = (head + i) << HOST_PAGE_SHIFT;
 		h->st.lost_folio_writes++;
 		lost++;
-		sim_log(h->s, "host.lost_write", pa, f->ok_version, f->version);
+		sim_log(h->s, "host.lost_write", pa, w->ok_version, f->version);
 		if (h->chk && copy)
 			check_report(h->chk, CHECK_LOST_FOLIO_WRITE, pa,
 				     "%s: frame %#llx (hva %#llx, gen %llu) reached version %llu after the copy took %llu",
@@ -300,7 +301,7 @@ static uint64_t lost_scan(struct host *h, uint64_t head, unsigned order,
 				     (unsigned long long)(hva + (i << HOST_PAGE_SHIFT)),
 				     (unsigned long long)gen,
 				     (unsigned long long)f->version,
-				     (unsigned long long)f->ok_version);
+				     (unsigned long long)w->ok_version);
 		else if (h->chk)
 			check_report(h->chk, CHECK_LOST_FOLIO_WRITE, pa,
 				     "%s: frame %#llx (hva %#llx, gen %llu) holds version %llu, written out %llu, folio clean: no dirty mark pending",
@@ -308,8 +309,10 @@ static uint64_t lost_scan(struct host *h, uint64_t head, unsigned order,
 				     (unsigned long long)(hva + (i << HOST_PAGE_SHIFT)),
 				     (unsigned long long)gen,
 				     (unsigned long long)f->version,
-				     (unsigned long long)f->wb_version);
-		f->ok_version = f->version;
+				     (unsigned long long)w->wb_version);
+		struct frame_wb *mw = host_frame_wb_mk(h, head + i);
+		if (mw)
+			mw->ok_version = f->version;
 	}
 	return lost;
 }
@@ -328,12 +331,15 @@ static void write_out(struct host *h, struct frame *hf, uint64_t head,
 	struct frame *f;
 	flag_set(h, hf, FOLIO_WRITEBACK);
 	host_yield(h, P(h)->lat_host_writeback * n);
-	FOR_EACH_CONTENT_FRAME(h, head, n, gen, i, f) {
-		if (f->version != f->wb_version)
+	FOR_EACH_CONTENT_FRAME(h, head, n, i, f) {
+		struct frame_wb *w = host_frame_wb_mk(h, head + i);
+		if (!w)
+			continue; /* host OOM for metadata: reads as never written out */
+		if (f->version != w->wb_version)
 			sim_log(h->s, "host.write_out", (head + i) << HOST_PAGE_SHIFT,
-				f->wb_version, f->version);
-		f->wb_version = f->version;
-		f->ok_version = f->version;
+				w->wb_version, f->version);
+		w->wb_version = f->version;
+		w->ok_version = f->version;
 	}
 	h->st.wb_pages += n;
 	flag_clear(h, hf, FOLIO_WRITEBACK);
@@ -341,13 +347,12 @@ static void write_out(struct host *h, struct frame *hf, uint64_t head,
 
 /*
  * Copies the content of @n frames (versions, and the bytes of frames that
- * hold guest page-table entries) from the folio @src of generation @sgen
- * to @dst of @dgen.  The source's content now counts as saved: what the
- * guest writes to it after this instant (through a translation that
- * should be gone) is lost when the source is freed.
+ * hold guest page-table entries) from the folio at @src to the one at
+ * @dst (new: its frames read as never written).  The source's content now
+ * counts as saved: what the guest writes to it after this instant (through
+ * a translation that should be gone) is lost when the source is freed.
  */
-static void copy_frames(struct host *h, uint64_t dst, uint64_t dgen,
-			uint64_t src, uint64_t sgen, uint64_t n)
+static void copy_frames(struct host *h, uint64_t dst, uint64_t src, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
 		struct frame *sf = host_frame(h, src + i);
@@ -355,18 +360,26 @@ static void copy_frames(struct host *h, uint64_t dst, uint64_t dgen,
 			i |= CHUNK_FRAMES - 1;
 			continue;
 		}
-		bool content = sf->vgen == sgen && sf->version;
+		bool content = sf->version != 0;
 		if (!content && !sf->bytes)
 			continue;
 		struct frame *df = host_frame_mk(h, dst + i);
 		if (!df)
 			continue; /* host OOM for metadata: the copy reads 0 */
 		if (content) {
-			df->vgen = dgen;
+			const struct frame_wb *sw = host_frame_wb(h, src + i);
 			df->version = sf->version;
-			df->wb_version = sf->wb_version;
-			df->ok_version = sf->ok_version;
-			sf->ok_version = sf->version;
+			if (sw->wb_version || sw->ok_version) {
+				struct frame_wb *dw = host_frame_wb_mk(h, dst + i);
+				if (dw)
+					*dw = *sw;
+			} else if (host_frame_wb(h, dst + i)->ok_version ||
+				   host_frame_wb(h, dst + i)->wb_version) {
+				*host_frame_wb_mk(h, dst + i) = (struct frame_wb){ 0 };
+			}
+			struct frame_wb *w = host_frame_wb_mk(h, src + i);
+			if (w)
+				w->ok_version = sf->version;
 		}
 		if (sf->bytes) {
 			memcpy(sim_va(h->s, (dst + i) << HOST_PAGE_SHIFT),
@@ -541,7 +554,7 @@ static int reclaim_one(struct host *h, const struct hmap *m)
 	if (old & HPTE_DIRTY)
 		f->flags |= FOLIO_DIRTY;
 	if ((f->flags & FOLIO_LAZYFREE) && (f->flags & FOLIO_DIRTY)) {
-		f->flags &= (uint16_t)~FOLIO_LAZYFREE;
+		f->flags &= (uint8_t)~FOLIO_LAZYFREE;
 		mn_end(h, m->base, m->base + m->span);
 		h->st.redirtied++;
 		folio_unlock(h, f);
@@ -640,7 +653,7 @@ static int split_one(struct host *h, const struct hmap *m)
 	/* The new folios come out locked, like the THP was; unlock them. */
 	host_yield(h, P(h)->lat_atomic);
 	for (unsigned k = 0; k < 512; k++)
-		host_frame(h, m->head + k)->flags &= (uint16_t)~FOLIO_LOCKED;
+		host_frame(h, m->head + k)->flags &= (uint8_t)~FOLIO_LOCKED;
 	h->st.thp_splits++;
 	return 1;
 }
@@ -766,11 +779,14 @@ static int free_range(struct host *h, uint64_t s, uint64_t e)
 		host_yield(h, P(h)->lat_atomic);
 		uint64_t *pe = mpte(h, &m);
 		pte_set(h, m.base, pe, *pe & ~HPTE_DIRTY);
-		f->flags &= (uint16_t)~FOLIO_DIRTY;
+		f->flags &= (uint8_t)~FOLIO_DIRTY;
 		f->flags |= FOLIO_LAZYFREE;
 		struct frame *fr;
-		FOR_EACH_CONTENT_FRAME(h, m.head, UINT64_C(1) << f->order, m.gen, i, fr)
-			fr->ok_version = fr->version;
+		FOR_EACH_CONTENT_FRAME(h, m.head, UINT64_C(1) << f->order, i, fr) {
+			struct frame_wb *w = host_frame_wb_mk(h, m.head + i);
+			if (w)
+				w->ok_version = fr->version;
+		}
 		folio_unlock(h, f);
 		n++;
 	}
@@ -843,7 +859,6 @@ static int migrate_one(struct host *h, const struct hmap *m)
 		folio_unlock(h, f);
 		return 0;
 	}
-	uint64_t dgen = host_frame_gen(h, dst);
 	uint64_t end = m->base + m->span;
 	host_yield(h, P(h)->lat_host_folio);
 
@@ -858,10 +873,10 @@ static int migrate_one(struct host *h, const struct hmap *m)
 	mn_end(h, m->base, end);
 
 	host_yield(h, P(h)->lat_host_copy * n);
-	copy_frames(h, dst, dgen, m->head, m->gen, n);
+	copy_frames(h, dst, m->head, n);
 	struct frame *df = host_frame(h, dst);
 	df->flags |= f->flags & (FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_LAZYFREE);
-	f->flags &= (uint16_t)~FOLIO_DIRTY;
+	f->flags &= (uint8_t)~FOLIO_DIRTY;
 	sim_log(h->s, "host.copy", dst << HOST_PAGE_SHIFT, m->head, dst);
 
 	host_yield(h, P(h)->lat_atomic);
@@ -946,7 +961,6 @@ static int collapse_one(struct host *h, uint64_t base, bool rdonly)
 		h->st.ev_skipped++;
 		return 0;
 	}
-	uint64_t dgen = host_frame_gen(h, dst);
 	/* Lock them all in one step; rescan after the yield, since the
 	 * allocation is not a yield point but the lock is. */
 	host_yield(h, P(h)->lat_atomic);
@@ -985,7 +999,7 @@ static int collapse_one(struct host *h, uint64_t base, bool rdonly)
 	host_yield(h, P(h)->lat_host_copy * 512);
 	for (unsigned k = 0; k < 512; k++)
 		if (c->pfn[k])
-			copy_frames(h, dst + k, dgen, c->pfn[k], c->gen[k], 1);
+			copy_frames(h, dst + k, c->pfn[k], 1);
 	sim_log(h->s, "host.copy", dst << HOST_PAGE_SHIFT, 0, dst);
 	for (unsigned k = 0; k < 512; k++) {
 		if (!c->pfn[k])

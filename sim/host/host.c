@@ -88,6 +88,23 @@ struct frame *host_frame_mk(struct host *h, uint64_t pfn)
 	return &(*c)->f[pfn & (CHUNK_FRAMES - 1)];
 }
 
+const struct frame_wb *host_frame_wb(const struct host *h, uint64_t pfn)
+{
+	static const struct frame_wb none;
+	struct chunk *c = chunk_get(h, pfn);
+	return c && c->wb ? &c->wb[pfn & (CHUNK_FRAMES - 1)] : &none;
+}
+
+struct frame_wb *host_frame_wb_mk(struct host *h, uint64_t pfn)
+{
+	struct chunk *c = chunk_get(h, pfn);
+	if (!c)
+		return NULL;
+	if (!c->wb && !(c->wb = calloc(CHUNK_FRAMES, sizeof(*c->wb))))
+		return NULL;
+	return &c->wb[pfn & (CHUNK_FRAMES - 1)];
+}
+
 /*
  * The folio holding @pfn: its head is @pfn rounded down to the folio's
  * order, and only that head records the folio, so try the three possible
@@ -310,10 +327,31 @@ static void poison_range(struct host *h, uint64_t pfn, uint64_t n)
 	}
 }
 
+/* A new folio's frames read as never written: their versions and the
+ * oracle's records go back to 0 (where metadata exists at all). */
+static void content_reset(struct host *h, uint64_t pfn, uint64_t n)
+{
+	for (uint64_t c = pfn; c < pfn + n; c += CHUNK_FRAMES) {
+		struct chunk *ch = chunk_get(h, c);
+		if (!ch)
+			continue;
+		size_t first = c & (CHUNK_FRAMES - 1);
+		size_t k = n < CHUNK_FRAMES ? n : CHUNK_FRAMES;
+		for (size_t i = first; i < first + k; i++)
+			ch->f[i].version = 0;
+		if (ch->wb)
+			memset(ch->wb + first, 0, k * sizeof(*ch->wb));
+	}
+}
+
 static int folio_alloc(struct host *h, unsigned order, enum frame_kind kind,
 		       uint64_t *pfn)
 {
 	uint64_t b;
+	/* Generations never repeat: after 2^32 - 1 folios the host can
+	 * make no more (in practice never: hours of allocating only). */
+	if (h->next_gen > HOST_GEN_MAX)
+		return -ENOMEM;
 	int err = block_alloc(h, order, &b);
 	if (err)
 		return err;
@@ -323,7 +361,8 @@ static int folio_alloc(struct host *h, unsigned order, enum frame_kind kind,
 		return -ENOMEM;
 	}
 	unpoison_range(h, b, UINT64_C(1) << order);
-	f->gen = h->next_gen++;
+	content_reset(h, b, UINT64_C(1) << order);
+	f->gen = (uint32_t)h->next_gen++;
 	f->order = (uint8_t)order;
 	f->kind = (uint8_t)kind;
 	f->refcount = 1;
@@ -462,7 +501,7 @@ int host_folio_set_flags(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return -ENOENT;
 	folio_sync(h);
-	f->flags |= (uint16_t)(flags & FOLIO_PUBLIC);
+	f->flags |= (uint8_t)(flags & FOLIO_PUBLIC);
 	return 0;
 }
 
@@ -472,7 +511,7 @@ int host_folio_clear_flags(struct host *h, uint64_t pfn, unsigned flags)
 	if (!f)
 		return -ENOENT;
 	folio_sync(h);
-	f->flags &= (uint16_t)~(flags & FOLIO_PUBLIC);
+	f->flags &= (uint8_t)~(flags & FOLIO_PUBLIC);
 	return 0;
 }
 
@@ -483,7 +522,7 @@ unsigned host_folio_test_clear(struct host *h, uint64_t pfn, unsigned flags)
 		return 0;
 	folio_sync(h);
 	unsigned was = f->flags & flags & FOLIO_PUBLIC;
-	f->flags &= (uint16_t)~was;
+	f->flags &= (uint8_t)~was;
 	return was;
 }
 
@@ -521,7 +560,7 @@ uint64_t host_frame_version(const struct host *h, uint64_t pfn)
 {
 	struct frame *head = host_folio_head(h, pfn, NULL);
 	struct frame *f = host_frame(h, pfn);
-	if (!head || !f || f->vgen != head->gen)
+	if (!head || !f)
 		return 0;
 	return f->version;
 }
@@ -535,17 +574,10 @@ static uint64_t *frame_write(struct host *h, uint64_t pfn, int *rc)
 		*rc = -ENOENT;
 		return NULL;
 	}
-	uint64_t gen = head->gen;
 	struct frame *f = host_frame_mk(h, pfn);
 	if (!f) {
 		*rc = -ENOMEM;
 		return NULL;
-	}
-	if (f->vgen != gen) {
-		f->vgen = gen;
-		f->version = 0;
-		f->wb_version = 0;
-		f->ok_version = 0;
 	}
 	f->version++;
 	*rc = 0;
@@ -569,9 +601,9 @@ uint64_t host_frame_written_version(const struct host *h, uint64_t pfn)
 {
 	struct frame *head = host_folio_head(h, pfn, NULL);
 	struct frame *f = host_frame(h, pfn);
-	if (!head || !f || f->vgen != head->gen)
+	if (!head || !f)
 		return 0;
-	return f->wb_version;
+	return host_frame_wb(h, pfn)->wb_version;
 }
 
 /*
@@ -670,8 +702,11 @@ void host_destroy(struct host *h)
 	for (uint64_t g = 0; g < h->ngroups; g++) {
 		if (!h->grp[g])
 			continue;
-		for (unsigned c = 0; c < GROUP_CHUNKS; c++)
+		for (unsigned c = 0; c < GROUP_CHUNKS; c++) {
+			if (h->grp[g]->chunk[c])
+				free(h->grp[g]->chunk[c]->wb);
 			free(h->grp[g]->chunk[c]);
+		}
 		free(h->grp[g]);
 	}
 	free(h->grp);

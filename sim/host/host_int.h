@@ -24,35 +24,52 @@ enum frame_kind {
 };
 
 struct frame {
-	/* Content version; meaningful only while @vgen equals the generation
-	 * of the folio holding the frame, else the frame reads as version 0.
-	 * That makes a reused folio zero-filled without touching its tails. */
+	/* Content version: guest writes since the frame's folio was made (0
+	 * when it was allocated: folio_alloc() clears the versions of the
+	 * frames that have metadata, so a reused folio reads zero-filled). */
 	uint64_t version;
-	uint64_t vgen;
-	/* Ground truth of the lost-folio-write oracle, valid like @version.
-	 * @wb_version: the version the last writeback or pageout wrote out.
-	 * @ok_version: the newest version the host may drop without losing a
-	 * guest write: written out, given up by MADV_FREE, saved by the copy
-	 * of a migration or collapse, or already reported lost (so that one
-	 * lost write is reported once).  wb_version <= ok_version <= version. */
-	uint64_t wb_version;
-	uint64_t ok_version;
 	/* Head only: the folio's generation (0 when this frame heads no
-	 * folio), reference and map counts, FOLIO_* flags, order, kind. */
-	uint64_t gen;
+	 * folio; the generation clock stops at HOST_GEN_MAX, see
+	 * folio_alloc), reference and map counts, FOLIO_* flags, order,
+	 * kind. */
+	uint32_t gen;
 	uint32_t refcount;
 	uint32_t mapcount;
-	uint16_t flags;
+	uint8_t flags;
 	uint8_t order;
-	uint8_t kind;
+	uint8_t kind : 2;
 	/* The frame's arena page holds real bytes (a page table) ... */
-	uint8_t bytes;
+	uint8_t bytes : 1;
 	/* ... and is poisoned because its folio was freed. */
-	uint8_t poisoned;
+	uint8_t poisoned : 1;
+};
+
+/* 24 bytes a frame: a populated 4 KiB frame's whole metadata. */
+_Static_assert((FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_WRITEBACK | FOLIO_PT |
+		FOLIO_LOCKED | FOLIO_LAZYFREE) <= 0xff, "FOLIO_* flags fit a byte");
+_Static_assert(sizeof(struct frame) == 24, "struct frame grew");
+/* The last generation a folio can get (struct frame's gen field). */
+#define HOST_GEN_MAX UINT32_MAX
+
+/*
+ * Ground truth of the lost-folio-write oracle for one frame, valid like
+ * its @version (and reset with it).  @wb_version: the version the last
+ * writeback or pageout wrote out.  @ok_version: the newest version the
+ * host may drop without losing a guest write: written out, given up by
+ * MADV_FREE, saved by the copy of a migration or collapse, or already
+ * reported lost (so that one lost write is reported once).
+ * wb_version <= ok_version <= version.  Kept apart from struct frame, per
+ * chunk, and made when something is first recorded: a guest that only
+ * runs never pays for it.
+ */
+struct frame_wb {
+	uint64_t wb_version;
+	uint64_t ok_version;
 };
 
 struct chunk {
 	uint32_t npoisoned; /* frames with .poisoned set: skip the scan if 0 */
+	struct frame_wb *wb; /* CHUNK_FRAMES of them, or NULL: all zero */
 	struct frame f[CHUNK_FRAMES];
 };
 
@@ -153,6 +170,10 @@ struct frame *host_frame(const struct host *h, uint64_t pfn);
 struct frame *host_frame_mk(struct host *h, uint64_t pfn);
 struct frame *host_folio_head(const struct host *h, uint64_t pfn,
 			      uint64_t *head);
+/* The oracle's record of frame @pfn (zeroes when none was made), and the
+ * same to write (NULL when the frame has no metadata or memory is out). */
+const struct frame_wb *host_frame_wb(const struct host *h, uint64_t pfn);
+struct frame_wb *host_frame_wb_mk(struct host *h, uint64_t pfn);
 /* A yield point of the current thread costing @cost, charged to its
  * current account; nothing outside a simulated thread. */
 void host_yield(struct host *h, cycles_t cost);

@@ -134,6 +134,25 @@ static int drop_range(const struct scope *s, struct tlb_array *a, size_t i, size
 	return n;
 }
 
+/*
+ * Drop the entries of the set at @base whose key is @key and that s drops;
+ * returns how many. For an address scope, an entry covers the address
+ * exactly when its key is the address's key at its size, so one word
+ * compare per way rules out the rest.
+ */
+static int drop_key(const struct scope *s, struct tlb_array *a, size_t base,
+		    uint64_t key)
+{
+	int n = 0;
+
+	for (size_t i = base; i < base + a->ways; i++)
+		if (a->key[i] == key && drops(s, a, &a->e[i])) {
+			tlb_array_drop(a, &a->e[i]);
+			n++;
+		}
+	return n;
+}
+
 int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
 {
 	bool intel = tlb->cfg.vendor == TLB_VENDOR_INTEL;
@@ -188,10 +207,15 @@ int tlb_flush(struct tlb *tlb, const struct tlb_flush *f)
 			n += drop_range(&s, a, 0, (size_t)a->sets * a->ways);
 			break;
 		case REACH_ADDR:
+			/* One set per size ever cached, one compare per way:
+			 * the cost of an EPT violation's flush does not grow
+			 * with the number of sets. */
 			for (unsigned i = 0; i < a->nshifts; i++) {
-				size_t base = tlb_array_set(a, addr >> a->shifts[i]);
+				unsigned shift = a->shifts[i];
 
-				n += drop_range(&s, a, base, base + a->ways);
+				if (a->seen >> shift & 1)
+					n += drop_key(&s, a, tlb_array_set(a, addr >> shift),
+						      tlb_key(addr >> shift, shift));
 			}
 			break;
 		case REACH_NONE:

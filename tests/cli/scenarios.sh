@@ -33,6 +33,9 @@ run_violates() {
 run touch-4k --set cpu.vendor=intel
 run touch-4k --set cpu.vendor=amd
 run touch-4k --set cpu.vendor=intel --set cpu.vcpus=4 --set cpu.pcpus=2
+# Guest paging: 516 exits with one vCPU; 4 vCPUs share one address space.
+run touch-4k --set cpu.vendor=intel --set guest.paging=4level
+run touch-4k --set cpu.vendor=intel --set guest.paging=4level --set cpu.vcpus=4 --set cpu.pcpus=2
 run dirty-mark-1g --set mmu.dirty_mark=zap --json "$T/zap.json"
 run dirty-mark-1g --set mmu.dirty_mark=map --json "$T/map.json"
 grep -q '"phase.collapse.folio.mark_dirty.zap": 262144' "$T/zap.json"
