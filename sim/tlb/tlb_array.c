@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * One set-associative array of tagged entries with LRU or tree-PLRU
  * replacement. Every TLB structure is one of these.

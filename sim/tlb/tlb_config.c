@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * TLB configuration: struct tlb_config from struct params, and the geometry
  * checks. The keys, defaults and accepted values are declared once, in

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Flushes: every architectural invalidation as one scope predicate over all
  * structures. The scopes are the vendors' (SDM Vol. 3C "Invalidating

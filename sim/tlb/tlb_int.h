@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sim/tlb internals: struct tlb and the set-associative array that every
  * structure (L1s, L2, NTLB, each PSC level) is built from. Only the .c

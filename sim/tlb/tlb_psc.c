@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The walker's caches: paging-structure caches for the guest's and the
  * nested tables' upper levels, and the nested TLB.
