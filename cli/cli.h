@@ -64,7 +64,8 @@ struct cli_input {
 	char format[32];
 	const char *address;	/* "virtual", "guest-physical" or "unstated" */
 	unsigned flags;		/* TRACE_VADDR, TRACE_PADDR, TRACE_GAPS */
-	uint64_t records, kinds[3]; /* by enum trace_kind */
+	uint64_t records, kinds[3]; /* accesses by enum trace_kind */
+	uint64_t flushes;	/* guest TLB invalidations (trace_is_flush kinds) */
 	unsigned nvcpus;
 	uint64_t (*by_vcpu)[3];	/* records by vCPU and kind */
 	uint64_t warmup;	/* --warmup: records of each vCPU not counted */

@@ -75,6 +75,17 @@ int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
 				in->nvcpus = v + 1u;
 			}
 			uint64_t seen = in->by_vcpu[v][0] + in->by_vcpu[v][1] + in->by_vcpu[v][2];
+			if (trace_is_flush(k)) {
+				/* A guest TLB invalidation: no access, but part of
+				 * the stream (and of the warmup, before its end). */
+				if (seen < warmup && w && trace_write(w, &recs[i], 1)) {
+					snprintf(err, errlen, "%s", trace_writer_error(w));
+					rc = -1;
+				}
+				in->flushes++;
+				in->records++;
+				continue;
+			}
 			if (seen >= warmup)
 				in->counted[v][k]++;
 			else if (w && trace_write(w, &recs[i], 1)) {

@@ -58,7 +58,9 @@ grep -q "^pages    1 (4 KiB)" "$T/info" || { cat "$T/info"; exit 1; }
 "$TDPSIM" trace convert "$T/pcid.trc" "$T/conv.trc" >/dev/null
 "$TDPSIM" replay "$T/conv.trc" --set guest.paging=4level --set vm.backing=4k \
 	--set vm.mem=64M --json "$T/conv.json" >/dev/null
-cmp -s <(grep -v '"replay\|trace' "$T/pcid.json") <(grep -v '"replay\|trace' "$T/conv.json") ||
+# (The input's path and hash differ: the converted file states its counts.)
+cmp -s <(grep -v '"replay\|trace\|"path"\|"sha256"' "$T/pcid.json") \
+       <(grep -v '"replay\|trace\|"path"\|"sha256"' "$T/conv.json") ||
 	{ echo "converted trace replays differently"; exit 1; }
 # Kind 10 is no kind: exit 2 naming the record.
 { header; rec 0 10 1; } >"$T/bad.trc"

@@ -148,7 +148,7 @@ static void test_corrupt_header(void **state)
 	patch_expect(f, 9, 1, ": record 0 (header): unsupported version 257 (this build reads 1)");
 	patch_expect(f, 10, 48, ": record 0 (header): header size 48, want 32");
 	patch_expect(f, 12, 24, ": record 0 (header): record size 24, want 16");
-	patch_expect(f, 14, 0x12, ": record 0 (header): unknown flags 0x10");
+	patch_expect(f, 14, 0x22, ": record 0 (header): unknown flags 0x20");
 	patch_expect(f, 20, 1, ": record 0 (header): reserved field is not zero");
 	patch_expect(f, 14, 0, ": record 0 (header): counts set without the COUNTS flag");
 	patch_expect(f, 18, 2, ": record 0 (header): 131076 vCPUs, at most 65536");
