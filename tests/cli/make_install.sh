@@ -7,9 +7,9 @@
 #  * make install PREFIX=... (scripts/install.sh) installs the binary, a
 #    man page made by help2man from --help, and the bash completion.
 set -eu
-# Under make test or make check the parent's MAKEFLAGS (BUILD=asan, -j,
+# Under make test or make check the parent's MAKEFLAGS and variables (BUILD=asan, -j,
 # its jobserver) must not reach the makes run here.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+unset MAKEFLAGS MFLAGS MAKELEVEL BUILD WERROR EXTRA_CFLAGS
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 case $TDPSIM in /*) ;; *) TDPSIM=$PWD/$TDPSIM ;; esac
 
