@@ -176,6 +176,7 @@ struct kvm_mmu_page {
 	 * from mapping a huge page: faults that would map huge here step
 	 * down instead (disallowed_hugepage_adjust). */
 	bool nx_huge_page_disallowed;
+	bool rcu_free_pending;        /* its free waits for a grace period */
 	/* Roots only.  One reference per vCPU using it, one the TDP MMU holds
 	 * while the root is valid (the 6.6+ scheme); only invalid roots
 	 * reach 0. */

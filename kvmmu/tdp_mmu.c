@@ -279,6 +279,7 @@ void kvm_tdp_mmu_put_root(struct kvm *kvm, struct kvm_mmu_page *root)
 	/* Lockless walkers (fast_page_fault, a vCPU's hardware) may still be
 	 * inside the table; no flush is needed here because kvm_mmu_load
 	 * flushes whatever root a vCPU loads next. */
+	root->rcu_free_pending = true;
 	env_call_rcu(kvm->env, tdp_mmu_free_sp_rcu_callback, root);
 }
 
@@ -519,6 +520,7 @@ static void handle_removed_pt(struct kvm *kvm, u64 *pt, bool shared)
 		kvm_flush_remote_tlbs(kvm);
 		tdp_mmu_free_sp(kvm->env, sp);
 	} else {
+		sp->rcu_free_pending = true;
 		env_call_rcu(kvm->env, tdp_mmu_free_sp_rcu_callback, sp);
 	}
 }
@@ -1718,6 +1720,20 @@ void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 	/* Tables still accounted were leaked: linked into a root after it
 	 * was zapped (E7), or never torn down. */
 	ENV_ASSERT(kvm->env, kvm->stat.tdp_mmu_pages == 0);
+	/* Headers of leaked tables (the finding above, when a bug knob
+	 * leaks them) are the model's memory, not the guest's: free them.
+	 * Their tables are simulated memory, gone with the env. */
+	for (u64 b = 0; b <= ix->mask && ix->bucket; b++) {
+		struct kvm_mmu_page *sp = ix->bucket[b], *next;
+
+		for (; sp; sp = next) {
+			next = sp->index_next;
+			if (!sp->rcu_free_pending) {
+				sp_index_del(sp);
+				free(sp);
+			}
+		}
+	}
 	/* Headers still waiting for their grace period free the index. */
 	ix->vm_gone = true;
 	if (!ix->nr) {
