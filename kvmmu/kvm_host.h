@@ -419,18 +419,8 @@ void kvm_notifier_invalidate_begin(struct kvm *kvm, hva_t start, hva_t end);
 void kvm_notifier_invalidate_end(struct kvm *kvm, hva_t start, hva_t end);
 bool kvm_notifier_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range);
 void kvm_notifier_release(struct kvm *kvm);
-/* kvm_main.c: the memslot updates' hooks (kvmmu/memslot.c). */
+/* Host memory of the model (realloc in kvm_main.c); kvmmu stops on exhaustion. */
 void *kvm_model_realloc(void *p, size_t size);
-struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm);
-struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s);
-void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s);
-void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s);
-void kvm_memslots_update_begin(struct kvm *kvm, int as_id);
-void kvm_memslots_update_end(struct kvm *kvm, int as_id);
-void kvm_memslots_update_abort(struct kvm *kvm, int as_id);
-void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s);
-void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta);
-/* Host memory of the model; kvmmu stops on exhaustion. */
 static inline void *kvm_model_calloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);

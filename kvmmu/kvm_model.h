@@ -149,6 +149,17 @@ void kvm_flush_remote_tlbs(struct kvm *kvm);
 struct kvm_memory_slot *kvm_memslots_find_gfn(struct kvm_memslots *ms, gfn_t gfn);
 /* The slot (as_id << 16 | id), or NULL. */
 struct kvm_memory_slot *kvm_id_to_memslot(struct kvm *kvm, u32 slot);
+/* The world's hooks it calls (kvm_memslot_prepare and _commit too, which
+ * each world declares with its enum kvm_mr_change). */
+struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm);
+struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s);
+void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_memslots_update_begin(struct kvm *kvm, int as_id);
+void kvm_memslots_update_end(struct kvm *kvm, int as_id);
+void kvm_memslots_update_abort(struct kvm *kvm, int as_id);
+void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s);
+void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta);
 
 /* x86.c */
 void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);

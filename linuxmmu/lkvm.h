@@ -239,19 +239,10 @@ void lkvm_module_init(struct lkvm *lk);
 /* Before a harvest: kick vCPUs so their PML buffers are drained. */
 void kvm_arch_sync_dirty_log(struct kvm *kvm);
 /* The memslot updates' hooks (kvmmu/memslot.c). */
-struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm);
-struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memory_slot *s);
-void kvm_memslot_retire(struct kvm *kvm, struct kvm_memory_slot *s);
-void kvm_memslot_free(struct kvm *kvm, struct kvm_memory_slot *s);
-void kvm_memslots_update_begin(struct kvm *kvm, int as_id);
-void kvm_memslots_update_end(struct kvm *kvm, int as_id);
-void kvm_memslots_update_abort(struct kvm *kvm, int as_id);
-void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s);
 int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
 			struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
 void kvm_memslot_commit(struct kvm *kvm, const struct kvm_memory_slot *old,
 			const struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
-void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta);
 
 #include "linuxmmu/kver.h"
 
