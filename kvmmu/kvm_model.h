@@ -161,7 +161,10 @@ void kvm_memslots_update_abort(struct kvm *kvm, int as_id);
 void kvm_memslot_flush_shadow(struct kvm *kvm, struct kvm_memory_slot *s);
 void kvm_dirty_logging_slots_add(struct kvm *kvm, int delta);
 
-/* x86.c */
+/* x86.c.  The PML buffer: 512 GPAs, filled from the last entry down
+ * (SDM vol. 3C, page-modification logging). */
+#define KVM_PML_ENTRIES 512
+#define KVM_PML_HEAD_INDEX (KVM_PML_ENTRIES - 1)
 void kvm_vcpu_flush_tlb_all(struct kvm_vcpu *vcpu);
 void kvm_vcpu_flush_tlb_current(struct kvm_vcpu *vcpu);
 /* PML full, kick, halt and the rest: what vmx and svm handle alike.

@@ -190,11 +190,11 @@ void svm_vcpu_setup(struct kvm_vcpu *vcpu)
 	kvm_vcpu_svm(vcpu)->vmcb_cpu = -1;
 	vmcb->tlb_ctl = ENV_TLB_CTL_NONE;
 	if (kvm_cpu_dirty_log_size(kvm)) {
-		u64 *pml = env_alloc_words(kvm_env(kvm), 512);
+		u64 *pml = env_alloc_words(kvm_env(kvm), KVM_PML_ENTRIES);
 
 		*kvm_vcpu_pml_pagep(vcpu) = pml;
 		vmcb->pml_page = pml;
-		vmcb->pml_index = 511;
+		vmcb->pml_index = KVM_PML_HEAD_INDEX;
 		vmcb->pml_enabled = kvm_pml_wanted(kvm);
 	}
 }

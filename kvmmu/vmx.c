@@ -20,20 +20,21 @@
 #include "kvmmu/mmu_internal.h"
 #endif
 
-#define VMX_EPTP_MT_WB_ 0x6ULL
-#define VMX_EPTP_PWL_4_ 0x18ULL
-#define VMX_EPTP_PWL_5_ 0x20ULL
-#define VMX_EPTP_AD_ENABLE_ (1ULL << 6)
-#define PML_ENTRIES 512
-#define PML_HEAD (PML_ENTRIES - 1)
+/* EPTP fields (SDM vol. 3C, the extended-page-table pointer); the
+ * kernel's headers call them VMX_EPTP_*, so the model's names differ in
+ * the kernel's world. */
+#define EPTP_MT_WB 0x6ULL
+#define EPTP_PWL_4 0x18ULL
+#define EPTP_PWL_5 0x20ULL
+#define EPTP_AD_ENABLE (1ULL << 6)
 
 static u64 construct_eptp(struct kvm *kvm, u64 root_hpa, int root_level)
 {
-	u64 eptp = VMX_EPTP_MT_WB_;
+	u64 eptp = EPTP_MT_WB;
 
-	eptp |= root_level == 5 ? VMX_EPTP_PWL_5_ : VMX_EPTP_PWL_4_;
+	eptp |= root_level == 5 ? EPTP_PWL_5 : EPTP_PWL_4;
 	if (kvm_eptp_ad(kvm))
-		eptp |= VMX_EPTP_AD_ENABLE_;
+		eptp |= EPTP_AD_ENABLE;
 	return eptp | root_hpa;
 }
 
@@ -135,11 +136,11 @@ void vmx_vcpu_setup(struct kvm_vcpu *vcpu)
 		allocate_vpid(kvm_vpid_bitmap(kvm)) : 0;
 	vmcs->vpid = *vpid;
 	if (kvm_cpu_dirty_log_size(kvm)) {
-		u64 *pml = env_alloc_words(kvm_env(kvm), PML_ENTRIES);
+		u64 *pml = env_alloc_words(kvm_env(kvm), KVM_PML_ENTRIES);
 
 		*kvm_vcpu_pml_pagep(vcpu) = pml;
 		vmcs->pml_page = pml;
-		vmcs->pml_index = PML_HEAD;
+		vmcs->pml_index = KVM_PML_HEAD_INDEX;
 		/* PML is on from creation only if some slot already logs
 		 * (or always, the pre-5.12 behaviour). */
 		vmcs->pml_enabled = kvm_pml_wanted(kvm);

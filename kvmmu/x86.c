@@ -44,8 +44,6 @@ static void kvm_service_local_tlb_flush_requests(struct kvm_vcpu *vcpu)
 
 /* ------------------------------------------------------------- PML */
 
-#define PML_LOG_NR_ENTRIES 512
-#define PML_HEAD_INDEX (PML_LOG_NR_ENTRIES - 1)
 
 /*
  * Drains the PML buffer into the dirty log, on every exit.  The CPU fills
@@ -85,18 +83,18 @@ void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu)
 	u16 pml_idx = vmcs->pml_index;
 	int first;
 
-	if (!pml || pml_idx == PML_HEAD_INDEX)
+	if (!pml || pml_idx == KVM_PML_HEAD_INDEX)
 		return;
-	first = pml_idx >= PML_LOG_NR_ENTRIES ? 0 : pml_idx + 1;
+	first = pml_idx >= KVM_PML_ENTRIES ? 0 : pml_idx + 1;
 	if (kvm_policy(kvm)->vmx_pml_drain == KVMMU_PML_DRAIN_HARDWARE_ORDER) {
-		for (int i = PML_HEAD_INDEX; i >= first; i--)
+		for (int i = KVM_PML_HEAD_INDEX; i >= first; i--)
 			kvm_vcpu_mark_page_dirty(vcpu, env_read(e, &pml[i]) >> PAGE_SHIFT);
 	} else {
-		for (int i = first; i < PML_LOG_NR_ENTRIES; i++)
+		for (int i = first; i < KVM_PML_ENTRIES; i++)
 			kvm_vcpu_mark_page_dirty(vcpu, env_read(e, &pml[i]) >> PAGE_SHIFT);
 	}
-	kvm_mstat(kvm)->pml_drained += (u64)(PML_LOG_NR_ENTRIES - first);
-	vmcs->pml_index = PML_HEAD_INDEX;
+	kvm_mstat(kvm)->pml_drained += (u64)(KVM_PML_ENTRIES - first);
+	vmcs->pml_index = KVM_PML_HEAD_INDEX;
 }
 
 /* -------------------------------------------------------- emulation */

@@ -9,7 +9,6 @@
  */
 #include "linuxmmu/lkvm.h"
 
-#define PML_LOG_NR_ENTRIES 512
 
 /* Write-back memory, ignoring guest PAT (no non-coherent DMA); MMIO
  * uncacheable. */
@@ -36,7 +35,7 @@ static void vmx_hardware_setup(struct lkvm *lk)
 	lk->ept_ad = enable_ept_ad_bits;
 
 	memset(&kvm_x86_ops, 0, sizeof(kvm_x86_ops));
-	kvm_x86_ops.cpu_dirty_log_size = enable_pml ? PML_LOG_NR_ENTRIES : 0;
+	kvm_x86_ops.cpu_dirty_log_size = enable_pml ? KVM_PML_ENTRIES : 0;
 	kvm_x86_ops.flush_tlb_all = vmx_flush_tlb_all;
 	kvm_x86_ops.flush_tlb_current = vmx_flush_tlb_current;
 	kvm_x86_ops.flush_tlb_gva = vmx_flush_tlb_gva;
