@@ -19,7 +19,7 @@
  *
  * The two worlds' structs differ, so a shared source reaches the model's
  * state only through these accessors, which each world's header defines
- * (as static inlines):
+ * (as static inlines, macros or functions):
  *
  *   kvm_env(kvm)                 the env of the VM (kvmmu.h)
  *   kvm_policy(kvm)              const struct kvmmu_policy * of the VM
@@ -79,7 +79,7 @@
  *
  * and the kernel's own functions by their kernel names: kvm_make_request,
  * kvm_check_request, kvm_clear_request, kvm_request_pending,
- * kvm_get_running_vcpu, kvm_vcpu_gfn_to_memslot, kvm_mmu_reload,
+ * kvm_vcpu_gfn_to_memslot, kvm_mmu_reload,
  * kvm_mmu_load_pgd, kvm_mmu_free_obsolete_roots,
  * kvm_flush_remote_tlbs_memslot, kvm_arch_sync_dirty_log,
  * kvm_arch_mmu_enable_log_dirty_pt_masked (the MMU's),
