@@ -228,7 +228,18 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 		return -1;
 	vm->kvm = kvm_create_vm(machine_env(vm->m), &pol);
 	if (!vm->kvm) {
-		snprintf(err, errlen, "out of memory creating the VM");
+		/* kvm_dirty_ring_alloc refuses a ring without room for twice
+		 * its reserve (64 entries, plus one PML buffer of 512 with
+		 * PML); anything else is a failed allocation. */
+		uint64_t n = pol.mmu_dirty_ring_size;
+		if (pol.mmu_dirty_log == KVMMU_DIRTY_LOG_RING &&
+		    ((n & (n - 1)) || n < 2 * (64 + 512)))
+			snprintf(err, errlen, "mmu.dirty_ring_size=%llu: a dirty ring "
+				 "is a power of two of at least 128 entries, 1152 with "
+				 "PML (twice the 64 KVM keeps free, plus a PML buffer)",
+				 (unsigned long long)n);
+		else
+			snprintf(err, errlen, "out of memory creating the VM");
 		return -1;
 	}
 	uint64_t nx_ms = kvm_nx_huge_page_recovery_period_ms(vm->kvm);

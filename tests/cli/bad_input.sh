@@ -25,5 +25,10 @@ printf 'sim.seed = 3\nthis is not ini\n' >"$T/d.ini"
 expect2 "$T/d.ini:2:" run counter-race --config "$T/d.ini"
 expect2 "cannot open config file" run counter-race --config "$T/none.ini"
 expect2 "host.mem: bad value '12Q'" run counter-race --set host.mem=12Q
+# A dirty ring without room for twice its reserve is named, not "out of
+# memory": 1024 < 2 * (64 + 512) with PML (touch-4k on Intel has it), and
+# 1000 is no power of two.
+expect2 "mmu.dirty_ring_size=1024: a dirty ring is a power of two" run touch-4k --set mmu.dirty_log=ring --set mmu.dirty_ring_size=1024
+expect2 "mmu.dirty_ring_size=1000" run touch-4k --set mmu.dirty_log=ring --set mmu.dirty_ring_size=1000 --set cpu.pml=0
 "$TDPSIM" config --defaults | grep -q '^sim.quantum'
 "$TDPSIM" run --help | grep -q usage
