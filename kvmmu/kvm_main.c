@@ -469,7 +469,7 @@ const struct kvm_x86_ops vmx_x86_ops = {
 	.flush_tlb_guest = vmx_flush_tlb_guest,
 	.load_mmu_pgd = vmx_load_mmu_pgd,
 	.vcpu_run = vmx_vcpu_run,
-	.handle_exit_irqoff = vmx_handle_exit_irqoff,
+	.handle_exit_irqoff = kvm_flush_pml_buffer,
 	.handle_exit = vmx_handle_exit,
 	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
 };

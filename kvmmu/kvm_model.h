@@ -177,7 +177,8 @@ void kvm_flush_pml_buffer(struct kvm_vcpu *vcpu);
  * slots go to userspace (KVM_EXIT_MMIO).  1 to re-enter, 0 to userspace. */
 int kvm_emulate_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 
-/* vmx.c: each world puts these in its vendor table. */
+/* vmx.c: each world puts these in its vendor table, with the PML drain
+ * (kvm_flush_pml_buffer) after every exit. */
 void vmx_flush_tlb_all(struct kvm_vcpu *vcpu);
 void vmx_flush_tlb_current(struct kvm_vcpu *vcpu);
 void vmx_flush_tlb_guest(struct kvm_vcpu *vcpu);
@@ -189,19 +190,17 @@ void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu);
 void vmx_vcpu_setup(struct kvm_vcpu *vcpu);
 void vmx_vcpu_teardown(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit);
-void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu);
 int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit);
 
 /* svm.c: each world puts these in its vendor table (with the PML drain,
  * kvm_flush_pml_buffer, and toggle, vmx_update_cpu_dirty_logging, which
  * AMD's PML shares). */
 /* A vCPU's VMCB as current_vmcb keeps it: its ASID, the generation it
- * belongs to, the pCPU it last ran on; the root it last ran with. */
+ * belongs to, the pCPU it last ran on. */
 struct kvm_svm_vcpu {
 	u32 asid;
 	u64 asid_generation;
 	int vmcb_cpu;
-	u64 last_root_serial;
 };
 /* svm_cpu_data: one pCPU's ASIDs. */
 struct svm_cpu_data {

@@ -159,13 +159,6 @@ void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit)
 	env_vcpu_run_guest(kvm_env(vcpu->kvm), kvm_vcpu_ev(vcpu), exit);
 }
 
-void vmx_handle_exit_irqoff(struct kvm_vcpu *vcpu)
-{
-	/* Every exit drains PML, so the dirty log is current whenever the
-	 * vCPU is outside the guest (PML-full exits have nothing left). */
-	kvm_flush_pml_buffer(vcpu);
-}
-
 /* handle_ept_violation: the exit qualification as a page-fault error code
  * (SDM vol. 3C table 28-7). */
 static int handle_ept_violation(struct kvm_vcpu *vcpu, struct env_exit *exit)

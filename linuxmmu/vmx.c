@@ -69,7 +69,7 @@ const struct lkvm_vendor lkvm_vmx = {
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_load = vmx_vcpu_load,
 	.vcpu_run = vmx_vcpu_run,
-	.handle_exit_irqoff = vmx_handle_exit_irqoff,
+	.handle_exit_irqoff = kvm_flush_pml_buffer,
 	.handle_exit = vmx_handle_exit,
 	.update_cpu_dirty_logging = vmx_update_cpu_dirty_logging,
 };
