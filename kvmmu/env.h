@@ -43,6 +43,14 @@ bool env_on_thread(struct env *e);
 /* Cycles of hypervisor work done by the current thread (not a yield point). */
 void env_charge(struct env *e, u64 cycles);
 u64 env_now(struct env *e);
+/* Kernel threads of the VM (the NX recovery worker) run as daemons: they
+ * never keep a finished run alive while they sleep, but the run waits for
+ * the work they do between sleeps, as stopping a kthread waits for its
+ * function.  env_sleep puts the current kernel thread to sleep @cycles
+ * (schedule_timeout): a yield point, accounted as idle; a sleep past the
+ * end of time (UINT64_MAX) never ends, and when nothing else is live the
+ * run ends in it. */
+void env_sleep(struct env *e, u64 cycles);
 /* The kvmmu cost of one named software step, from the params table
  * (lat.kvm.*): see enum env_cost. */
 enum env_cost {
@@ -176,6 +184,8 @@ struct env_caps {
 	u32 min_asid;       /* first ASID KVM may use (after SEV's) */
 	bool hv_enlightened_npt_tlb; /* (AMD) on Hyper-V with EnlightenedNptTlb:
 				      * TLB_CONTROL keeps NPT translations */
+	u64 tsc_khz;        /* cycles per millisecond (cpu.mhz x 1000): a
+			     * jiffy at HZ=1000 */
 };
 const struct env_caps *env_caps(struct env *e);
 

@@ -208,8 +208,13 @@ int kvm_write_track_gfn(struct kvm *kvm, int as_id, gfn_t gfn, bool track);
  * period in ms (0: recovery is off, run no worker); each period it makes
  * one pass, zapping a share (mmu.nx_huge_pages_recovery_ratio) of the
  * tables the mitigation kept in place of huge pages.
+ * kvm_nx_huge_page_recovery_worker is the thread's body: it sleeps
+ * (env_sleep) between passes and returns only if the worker stops.
+ * kvm_recover_nx_huge_pages is one pass (kvmmu only; the Linux build's
+ * pass is the tree's own, reached through its worker).
  */
 u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm);
+void kvm_nx_huge_page_recovery_worker(struct kvm *kvm);
 void kvm_recover_nx_huge_pages(struct kvm *kvm);
 
 /* ----------------------------------------------------------- introspection */

@@ -313,6 +313,19 @@ void kvm_recover_nx_huge_pages(struct kvm *kvm)
 	env_write_unlock(kvm->env);
 }
 
+/* kvm_nx_huge_page_recovery_worker: a pass each period, the period counted
+ * from the end of the last pass. */
+void kvm_nx_huge_page_recovery_worker(struct kvm *kvm)
+{
+	u64 period = kvm_nx_huge_page_recovery_period_ms(kvm) *
+		     env_caps(kvm->env)->tsc_khz;
+
+	for (;;) {
+		env_sleep(kvm->env, period);
+		kvm_recover_nx_huge_pages(kvm);
+	}
+}
+
 /* ------------------------------------------------------ write tracking */
 
 bool kvm_gfn_is_write_tracked(struct kvm *kvm,

@@ -1159,6 +1159,19 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		if (is_shadow_present_pte(iter.old_spte) &&
 		    !is_large_pte(iter.old_spte))
 			continue;
+		/* A huge page where a smaller mapping is needed: 6.1 zapped
+		 * it (flushing its range) and linked an empty table below,
+		 * re-reading the entry in case another thread filled it. */
+		if (is_shadow_present_pte(iter.old_spte) &&
+		    kvm->pol.mmu_fault_huge == KVMMU_FAULT_HUGE_ZAP) {
+			if (tdp_mmu_zap_spte_atomic(kvm, &iter))
+				goto retry;
+			iter.old_spte = kvm_tdp_mmu_read_spte(kvm->env, iter.sptep);
+			if (is_frozen_spte(iter.old_spte))
+				goto retry;
+			if (is_shadow_present_pte(iter.old_spte))
+				continue;
+		}
 		/* Missing, or a huge page that must be split. */
 		sp = tdp_mmu_alloc_sp(kvm);
 		tdp_mmu_init_child_sp(kvm, sp, &iter);

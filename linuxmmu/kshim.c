@@ -480,10 +480,14 @@ int kshim_host_level(struct mm_struct *mm, unsigned long hva)
 	return env_host_mapping_level(kshim_env, hva);
 }
 
-/* The host CPU's features the MMU asks about. */
+bool kshim_itlb_multihit;
+
+/* The host CPU's features and bugs the MMU asks about. */
 bool kshim_cpu_has(int feature)
 {
 	switch (feature) {
+	case X86_BUG_ITLB_MULTIHIT:
+		return kshim_itlb_multihit;
 	case X86_FEATURE_GBPAGES:
 	case X86_FEATURE_NX:
 	case X86_FEATURE_PAE:
@@ -547,3 +551,114 @@ bool sysfs_streq(const char *a, const char *b)
 		return true;
 	return !*b && *a == '\n' && !a[1];
 }
+
+/* ---------------------------------------------------- module parameters */
+
+/* The tree's module_param_cb entries (kshim/base.h), between the linker's
+ * bounds of their section. */
+extern const struct kernel_param __start_kshim_param[], __stop_kshim_param[];
+
+int kshim_param_set(const char *name, const char *val)
+{
+	for (const struct kernel_param *kp = __start_kshim_param;
+	     kp < __stop_kshim_param; kp++)
+		if (!__builtin_strcmp(kp->name, name))
+			return kp->ops->set(val, kp);
+	return -ENOENT;
+}
+
+int kshim_param_set_u64(const char *name, u64 v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	*--p = 0;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return kshim_param_set(name, p);
+}
+
+/* kstrtouint, base 10 (what the model writes). */
+int param_set_uint(const char *val, const struct kernel_param *kp)
+{
+	u64 v = 0;
+
+	if (!val || !*val)
+		return -EINVAL;
+	for (; *val && *val != '\n'; val++) {
+		if (*val < '0' || *val > '9')
+			return -EINVAL;
+		v = v * 10 + (u64)(*val - '0');
+		if (v > 0xffffffffull)
+			return -ERANGE;
+	}
+	*(unsigned int *)kp->arg = (unsigned int)v;
+	return 0;
+}
+
+/* ------------------------------------------------- kernel threads, time */
+
+/* Before the run (the VM being made) it is time 0. */
+u64 kshim_jiffies(void)
+{
+	if (direct())
+		return 0;
+	return env_now(kshim_env) / env_caps(kshim_env)->tsc_khz;
+}
+
+/* The calling kernel thread (the NX recovery worker, the only one that
+ * waits) sleeps @timeout jiffies; MAX_SCHEDULE_TIMEOUT, until woken, is
+ * for ever: nothing wakes a worker during a run (module parameters change
+ * only before the VM exists). */
+long schedule_timeout(long timeout)
+{
+	u64 khz = env_caps(kshim_env)->tsc_khz;
+
+	if (timeout <= 0)
+		return 0;
+	env_sleep(kshim_env, (u64)timeout > UINT64_MAX / khz ? UINT64_MAX
+							       : (u64)timeout * khz);
+	return 0;
+}
+
+/* 6.12's vhost_task: the function and its argument.  It runs when the VMM
+ * gives it a simulated thread (kshim_vhost_task_run). */
+struct vhost_task {
+	bool (*fn)(void *);
+	void *arg;
+};
+
+struct vhost_task *vhost_task_create(bool (*fn)(void *), void (*handle_kill)(void *),
+				     void *arg, const char *name)
+{
+	struct vhost_task *t = kshim_host_calloc(1, sizeof(*t));
+
+	t->fn = fn;
+	t->arg = arg;
+	return t;
+}
+
+void vhost_task_start(struct vhost_task *vtsk) { }
+
+/* Called at VM teardown, outside the run: the task's simulated thread is
+ * gone with the run. */
+void vhost_task_stop(struct vhost_task *vtsk)
+{
+	kshim_host_free(vtsk);
+}
+
+/* A wake-up cuts a wait short when a parameter changes; none changes while
+ * a VM runs (kshim_param_set runs before it exists). */
+void vhost_task_wake(struct vhost_task *vtsk) { }
+
+void kshim_vhost_task_run(struct vhost_task *vtsk)
+{
+	while (vtsk->fn(vtsk->arg))
+		;
+}
+
+/* 6.1's kthreads (kvm_vm_create_worker_thread makes them): they are
+ * stopped only at teardown, when no simulated thread runs. */
+bool kthread_should_stop(void) { return false; }
+void kthread_unpark(struct task_struct *k) { }
+int wake_up_process(struct task_struct *tsk) { return 0; }

@@ -16,5 +16,12 @@ extern bool kshim_direct;
 extern bool kshim_teardown_unchecked;
 /* Forgets the struct pages and the zero page of the last VM. */
 void kshim_reset(void);
+/* Runs a vhost_task on the calling simulated thread: its function until it
+ * has no more work (a task nothing wakes again). */
+void kshim_vhost_task_run(struct vhost_task *vtsk);
+/* The host CPU has the iTLB multihit erratum (X86_BUG_ITLB_MULTIHIT). */
+extern bool kshim_itlb_multihit;
+/* kshim_param_set with @v in decimal. */
+int kshim_param_set_u64(const char *name, u64 v);
 
 #endif

@@ -26,6 +26,7 @@
  *  - the TDP MMU's page count: a counter in 6.12 (tdp_mmu_pages), a list in
  *    6.1, where the model counts kvm_account_pgtable_pages instead (the same
  *    pages: both count the TDP MMU's non-root tables).
+ *  - the NX recovery worker: a kthread in 6.1, a vhost_task in 6.12.
  */
 #ifndef TDPSIM_LINUXMMU_KVER_H
 #define TDPSIM_LINUXMMU_KVER_H
@@ -131,6 +132,14 @@ static inline void kver_commit_mmu_pages(struct kvm *kvm, enum kvm_mr_change cha
 		kvm_mmu_change_mmu_pages(kvm, max(kvm->nr_memslot_pages /
 						  KVM_MEMSLOT_PAGES_TO_MMU_PAGES_RATIO,
 						  KVM_MIN_ALLOC_MMU_PAGES));
+}
+
+/* The NX recovery worker's body on its simulated thread: 6.1's kthread
+ * function (kvm_vm_create_worker_thread, made by kvm_mmu_post_init_vm). */
+static inline void kver_nx_recovery_worker(struct kvm *kvm)
+{
+	if (kvm->arch.nx_lpage_recovery_thread)
+		lkvm_kthread_run(kvm->arch.nx_lpage_recovery_thread);
 }
 
 #else /* 6.12 */
@@ -241,6 +250,16 @@ static inline u64 *kver_tdp_mmu_pages(struct lkvm *lk)
  * (the TDP MMU allocates roots and tables without it): the model leaves
  * it out, so memslot updates take no mmu_lock of their own. */
 static inline void kver_commit_mmu_pages(struct kvm *kvm, enum kvm_mr_change change) { }
+
+/* The NX recovery worker's body on its simulated thread: 6.12's vhost_task
+ * (made by kvm_mmu_post_init_vm). */
+static inline void kver_nx_recovery_worker(struct kvm *kvm)
+{
+	struct vhost_task *t = READ_ONCE(kvm->arch.nx_huge_page_recovery_thread);
+
+	if (t)
+		kshim_vhost_task_run(t);
+}
 
 #endif
 

@@ -592,6 +592,19 @@ void kshim_hook_kvm_tdp_mmu_spte_changed(int as_id, u64 gfn, int level, u64 old_
 		lk->stat.pf_downgrade++;
 }
 
+/*
+ * The NX recovery pass's zap of one table (kvm_recover_nx_huge_pages, the
+ * one caller in 6.1 and 6.12), counted: the Linux build is linked with
+ * --wrap=kvm_tdp_mmu_zap_sp, so mmu.c's call comes here first.
+ */
+bool __real_kvm_tdp_mmu_zap_sp(struct kvm *kvm, struct kvm_mmu_page *sp);
+bool __wrap_kvm_tdp_mmu_zap_sp(struct kvm *kvm, struct kvm_mmu_page *sp);
+bool __wrap_kvm_tdp_mmu_zap_sp(struct kvm *kvm, struct kvm_mmu_page *sp)
+{
+	to_lkvm(kvm)->stat.nx_recovery_zapped++;
+	return __real_kvm_tdp_mmu_zap_sp(kvm, sp);
+}
+
 void kshim_trace_hit(struct kshim_tracepoint *tp)
 {
 	if (tp->gen != trace_gen) {
@@ -645,6 +658,68 @@ static void lkvm_register_stats(struct lkvm *lk)
 	env_stat_register(lk->env, "kvm.pages_1g", (u64 *)&lk->kvm.stat.pages_1g.counter);
 	env_stat_register(lk->env, "kvm.tdp_mmu_pages", kver_tdp_mmu_pages(lk));
 	env_stat_register(lk->env, "kvm.nx_lpage_splits", &lk->kvm.stat.nx_lpage_splits);
+}
+
+/* ------------------------------------------------- the NX recovery worker */
+
+/* A kernel thread of the VM (kvm_vm_create_worker_thread, 6.1): its
+ * function runs when the VMM gives it a simulated thread. */
+struct lkvm_kthread {
+	struct task_struct task;
+	kvm_vm_thread_fn_t fn;
+	struct kvm *kvm;
+	uintptr_t data;
+};
+
+int kvm_vm_create_worker_thread(struct kvm *kvm, kvm_vm_thread_fn_t thread_fn,
+				uintptr_t data, const char *name,
+				struct task_struct **thread_ptr)
+{
+	struct lkvm_kthread *k = kshim_host_calloc(1, sizeof(*k));
+
+	k->fn = thread_fn;
+	k->kvm = kvm;
+	k->data = data;
+	*thread_ptr = &k->task;
+	return 0;
+}
+
+void lkvm_kthread_run(struct task_struct *t)
+{
+	struct lkvm_kthread *k = container_of(t, struct lkvm_kthread, task);
+
+	k->fn(k->kvm, k->data);
+}
+
+/* At teardown, outside the run: the thread went with the run. */
+int kthread_stop(struct task_struct *t)
+{
+	kshim_host_free(container_of(t, struct lkvm_kthread, task));
+	return 0;
+}
+
+/*
+ * The VMM starts kvm-nx-lpage-recovery when this is not 0 and checks that
+ * cpu.mhz can express it.  The worker times its passes itself (the tree's
+ * calc_nx_huge_pages_recovery_period, static in mmu.c); this is what that
+ * computes from the mitigation's state (the tree's nx_huge_pages) and the
+ * ratio and period lkvm_module_init gave the tree's parameters.
+ */
+u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
+{
+	struct lkvm *lk = to_lkvm(kvm);
+	u64 ratio = lk->pol.mmu_nx_huge_pages_recovery_ratio;
+
+	if (!READ_ONCE(nx_huge_pages) || !ratio)
+		return 0;
+	if (lk->pol.mmu_nx_huge_pages_recovery_period_ms)
+		return lk->pol.mmu_nx_huge_pages_recovery_period_ms;
+	return 60 * 60 * 1000 / (ratio < 3600 ? ratio : 3600);
+}
+
+void kvm_nx_huge_page_recovery_worker(struct kvm *kvm)
+{
+	kver_nx_recovery_worker(kvm);
 }
 
 static struct lvcpu *lkvm_vcpu_create(struct lkvm *lk, unsigned idx)
@@ -721,6 +796,10 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 	lkvm_register_stats(lk);
 	trace_vm = lk;
 	trace_gen++;
+	/* kvm_arch_post_init_vm (6.1), the first KVM_RUN (6.12): the NX
+	 * recovery worker is made; the VMM runs it. */
+	if (kvm_mmu_post_init_vm(kvm))
+		goto fail;
 	kshim_direct = false;
 	return kvm;
 fail:
@@ -742,6 +821,7 @@ void kvm_destroy_vm(struct kvm *kvm)
 		return;
 	lk = to_lkvm(kvm);
 	kshim_direct = true;
+	kvm_mmu_pre_destroy_vm(kvm);
 	/* A thread stopped halfway through KVM holds references and locks
 	 * the teardown checks assume gone. */
 	kshim_teardown_unchecked = lk->in_kernel > 0;

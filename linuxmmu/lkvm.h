@@ -29,7 +29,8 @@
 #define LKVM_STATS(X)                                                        \
 	KVM_MODEL_STATS(X)                                                   \
 	X(pf_downgrade, "kvm.pf_downgrade", "faults that made a writable leaf read-only (E17; from the tree's kvm_tdp_mmu_spte_changed on vCPU threads)") \
-	X(spte_present_to_mmio, "kvm.spte_present_to_mmio", "present leaves replaced directly by MMIO SPTEs (E6; from kvm_tdp_mmu_spte_changed)")
+	X(spte_present_to_mmio, "kvm.spte_present_to_mmio", "present leaves replaced directly by MMIO SPTEs (E6; from kvm_tdp_mmu_spte_changed)") \
+	X(nx_recovery_zapped, "kvm.nx_recovery_zapped", "tables the NX recovery worker zapped so a huge page can be mapped again (calls of the tree's kvm_tdp_mmu_zap_sp, whose one caller is the worker's pass)")
 
 #define LKVM_VCPU_STATS(X)                                                   \
 	X(pf_taken, "kvm.pf_taken", "faults handled (vcpu->stat.pf_taken)")   \
@@ -224,6 +225,10 @@ static inline long *kvm_mn_active_invalidate_count(struct kvm *kvm)
 #define kvm_notifier_unmap_gfn_range kver_unmap_gfn_range
 #define kvm_notifier_release kver_arch_flush_shadow_all
 
+/* The NX huge page mitigation's state (mmu/mmu_internal.h's, the tree's;
+ * not on the model's include path). */
+extern int nx_huge_pages;
+
 /* x86.c */
 void kvm_mmu_slot_apply_flags(struct kvm *kvm, struct kvm_memory_slot *old,
 			      const struct kvm_memory_slot *new_slot,
@@ -243,6 +248,9 @@ int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
 			struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
 void kvm_memslot_commit(struct kvm *kvm, const struct kvm_memory_slot *old,
 			const struct kvm_memory_slot *new_slot, enum kvm_mr_change change);
+/* Runs a kthread of kvm_vm_create_worker_thread on the calling simulated
+ * thread: its function, until it returns. */
+void lkvm_kthread_run(struct task_struct *k);
 
 #include "linuxmmu/kver.h"
 

@@ -107,8 +107,10 @@ $(LO)/traps.c: $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) linuxmmu/gen-traps.sh
 $(LO)/traps.o: $(LO)/traps.c
 	$(CC) $(KGLUEFLAGS) -c $< -o $@
 
+# --wrap: the model counts the NX recovery pass's zaps on their way into the
+# tree's kvm_tdp_mmu_zap_sp (linuxmmu/kvm_main.c).
 $(LO)/tdpsim: $(CLI_OBJS) $(LINUX_LIB_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) $(LO)/traps.o
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) \
+	$(CC) $(LDFLAGS) -Wl,--wrap=kvm_tdp_mmu_zap_sp -o $@ $(CLI_OBJS) $(LINUX_TREE_OBJS) $(LINUX_GLUE_OBJS) \
 		$(LO)/traps.o $(LINUX_LIB_OBJS) $(LIBS)
 	@linuxmmu/tree-manifest.sh $(LO)/src $(LINUX_TREE_OBJS:.o=.d) >$(LO)/tree-files.sha256
 

@@ -58,6 +58,13 @@ static const char *const fixed_6x[] = {
 #else
 	"mmu.split_alloc=drop-lock",
 #endif
+	/* 6.1's fault path zaps a huge SPTE it must map under; 6.2 split
+	 * it in place. */
+#if LKVM_TREE_VERSION_CODE < LKVM_KERNEL_VERSION(6, 2, 0)
+	"mmu.fault_huge=zap",
+#else
+	"mmu.fault_huge=split",
+#endif
 	"mmu.pml_enable=dynamic",
 	"mmu.dirty_enable_flush=always",
 	"mmu.flush_on_yield=pending-across-roots",
@@ -102,10 +109,15 @@ static bool policy_has(const struct kvmmu_policy *pol, const char *kv)
 int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,
 			 size_t errlen)
 {
-	if (pol->mmu_nx_huge_pages == KVMMU_NX_HUGE_PAGES_ON) {
-		snprintf(err, errlen, "mmu.nx_huge_pages=on: the Linux MMU build (%s) "
-			 "does not model the NX huge page mitigation (iTLB multihit) "
-			 "so far", kvm_mmu_name());
+	/* The tree's recovery parameters are unsigned ints. */
+	if (pol->mmu_nx_huge_pages_recovery_ratio > UINT32_MAX ||
+	    pol->mmu_nx_huge_pages_recovery_period_ms > UINT32_MAX) {
+		snprintf(err, errlen, "%s: at most %u in %s (the kernel parameter is "
+			 "an unsigned int)",
+			 pol->mmu_nx_huge_pages_recovery_ratio > UINT32_MAX ?
+				"mmu.nx_huge_pages_recovery_ratio" :
+				"mmu.nx_huge_pages_recovery_period_ms",
+			 UINT32_MAX, kvm_mmu_name());
 		return -1;
 	}
 	for (const char *const *f = fixed_6x; *f; f++) {
@@ -119,17 +131,4 @@ int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *er
 		}
 	}
 	return 0;
-}
-
-/* NX huge pages are refused above (mmu.nx_huge_pages=on): no recovery
- * worker runs, so there is never a pass to make. */
-u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
-{
-	(void)kvm;
-	return 0;
-}
-
-void kvm_recover_nx_huge_pages(struct kvm *kvm)
-{
-	(void)kvm;
 }

@@ -30,6 +30,18 @@ void lkvm_module_init(struct lkvm *lk)
 	eager_page_split = lk->pol.mmu_eager_split == KVMMU_EAGER_SPLIT_ON;
 	mutex_init(&kvm_lock);
 
+	/* The iTLB multihit erratum (mmu.nx_huge_pages): with KVM's default,
+	 * nx_huge_pages=auto (-1 until module init resolves it), the
+	 * mitigation is on when the CPU has the bug.  The recovery worker's
+	 * ratio and period go through the tree's own parameter setters. */
+	kshim_itlb_multihit = lk->pol.mmu_nx_huge_pages == KVMMU_NX_HUGE_PAGES_ON;
+	nx_huge_pages = -1;
+	if (kshim_param_set_u64("nx_huge_pages_recovery_ratio",
+				lk->pol.mmu_nx_huge_pages_recovery_ratio) ||
+	    kshim_param_set_u64("nx_huge_pages_recovery_period_ms",
+				lk->pol.mmu_nx_huge_pages_recovery_period_ms))
+		kshim_host_die("the tree refused an NX recovery parameter");
+
 	/* kvm_x86_init, then kvm_x86_vendor_init: the MMU's masks are reset
 	 * before the vendor's hardware_setup sets its own (EPT). */
 	kvm_mmu_x86_module_init();

@@ -407,18 +407,18 @@ int vm_write_track(struct vm *vm, uint64_t gpa, bool on)
 /*
  * kvm-nx-lpage-recovery, the VM's NX huge page recovery worker (a vhost
  * task of the VMM process in Linux, started at the first KVM_RUN): one pass
- * each period, counted from the end of the last.  A daemon: it never keeps
- * a finished run alive.
+ * each period, counted from the end of the last.  A daemon: asleep, it
+ * never keeps a finished run alive; a pass under way is finished first
+ * (env_sleep), as the VM's teardown waits for the worker to stop.
  */
 static void nx_recovery_thread(struct sim *s, void *arg)
 {
 	struct vm *vm = arg;
-	uint64_t period = kvm_nx_huge_page_recovery_period_ms(vm->kvm) *
-			  vm->run->p.cpu_mhz * 1000;
-	for (;;) {
-		sim_sleep_until(s, SIM_ACCT_SLEEP, sim_now(s) + period);
-		kvm_recover_nx_huge_pages(vm->kvm);
-	}
+
+	/* Awake (until its first sleep) the worker keeps the run alive. */
+	sim_daemon_hold(s);
+	kvm_nx_huge_page_recovery_worker(vm->kvm);
+	sim_daemon_release(s);
 }
 
 int vm_start(struct vm *vm, cpu_source_fn *fn, void *ctx)

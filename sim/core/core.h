@@ -195,6 +195,11 @@ static inline cycles_t sim_sync_limit(struct sim *s)
  * charging the time to @acct (SIM_ACCT_SLEEP for idling).  sim_wake() may
  * end the sleep earlier. */
 void sim_sleep_until(struct sim *s, int acct, cycles_t t);
+/* A daemon (a kernel thread) doing work the run must wait for, as
+ * stopping a kthread waits for its function: between hold and release the
+ * run does not end; a release that leaves nothing live ends it there. */
+void sim_daemon_hold(struct sim *s);
+void sim_daemon_release(struct sim *s);
 
 /*
  * Blocks the current thread until another thread calls sim_wake() on it.

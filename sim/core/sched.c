@@ -427,6 +427,21 @@ void sim_exit_if_idle(struct sim *s)
 		switch_context(s, &s->cur->sp, NULL);
 }
 
+void sim_daemon_hold(struct sim *s)
+{
+	if (!s->cur->daemon)
+		abort(); /* a live thread holds the run already: a model bug */
+	s->live++;
+}
+
+void sim_daemon_release(struct sim *s)
+{
+	if (!s->cur->daemon || s->live == 0)
+		abort();
+	s->live--;
+	sim_exit_if_idle(s);
+}
+
 struct sim_thread *sim_self(struct sim *s) { return s->cur; }
 struct sim_thread *sim_thread_get(struct sim *s, unsigned id)
 {

@@ -49,6 +49,7 @@ struct env *env_new(struct machine *m, char *err, size_t errlen)
 	e->caps.min_asid = (u32)p->svm_min_asid;
 	e->caps.hv_enlightened_npt_tlb = p->cpu_vendor == VENDOR_AMD &&
 		p->svm_hv_enlightened_npt_tlb == SVM_HV_ENLIGHTENED_NPT_TLB_ON;
+	e->caps.tsc_khz = p->cpu_mhz * 1000;
 	e->cost[ENV_COST_FAULT] = p->lat_kvm_fault;
 	e->cost[ENV_COST_SPTE_STEP] = p->lat_kvm_spte_step;
 	e->cost[ENV_COST_MAKE_SPTE] = p->lat_kvm_make_spte;
@@ -86,6 +87,16 @@ void env_charge(struct env *e, u64 cycles)
 
 bool env_on_thread(struct env *e) { return sim_self(e->s) != NULL; }
 u64 env_now(struct env *e) { return sim_now(e->s); }
+
+void env_sleep(struct env *e, u64 cycles)
+{
+	u64 now = sim_now(e->s);
+
+	sim_daemon_release(e->s);
+	sim_sleep_until(e->s, SIM_ACCT_SLEEP,
+			cycles > UINT64_MAX - now ? UINT64_MAX : now + cycles);
+	sim_daemon_hold(e->s);
+}
 
 void env_cost(struct env *e, enum env_cost c)
 {

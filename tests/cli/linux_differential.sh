@@ -16,9 +16,9 @@ set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 L=$TDPSIM_LINUX
 exact="counter-race counter-race-cmpxchg dirty-mark-1g ept-root-alias
-       fault-invalid-root guest-flush notifier-invalid-roots pml-drain-order rom-writes touch-4k
-       volatile-bits"
-unsupported="nx-recovery-flush:mmu.nx_huge_pages=on nx-huge-pages:mmu.nx_huge_pages=on"
+       fault-invalid-root guest-flush notifier-invalid-roots nx-huge-pages pml-drain-order
+       rom-writes touch-4k volatile-bits"
+unsupported=""
 
 fix=()
 while read -r kv; do fix+=(--set "$kv"); done < <("$L" config --mmu | tail -n +2)

@@ -55,8 +55,7 @@ refused() {
 	grep -q "$2" "$T/o" || { cat "$T/o"; exit 1; }
 }
 refused mmu.dirty_mark=map "mmu.dirty_mark: chooses a historical KVM behaviour.*linux 6.12.*does zap"
-# The NX huge page mitigation is not modelled on this build yet.
-refused mmu.nx_huge_pages=on "mmu.nx_huge_pages=on: the Linux MMU build (linux 6.12.*) does not model"
+refused mmu.fault_huge=zap "mmu.fault_huge: chooses a historical KVM behaviour.*linux 6.12.*does split"
 # ... while real configuration is honoured (enable_pml off: write-protection).
 "$L" run touch-4k --set mmu.dirty_log=wp --set vmx.vpid=off >/dev/null
 echo ok

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# A user's patched tree is caught.  Four historical bugs are put back into a
+# A user's patched tree is caught.  Five historical bugs are put back into a
 # copy of Debian's 6.12 tree, each by a one-line edit of the tree's own
 # code, each copy is built (make linux KSRC=...), and explore finds the bug
 # with the scenario that targets it, while the unedited tree is clean on
@@ -20,6 +20,10 @@
 #       keeps MMU-writable (as before 7c8a4742c4ab): in wrprot-mmu-writable
 #       fast_page_fault makes the tracked page writable again and a guest
 #       write reaches it without an exit (stale-permission).
+#   E2  mmu.c: the NX recovery pass ignores kvm_tdp_mmu_zap_sp's "flush
+#       needed" (`flush |=` deleted, as before 048f49809c52): in
+#       nx-recovery-flush the worker's zapped table is freed while the
+#       vCPU's paging-structure cache still points into it (freed-pt-walk).
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 L=$TDPSIM_LINUX
@@ -93,4 +97,8 @@ check e15 "$e15" svm-asid-stale-root stale-translation
 e8=$(patch_tree e8 tdp_mmu.c 'static bool write_protect_gfn(' \
 	'~(PT_WRITABLE_MASK | shadow_mmu_writable_mask);' '~PT_WRITABLE_MASK;')
 check e8 "$e8" wrprot-mmu-writable stale-permission
+
+e2=$(patch_tree e2 mmu.c 'static void kvm_recover_nx_huge_pages(struct kvm *kvm)' \
+	'flush |= kvm_tdp_mmu_zap_sp(kvm, sp);' 'kvm_tdp_mmu_zap_sp(kvm, sp);')
+check e2 "$e2" nx-recovery-flush freed-pt-walk
 echo ok

@@ -43,6 +43,7 @@ struct env *mock_env_new(enum env_vendor vendor, unsigned nvcpus, unsigned npcpu
 		.tdp_levels = 4,
 		.max_asid = 32767,
 		.min_asid = 1,
+		.tsc_khz = 3000000,
 	};
 	for (unsigned i = 0; i < nvcpus; i++) {
 		e->vcpus[i].idx = i;
@@ -108,6 +109,8 @@ u64 mock_stat(struct env *e, const char *name)
 
 void env_charge(struct env *e, u64 cycles) { e->cycles += cycles; }
 u64 env_now(struct env *e) { return e->cycles; }
+/* No other thread to run: time passes. */
+void env_sleep(struct env *e, u64 cycles) { e->cycles += cycles; }
 void env_cost(struct env *e, enum env_cost c) { e->cycles += 10 + (u64)c; }
 
 void env_assert_fail(struct env *e, const char *what, const char *file, int line)

@@ -798,6 +798,52 @@ static void test_nx_recovery_yield(void **state)
 	nx_recovery_yield("dropped");
 }
 
+/*
+ * mmu.fault_huge: an exec fault under the NX mitigation below a 2M SPTE
+ * mapped by a read.  split (6.2 on) turns the 2M SPTE into a table of
+ * 512 executable 4K SPTEs (1 split, 512 4K pages, no flush needed: the
+ * same translations, now executable); zap (6.1) zaps the 2M SPTE with one
+ * remote flush and links an empty table holding only the fetched page (no
+ * split, 1 4K page, the neighbour unmapped).  Both record the new table
+ * for the recovery worker.
+ */
+static void fault_huge(const char *how)
+{
+	struct env *e = env_new(ENV_INTEL, 1, 1);
+	struct mock_access read0 = { .gpa = 0x5000 }, fetch0 = { .gpa = 0x3000, .exec = true };
+	bool zap = !strcmp(how, "zap");
+	struct kvm *kvm;
+	struct kvm_vcpu *vcpu;
+	u64 spte, flushes;
+
+	mock_map(e, HVA, 1024, 0x200000, 2, true);
+	kvm = vm_new(e, "mmu.nx_huge_pages", "on", "mmu.fault_huge", how, NULL);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	slot_set(kvm, 0, 0, 2 * SZ_2M, HVA, 0);
+	assert_int_equal(run(e, kvm, 0, &read0, 1), KVM_EXIT_HLT);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x5000, &spte), PG_LEVEL_2M);
+	flushes = mock_stat(e, "kvm.remote_tlb_flush");
+	assert_int_equal(run(e, kvm, 0, &fetch0, 1), KVM_EXIT_HLT);
+	assert_int_equal(e->vcpus[0].exits[ENV_EXIT_EPT_VIOLATION], 2);
+	assert_int_equal(mock_stat(e, "kvm.huge_splits"), zap ? 0 : 1);
+	assert_int_equal(mock_stat(e, "kvm.pages_2m"), 0);
+	assert_int_equal(mock_stat(e, "kvm.pages_4k"), zap ? 1 : 512);
+	assert_int_equal(mock_stat(e, "kvm.remote_tlb_flush") - flushes, zap ? 1 : 0);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x3000, &spte), PG_LEVEL_4K);
+	assert_true(spte & VMX_EPT_EXECUTABLE_MASK);
+	assert_int_equal(kvm_mmu_lookup_spte(vcpu, 0x5000, &spte), zap ? -1 : PG_LEVEL_4K);
+	assert_true(on_nx_list(kvm, table_of(kvm, 0, PG_LEVEL_4K)));
+	assert_int_equal(mock_stat(e, "kvm.nx_lpage_splits"), 1);
+	done(e, kvm);
+}
+
+static void test_fault_huge(void **state)
+{
+	(void)state;
+	fault_huge("split");
+	fault_huge("zap");
+}
+
 /* calc_nx_huge_pages_recovery_period: 0 = 3,600,000 ms / ratio, ratio
  * capped at 3600; ratio 0 or no mitigation: no worker. */
 static void test_nx_recovery_period(void **state)
@@ -1954,6 +2000,7 @@ int main(void)
 		cmocka_unit_test(test_split_alloc_race),
 		cmocka_unit_test(test_nx_huge_pages),
 		cmocka_unit_test(test_nx_recovery_period),
+		cmocka_unit_test(test_fault_huge),
 		cmocka_unit_test(test_nx_recovery_yield),
 		cmocka_unit_test(test_lock_asserts),
 		cmocka_unit_test(test_volatile_plain),

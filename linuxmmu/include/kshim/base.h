@@ -122,7 +122,12 @@ typedef unsigned long ulong;
 #define EXPORT_SYMBOL_GPL(s)
 #define EXPORT_SYMBOL_NS_GPL(s, ns)
 #define module_param(n, t, p)
-#define module_param_cb(n, ops, arg, p)
+/* The kernel keeps struct kernel_param in section __param; kshim keeps
+ * the ones with callbacks in kshim_param (kshim_param_set finds them). */
+#define module_param_cb(n, o, a, p)                                          \
+	static const struct kernel_param __kshim_param_##n                  \
+		__attribute__((used, section("kshim_param"), aligned(8))) =  \
+		{ .name = #n, .ops = (o), .arg = (a) }
 #define module_param_named(n, v, t, p)
 #define __MODULE_PARM_TYPE(n, t)
 #define MODULE_PARM_DESC(n, d)

@@ -154,14 +154,20 @@ bool kshim_cpu_has(int feature);
 #define boot_cpu_has_bug(f) kshim_cpu_has(f)
 #define static_cpu_has(f) kshim_cpu_has(f)
 #define cpu_feature_enabled(f) kshim_cpu_has(f)
-#define cpu_mitigations_off() 1
+/* Mitigations on, the kernel's default: whether the CPU has a bug decides
+ * (X86_BUG_ITLB_MULTIHIT: mmu.nx_huge_pages). */
+#define cpu_mitigations_off() 0
 #define sme_me_mask 0ULL
 #define pat_enabled() 1
 #define pat_pfn_immune_to_uc_mtrr(pfn) 1
 #define e820__mapped_raw_any(s, e, t) 1
 #define E820_TYPE_RAM 1
-#define get_jiffies_64() 0ULL
-#define jiffies 0UL
+/* Time: the current thread's clock in jiffies at HZ=1000, i.e. in ms of
+ * cpu.mhz cycles (env_caps tsc_khz).  The MMU reads it only to time the
+ * NX recovery worker. */
+u64 kshim_jiffies(void);
+#define get_jiffies_64() kshim_jiffies()
+#define jiffies ((unsigned long)kshim_jiffies())
 #define msecs_to_jiffies(m) ((unsigned long)(m))
 #define HZ 1000
 
@@ -891,12 +897,13 @@ static inline bool kvm_arch_has_noncoherent_dma(struct kvm *kvm) { return false;
 unsigned long kvm_vcpu_gfn_to_hva_prot(struct kvm_vcpu *vcpu, gfn_t gfn, bool *writable);
 /* 6.1: x86's is the tree's (mmu.c). */
 void kvm_arch_flush_remote_tlbs_memslot(struct kvm *kvm, const struct kvm_memory_slot *memslot);
-/* 6.1: the NX recovery worker thread (not modelled). */
+#endif
+/* 6.1's NX recovery worker is made with this (the model defines it for
+ * both trees; 6.12 uses a vhost_task). */
 typedef int (*kvm_vm_thread_fn_t)(struct kvm *kvm, uintptr_t data);
 int kvm_vm_create_worker_thread(struct kvm *kvm, kvm_vm_thread_fn_t thread_fn,
 				uintptr_t data, const char *name,
 				struct task_struct **thread_ptr);
-#endif
 
 #define KVM_BUG_ON(cond, kvm) ({                                             \
 	bool __ret = !!(cond);                                               \

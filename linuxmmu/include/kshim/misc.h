@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kshim/misc.h — module parameters, sysfs, shrinkers, kthreads, per-CPU
- * counters and call_once as the MMU declares them.  Module parameter
- * callbacks are plain functions here (tdpsim sets the tree's parameters
- * directly); the NX recovery thread and the shrinker are not modelled and
- * trap if started.
+ * counters and call_once as the MMU declares them.  A parameter with
+ * callbacks (module_param_cb) is registered, as the kernel's __param
+ * section does, so the model sets it through the tree's own setter
+ * (kshim_param_set); plain ones are globals it assigns.  The NX recovery
+ * worker (a vhost_task in 6.12, a kthread in 6.1) runs on its own simulated
+ * thread, which the VMM starts (kvm_nx_huge_page_recovery_worker);
+ * schedule_timeout sleeps that thread.  The shrinker never runs: the
+ * simulated host does not run short of memory.
  */
 #ifndef KSHIM_MISC_H
 #define KSHIM_MISC_H
@@ -19,8 +23,12 @@ struct kernel_param_ops {
 };
 struct kernel_param {
 	const char *name;
+	const struct kernel_param_ops *ops;
 	void *arg;
 };
+/* Set @name (a module_param_cb of the tree) to @val through its setter:
+ * the setter's result (0 or -errno). */
+int kshim_param_set(const char *name, const char *val);
 int param_set_uint(const char *val, const struct kernel_param *kp);
 int param_get_uint(char *buffer, const struct kernel_param *kp);
 int param_set_bool(const char *val, const struct kernel_param *kp);
@@ -65,20 +73,18 @@ void shrinker_free(struct shrinker *s);
 
 struct vhost_task;
 struct task_struct;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-/* 6.1: the NX recovery worker is a kthread (not modelled: traps if made). */
+/* Kernel threads: 6.1's NX recovery worker is a kthread, 6.12's a
+ * vhost_task.  Both kinds are declared for both trees; each uses its own. */
 #define MAX_SCHEDULE_TIMEOUT LONG_MAX
 bool kthread_should_stop(void);
 void kthread_unpark(struct task_struct *k);
 int kthread_stop(struct task_struct *k);
 int wake_up_process(struct task_struct *tsk);
-#else
 struct vhost_task *vhost_task_create(bool (*fn)(void *), void (*handle_kill)(void *),
 				     void *arg, const char *name);
 void vhost_task_start(struct vhost_task *vtsk);
 void vhost_task_stop(struct vhost_task *vtsk);
 void vhost_task_wake(struct vhost_task *vtsk);
-#endif
 #define TASK_INTERRUPTIBLE 1
 #define TASK_RUNNING 0
 #define set_current_state(s) ((void)0)
