@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # make bench: the cost of running Linux's own MMU (make linux) against
-# kvmmu on the same runs: each scenario under 6.12's settings (the Linux
+# kvmmu on the same runs: every catalog scenario under 6.12's settings (the Linux
 # build's `config --mmu`) on both binaries, the best of 3 wall times each,
 # taking turns; the figure is linux time / kvmmu time.
 set -e
@@ -19,7 +19,7 @@ best() { # best BINARY SCENARIO: the smallest of 3 wall times, in seconds
 	done
 	echo "$b"
 }
-for s in touch-4k dirty-mark-1g dirty-log-pml-vs-wp host-events-random writeback-reclaim; do
+for s in $("$K" scenarios | awk '{print $1}'); do
 	k=$(best "$K" "$s")
 	l=$(best "$L" "$s")
 	echo "$s $k $l" | awk '{ printf "bench linux.%s.vs_kvmmu %.2f ratio goal none\n", $1, $3 / $2 }'
