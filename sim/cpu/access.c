@@ -698,19 +698,38 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		stop = v->kick_at;
 	if (now >= stop || !in_page(&v->cur))
 		return false;
+	const unsigned upage = guest_levels(m) ? TLB_U : 0;
+	const struct trace_rec *r = &v->cur;
+	/* The current access the long way before the run's setup: when it
+	 * misses, that is all there is to do here (the miss path's case). */
+	unsigned need = need_of(r->kind) | upage;
+	uint32_t lat;
+	const struct tlb_entry *e = tlb_lookup_mru(tlb, need, r->addr, &lat);
+	cycles_t spent = 0;	/* by the long ways; the runs' at the end */
+	if (!e) {
+		struct tlb_result tr;
+		enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
+		if (o != TLB_HIT) {
+			/* Counted as a miss (or an assist): walk next. */
+			sim_charge(s, m->acct.tlb, tr.cycles);
+			v->retry = true;
+			return true;
+		}
+		spent = tr.cycles;
+		e = tr.e;
+		lat = 0;
+	}
 	const cycles_t budget = stop - now;
 	const cycles_t access_cost = m->p->lat_access;
 	const uint64_t freed_at = *m->data_freed_at;
-	const unsigned upage = guest_levels(m) ? TLB_U : 0;
 	uint32_t lat_d, lat_i;
 	tlb_mru(tlb, TLB_R, &lat_d);
 	tlb_mru(tlb, TLB_X, &lat_i);
 	/* What a hit through either L1's MRU entry costs, and the dearer. */
 	const cycles_t hit_d = lat_d + access_cost, hit_i = lat_i + access_cost;
 	const cycles_t hit = hit_d > hit_i ? hit_d : hit_i;
-	const struct trace_rec *r = &v->cur, *p = v->batch + v->bpos;
+	const struct trace_rec *p = v->batch + v->bpos;
 	const struct trace_rec *const end = v->batch + v->blen;
-	cycles_t spent = 0;	/* by the long ways; the runs' at the end */
 	uint64_t longs = 0;
 	bool missed = false;
 	/* A long way through one L1 leaves the other's MRU entry as it was. */
@@ -724,22 +743,7 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	struct write_cache wc = { .version = NULL };
 
 	for (;;) {
-		/* @r the long way; it is in one page. */
-		unsigned need = need_of(r->kind) | upage;
-		uint32_t lat;
-		const struct tlb_entry *e = tlb_lookup_mru(tlb, need, r->addr, &lat);
-		if (!e) {
-			struct tlb_result tr;
-			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
-			spent += tr.cycles;
-			if (o != TLB_HIT) {
-				/* Counted as a miss (or an assist): walk next. */
-				missed = true;
-				break;
-			}
-			e = tr.e;
-			lat = 0;
-		}
+		/* @r has hit through @e, the long way; it is in one page. */
 		spent += lat + access_cost;
 		land_hit(m, v, r, e, freed_at, &wc);
 		longs++;
@@ -778,6 +782,21 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		if (!more || trace_is_flush(p->kind))
 			break;
 		r = p++;
+		/* The next long way. */
+		need = need_of(r->kind) | upage;
+		e = tlb_lookup_mru(tlb, need, r->addr, &lat);
+		if (!e) {
+			struct tlb_result tr;
+			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
+			spent += tr.cycles;
+			if (o != TLB_HIT) {
+				/* Counted as a miss (or an assist): walk next. */
+				missed = true;
+				break;
+			}
+			e = tr.e;
+			lat = 0;
+		}
 	}
 	uint64_t data = mr.k[TRACE_READ].run + mr.k[TRACE_WRITE].run;
 	uint64_t fetch = mr.k[TRACE_FETCH].run;
