@@ -120,6 +120,8 @@ void cpu_maybe_migrate(struct machine *m, struct vcpu *v)
 	if (to == UINT32_MAX || to == v->pcpu)
 		return;
 	sim_log(m->sim, "migrate", v->idx, v->pcpu, to);
+	m->pcpus[v->pcpu].nvcpus--;
+	m->pcpus[to].nvcpus++;
 	v->pcpu = to;
 	v->migrated = true;
 	m->ctr.migrations++;
@@ -672,6 +674,23 @@ static inline void land_hit(struct machine *m, struct vcpu *v,
 }
 
 /*
+ * May this vCPU's hits run ahead of the other threads' clocks, up to
+ * sim_lookahead_limit()?  Its hits read and write what is its own: its
+ * pCPU's TLB, its kick time, the content versions of the frames it writes
+ * (counters only others' later reads see).  They also read what the host
+ * and KVM change — frame generations, KVM's write-protect promises — and
+ * would report a violation from it, at a point in the event log that
+ * running ahead would move; so not once a data folio was ever freed (no
+ * translation can then be stale) nor while promises exist.  And not on a
+ * pCPU it shares: another vCPU there changes its TLB at any time.
+ */
+static bool hits_invisible(const struct machine *m, const struct vcpu *v)
+{
+	return *m->data_freed_at == 0 && m->wrprot == NULL &&
+	       m->pcpus[v->pcpu].nvcpus == 1;
+}
+
+/*
  * The hot loop: accesses that hit the L1 TLB, inside one page, with no gap
  * and no kick pending, performed back to back while this vCPU stays the
  * earliest thread (below sim_sync_limit: their yield points would not
@@ -694,6 +713,8 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	 * neither the horizon nor a kick's arrival can move meanwhile, and
 	 * no TLB changes but through this loop's own lookups. */
 	cycles_t stop = sim_sync_limit(s);
+	if (now >= stop && stop != 0 && hits_invisible(m, v))
+		stop = sim_lookahead_limit(s);
 	if (v->kick_at < stop)
 		stop = v->kick_at;
 	if (now >= stop || !in_page(&v->cur))
@@ -878,6 +899,12 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->pml.enabled = v->vmcs.pml_enabled;
 	v->in_guest = true;
 	v->entering = false;
+	/* From here until it exits, nothing this vCPU does reaches another
+	 * thread sooner than the exit's cost: the hypervisor, the only way
+	 * out of its own TLB, PML buffer and the tables it walks, runs after
+	 * lat.vmexit.  (Its walks' A/D updates are seen by KVM at once, but
+	 * KVM's work is not the hits that sim_lookahead_limit serves.) */
+	sim_set_lookahead(s, m->p->lat_vmexit);
 	int old_acct = sim_set_acct(s, m->acct.tlb);
 
 	for (;;) {
@@ -939,6 +966,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		v->accesses++;
 	}
 
+	sim_set_lookahead(s, 0);
 	sim_set_acct(s, old_acct);
 	v->in_guest = false;
 	v->vmcs.pml_index = v->pml.index;
