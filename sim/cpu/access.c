@@ -691,6 +691,31 @@ static bool hits_invisible(const struct machine *m, const struct vcpu *v)
 }
 
 /*
+ * run_hits' first step for the current access when the MRU entry of its
+ * L1 does not answer it: the long way, before the runs' setup.  True when
+ * it missed (counted; the access walks next), which is all run_hits has
+ * to do then: the miss path's case.  Otherwise @pre holds the hit (or no
+ * entry: run_hits looks the access up itself).  Out of line, to leave
+ * the hit path's code as it was.
+ */
+static bool __attribute__((noinline))
+first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb, unsigned upage,
+	     struct tlb_result *pre)
+{
+	unsigned need = need_of(v->cur.kind) | upage;
+	uint32_t lat;
+	const struct tlb_entry *e = tlb_mru(tlb, need, &lat);
+	if (e && (v->cur.addr >> e->shift) == e->vpn && !(need & ~e->fast_perms))
+		return false;
+	if (tlb_lookup_slow(tlb, need, v->cur.addr, pre) == TLB_HIT)
+		return false;
+	/* Counted as a miss (or an assist): walk next. */
+	sim_charge(m->sim, m->acct.tlb, pre->cycles);
+	v->retry = true;
+	return true;
+}
+
+/*
  * The hot loop: accesses that hit the L1 TLB, inside one page, with no gap
  * and no kick pending, performed back to back while this vCPU stays the
  * earliest thread (below sim_sync_limit: their yield points would not
@@ -720,26 +745,9 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	if (now >= stop || !in_page(&v->cur))
 		return false;
 	const unsigned upage = guest_levels(m) ? TLB_U : 0;
-	const struct trace_rec *r = &v->cur;
-	/* The current access the long way before the run's setup: when it
-	 * misses, that is all there is to do here (the miss path's case). */
-	unsigned need = need_of(r->kind) | upage;
-	uint32_t lat;
-	const struct tlb_entry *e = tlb_lookup_mru(tlb, need, r->addr, &lat);
-	cycles_t spent = 0;	/* by the long ways; the runs' at the end */
-	if (!e) {
-		struct tlb_result tr;
-		enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
-		if (o != TLB_HIT) {
-			/* Counted as a miss (or an assist): walk next. */
-			sim_charge(s, m->acct.tlb, tr.cycles);
-			v->retry = true;
-			return true;
-		}
-		spent = tr.cycles;
-		e = tr.e;
-		lat = 0;
-	}
+	struct tlb_result pre = { .e = NULL };
+	if (first_misses(m, v, tlb, upage, &pre))
+		return true;
 	const cycles_t budget = stop - now;
 	const cycles_t access_cost = m->p->lat_access;
 	const uint64_t freed_at = *m->data_freed_at;
@@ -749,8 +757,9 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	/* What a hit through either L1's MRU entry costs, and the dearer. */
 	const cycles_t hit_d = lat_d + access_cost, hit_i = lat_i + access_cost;
 	const cycles_t hit = hit_d > hit_i ? hit_d : hit_i;
-	const struct trace_rec *p = v->batch + v->bpos;
+	const struct trace_rec *r = &v->cur, *p = v->batch + v->bpos;
 	const struct trace_rec *const end = v->batch + v->blen;
+	cycles_t spent = 0;	/* by the long ways; the runs' at the end */
 	uint64_t longs = 0;
 	bool missed = false;
 	/* A long way through one L1 leaves the other's MRU entry as it was. */
@@ -764,7 +773,25 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	struct write_cache wc = { .version = NULL };
 
 	for (;;) {
-		/* @r has hit through @e, the long way; it is in one page. */
+		/* @r the long way; it is in one page. */
+		unsigned need = need_of(r->kind) | upage;
+		uint32_t lat = 0;
+		const struct tlb_entry *e = pre.e;
+		if (e) {
+			spent += pre.cycles;
+			pre.e = NULL;
+		} else if (!(e = tlb_lookup_mru(tlb, need, r->addr, &lat))) {
+			struct tlb_result tr;
+			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
+			spent += tr.cycles;
+			if (o != TLB_HIT) {
+				/* Counted as a miss (or an assist): walk next. */
+				missed = true;
+				break;
+			}
+			e = tr.e;
+			lat = 0;
+		}
 		spent += lat + access_cost;
 		land_hit(m, v, r, e, freed_at, &wc);
 		longs++;
@@ -803,21 +830,6 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 		if (!more || trace_is_flush(p->kind))
 			break;
 		r = p++;
-		/* The next long way. */
-		need = need_of(r->kind) | upage;
-		e = tlb_lookup_mru(tlb, need, r->addr, &lat);
-		if (!e) {
-			struct tlb_result tr;
-			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
-			spent += tr.cycles;
-			if (o != TLB_HIT) {
-				/* Counted as a miss (or an assist): walk next. */
-				missed = true;
-				break;
-			}
-			e = tr.e;
-			lat = 0;
-		}
 	}
 	uint64_t data = mr.k[TRACE_READ].run + mr.k[TRACE_WRITE].run;
 	uint64_t fetch = mr.k[TRACE_FETCH].run;
