@@ -191,6 +191,24 @@ static inline cycles_t sim_sync_limit(struct sim *s)
 	return h->hz_limit + (h->cur->id < h->hz_id);
 }
 
+/*
+ * Lookahead, for work that no other thread can see (a vCPU's TLB hits): a
+ * thread's lookahead is its promise that nothing it does within that many
+ * cycles of its clock can change or observe such work of another thread
+ * (a vCPU in guest mode: it must first exit, which costs lat.vmexit, to
+ * run anything that could).  0 at spawn; set by the thread for itself.
+ *
+ * sim_lookahead_limit() is sim_sync_limit() with every queued thread's
+ * lookahead added to its time: the current thread's invisible work at a
+ * clock below it comes before everything any other thread does that could
+ * interact with it, so it may run there without a switch, and the order
+ * of every shared operation stays that of the exact schedule.  Only the
+ * engine's own counts of switches and yield points show the difference.
+ * 0 in explore mode; at least sim_sync_limit() otherwise.
+ */
+void sim_set_lookahead(struct sim *s, cycles_t c);
+cycles_t sim_lookahead_limit(struct sim *s);
+
 /* Blocks the current thread until its clock reaches @t (no-op if past),
  * charging the time to @acct (SIM_ACCT_SLEEP for idling).  sim_wake() may
  * end the sleep earlier. */

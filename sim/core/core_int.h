@@ -24,6 +24,7 @@ struct sim_thread {
 	bool daemon;
 	bool in_heap;
 	cycles_t key;       /* heap key: clock if runnable, wake time if blocked */
+	cycles_t lookahead; /* sim_set_lookahead: cycles of invisibility */
 	unsigned heap_pos;
 	const char *wait;   /* wait reason while blocked */
 	int wait_acct;      /* account charged for the blocked time */

@@ -205,6 +205,41 @@ void sim_sched_switch(struct sim *s)
 	sim_run_next(s);
 }
 
+void sim_set_lookahead(struct sim *s, cycles_t c)
+{
+	s->cur->lookahead = c;
+}
+
+/*
+ * The least, over the queued threads, of the time until which the current
+ * thread comes first: a thread without lookahead at time k comes after a
+ * clock below k, or at k if it has the larger id (as sim_sync_limit); one
+ * with lookahead L only from k + L on.  A scan of the heap: callers batch
+ * enough invisible work behind one call (hundreds of TLB hits per
+ * lat.vmexit) to pay for it.
+ */
+cycles_t sim_lookahead_limit(struct sim *s)
+{
+	if (s->hot.explore)
+		return 0;
+	unsigned self = s->cur->hot.id;
+	cycles_t lim = SIM_NEVER;
+	for (unsigned i = 0; i < s->heap_n; i++) {
+		const struct sim_thread *t = s->heap[i];
+		cycles_t at;
+		if (t->lookahead)
+			at = t->key > SIM_NEVER - t->lookahead ? SIM_NEVER
+								: t->key + t->lookahead;
+		else
+			at = t->key + (self < t->hot.id);
+		if (at < lim)
+			lim = at;
+	}
+	/* The quantum's bounded reordering applies as to sim_sync_limit. */
+	cycles_t q = s->p.sim_quantum;
+	return lim > SIM_NEVER - q ? SIM_NEVER : lim + q;
+}
+
 /* sim_sync beyond its fast path, in the same order: explore's point (which
  * may move this thread's clock), the count, the horizon, the switch. */
 void sim_sync_slow(struct sim *s)

@@ -120,6 +120,8 @@ void cpu_maybe_migrate(struct machine *m, struct vcpu *v)
 	if (to == UINT32_MAX || to == v->pcpu)
 		return;
 	sim_log(m->sim, "migrate", v->idx, v->pcpu, to);
+	m->pcpus[v->pcpu].nvcpus--;
+	m->pcpus[to].nvcpus++;
 	v->pcpu = to;
 	v->migrated = true;
 	m->ctr.migrations++;
@@ -672,6 +674,48 @@ static inline void land_hit(struct machine *m, struct vcpu *v,
 }
 
 /*
+ * May this vCPU's hits run ahead of the other threads' clocks, up to
+ * sim_lookahead_limit()?  Its hits read and write what is its own: its
+ * pCPU's TLB, its kick time, the content versions of the frames it writes
+ * (counters only others' later reads see).  They also read what the host
+ * and KVM change — frame generations, KVM's write-protect promises — and
+ * would report a violation from it, at a point in the event log that
+ * running ahead would move; so not once a data folio was ever freed (no
+ * translation can then be stale) nor while promises exist.  And not on a
+ * pCPU it shares: another vCPU there changes its TLB at any time.
+ */
+static bool hits_invisible(const struct machine *m, const struct vcpu *v)
+{
+	return *m->data_freed_at == 0 && m->wrprot == NULL &&
+	       m->pcpus[v->pcpu].nvcpus == 1;
+}
+
+/*
+ * run_hits' first step for the current access when the MRU entry of its
+ * L1 does not answer it: the long way, before the runs' setup.  True when
+ * it missed (counted; the access walks next), which is all run_hits has
+ * to do then: the miss path's case.  Otherwise @pre holds the hit (or no
+ * entry: run_hits looks the access up itself).  Out of line, to leave
+ * the hit path's code as it was.
+ */
+static bool __attribute__((noinline))
+first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb, unsigned upage,
+	     struct tlb_result *pre)
+{
+	unsigned need = need_of(v->cur.kind) | upage;
+	uint32_t lat;
+	const struct tlb_entry *e = tlb_mru(tlb, need, &lat);
+	if (e && (v->cur.addr >> e->shift) == e->vpn && !(need & ~e->fast_perms))
+		return false;
+	if (tlb_lookup_slow(tlb, need, v->cur.addr, pre) == TLB_HIT)
+		return false;
+	/* Counted as a miss (or an assist): walk next. */
+	sim_charge(m->sim, m->acct.tlb, pre->cycles);
+	v->retry = true;
+	return true;
+}
+
+/*
  * The hot loop: accesses that hit the L1 TLB, inside one page, with no gap
  * and no kick pending, performed back to back while this vCPU stays the
  * earliest thread (below sim_sync_limit: their yield points would not
@@ -694,14 +738,19 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	 * neither the horizon nor a kick's arrival can move meanwhile, and
 	 * no TLB changes but through this loop's own lookups. */
 	cycles_t stop = sim_sync_limit(s);
+	if (now >= stop && stop != 0 && hits_invisible(m, v))
+		stop = sim_lookahead_limit(s);
 	if (v->kick_at < stop)
 		stop = v->kick_at;
 	if (now >= stop || !in_page(&v->cur))
 		return false;
+	const unsigned upage = guest_levels(m) ? TLB_U : 0;
+	struct tlb_result pre = { .e = NULL };
+	if (first_misses(m, v, tlb, upage, &pre))
+		return true;
 	const cycles_t budget = stop - now;
 	const cycles_t access_cost = m->p->lat_access;
 	const uint64_t freed_at = *m->data_freed_at;
-	const unsigned upage = guest_levels(m) ? TLB_U : 0;
 	uint32_t lat_d, lat_i;
 	tlb_mru(tlb, TLB_R, &lat_d);
 	tlb_mru(tlb, TLB_X, &lat_i);
@@ -726,9 +775,12 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	for (;;) {
 		/* @r the long way; it is in one page. */
 		unsigned need = need_of(r->kind) | upage;
-		uint32_t lat;
-		const struct tlb_entry *e = tlb_lookup_mru(tlb, need, r->addr, &lat);
-		if (!e) {
+		uint32_t lat = 0;
+		const struct tlb_entry *e = pre.e;
+		if (e) {
+			spent += pre.cycles;
+			pre.e = NULL;
+		} else if (!(e = tlb_lookup_mru(tlb, need, r->addr, &lat))) {
 			struct tlb_result tr;
 			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
 			spent += tr.cycles;
@@ -859,6 +911,12 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->pml.enabled = v->vmcs.pml_enabled;
 	v->in_guest = true;
 	v->entering = false;
+	/* From here until it exits, nothing this vCPU does reaches another
+	 * thread sooner than the exit's cost: the hypervisor, the only way
+	 * out of its own TLB, PML buffer and the tables it walks, runs after
+	 * lat.vmexit.  (Its walks' A/D updates are seen by KVM at once, but
+	 * KVM's work is not the hits that sim_lookahead_limit serves.) */
+	sim_set_lookahead(s, m->p->lat_vmexit);
 	int old_acct = sim_set_acct(s, m->acct.tlb);
 
 	for (;;) {
@@ -920,6 +978,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		v->accesses++;
 	}
 
+	sim_set_lookahead(s, 0);
 	sim_set_acct(s, old_acct);
 	v->in_guest = false;
 	v->vmcs.pml_index = v->pml.index;

@@ -87,6 +87,7 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 		v->m = m;
 		v->idx = i;
 		v->pcpu = i % m->npcpus;
+		m->pcpus[v->pcpu].nvcpus++;
 		v->migrate_to = UINT32_MAX;
 		v->kick_at = SIM_NEVER;
 		v->vmcs.pml_index = 511;

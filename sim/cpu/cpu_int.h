@@ -18,6 +18,7 @@ struct pcpu {
 	unsigned id;
 	struct tlb *tlb;
 	struct vcpu *owner;  /* whose TLB context is loaded */
+	unsigned nvcpus;     /* vCPUs placed here (their v->pcpu) */
 };
 
 /* A sender waiting for its kicks to be acknowledged (on its stack). */

@@ -19,6 +19,7 @@
  * reports without taking anything.
  */
 #include "sim/host/host_int.h"
+#include "sim/check/check.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -450,13 +451,29 @@ static void folio_sync(struct host *h)
 /* The flags a caller outside the host kernel events may set or clear. */
 #define FOLIO_PUBLIC (FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_WRITEBACK)
 
+/* A count of struct frame's that would pass its width: reported as a
+ * model error (the run fails) rather than wrapped.  Never reached by the
+ * model itself, which pins nothing and maps a folio once. */
+static bool count_full(struct host *h, uint64_t pfn, unsigned n, unsigned max,
+		       const char *what)
+{
+	if (n < max)
+		return false;
+	if (h->chk)
+		check_report(h->chk, CHECK_MODEL_ASSERT, pfn << HOST_PAGE_SHIFT,
+			     "folio %#llx: more than %u %s (the frame "
+			     "metadata's limit)", (unsigned long long)pfn, max, what);
+	return true;
+}
+
 void host_folio_get(struct host *h, uint64_t pfn)
 {
 	struct frame *f = host_folio_head(h, pfn, NULL);
 	if (!f)
 		return;
 	folio_sync(h);
-	f->refcount++;
+	if (!count_full(h, pfn, f->refcount, FRAME_REF_MAX, "references"))
+		f->refcount++;
 }
 
 void host_folio_put(struct host *h, uint64_t pfn)
@@ -473,7 +490,7 @@ void host_folio_put(struct host *h, uint64_t pfn)
 void host_folio_map(struct host *h, uint64_t pfn)
 {
 	struct frame *f = host_folio_head(h, pfn, NULL);
-	if (f)
+	if (f && !count_full(h, pfn, f->mapcount, FRAME_MAP_MAX, "mappings"))
 		f->mapcount++;
 }
 

@@ -31,23 +31,30 @@ struct frame {
 	/* Head only: the folio's generation (0 when this frame heads no
 	 * folio; the generation clock stops at HOST_GEN_MAX, see
 	 * folio_alloc), reference and map counts, FOLIO_* flags, order,
-	 * kind. */
+	 * kind.  The counts are narrow so that a frame is 16 bytes: a
+	 * populated 4 KiB frame costs that plus its host PTE and SPTE.  Only
+	 * pins (host_folio_get) and mappings raise them, one VMM mapping
+	 * each, and an increment past FRAME_REF_MAX / FRAME_MAP_MAX is
+	 * reported, never wrapped (host_folio_get, host_folio_map). */
 	uint32_t gen;
-	uint32_t refcount;
-	uint32_t mapcount;
-	uint8_t flags;
-	uint8_t order;
-	uint8_t kind : 2;
+	uint32_t refcount : 11;
+	uint32_t mapcount : 6;
+	uint32_t flags : 6;
+	uint32_t order : 5;	/* 0, 9 or 18 */
+	uint32_t kind : 2;
 	/* The frame's arena page holds real bytes (a page table) ... */
-	uint8_t bytes : 1;
+	uint32_t bytes : 1;
 	/* ... and is poisoned because its folio was freed. */
-	uint8_t poisoned : 1;
+	uint32_t poisoned : 1;
 };
 
-/* 24 bytes a frame: a populated 4 KiB frame's whole metadata. */
+#define FRAME_REF_MAX ((1u << 11) - 1)
+#define FRAME_MAP_MAX ((1u << 6) - 1)
+/* 16 bytes a frame: a populated 4 KiB frame's whole metadata. */
 _Static_assert((FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_WRITEBACK | FOLIO_PT |
-		FOLIO_LOCKED | FOLIO_LAZYFREE) <= 0xff, "FOLIO_* flags fit a byte");
-_Static_assert(sizeof(struct frame) == 24, "struct frame grew");
+		FOLIO_LOCKED | FOLIO_LAZYFREE) < (1u << 6), "FOLIO_* flags fit 6 bits");
+_Static_assert(HOST_ORDER_1G < (1u << 5), "an order fits 5 bits");
+_Static_assert(sizeof(struct frame) == 16, "struct frame grew");
 /* The last generation a folio can get (struct frame's gen field). */
 #define HOST_GEN_MAX UINT32_MAX
 

@@ -184,20 +184,22 @@ static inline struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1,
 	if (!fresh)
 		tlb->hot.stats.evictions += tlb_array_purge_overlaps(a, addr, &tlb->comb,
 								     e->shift);
-	slot = tlb_array_insert(a, e, &tlb->comb, &victim, fresh);
-	tlb->hot.l1[l1].mru = slot;
-	if (!victim.shift)
+	/* Only an exclusive L2 takes the displaced entry: in fill mode it is
+	 * merely counted, not copied out. */
+	if (tlb->cfg.l2_mode != TLB_L2_VICTIM || !tlb_array_present(l2)) {
+		slot = tlb_array_insert(a, e, &tlb->comb, fresh, NULL,
+					&tlb->hot.stats.evictions);
+		tlb->hot.l1[l1].mru = slot;
 		return slot;
-	tlb->hot.stats.evictions++;
-	if (tlb->cfg.l2_mode == TLB_L2_VICTIM && tlb_array_present(l2) &&
-	    tlb_array_holds(l2, victim.shift)) {
-		struct tlb_entry v2;
+	}
+	slot = tlb_array_insert(a, e, &tlb->comb, fresh, &victim,
+				&tlb->hot.stats.evictions);
+	tlb->hot.l1[l1].mru = slot;
+	if (victim.shift && tlb_array_holds(l2, victim.shift)) {
 		/* The victim keeps its own tag, which need not be current. */
 		struct tlb_tag vt = { .ep4ta = victim.ep4ta, .vpid = victim.id, .pcid = victim.pcid };
 
-		tlb_array_insert(l2, &victim, &vt, &v2, false);
-		if (v2.shift)
-			tlb->hot.stats.evictions++;
+		tlb_array_insert(l2, &victim, &vt, false, NULL, &tlb->hot.stats.evictions);
 	}
 	return slot;
 }
@@ -272,7 +274,7 @@ int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 	bool miss = tlb->miss.valid && tlb->miss.addr == m->addr && tlb->miss.l1 == l1;
 	bool fresh1 = miss && tlb->miss.inserts[0] == a1->inserts;
 	bool fresh2 = miss && tlb->miss.inserts[1] == a2->inserts;
-	struct tlb_entry e, victim;
+	struct tlb_entry e;
 	int n = 0;
 
 	if (tlb_make_entry(&e, m, &tlb->comb, true))
@@ -296,9 +298,7 @@ int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 		if (!fresh2)
 			tlb->hot.stats.evictions += tlb_array_purge_overlaps(a2, m->addr,
 									     &tlb->comb, e.shift);
-		tlb_array_insert(a2, &e, &tlb->comb, &victim, fresh2);
-		if (victim.shift)
-			tlb->hot.stats.evictions++;
+		tlb_array_insert(a2, &e, &tlb->comb, fresh2, NULL, &tlb->hot.stats.evictions);
 		n++;
 	}
 	return n;

@@ -177,6 +177,23 @@ static inline void lru_promote(struct tlb_array *a, uint32_t set, uint32_t way)
 	lru_push(a, set, way);
 }
 
+/* The oldest way of a full set becomes its newest: a fill's victim. */
+static inline void lru_rotate(struct tlb_array *a, uint32_t set)
+{
+	struct tlb_set *st = &a->set[set];
+	struct tlb_way *l = a->way + (size_t)set * a->ways;
+	uint8_t way = st->oldest, next = l[way].newer;
+
+	if (next == TLB_NO_WAY)		/* one way: it is the newest already */
+		return;
+	st->oldest = next;
+	l[next].older = TLB_NO_WAY;
+	l[way].newer = TLB_NO_WAY;
+	l[way].older = st->newest;
+	l[st->newest].newer = way;
+	st->newest = way;
+}
+
 void tlb_array_lru_promote(struct tlb_array *a, uint32_t set, uint32_t way)
 {
 	lru_promote(a, set, way);
@@ -202,11 +219,13 @@ void tlb_array_drop(struct tlb_array *a, struct tlb_entry *e)
  * place: the fill that completes a dirty assist must replace the very entry
  * the lookup found, or the lookup would keep finding the clean one. @fresh:
  * the caller knows there is none (a lookup just missed), so the search is
- * skipped. A valid entry displaced for room is copied to *victim
- * (victim->shift = 0 if none).
+ * skipped. A valid entry displaced for room is counted in *@evictions
+ * (unless NULL) and copied to *@victim (unless NULL; victim->shift = 0 if
+ * none was displaced): only an exclusive L2 wants the copy.
  */
 struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *tmpl,
-				   const struct tlb_tag *t, struct tlb_entry *victim, bool fresh)
+				   const struct tlb_tag *t, bool fresh,
+				   struct tlb_entry *victim, uint64_t *evictions)
 {
 	uint32_t set = (uint32_t)(tmpl->vpn & (a->sets - 1));
 	size_t base = (size_t)set * a->ways;
@@ -217,7 +236,8 @@ struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *
 	uint64_t empty = ~st->used & a->all_ways;
 	uint32_t way;
 
-	victim->shift = 0;
+	if (victim)
+		victim->shift = 0;
 	a->seen |= UINT64_C(1) << tmpl->shift;
 	a->inserts++;
 	if (slot) {
@@ -232,9 +252,12 @@ struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *
 			lru_push(a, set, way);
 	} else {
 		way = lru ? st->oldest : plru_victim(a, set);
-		*victim = a->e[base + way];
+		if (victim)
+			*victim = a->e[base + way];
+		if (evictions)
+			++*evictions;
 		if (lru)	/* the oldest becomes the newest */
-			lru_promote(a, set, way);
+			lru_rotate(a, set);
 	}
 	slot = &a->e[base + way];
 	*slot = *tmpl;

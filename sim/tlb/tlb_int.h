@@ -165,14 +165,13 @@ static inline struct tlb_entry *tlb_set_find(const struct tlb_array *a, size_t b
 static inline struct tlb_entry *tlb_array_find(const struct tlb_array *a, uint64_t addr,
 					       const struct tlb_tag *t)
 {
-	for (unsigned s = 0; s < a->nshifts; s++) {
-		unsigned shift = a->shifts[s];
-		struct tlb_entry *e;
+	/* The sizes ever cached, lowest bit (smallest size) first: one probe
+	 * for a workload of one page size. */
+	for (uint64_t seen = a->seen; seen; seen &= seen - 1) {
+		unsigned shift = (unsigned)__builtin_ctzll(seen);
+		struct tlb_entry *e = tlb_set_find(a, tlb_array_set(a, addr >> shift),
+						   tlb_key(addr >> shift, shift), t);
 
-		if (!(a->seen >> shift & 1))
-			continue;
-		e = tlb_set_find(a, tlb_array_set(a, addr >> shift),
-				 tlb_key(addr >> shift, shift), t);
 		if (e)
 			return e;
 	}
@@ -257,7 +256,8 @@ int tlb_array_init(struct tlb_array *a, const struct tlb_array_config *c,
 		   enum tlb_kind kind, bool leaf, const uint8_t *shifts, unsigned nshifts);
 void tlb_array_free(struct tlb_array *a);
 struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *tmpl,
-				   const struct tlb_tag *t, struct tlb_entry *victim, bool fresh);
+				   const struct tlb_tag *t, bool fresh,
+				   struct tlb_entry *victim, uint64_t *evictions);
 unsigned tlb_array_purge_overlaps(struct tlb_array *a, uint64_t addr,
 				  const struct tlb_tag *t, unsigned keep_shift);
 uint32_t tlb_array_set_of(const struct tlb_array *a, const struct tlb_entry *e);

@@ -115,7 +115,7 @@ int tlb_psc_lookup_slow(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
 int tlb_psc_fill(struct tlb *tlb, enum tlb_psc_kind kind, const struct tlb_psc_fill *f)
 {
 	struct tlb_array *a;
-	struct tlb_entry e, victim;
+	struct tlb_entry e;
 	unsigned shift;
 
 	if (f->level < 2 || f->level > 5 || (kind != TLB_PSC_GUEST && kind != TLB_PSC_NESTED))
@@ -135,7 +135,7 @@ int tlb_psc_fill(struct tlb *tlb, enum tlb_psc_kind kind, const struct tlb_psc_f
 	e.hpa = f->table_hpa & ~UINT64_C(0xfff);
 	e.gpa = f->table_gpa & ~UINT64_C(0xfff);
 	e.gen = f->gen;
-	a->mru = tlb_array_insert(a, &e, psc_tag(tlb, kind), &victim, false);
+	a->mru = tlb_array_insert(a, &e, psc_tag(tlb, kind), false, NULL, NULL);
 	return 1;
 }
 
@@ -168,13 +168,13 @@ enum tlb_outcome tlb_ntlb_lookup(struct tlb *tlb, unsigned need, uint64_t gpa,
 int tlb_ntlb_fill(struct tlb *tlb, const struct tlb_map *m)
 {
 	struct tlb_array *a = &tlb->a[TLB_NTLB];
-	struct tlb_entry e, victim;
+	struct tlb_entry e;
 
 	if (tlb_make_entry(&e, m, &tlb->gphys, false))
 		return -EINVAL;
 	if (!tlb_array_present(a) || !tlb_array_holds(a, e.shift))
 		return 0;
 	tlb_array_purge_overlaps(a, m->addr, &tlb->gphys, e.shift);
-	tlb_array_insert(a, &e, &tlb->gphys, &victim, false);
+	tlb_array_insert(a, &e, &tlb->gphys, false, NULL, NULL);
 	return 1;
 }

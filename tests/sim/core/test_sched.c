@@ -231,6 +231,59 @@ static void test_quantum_lookahead(void **state)
 	sim_free(s);
 }
 
+/*
+ * Lookahead: a thread that promises L cycles of invisibility counts from
+ * its time + L in sim_lookahead_limit, others as in sim_sync_limit.
+ * g (id 0) promises 1000 at clock 0, works to 10 and yields to p, which is
+ * due at 5; p (id 1) probes both limits with g queued at 10 and h (id 2,
+ * no lookahead) at @h_at: sync_limit = g's 10 (+0: g has the lower id);
+ * lookahead_limit = min(10 + 1000, h_at + 1 (p's id is lower)).
+ */
+static cycles_t SYNC_SEEN, LOOK_SEEN;
+static void promiser(struct sim *s, void *arg)
+{
+	sim_set_lookahead(s, 1000);
+	sim_charge(s, SIM_ACCT_OTHER, 10);
+	sim_yield(s, SIM_ACCT_OTHER, 0);
+	sim_set_lookahead(s, 0);
+}
+static void prober(struct sim *s, void *arg)
+{
+	SYNC_SEEN = sim_sync_limit(s);
+	LOOK_SEEN = sim_lookahead_limit(s);
+}
+static void idler(struct sim *s, void *arg)
+{
+	sim_charge(s, SIM_ACCT_OTHER, 1);
+}
+static void lookahead_case(int mode, cycles_t quantum, cycles_t h_at,
+			   cycles_t want_sync, cycles_t want_look)
+{
+	params_defaults(&P);
+	P.host_mem = 1ull << 30;
+	P.sim_mode = mode;
+	P.sim_quantum = quantum;
+	struct sim *s = sim_new(&P);
+	assert_non_null(s);
+	sim_spawn(s, "g", promiser, NULL, 0, 0);
+	sim_spawn(s, "p", prober, NULL, 5, 0);
+	sim_spawn(s, "h", idler, NULL, h_at, 0);
+	assert_int_equal(sim_run(s), SIM_DONE);
+	assert_int_equal(SYNC_SEEN, want_sync);
+	assert_int_equal(LOOK_SEEN, want_look);
+	sim_free(s);
+}
+static void test_lookahead_limit(void **state)
+{
+	lookahead_case(MODE_TIMED, 0, 300, 10, 301);	/* h first */
+	lookahead_case(MODE_TIMED, 0, 2000, 10, 1010);	/* g's promise first */
+	/* The quantum adds to both, as it does to the horizon (3: g at 10
+	 * is past p's 5 + 3, so it still yields to p). */
+	lookahead_case(MODE_TIMED, 3, 2000, 13, 1013);
+	/* Explore: every yield point goes the slow way, no running ahead. */
+	lookahead_case(MODE_EXPLORE, 0, 2000, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_race_cmpxchg_never_loses),
 		cmocka_unit_test(test_same_seed_same_log),
 		cmocka_unit_test(test_quantum_lookahead),
+		cmocka_unit_test(test_lookahead_limit),
 	};
 	return cmocka_run_group_tests_name("sim/core sched", tests, NULL, NULL);
 }

@@ -478,6 +478,69 @@ static void test_stale_permission_after_flush(void **state)
 	}
 }
 
+/*
+ * Lookahead (sim_set_lookahead): two vCPUs on pCPUs of their own, each
+ * reading its own mapped page 4000 times: one cold walk (4 references)
+ * and 3999 L1 hits each.  Hits are a vCPU's own business, so each may run
+ * ahead of the other by lat.vmexit (1000 cycles, 500 hits at
+ * tlb.l1d.latency 1 + lat.access 1) before the engine switches: a turn
+ * ends only 1000 cycles past the other's clock, so there are at most
+ * 2 * 8000 / 1000 = 16 switches for the hits.  Once a data folio has been
+ * freed, a hit could find its translation stale and report it, so vCPUs
+ * keep to the exact schedule: their clocks in step, they take turns at
+ * every access (at least 7998 switches).  Every modelled figure is the
+ * same either way; only the engine's switches and yield points differ.
+ */
+static const char *const run_ahead_stats[] = {
+	"accesses", "cycles", "tlb.l1d.hits", "tlb.l1d.misses", "tlb.l2.misses",
+	"walk.refs", "violations",
+};
+#define N_RUN_AHEAD (sizeof(run_ahead_stats) / sizeof(run_ahead_stats[0]))
+
+static uint64_t run_ahead(bool freed, uint64_t *got)
+{
+	setup(VENDOR_INTEL, 2, 2);
+	static struct trace_rec a[4000], b[4000];
+	for (int i = 0; i < 4000; i++) {
+		a[i] = R(0x1000 + 8 * (uint64_t)(i % 512));
+		b[i] = R(0x2000 + 8 * (uint64_t)(i % 512));
+	}
+	M.stream[0] = a; M.len[0] = 4000;
+	M.stream[1] = b; M.len[1] = 4000;
+	if (freed) {
+		uint64_t pfn;
+		assert_int_equal(host_folio_alloc(M.h, 0, &pfn), 0);
+		host_folio_put(M.h, pfn);
+	}
+	map_page(0, 0x1000);
+	map_page(0, 0x2000);
+	run_machine();
+	for (size_t i = 0; i < N_RUN_AHEAD; i++)
+		got[i] = stat(run_ahead_stats[i]);
+	uint64_t sw = stat("sim.switches");
+	teardown();
+	return sw;
+}
+
+static void test_hits_run_ahead(void **state)
+{
+	uint64_t ahead[N_RUN_AHEAD], exact[N_RUN_AHEAD];
+	uint64_t sw_ahead = run_ahead(false, ahead);
+	uint64_t sw_exact = run_ahead(true, exact);
+	assert_int_equal(ahead[0], 8000);
+	assert_int_equal(ahead[2], 7998);
+	assert_int_equal(ahead[3], 2);
+	assert_int_equal(ahead[4], 2);
+	assert_int_equal(ahead[5], 8);
+	assert_int_equal(ahead[6], 0);
+	for (size_t i = 0; i < N_RUN_AHEAD; i++)
+		assert_int_equal(ahead[i], exact[i]);
+	/* The hits' 16, plus the cold walks' 8 yield points and the threads'
+	 * starts, entries and halts, a dozen. */
+	assert_true(sw_ahead <= 16 + 8 + 12);
+	assert_true(sw_exact >= 7998);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_intel_ep4ta_alias),
 		cmocka_unit_test(test_split_access),
 		cmocka_unit_test(test_hit_runs),
+		cmocka_unit_test(test_hits_run_ahead),
 		cmocka_unit_test(test_stale_permission_missing_flush),
 		cmocka_unit_test(test_stale_permission_after_flush),
 	};

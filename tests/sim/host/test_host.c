@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sim/check/check.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
 
@@ -453,6 +454,47 @@ static void test_folio_flags(void **state)
 	hw_fini(&w);
 }
 
+/*
+ * A frame is 16 bytes, so a folio's counts are narrow: 2047 references
+ * (11 bits) and 63 mappings (6 bits).  Reaching either is allowed; going
+ * past is a model error reported once per attempt, and the count stays
+ * where it was rather than wrapping to 0 (which would free the folio).
+ */
+static void test_count_limits(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	struct check *chk = check_new(w.s);
+	host_set_check(w.h, chk);
+	uint64_t pfn;
+	struct host_folio f;
+	assert_int_equal(host_folio_alloc(w.h, 0, &pfn), 0);
+	/* The allocation's reference, then 2046 more: 2047, the limit. */
+	for (int i = 0; i < 2046; i++)
+		host_folio_get(w.h, pfn);
+	for (int i = 0; i < 63; i++)
+		host_folio_map(w.h, pfn);
+	assert_int_equal(check_count(chk), 0);
+	host_folio_get(w.h, pfn);
+	host_folio_map(w.h, pfn);
+	assert_int_equal(check_count(chk), 2);
+	assert_int_equal(host_folio_get_info(w.h, pfn, &f), 0);
+	assert_int_equal(f.refcount, 2047);
+	assert_int_equal(f.mapcount, 63);
+	/* Every reference put back frees it, the 2047th put and not before. */
+	for (int i = 0; i < 2046; i++)
+		host_folio_put(w.h, pfn);
+	assert_int_equal(host_folio_get_info(w.h, pfn, &f), 0);
+	assert_int_equal(f.refcount, 1);
+	for (int i = 0; i < 63; i++)
+		host_folio_unmap(w.h, pfn);
+	host_folio_put(w.h, pfn);
+	assert_int_equal(host_folio_get_info(w.h, pfn, &f), -ENOENT);
+	host_set_check(w.h, NULL);
+	check_free(chk);
+	hw_fini(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_folio_flags),
+		cmocka_unit_test(test_count_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
