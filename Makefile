@@ -3,7 +3,8 @@
 #
 #   make            build tdpsim (BUILD=opt)
 #   make test       install missing packages, build and run every test suite
-#   make check      -Wall -Wextra -Werror + ASan/UBSan build, then the tests
+#   make check      -Wall -Wextra -Werror + ASan/UBSan build, the layering
+#                   check (scripts/check-layers.sh), then the tests
 #   make run        the main job on its built-in default
 #   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each,
 #                   with its goal from README.md and whether it was met
@@ -135,7 +136,9 @@ test: deps
 	@$(MAKE) --no-print-directory linux KVER=6.1
 	@$(MAKE) --no-print-directory test-run
 
+# The layering of README.md, judged on the dependency files of this build.
 test-run: $(TEST_BINS) $(TDPSIM) $(LINK_TDPSIM)
+	@scripts/check-layers.sh $(O)
 	@scripts/run-tests.sh $(O) $(TESTS)
 
 check: deps

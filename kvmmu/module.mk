@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # kvmmu: KVM's x86 TDP MMU (see kvmmu/kvmmu.h).
-LIB_SRCS += kvmmu/policy.c kvmmu/spte.c kvmmu/tdp_iter.c kvmmu/tdp_mmu.c kvmmu/mmu.c \
+LIB_SRCS += kvmmu/spte.c kvmmu/tdp_iter.c kvmmu/tdp_mmu.c kvmmu/mmu.c \
             kvmmu/kvm_main.c kvmmu/kvm_vcpu.c kvmmu/x86.c kvmmu/vmx.c kvmmu/svm.c \
             kvmmu/dirty_log.c kvmmu/mmu_notifier.c kvmmu/memslot.c
 TESTS    += tests/kvmmu/test_tdp_mmu

@@ -131,7 +131,7 @@ struct run *scenario_run_progress(const struct scenario *sc,
 	r->p = *p;
 	r->progress = fn;
 	r->progress_ctx = ctx;
-	r->sim = sim_new(&r->p);
+	r->sim = sim_new(&r->p.core);
 	if (!r->sim) {
 		snprintf(err, errlen, "cannot set up the engine (host.mem %llu bytes?)",
 			 (unsigned long long)p->host_mem);

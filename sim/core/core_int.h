@@ -59,7 +59,7 @@ struct poison_set;
 
 struct sim {
 	struct sim_hot hot;       /* must be first: core.h's inline primitives */
-	struct params p;
+	struct core_params p;
 	struct sim_thread **threads;
 	unsigned nthreads, cap_threads;
 	struct sim_thread *cur;   /* the running thread; set with sim_set_cur */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "kvmmu/env.h"
+#include "scenarios/params.h"
 #include "sim/cpu/cpu.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
@@ -156,11 +157,12 @@ static void setup(int vendor, unsigned vcpus, unsigned pcpus)
 	M.p.cpu_vendor = vendor;
 	M.p.cpu_vcpus = vcpus;
 	M.p.cpu_pcpus = pcpus;
-	M.s = sim_new(&M.p);
+	M.s = sim_new(&M.p.core);
 	M.chk = check_new(M.s);
-	assert_int_equal(host_create(M.s, &M.h), 0);
+	assert_int_equal(host_create(M.s, &M.p.host, &M.h), 0);
 	char err[256];
-	M.m = machine_new(M.s, M.chk, M.h, err, sizeof(err));
+	M.m = machine_new(M.s, &M.p.cpu, &M.p.tlb, &M.p.walk, M.chk, M.h, err,
+			   sizeof(err));
 	assert_non_null(M.m);
 	M.e = machine_env(M.m);
 	M.root[0] = host_pt_alloc(M.h);
