@@ -29,12 +29,25 @@
 			env_assert_fail((kvm)->env, why__, __FILE__, __LINE__); \
 	} while (0)
 
-static inline void kvm_lockdep_assert_mmu_lock_held(struct kvm *kvm, bool shared)
+/*
+ * Asserts mmu_lock is held, for read if @shared, else for write.  Returns
+ * true, so that the root iterators below assert the lock as a loop
+ * condition, on every step and on the final test, not just once at entry.
+ */
+static inline bool kvm_lockdep_assert_mmu_lock_held(struct kvm *kvm, bool shared)
 {
 	if (shared)
 		lockdep_assert_held_read(kvm->env);
 	else
 		lockdep_assert_held_write(kvm->env);
+	return true;
+}
+
+/* Asserts mmu_lock is held in either mode; true, as above. */
+static inline bool kvm_lockdep_assert_mmu_lock_held_any(struct kvm *kvm)
+{
+	lockdep_assert_held(kvm->env);
+	return true;
 }
 
 static inline int kvm_mmu_page_as_id(const struct kvm_mmu_page *sp)
@@ -315,11 +328,13 @@ static struct kvm_mmu_page *tdp_mmu_next_root(struct kvm *kvm,
 
 /*
  * Iterates roots with a reference held on the current one, so the body may
- * drop mmu_lock and yield.  Leaving the loop early leaves that reference to
- * the caller.
+ * drop mmu_lock and yield (it holds the lock again at each step: asserted,
+ * in either mode).  Leaving the loop early leaves that reference to the
+ * caller.
  */
 #define __for_each_tdp_mmu_root_yield_safe(_kvm, _root, _as_id, _only_valid) \
-	for (_root = tdp_mmu_next_root(_kvm, NULL, _only_valid); _root;        \
+	for (_root = tdp_mmu_next_root(_kvm, NULL, _only_valid);               \
+	     kvm_lockdep_assert_mmu_lock_held_any(_kvm) && _root;              \
 	     _root = tdp_mmu_next_root(_kvm, _root, _only_valid))              \
 		if ((_as_id) >= 0 && kvm_mmu_page_as_id(_root) != (_as_id)) {  \
 		} else
@@ -329,9 +344,11 @@ static struct kvm_mmu_page *tdp_mmu_next_root(struct kvm *kvm,
 #define for_each_tdp_mmu_root_yield_safe(_kvm, _root)                         \
 	__for_each_tdp_mmu_root_yield_safe(_kvm, _root, -1, false)
 
-/* Under mmu_lock for write the list is stable; no references needed. */
+/* Under mmu_lock for write (asserted at each step) the list is stable; no
+ * references needed. */
 #define __for_each_tdp_mmu_root(_kvm, _pos, _root, _as_id, _only_valid)       \
 	for (_pos = (_kvm)->tdp_mmu_roots.next;                                \
+	     kvm_lockdep_assert_mmu_lock_held(_kvm, false) &&                  \
 	     _pos != &(_kvm)->tdp_mmu_roots &&                                 \
 	     ((_root) = container_of(_pos, struct kvm_mmu_page, link), 1);     \
 	     _pos = _pos->next)                                                \

@@ -27,11 +27,12 @@ static const struct param_desc table[] = {
 #include "sim/ept/params.def"
 #include "scenarios/vmm.def"
 #include "kvmmu/policy.def"
+#include "sim/core/compiler.h"
 };
 #undef PARAM_U64
 #undef PARAM_ENUM
 
-size_t params_count(void) { return sizeof(table) / sizeof(table[0]); }
+size_t params_count(void) { return ARRAY_SIZE(table); }
 const struct param_desc *params_desc(size_t i) { return &table[i]; }
 
 const struct param_desc *params_find(const char *key)

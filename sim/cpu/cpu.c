@@ -395,7 +395,7 @@ void cpu_kick_many(struct machine *m, struct vcpu *const *vs, unsigned n,
 		sim_wake(s, v->thread, arrival);
 		if (!wait)
 			continue;
-		if (v->nack_waiters == sizeof(v->ack_waiters) / sizeof(v->ack_waiters[0]))
+		if (v->nack_waiters == ARRAY_SIZE(v->ack_waiters))
 			abort(); /* more concurrent waiting senders than modelled */
 		v->ack_waiters[v->nack_waiters++] = &w;
 		w.pending++;

@@ -8,9 +8,7 @@
 #include "sim/ept/ept.h"
 #include "sim/pml/pml.h"
 #include "sim/tlb/tlb.h"
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
+#include "sim/core/compiler.h"
 
 #define CPU_BATCH 256
 

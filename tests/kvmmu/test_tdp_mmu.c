@@ -18,6 +18,7 @@
 #include "scenarios/params.h"
 #include "kvmmu/spte.h"
 #include "kvmmu/tdp_mmu.h"
+#include "sim/core/compiler.h"
 
 #define HVA 0x7f0000000000ULL /* 1 GiB aligned */
 #define SZ_2M (2ULL << 20)
@@ -821,7 +822,7 @@ static void test_nx_recovery_period(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
 		struct env *e = env_new(ENV_INTEL, 1, 1);
 		struct kvm *kvm = vm_new(e, "mmu.nx_huge_pages", "on",
 					 "mmu.nx_huge_pages_recovery_ratio", c[i].ratio,

@@ -6,6 +6,7 @@
 #include "tests/traces/helpers.h"
 
 #include "cli/cmd_trace.c"
+#include "sim/core/compiler.h"
 
 struct run {
 	int rc;
@@ -188,7 +189,7 @@ static void test_usage_errors(void **state)
 		"usage: tdpsim trace info",
 	};
 
-	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(msgs); i++) {
 		const char *const *c = cases[i];
 		struct run r = run_trace(c[0], c[0] ? c[1] : NULL, c[0] && c[1] ? c[2] : NULL,
 					 c[0] && c[1] && c[2] ? c[3] : NULL,

@@ -19,6 +19,7 @@
 #include "sim/host/host.h"
 #include "sim/npt/npt.h"
 #include "sim/tlb/tlb.h"
+#include "sim/core/compiler.h"
 
 struct mini {
 	struct params p;
@@ -417,7 +418,7 @@ static void test_hit_runs(void **state)
 		{ "tlb.dirty_assists", 1 },	{ "tlb.fills", 3 },
 		{ "violations", 0 },
 	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		uint64_t got = stat(want[i].name);
 		if (got != want[i].want)
 			print_message("%s\n", want[i].name);
