@@ -121,11 +121,21 @@ $(LIB): $(LIB_OBJS)
 $(TDPSIM): $(CLI_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
 
-# A test is tests/<dir>/<name>.c linked with the library and cmocka.
-$(O)/tests/%: $(O)/tests/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TEST_LIBS)
+# A test is tests/<dir>/<name>.c linked with cmocka and only what its
+# module.mk names: <test>_UNITS, folders whose library objects it takes
+# whole (the unit under test and the units below it that it needs), and
+# <test>_OBJS, single objects (the parameter registry, a mock, a command).
+# A test that starts to need another unit fails to link until it says so.
+test_objs = $(filter $(foreach u,$($(1)_UNITS),$(O)/$(u)/%),$(LIB_OBJS)) \
+            $(addprefix $(O)/,$($(1)_OBJS))
+define test_link
+$(O)/$(1): $(O)/$(1).o $(call test_objs,$(1))
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) $$(TEST_LIBS)
+endef
+$(foreach t,$(TESTS),$(eval $(call test_link,$(t))))
+# A benchmark links the library (and the objects its module.mk adds).
 $(O)/bench/%: $(O)/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 
 deps:
 	@scripts/deps.sh

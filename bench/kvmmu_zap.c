@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "bench/bench.h"
-#include "tests/kvmmu/mock_env.c"
+#include "tests/kvmmu/mock_env.h"
 
 #include "kvmmu/kvmmu.h"
 #include "scenarios/params.h"

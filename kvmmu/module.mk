@@ -5,3 +5,8 @@ LIB_SRCS += kvmmu/spte.c kvmmu/tdp_iter.c kvmmu/tdp_mmu.c kvmmu/mmu.c \
             kvmmu/dirty_log.c kvmmu/mmu_notifier.c kvmmu/memslot.c
 TESTS    += tests/kvmmu/test_tdp_mmu
 BENCHES  += bench/kvmmu_zap
+# kvmmu under a mock env (no simulator): the registry reads its policies.
+tests/kvmmu/test_tdp_mmu_UNITS := kvmmu sim/core
+tests/kvmmu/test_tdp_mmu_OBJS  := tests/kvmmu/mock_env.o scenarios/params.o
+$(O)/bench/kvmmu_zap: $(O)/tests/kvmmu/mock_env.o
+-include $(O)/tests/kvmmu/mock_env.d

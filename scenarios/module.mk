@@ -17,3 +17,11 @@ $(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
 TESTS    += tests/scenarios/test_params tests/scenarios/test_replay tests/scenarios/test_oracles tests/scenarios/test_feed
 BENCHES  += bench/replay bench/scale
 FUZZERS  += fuzz/scn_parse.c
+tests/scenarios/test_params_UNITS := sim/core
+tests/scenarios/test_params_OBJS  := scenarios/params.o
+tests/scenarios/test_feed_UNITS   := workloads traces sim/core
+tests/scenarios/test_feed_OBJS    := scenarios/feed.o
+# Whole runs: everything below the command.
+SCN_TEST_UNITS := scenarios kvmmu sim workloads traces gen
+tests/scenarios/test_replay_UNITS  := $(SCN_TEST_UNITS)
+tests/scenarios/test_oracles_UNITS := $(SCN_TEST_UNITS)

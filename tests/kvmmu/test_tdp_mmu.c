@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tests/kvmmu/mock_env.c"
+#include "tests/kvmmu/mock_env.h"
 
 #include "kvmmu/kvmmu.h"
 #include "scenarios/params.h"
