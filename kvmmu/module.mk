@@ -10,3 +10,9 @@ tests/kvmmu/test_tdp_mmu_UNITS := kvmmu sim/core
 tests/kvmmu/test_tdp_mmu_OBJS  := tests/kvmmu/mock_env.o scenarios/params.o
 $(O)/bench/kvmmu_zap: $(O)/tests/kvmmu/mock_env.o
 -include $(O)/tests/kvmmu/mock_env.d
+# Every allocation of a small VM's life failing in turn: kvmmu's callocs
+# and reallocs are wrapped by the test (-Wl,--wrap).
+TESTS    += tests/kvmmu/test_alloc_fail
+tests/kvmmu/test_alloc_fail_UNITS := kvmmu sim/core
+tests/kvmmu/test_alloc_fail_OBJS  := tests/kvmmu/mock_env.o scenarios/params.o
+$(O)/tests/kvmmu/test_alloc_fail: LDFLAGS += -Wl,--wrap=calloc -Wl,--wrap=realloc

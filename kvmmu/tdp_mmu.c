@@ -121,15 +121,22 @@ static u64 sp_index_hash(const struct kvm_mmu_page_index *ix, u64 pa)
 	return ((pa >> PAGE_SHIFT) * 0x9E3779B97F4A7C15ULL >> 32) & ix->mask;
 }
 
+/*
+ * Doubles the buckets.  The index works at any load, so when there is no
+ * memory for more buckets it keeps the ones it has (longer chains, no
+ * failure): only the first allocation, kvm_mmu_init_tdp_mmu's, can fail.
+ */
 static void sp_index_grow(struct kvm_mmu_page_index *ix)
 {
-	u64 old_n = ix->bucket ? ix->mask + 1 : 0;
-	u64 n = old_n ? 2 * old_n : 256;
+	u64 old_n = ix->mask + 1;
+	u64 n = 2 * old_n;
 	struct kvm_mmu_page **old = ix->bucket;
 
 	ix->bucket = calloc(n, sizeof(*ix->bucket));
-	if (!ix->bucket)
-		abort();
+	if (!ix->bucket) {
+		ix->bucket = old;
+		return;
+	}
 	ix->mask = n - 1;
 	for (u64 i = 0; i < old_n; i++) {
 		while (old[i]) {
@@ -150,7 +157,7 @@ static void sp_index_add(struct kvm *kvm, struct kvm_mmu_page *sp)
 	struct kvm_mmu_page_index *ix = kvm->sp_index;
 	u64 h;
 
-	if (!ix->bucket || ix->nr > ix->mask)
+	if (ix->nr > ix->mask)
 		sp_index_grow(ix);
 	h = sp_index_hash(ix, sp->hpa);
 	sp->index = ix;
@@ -183,10 +190,9 @@ struct kvm_mmu_page *sptep_to_sp(struct kvm *kvm, const u64 *sptep)
 	u64 pa = env_pt_pa(kvm->env, sptep) & ~(u64)(PAGE_SIZE - 1);
 	struct kvm_mmu_page *sp = NULL;
 
-	if (ix->bucket)
-		for (sp = ix->bucket[sp_index_hash(ix, pa)]; sp && sp->hpa != pa;
-		     sp = sp->index_next)
-			;
+	for (sp = ix->bucket[sp_index_hash(ix, pa)]; sp && sp->hpa != pa;
+	     sp = sp->index_next)
+		;
 	/* Every table KVM links or walks has its header (a KVM_BUG_ON). */
 	if (!sp)
 		env_assert_fail(kvm->env, "page table without a kvm_mmu_page",
@@ -201,28 +207,46 @@ struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, u64 spte, int level)
 	return child_pt ? sptep_to_sp(kvm, child_pt) : NULL;
 }
 
-void kvm_mmu_init_tdp_mmu(struct kvm *kvm)
+int kvm_mmu_init_tdp_mmu(struct kvm *kvm)
 {
+	struct kvm_mmu_page_index *ix;
+
 	INIT_LIST_HEAD(&kvm->tdp_mmu_roots);
 	INIT_LIST_HEAD(&kvm->possible_nx_huge_pages);
 	/* make_spte and the split helpers consult it (a module parameter,
 	 * fixed for the VM's life here). */
 	kvm->m.nx_huge_pages = is_nx_huge_page_enabled(kvm);
-	kvm->sp_index = calloc(1, sizeof(*kvm->sp_index));
-	if (!kvm->sp_index)
-		abort();
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	ix->mask = 255;
+	ix->bucket = calloc(ix->mask + 1, sizeof(*ix->bucket));
+	if (!ix->bucket) {
+		free(ix);
+		return -ENOMEM;
+	}
+	kvm->sp_index = ix;
+	return 0;
 }
 
-/* A header and its (zeroed) table.  The kernel takes both from the vCPU's
- * MMU memory caches, topped up before mmu_lock; the simulated allocator
- * cannot fail. */
+/*
+ * A header and its (zeroed) table, or NULL when either allocation fails.
+ * The kernel takes both from the vCPU's MMU memory caches, topped up before
+ * mmu_lock, so its failure is the topup's -ENOMEM; here the allocation
+ * itself fails, and each caller returns -ENOMEM where the kernel's topup
+ * would have (the fault, the root load) or stops (the eager split).
+ */
 static struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm *kvm)
 {
 	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
 
 	if (!sp)
-		abort();
+		return NULL;
 	sp->spt = env_alloc_pt_page(kvm->env);
+	if (!sp->spt) {
+		free(sp);
+		return NULL;
+	}
 	sp->hpa = env_pt_pa(kvm->env, sp->spt);
 	return sp;
 }
@@ -377,6 +401,10 @@ int kvm_tdp_mmu_alloc_root(struct kvm_vcpu *vcpu)
 	/* The allocation happens before the section the kernel runs under
 	 * tdp_mmu_pages_lock, which must not yield here. */
 	new_root = tdp_mmu_alloc_sp(kvm);
+	if (!new_root) {
+		env_read_unlock(kvm->env);
+		return -ENOMEM;
+	}
 	env_cost(kvm->env, ENV_COST_ROOT_ALLOC);
 
 	/* tdp_mmu_pages_lock: re-check (another vCPU may have raced ahead),
@@ -1178,6 +1206,10 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 			continue;
 		/* Missing, or a huge page that must be split. */
 		sp = tdp_mmu_alloc_sp(kvm);
+		if (!sp) {
+			ret = -ENOMEM;
+			goto retry;
+		}
 		tdp_mmu_init_child_sp(kvm, sp, &iter);
 		sp->nx_huge_page_disallowed = fault->huge_page_disallowed;
 		if (is_shadow_present_pte(iter.old_spte))
@@ -1518,6 +1550,7 @@ static int tdp_mmu_split_huge_pages_root(struct kvm *kvm,
 {
 	struct kvm_mmu_page *sp = NULL;
 	struct tdp_iter iter;
+	int ret = 0;
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
 	env_rcu_read_lock(kvm->env);
@@ -1530,6 +1563,10 @@ retry:
 			continue;
 		if (!sp) {
 			sp = tdp_mmu_alloc_sp_for_split(kvm, &iter, shared);
+			if (!sp) {
+				ret = -ENOMEM;
+				break;
+			}
 			/* The lock was dropped: look again from the root. */
 			if (iter.yielded)
 				continue;
@@ -1543,7 +1580,7 @@ retry:
 	/* A racing fault may have split the last one first. */
 	if (sp)
 		tdp_mmu_free_sp(kvm->env, sp);
-	return 0;
+	return ret;
 }
 
 void kvm_tdp_mmu_try_split_huge_pages(struct kvm *kvm,
@@ -1554,9 +1591,14 @@ void kvm_tdp_mmu_try_split_huge_pages(struct kvm *kvm,
 	struct kvm_mmu_page *root;
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
-	for_each_valid_tdp_mmu_root_yield_safe(kvm, root, slot->as_id)
-		tdp_mmu_split_huge_pages_root(kvm, root, start, end,
-					      target_level, shared);
+	for_each_valid_tdp_mmu_root_yield_safe(kvm, root, slot->as_id) {
+		/* Out of memory: the rest stays huge, split by write faults. */
+		if (tdp_mmu_split_huge_pages_root(kvm, root, start, end,
+						  target_level, shared)) {
+			kvm_tdp_mmu_put_root(kvm, root);
+			break;
+		}
+	}
 }
 
 /*
@@ -1724,6 +1766,8 @@ void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 {
 	struct kvm_mmu_page_index *ix = kvm->sp_index;
 
+	if (!ix)
+		return; /* kvm_mmu_init_tdp_mmu failed: nothing was made */
 	while (!list_empty(&kvm->tdp_mmu_roots)) {
 		struct kvm_mmu_page *root =
 			container_of(kvm->tdp_mmu_roots.next, struct kvm_mmu_page, link);
@@ -1740,7 +1784,7 @@ void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 	/* Headers of leaked tables (the finding above, when a bug knob
 	 * leaks them) are the model's memory, not the guest's: free them.
 	 * Their tables are simulated memory, gone with the env. */
-	for (u64 b = 0; b <= ix->mask && ix->bucket; b++) {
+	for (u64 b = 0; b <= ix->mask; b++) {
 		struct kvm_mmu_page *sp = ix->bucket[b], *next;
 
 		for (; sp; sp = next) {
