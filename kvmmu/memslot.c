@@ -149,6 +149,48 @@ static void kvm_count_dirty_logging(struct kvm *kvm, const struct kvm_memory_slo
 		kvm_dirty_logging_slots_add(kvm, -1);
 }
 
+/*
+ * Every allocation of an update first, as kvm_set_memslot does: the
+ * invalid copy of a slot being deleted or moved, the new slot (its id,
+ * size and hva set for a creation), room in the array.  0, or -ENOMEM with
+ * nothing allocated and nothing changed.
+ */
+static int kvm_memslot_update_alloc(struct kvm *kvm,
+				    const struct kvm_userspace_memory_region *mem,
+				    struct kvm_memory_slot *old, enum kvm_mr_change change,
+				    struct kvm_memory_slot **invalid,
+				    struct kvm_memory_slot **new_slot)
+{
+	u32 as_id = mem->slot >> 16;
+
+	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
+		*invalid = kvm_memslot_copy(kvm, old);
+		if (!*invalid)
+			return -ENOMEM;
+	}
+	if (change == KVM_MR_CREATE) {
+		*new_slot = kvm_memslot_alloc(kvm);
+		if (*new_slot) {
+			(*new_slot)->id = (u16)mem->slot;
+			(*new_slot)->as_id = (u16)as_id;
+			(*new_slot)->npages = mem->memory_size >> PAGE_SHIFT;
+			(*new_slot)->userspace_addr = mem->userspace_addr;
+		}
+	} else if (change != KVM_MR_DELETE) {
+		*new_slot = kvm_memslot_copy(kvm, old);
+	}
+	if ((change != KVM_MR_DELETE && !*new_slot) ||
+	    (change == KVM_MR_CREATE && kvm_memslots_reserve(kvm, (int)as_id))) {
+		if (*new_slot)
+			kvm_memslot_free(kvm, *new_slot);
+		if (*invalid)
+			kvm_memslot_free(kvm, *invalid);
+		*new_slot = *invalid = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int __kvm_set_memory_region(struct kvm *kvm,
 				   const struct kvm_userspace_memory_region *mem)
 {
@@ -193,35 +235,9 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	    memslot_overlaps(kvm, (int)as_id, id, base_gfn, npages))
 		return -EEXIST;
 
-	/*
-	 * Every allocation first, as kvm_set_memslot does: the invalid copy
-	 * of a slot being deleted or moved, the new slot, room in the array.
-	 * Out of memory, the update fails with nothing changed.
-	 */
-	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
-		invalid = kvm_memslot_copy(kvm, old);
-		if (!invalid)
-			return -ENOMEM;
-	}
-	if (change == KVM_MR_CREATE) {
-		new_slot = kvm_memslot_alloc(kvm);
-		if (new_slot) {
-			new_slot->id = id;
-			new_slot->as_id = (u16)as_id;
-			new_slot->npages = npages;
-			new_slot->userspace_addr = mem->userspace_addr;
-		}
-	} else if (change != KVM_MR_DELETE) {
-		new_slot = kvm_memslot_copy(kvm, old);
-	}
-	if ((change != KVM_MR_DELETE && !new_slot) ||
-	    (change == KVM_MR_CREATE && kvm_memslots_reserve(kvm, (int)as_id))) {
-		if (new_slot)
-			kvm_memslot_free(kvm, new_slot);
-		if (invalid)
-			kvm_memslot_free(kvm, invalid);
-		return -ENOMEM;
-	}
+	r = kvm_memslot_update_alloc(kvm, mem, old, change, &invalid, &new_slot);
+	if (r)
+		return r;
 
 	kvm_wait_mn_inactive(kvm);
 	/* KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS: no MMIO SPTE is trusted until
