@@ -3,7 +3,8 @@
 #
 #   make            build tdpsim (BUILD=opt)
 #   make test       install missing packages, build and run every test suite
-#   make check      -Wall -Wextra -Werror + ASan/UBSan build, then the tests
+#   make check      -Wall -Wextra -Werror + ASan/UBSan build, the layering
+#                   check (scripts/check-layers.sh), then the tests
 #   make run        the main job on its built-in default
 #   make bench      benchmark figures, one "bench NAME VALUE UNIT" line each,
 #                   with its goal from README.md and whether it was met
@@ -120,11 +121,21 @@ $(LIB): $(LIB_OBJS)
 $(TDPSIM): $(CLI_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
 
-# A test is tests/<dir>/<name>.c linked with the library and cmocka.
-$(O)/tests/%: $(O)/tests/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TEST_LIBS)
+# A test is tests/<dir>/<name>.c linked with cmocka and only what its
+# module.mk names: <test>_UNITS, folders whose library objects it takes
+# whole (the unit under test and the units below it that it needs), and
+# <test>_OBJS, single objects (the parameter registry, a mock, a command).
+# A test that starts to need another unit fails to link until it says so.
+test_objs = $(filter $(foreach u,$($(1)_UNITS),$(O)/$(u)/%),$(LIB_OBJS)) \
+            $(addprefix $(O)/,$($(1)_OBJS))
+define test_link
+$(O)/$(1): $(O)/$(1).o $(call test_objs,$(1))
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) $$(TEST_LIBS)
+endef
+$(foreach t,$(TESTS),$(eval $(call test_link,$(t))))
+# A benchmark links the library (and the objects its module.mk adds).
 $(O)/bench/%: $(O)/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 
 deps:
 	@scripts/deps.sh
@@ -135,7 +146,9 @@ test: deps
 	@$(MAKE) --no-print-directory linux KVER=6.1
 	@$(MAKE) --no-print-directory test-run
 
+# The layering of README.md, judged on the dependency files of this build.
 test-run: $(TEST_BINS) $(TDPSIM) $(LINK_TDPSIM)
+	@scripts/check-layers.sh $(O)
 	@scripts/run-tests.sh $(O) $(TESTS)
 
 check: deps

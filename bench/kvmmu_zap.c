@@ -12,9 +12,10 @@
 #include <time.h>
 
 #include "bench/bench.h"
-#include "tests/kvmmu/mock_env.c"
+#include "tests/kvmmu/mock_env.h"
 
 #include "kvmmu/kvmmu.h"
+#include "scenarios/params.h"
 #include "kvmmu/tdp_mmu.h"
 
 #define HVA 0x7f0000000000ULL
@@ -68,6 +69,8 @@ int main(void)
 {
 	struct env *e = mock_env_new(ENV_INTEL, 1, 1);
 	struct kvmmu_policy pol;
+	struct params par;
+	char err[256];
 	struct mock_access *touch = calloc(REGION / GIB, sizeof(*touch));
 	u64 *bitmap = malloc(NPAGES / 8);
 	struct kvm_memory_slot *slot;
@@ -80,8 +83,10 @@ int main(void)
 	e->check_pages = false; /* the minimal-cost mock */
 	mock_reserve_pages(e, NPAGES / 512 + 1024);
 	mock_map(e, HVA, NPAGES, 1ULL << 24, 3, true);
-	kvmmu_policy_default(&pol);
-	kvmmu_policy_set(&pol, "mmu.dirty_log", "pml");
+	params_defaults(&par);
+	if (params_set(&par, "mmu.dirty_log", "pml", err, sizeof(err)))
+		abort();
+	pol = par.mmu;
 	kvm = kvm_create_vm(e, &pol);
 	if (!kvm)
 		return 1;

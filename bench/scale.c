@@ -29,6 +29,7 @@
 #include "scenarios/scenario.h"
 #include "traces/trace.h"
 #include "workloads/workload.h"
+#include "sim/core/compiler.h"
 
 static void die(const char *what, const char *err)
 {
@@ -104,7 +105,7 @@ static void vcpu_scaling(void)
 	close(mkstemp(path));
 	for (size_t c = 0; c < 2; c++) {
 		double base = 0;
-		for (size_t i = 0; i < sizeof(nv) / sizeof(nv[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(nv); i++) {
 			char name[64];
 			make_trace(path, nv[i], codec[c].flags);
 			double t = per_access(path, nv[i]);

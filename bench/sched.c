@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bench/bench.h"
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 
 enum { N = 20 * 1000 * 1000 };
@@ -38,7 +39,7 @@ int main(void)
 	params_defaults(&p);
 	p.host_mem = 1ull << 30;
 
-	struct sim *s = sim_new(&p);
+	struct sim *s = sim_new(&p.core);
 	/* Offset by one cycle: each thread's yield point finds the other one
 	 * earlier, so every yield point switches. */
 	sim_spawn(s, "a", pingpong, NULL, 0, 0);
@@ -52,7 +53,7 @@ int main(void)
 	bench_print("sched.switch_ns", el * 1e9 / (double)sw, 2, "ns", NULL, 0);
 	sim_free(s);
 
-	s = sim_new(&p);
+	s = sim_new(&p.core);
 	sim_spawn(s, "lone", lone, sim_mem_alloc(s, 8), 0, 0);
 	t0 = now();
 	sim_run(s);

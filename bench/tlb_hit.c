@@ -16,6 +16,7 @@
 
 #include "bench/bench.h"
 #include "sim/tlb/tlb.h"
+#include "tests/sim/tlb/tlb_defaults.h"
 
 static double now(void)
 {

@@ -22,6 +22,7 @@
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
 #include "sim/tlb/tlb.h"
+#include "tests/sim/tlb/tlb_defaults.h"
 
 #define ADDR UINT64_C(0x000ffffffffff000)
 #define PAGES 4096
@@ -96,8 +97,8 @@ static void gmap(struct bench *b, uint64_t va, uint64_t gpa)
 
 static void setup(struct bench *b, struct params *p, int glevels)
 {
-	b->s = sim_new(p);
-	host_create(b->s, &b->h);
+	b->s = sim_new(&p->core);
+	host_create(b->s, &p->host, &b->h);
 	b->eroot = host_pt_alloc(b->h);
 	b->gnext = 0x1000;
 	b->nt = 0;
@@ -118,6 +119,8 @@ static void setup(struct bench *b, struct params *p, int glevels)
 		.access = WALK_READ,
 		.host = b->h,
 		.stats = &b->ws,
+		.params = &p->walk,
+		.lat_ref = p->lat_walk_ref,
 		.acct = SIM_ACCT_OTHER,
 	};
 	b->q = q;

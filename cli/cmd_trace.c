@@ -16,6 +16,7 @@
 
 #include "traces/trace.h"
 #include "workloads/workload.h"
+#include "sim/core/compiler.h"
 
 int cmd_trace(int argc, char **argv);
 
@@ -472,7 +473,7 @@ int cmd_trace(int argc, char **argv)
 		fputs(usage_trace, stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
 	bad("trace: unknown subcommand '%s'", argv[1]);

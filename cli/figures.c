@@ -13,6 +13,7 @@
  */
 #include "cli/cli.h"
 #include "traces/trace.h"
+#include "sim/core/compiler.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -52,7 +53,7 @@ int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
 	static struct trace_rec recs[4096];
 	long n;
 	int rc = 0;
-	while (!rc && (n = trace_read(tr, recs, sizeof(recs) / sizeof(recs[0]))) > 0)
+	while (!rc && (n = trace_read(tr, recs, ARRAY_SIZE(recs))) > 0)
 		for (long i = 0; i < n && !rc; i++) {
 			unsigned v = recs[i].vcpu, k = recs[i].kind;
 			if (v >= in->nvcpus) {

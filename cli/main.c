@@ -2,6 +2,7 @@
 /* tdpsim: the command's entry point and subcommand dispatch. */
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"
+#include "sim/core/compiler.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -117,7 +118,7 @@ int main(int argc, char **argv)
 		       kvm_mmu_name());
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	static const char *const names[] = { "run", "replay", "explore", "config",

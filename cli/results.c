@@ -2,6 +2,7 @@
 /* JSON results, summaries and counterexamples. */
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"
+#include "sim/core/compiler.h"
 
 #include <jansson.h>
 #include <errno.h>
@@ -220,7 +221,7 @@ static void print_summary(FILE *f, const char *scenario, const struct run *cr,
 		"violations",
 	};
 	fprintf(f, "%s:", scenario);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		uint64_t v;
 		json_t *j = json_object_get(stats, keys[i]);
 		if (j)

@@ -15,6 +15,7 @@
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
 #include "sim/tlb/tlb.h"
+#include "sim/core/compiler.h"
 
 #include <fnmatch.h>
 #include <jansson.h>
@@ -107,10 +108,10 @@ const char *cli_stat_doc(const char *name)
 
 	if (doc)
 		return doc;
-	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(listed); i++)
 		if (!strcmp(listed[i].name, name))
 			return listed[i].doc;
-	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
 		if (!fnmatch(patterns[i].name, name, 0))
 			return patterns[i].doc;
 	return NULL;
@@ -204,7 +205,7 @@ int cmd_stats(int argc, char **argv)
 		fputc('\n', stdout);
 	} else {
 		puts("\nfigures (replay results; \"figures\" in the JSON):");
-		for (size_t i = 0; i < sizeof(figure_docs) / sizeof(figure_docs[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(figure_docs); i++)
 			printf("%-44s  # %s\n", figure_docs[i].name, figure_docs[i].doc);
 	}
 	json_decref(list);

@@ -39,6 +39,8 @@ int kvm_dirty_ring_alloc(struct kvm_vcpu *vcpu)
 	if (size < 2 * rsvd || (size & (size - 1)))
 		return -EINVAL;
 	ring->gfns = env_alloc_words(kvm_env(kvm), 2 * (size_t)size);
+	if (!ring->gfns)
+		return -ENOMEM;
 	ring->size = size;
 	ring->soft_limit = size - rsvd;
 	return 0;

@@ -14,6 +14,18 @@
  * threads (vCPUs, the hardware walker setting A/D, host kthreads) may run
  * between any two of them, exactly as between instructions on real CPUs.
  * Plain C accesses to a shared word are a bug; always go through env_*.
+ *
+ * What can fail.  Two calls allocate and may return NULL: env_alloc_words
+ * and env_alloc_pt_page (no frame left in the host, or no memory in the
+ * process); kvmmu's own allocations (calloc, kvm_model_calloc) may fail the
+ * same way.  kvmmu then fails the operation as KVM does, with nothing half
+ * done: a fault returns -ENOMEM and KVM_RUN ends with
+ * KVM_EXIT_INTERNAL_ERROR, as does loading a root; an eager split stops
+ * (write faults split the rest); a memslot update or write tracking
+ * returns -ENOMEM with nothing changed; kvm_create_vm returns NULL.  No
+ * other env call fails; an impossible state is reported through
+ * env_assert_fail (a model-assert finding of the run in the simulator,
+ * cmocka's mock_assert in tests).
  */
 #ifndef TDPSIM_KVMMU_ENV_H
 #define TDPSIM_KVMMU_ENV_H
@@ -93,13 +105,15 @@ u64 env_xchg(struct env *e, u64 *p, u64 v);
 bool env_cmpxchg(struct env *e, u64 *p, u64 *old, u64 v);
 u64 env_fetch_or(struct env *e, u64 *p, u64 v);
 u64 env_fetch_and(struct env *e, u64 *p, u64 v);
-/* @n zeroed shared words (request bits, mode); lives as long as the VM. */
+/* @n zeroed shared words (request bits, mode); lives as long as the VM.
+ * NULL when there is no memory for them. */
 u64 *env_alloc_words(struct env *e, size_t n);
 
 /* Page-table pages: 512 zeroed entries, 4 KiB aligned, in simulated memory,
  * so the hardware walker reads the very same words.  Free a page only after
  * an RCU grace period (from an env_call_rcu callback): it is poisoned, and a
- * walk that reads it afterwards is reported. */
+ * walk that reads it afterwards is reported.  NULL when the host has no
+ * frame left. */
 u64 *env_alloc_pt_page(struct env *e);
 void env_free_pt_page(struct env *e, u64 *page);
 u64 env_pt_pa(struct env *e, const u64 *page); /* host physical address */

@@ -419,16 +419,10 @@ void kvm_notifier_invalidate_begin(struct kvm *kvm, hva_t start, hva_t end);
 void kvm_notifier_invalidate_end(struct kvm *kvm, hva_t start, hva_t end);
 bool kvm_notifier_unmap_gfn_range(struct kvm *kvm, struct kvm_gfn_range *range);
 void kvm_notifier_release(struct kvm *kvm);
-/* Host memory of the model (realloc in kvm_main.c); kvmmu stops on exhaustion. */
-void *kvm_model_realloc(void *p, size_t size);
-static inline void *kvm_model_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (!p)
-		abort();
-	return p;
-}
+/* Host memory of the model: NULL when there is none, and the caller
+ * returns -ENOMEM (or falls back) as the kernel's does on a failed kzalloc. */
+static inline void *kvm_model_realloc(void *p, size_t size) { return realloc(p, size); }
+static inline void *kvm_model_calloc(size_t n, size_t size) { return calloc(n, size); }
 static inline void kvm_model_free(void *p) { free(p); }
 
 /* ---------------------------------------------------- requests (kvm_main.c) */

@@ -69,21 +69,18 @@ struct kvm_memory_slot *kvm_vcpu_gfn_to_memslot(struct kvm_vcpu *vcpu, gfn_t gfn
 
 /* The memslot updates' hooks (kvmmu/memslot.c). */
 
-void *kvm_model_realloc(void *p, size_t size)
-{
-	void *n = realloc(p, size);
-
-	if (!n)
-		abort();
-	return n;
-}
-
 struct kvm_memory_slot *kvm_memslot_alloc(struct kvm *kvm)
 {
 	struct kvm_memory_slot *s = kvm_model_calloc(1, sizeof(*s));
 
+	if (!s)
+		return NULL;
 	/* The arch data every copy of the slot shares. */
 	s->arch = kvm_model_calloc(1, sizeof(*s->arch));
+	if (!s->arch) {
+		free(s);
+		return NULL;
+	}
 	s->arch->next = kvm->slot_archs;
 	kvm->slot_archs = s->arch;
 	return s;
@@ -93,6 +90,8 @@ struct kvm_memory_slot *kvm_memslot_copy(struct kvm *kvm, const struct kvm_memor
 {
 	struct kvm_memory_slot *n = kvm_model_calloc(1, sizeof(*n));
 
+	if (!n)
+		return NULL;
 	*n = *s;
 	n->grave_next = NULL;
 	return n;
@@ -143,9 +142,12 @@ int kvm_memslot_prepare(struct kvm *kvm, const struct kvm_memory_slot *old,
 {
 	if (!(new_slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		new_slot->dirty_bitmap = NULL;
-	else if (!old || !old->dirty_bitmap)
+	else if (!old || !old->dirty_bitmap) {
 		new_slot->dirty_bitmap = kvm_use_dirty_bitmap(kvm) ?
 			kvm_alloc_dirty_bitmap(kvm, new_slot) : NULL;
+		if (kvm_use_dirty_bitmap(kvm) && !new_slot->dirty_bitmap)
+			return -ENOMEM;
+	}
 	if (old && old->dirty_bitmap && !new_slot->dirty_bitmap)
 		new_slot->arch->dirty_bitmap_spare = old->dirty_bitmap;
 	return 0;
@@ -173,6 +175,8 @@ u64 *kvm_alloc_dirty_bitmap(struct kvm *kvm, const struct kvm_memory_slot *s)
 			env_write(kvm->env, &bm[i], 0);
 	} else {
 		bm = env_alloc_words(kvm->env, n);
+		if (!bm)
+			return NULL;
 	}
 	/* KVM_DIRTY_LOG_INITIALLY_SET: every page starts out dirty. */
 	if (kvm_dirty_log_manual_protect_and_init_set(kvm)) {
@@ -300,6 +304,10 @@ static struct kvm_vcpu *kvm_vcpu_create(struct kvm *kvm, unsigned idx)
 	vcpu->ev = env_vcpu(kvm->env, idx);
 	vcpu->vmcs = env_vcpu_vmcs(vcpu->ev);
 	vcpu->requests = env_alloc_words(kvm->env, 3);
+	if (!vcpu->requests) {
+		free(vcpu);
+		return NULL;
+	}
 	vcpu->mode = vcpu->requests + 1;
 	vcpu->srcu.seq = vcpu->requests + 2;
 	vcpu->mmu.root_hpa = INVALID_PAGE;
@@ -352,8 +360,7 @@ struct kvm *kvm_create_vm(struct env *e, const struct kvmmu_policy *pol)
 	kvm->mmu_invalidate_range_start = INVALID_GPA;
 	kvm->mmu_invalidate_range_end = INVALID_GPA;
 
-	kvm_mmu_init_tdp_mmu(kvm);
-	if (kvm->x86->vm_init(kvm))
+	if (kvm_mmu_init_tdp_mmu(kvm) || kvm->x86->vm_init(kvm))
 		goto fail;
 
 	kvm->nr_vcpus = env_nr_vcpus(e);
@@ -453,8 +460,7 @@ static void vmx_vm_destroy(struct kvm *kvm)
 
 static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 {
-	vmx_vcpu_setup(vcpu);
-	return 0;
+	return vmx_vcpu_setup(vcpu);
 }
 
 const struct kvm_x86_ops vmx_x86_ops = {
@@ -556,8 +562,7 @@ static void svm_vm_destroy(struct kvm *kvm)
 
 static int svm_vcpu_create(struct kvm_vcpu *vcpu)
 {
-	svm_vcpu_setup(vcpu);
-	return 0;
+	return svm_vcpu_setup(vcpu);
 }
 
 static void svm_vcpu_free(struct kvm_vcpu *vcpu) { (void)vcpu; }

@@ -186,8 +186,9 @@ void vmx_flush_tlb_gva(struct kvm_vcpu *vcpu, u64 addr);
 void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level);
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu);
-/* At vCPU creation: its VPID (vmx.vpid=on) and PML buffer (with PML). */
-void vmx_vcpu_setup(struct kvm_vcpu *vcpu);
+/* At vCPU creation: its VPID (vmx.vpid=on) and PML buffer (with PML);
+ * 0, or -ENOMEM with nothing taken. */
+int vmx_vcpu_setup(struct kvm_vcpu *vcpu);
 void vmx_vcpu_teardown(struct kvm_vcpu *vcpu);
 void vmx_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit);
 int vmx_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit);
@@ -216,7 +217,8 @@ void svm_flush_tlb_guest(struct kvm_vcpu *vcpu);
 void svm_flush_tlb_gva(struct kvm_vcpu *vcpu, u64 addr);
 void svm_load_mmu_pgd(struct kvm_vcpu *vcpu, u64 root_hpa, int root_level);
 void svm_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
-void svm_vcpu_setup(struct kvm_vcpu *vcpu);
+/* 0, or -ENOMEM (no PML buffer). */
+int svm_vcpu_setup(struct kvm_vcpu *vcpu);
 void svm_vcpu_run(struct kvm_vcpu *vcpu, struct env_exit *exit);
 int svm_handle_exit(struct kvm_vcpu *vcpu, struct env_exit *exit);
 

@@ -96,7 +96,11 @@ bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
 	unsigned nr = kvm_online_vcpus(kvm), n = 0;
 	struct env_vcpu *targets[64];
 	struct env_vcpu **tv = nr <= 64 ? targets : kvm_model_calloc(nr, sizeof(*tv));
+	unsigned kicked = 0;
 
+	/* No memory for one list: kick (and wait for) 64 vCPUs at a time. */
+	if (!tv)
+		tv = targets;
 	for (unsigned i = 0; i < nr; i++) {
 		struct kvm_vcpu *v = kvm_get_vcpu(kvm, i);
 
@@ -108,6 +112,12 @@ bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
 			continue;
 		if (kvm_request_needs_ipi(v, req))
 			tv[n++] = kvm_vcpu_ev(v);
+		if (tv == targets && n == 64 && i + 1 < nr) {
+			kvm_mstat(kvm)->kicks += n;
+			env_kick_vcpus(kvm_env(kvm), tv, n, req & KVM_REQUEST_WAIT);
+			kicked += n;
+			n = 0;
+		}
 	}
 	if (n) {
 		kvm_mstat(kvm)->kicks += n;
@@ -115,7 +125,7 @@ bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
 	}
 	if (tv != targets)
 		kvm_model_free(tv);
-	return n != 0;
+	return kicked + n != 0;
 }
 
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)

@@ -24,10 +24,11 @@ struct kvm_vcpu;
 /* -------------------------------------------------------------- policies */
 
 /*
- * One field per key of kvmmu/policy.def, named and typed as in struct
- * params (an enum key is an int holding the index of its value; a U64 key a
- * u64), so the simulator fills this by copying the same fields.  The
- * enumerators are KVMMU_<CONSTANT>: KVMMU_DIRTY_MARK_ZAP, ...
+ * One field per key of kvmmu/policy.def (an enum key is an int holding the
+ * index of its value; a U64 key a u64).  The enumerators are
+ * KVMMU_<CONSTANT>: KVMMU_DIRTY_MARK_ZAP, ...  kvmmu reads no text: the
+ * registry above it (scenarios/params.h) holds this struct as the run's
+ * "mmu" block, parsed by the program's one parser.
  */
 #define PARAM_U64(field, key, def, unit, doc, src) u64 field;
 #define PARAM_ENUM(field, key, def, values, doc, src) int field;
@@ -46,11 +47,6 @@ struct kvmmu_policy {
 #undef PARAM_ENUM
 #undef KVMMU_POLICY_CONST
 
-/* Every key at its default (today's upstream behaviour). */
-void kvmmu_policy_default(struct kvmmu_policy *p);
-/* Sets one key from text ("mmu.dirty_mark", "zap"); 0, or -1 for an unknown
- * key or value.  For tests and tools; the simulator copies struct params. */
-int kvmmu_policy_set(struct kvmmu_policy *p, const char *key, const char *value);
 
 /* ------------------------------------------------------------ the MMU */
 

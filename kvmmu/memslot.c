@@ -73,8 +73,8 @@ static void kvm_replace_memslot(struct kvm *kvm, int as_id,
 		ms->nr--;
 		kvm_memslot_retire(kvm, old);
 	}
+	/* Room for it: kvm_memslots_reserve, before the update began. */
 	if (new_slot) {
-		ms->slots = kvm_model_realloc(ms->slots, (size_t)(ms->nr + 1) * sizeof(*ms->slots));
 		for (pos = 0; pos < ms->nr && ms->slots[pos]->base_gfn < new_slot->base_gfn; pos++)
 			;
 		__builtin_memmove(&ms->slots[pos + 1], &ms->slots[pos],
@@ -82,6 +82,20 @@ static void kvm_replace_memslot(struct kvm *kvm, int as_id,
 		ms->slots[pos] = new_slot;
 		ms->nr++;
 	}
+}
+
+/* Room in the array of @as_id for one more slot; 0 or -ENOMEM.  Taken
+ * before an update begins, so that kvm_replace_memslot cannot fail. */
+static int kvm_memslots_reserve(struct kvm *kvm, int as_id)
+{
+	struct kvm_memslots *ms = kvm_model_memslots(kvm, as_id);
+	struct kvm_memory_slot **s =
+		kvm_model_realloc(ms->slots, (size_t)(ms->nr + 1) * sizeof(*ms->slots));
+
+	if (!s)
+		return -ENOMEM;
+	ms->slots = s;
+	return 0;
 }
 
 /* Wait until no mmu_notifier invalidation is between start and end: its
@@ -109,19 +123,17 @@ static bool memslot_overlaps(struct kvm *kvm, int as_id, u16 id, gfn_t base,
 	return false;
 }
 
-/* Marks @old invalid (a copy), publishes it, waits out vCPUs that may
- * still use the old view, and zaps everything (kvm_invalidate_memslot). */
-static struct kvm_memory_slot *kvm_invalidate_memslot(struct kvm *kvm,
-						      struct kvm_memory_slot *old)
+/* Marks @old invalid (@invalid, its copy), publishes it, waits out vCPUs
+ * that may still use the old view, and zaps everything
+ * (kvm_invalidate_memslot). */
+static void kvm_invalidate_memslot(struct kvm *kvm, struct kvm_memory_slot *old,
+				   struct kvm_memory_slot *invalid)
 {
-	struct kvm_memory_slot *invalid = kvm_memslot_copy(kvm, old);
-
 	invalid->flags |= KVM_MEMSLOT_INVALID;
 	kvm_replace_memslot(kvm, old->as_id, old, invalid);
 	kvm_srcu_synchronize_vcpus(kvm);
 	/* From here no fault installs anything for the old slot. */
 	kvm_memslot_flush_shadow(kvm, old);
-	return invalid;
 }
 
 /* nr_memslots_dirty_logging, as kvm_commit_memory_region counts it. */
@@ -137,6 +149,48 @@ static void kvm_count_dirty_logging(struct kvm *kvm, const struct kvm_memory_slo
 		kvm_dirty_logging_slots_add(kvm, -1);
 }
 
+/*
+ * Every allocation of an update first, as kvm_set_memslot does: the
+ * invalid copy of a slot being deleted or moved, the new slot (its id,
+ * size and hva set for a creation), room in the array.  0, or -ENOMEM with
+ * nothing allocated and nothing changed.
+ */
+static int kvm_memslot_update_alloc(struct kvm *kvm,
+				    const struct kvm_userspace_memory_region *mem,
+				    struct kvm_memory_slot *old, enum kvm_mr_change change,
+				    struct kvm_memory_slot **invalid,
+				    struct kvm_memory_slot **new_slot)
+{
+	u32 as_id = mem->slot >> 16;
+
+	if (change == KVM_MR_DELETE || change == KVM_MR_MOVE) {
+		*invalid = kvm_memslot_copy(kvm, old);
+		if (!*invalid)
+			return -ENOMEM;
+	}
+	if (change == KVM_MR_CREATE) {
+		*new_slot = kvm_memslot_alloc(kvm);
+		if (*new_slot) {
+			(*new_slot)->id = (u16)mem->slot;
+			(*new_slot)->as_id = (u16)as_id;
+			(*new_slot)->npages = mem->memory_size >> PAGE_SHIFT;
+			(*new_slot)->userspace_addr = mem->userspace_addr;
+		}
+	} else if (change != KVM_MR_DELETE) {
+		*new_slot = kvm_memslot_copy(kvm, old);
+	}
+	if ((change != KVM_MR_DELETE && !*new_slot) ||
+	    (change == KVM_MR_CREATE && kvm_memslots_reserve(kvm, (int)as_id))) {
+		if (*new_slot)
+			kvm_memslot_free(kvm, *new_slot);
+		if (*invalid)
+			kvm_memslot_free(kvm, *invalid);
+		*new_slot = *invalid = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int __kvm_set_memory_region(struct kvm *kvm,
 				   const struct kvm_userspace_memory_region *mem)
 {
@@ -144,7 +198,7 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	u16 id = (u16)mem->slot;
 	gfn_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
-	struct kvm_memory_slot *old, *new_slot;
+	struct kvm_memory_slot *old, *new_slot = NULL, *invalid = NULL;
 	enum kvm_mr_change change;
 	int r;
 
@@ -181,14 +235,17 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 	    memslot_overlaps(kvm, (int)as_id, id, base_gfn, npages))
 		return -EEXIST;
 
+	r = kvm_memslot_update_alloc(kvm, mem, old, change, &invalid, &new_slot);
+	if (r)
+		return r;
+
 	kvm_wait_mn_inactive(kvm);
 	/* KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS: no MMIO SPTE is trusted until
 	 * the update is over. */
 	kvm_memslots_update_begin(kvm, (int)as_id);
 
 	if (change == KVM_MR_DELETE) {
-		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
-
+		kvm_invalidate_memslot(kvm, old, invalid);
 		kvm_replace_memslot(kvm, (int)as_id, invalid, NULL);
 		kvm_srcu_synchronize_vcpus(kvm);
 		kvm_count_dirty_logging(kvm, old, 0);
@@ -197,28 +254,20 @@ static int __kvm_set_memory_region(struct kvm *kvm,
 		return 0;
 	}
 
-	if (change == KVM_MR_CREATE) {
-		new_slot = kvm_memslot_alloc(kvm);
-		new_slot->id = id;
-		new_slot->as_id = (u16)as_id;
-		new_slot->npages = npages;
-		new_slot->userspace_addr = mem->userspace_addr;
-	} else {
-		new_slot = kvm_memslot_copy(kvm, old);
-	}
 	new_slot->base_gfn = base_gfn;
 	new_slot->flags = mem->flags;
 	/* kvm_prepare_memory_region: the dirty bitmap, the arch's metadata. */
 	r = kvm_memslot_prepare(kvm, old, new_slot, change);
 	if (r) {
 		kvm_memslot_free(kvm, new_slot);
+		if (invalid)
+			kvm_memslot_free(kvm, invalid);
 		kvm_memslots_update_abort(kvm, (int)as_id);
 		return r;
 	}
 
 	if (change == KVM_MR_MOVE) {
-		struct kvm_memory_slot *invalid = kvm_invalidate_memslot(kvm, old);
-
+		kvm_invalidate_memslot(kvm, old, invalid);
 		kvm_replace_memslot(kvm, (int)as_id, invalid, new_slot);
 	} else {
 		kvm_replace_memslot(kvm, (int)as_id, old, new_slot);

@@ -341,18 +341,28 @@ static int update_gfn_write_track(struct kvm *kvm, struct kvm_memory_slot *slot,
 {
 	struct kvm_memslot_arch *a = slot->arch;
 
+	/* Allocated on first use, as kvm_page_track_write_tracking_alloc:
+	 * without memory the gfn is not tracked and the caller gets -ENOMEM. */
 	if (!a->gfn_write_track) {
-		a->gfn_write_track = calloc(slot->npages, sizeof(u16));
-		for (int l = PG_LEVEL_2M; l <= PG_LEVEL_1G; l++) {
+		u16 *track = calloc(slot->npages, sizeof(u16));
+		u32 *lpage[2] = { NULL, NULL };
+
+		for (int l = PG_LEVEL_2M; l <= PG_LEVEL_1G && track; l++) {
 			unsigned shift = KVM_HPAGE_GFN_SHIFT(l);
 			u64 n = ((slot->base_gfn + slot->npages - 1) >> shift) -
 				(slot->base_gfn >> shift) + 1;
 
-			a->disallow_lpage[l - 2] = calloc(n, sizeof(u32));
+			lpage[l - 2] = calloc(n, sizeof(u32));
 		}
-		if (!a->gfn_write_track || !a->disallow_lpage[0] ||
-		    !a->disallow_lpage[1])
-			abort();
+		if (!track || !lpage[0] || !lpage[1]) {
+			free(track);
+			free(lpage[0]);
+			free(lpage[1]);
+			return -ENOMEM;
+		}
+		a->gfn_write_track = track;
+		a->disallow_lpage[0] = lpage[0];
+		a->disallow_lpage[1] = lpage[1];
 	}
 	if (delta < 0 && !a->gfn_write_track[gfn - slot->base_gfn])
 		return -EINVAL;
@@ -592,7 +602,7 @@ static void kvm_mmu_finish_page_fault(struct kvm_vcpu *vcpu,
 
 	lockdep_assert_held(kvm->env);
 	if (kvm->pol.mmu_dirty_mark == KVMMU_DIRTY_MARK_MAP && !fault->noslot &&
-	    r != RET_PF_RETRY && fault->map_writable)
+	    r >= 0 && r != RET_PF_RETRY && fault->map_writable)
 		env_folio_mark_dirty(kvm->env, fault->faultin_pfn, ENV_DIRTY_MAP);
 }
 

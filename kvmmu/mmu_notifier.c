@@ -53,6 +53,16 @@ static bool kvm_handle_hva_range(struct kvm *kvm, hva_t start, hva_t end,
 				struct kvm_memory_slot **g =
 					kvm_model_calloc(2 * cap, sizeof(*g));
 
+				/* The kernel's handler walks the slots without
+				 * allocating and cannot fail; a model that cannot
+				 * hold its snapshot says so rather than skip a
+				 * slot. */
+				if (!g) {
+					env_assert_fail(kvm_env(kvm), "mmu_notifier: no memory "
+							"for the overlapping memslots",
+							__FILE__, __LINE__);
+					break;
+				}
 				__builtin_memcpy(g, slots, n * sizeof(*g));
 				if (slots != hits)
 					kvm_model_free(slots);

@@ -182,7 +182,7 @@ static void pre_svm_run(struct kvm_vcpu *vcpu)
 /* ---------------------------------------------------------- lifetime */
 
 /* The vCPU's VMCB state, and its PML buffer (AMD's PML, svm.pml=1). */
-void svm_vcpu_setup(struct kvm_vcpu *vcpu)
+int svm_vcpu_setup(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct env_vmcs *vmcb = kvm_vcpu_vmcs(vcpu);
@@ -192,11 +192,14 @@ void svm_vcpu_setup(struct kvm_vcpu *vcpu)
 	if (kvm_cpu_dirty_log_size(kvm)) {
 		u64 *pml = env_alloc_words(kvm_env(kvm), KVM_PML_ENTRIES);
 
+		if (!pml)
+			return -ENOMEM;
 		*kvm_vcpu_pml_pagep(vcpu) = pml;
 		vmcb->pml_page = pml;
 		vmcb->pml_index = KVM_PML_HEAD_INDEX;
 		vmcb->pml_enabled = kvm_pml_wanted(kvm);
 	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- exits */

@@ -29,12 +29,25 @@
 			env_assert_fail((kvm)->env, why__, __FILE__, __LINE__); \
 	} while (0)
 
-static inline void kvm_lockdep_assert_mmu_lock_held(struct kvm *kvm, bool shared)
+/*
+ * Asserts mmu_lock is held, for read if @shared, else for write.  Returns
+ * true, so that the root iterators below assert the lock as a loop
+ * condition, on every step and on the final test, not just once at entry.
+ */
+static inline bool kvm_lockdep_assert_mmu_lock_held(struct kvm *kvm, bool shared)
 {
 	if (shared)
 		lockdep_assert_held_read(kvm->env);
 	else
 		lockdep_assert_held_write(kvm->env);
+	return true;
+}
+
+/* Asserts mmu_lock is held in either mode; true, as above. */
+static inline bool kvm_lockdep_assert_mmu_lock_held_any(struct kvm *kvm)
+{
+	lockdep_assert_held(kvm->env);
+	return true;
 }
 
 static inline int kvm_mmu_page_as_id(const struct kvm_mmu_page *sp)
@@ -108,15 +121,22 @@ static u64 sp_index_hash(const struct kvm_mmu_page_index *ix, u64 pa)
 	return ((pa >> PAGE_SHIFT) * 0x9E3779B97F4A7C15ULL >> 32) & ix->mask;
 }
 
+/*
+ * Doubles the buckets.  The index works at any load, so when there is no
+ * memory for more buckets it keeps the ones it has (longer chains, no
+ * failure): only the first allocation, kvm_mmu_init_tdp_mmu's, can fail.
+ */
 static void sp_index_grow(struct kvm_mmu_page_index *ix)
 {
-	u64 old_n = ix->bucket ? ix->mask + 1 : 0;
-	u64 n = old_n ? 2 * old_n : 256;
+	u64 old_n = ix->mask + 1;
+	u64 n = 2 * old_n;
 	struct kvm_mmu_page **old = ix->bucket;
 
 	ix->bucket = calloc(n, sizeof(*ix->bucket));
-	if (!ix->bucket)
-		abort();
+	if (!ix->bucket) {
+		ix->bucket = old;
+		return;
+	}
 	ix->mask = n - 1;
 	for (u64 i = 0; i < old_n; i++) {
 		while (old[i]) {
@@ -137,7 +157,7 @@ static void sp_index_add(struct kvm *kvm, struct kvm_mmu_page *sp)
 	struct kvm_mmu_page_index *ix = kvm->sp_index;
 	u64 h;
 
-	if (!ix->bucket || ix->nr > ix->mask)
+	if (ix->nr > ix->mask)
 		sp_index_grow(ix);
 	h = sp_index_hash(ix, sp->hpa);
 	sp->index = ix;
@@ -170,10 +190,9 @@ struct kvm_mmu_page *sptep_to_sp(struct kvm *kvm, const u64 *sptep)
 	u64 pa = env_pt_pa(kvm->env, sptep) & ~(u64)(PAGE_SIZE - 1);
 	struct kvm_mmu_page *sp = NULL;
 
-	if (ix->bucket)
-		for (sp = ix->bucket[sp_index_hash(ix, pa)]; sp && sp->hpa != pa;
-		     sp = sp->index_next)
-			;
+	for (sp = ix->bucket[sp_index_hash(ix, pa)]; sp && sp->hpa != pa;
+	     sp = sp->index_next)
+		;
 	/* Every table KVM links or walks has its header (a KVM_BUG_ON). */
 	if (!sp)
 		env_assert_fail(kvm->env, "page table without a kvm_mmu_page",
@@ -188,28 +207,46 @@ struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, u64 spte, int level)
 	return child_pt ? sptep_to_sp(kvm, child_pt) : NULL;
 }
 
-void kvm_mmu_init_tdp_mmu(struct kvm *kvm)
+int kvm_mmu_init_tdp_mmu(struct kvm *kvm)
 {
+	struct kvm_mmu_page_index *ix;
+
 	INIT_LIST_HEAD(&kvm->tdp_mmu_roots);
 	INIT_LIST_HEAD(&kvm->possible_nx_huge_pages);
 	/* make_spte and the split helpers consult it (a module parameter,
 	 * fixed for the VM's life here). */
 	kvm->m.nx_huge_pages = is_nx_huge_page_enabled(kvm);
-	kvm->sp_index = calloc(1, sizeof(*kvm->sp_index));
-	if (!kvm->sp_index)
-		abort();
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	ix->mask = 255;
+	ix->bucket = calloc(ix->mask + 1, sizeof(*ix->bucket));
+	if (!ix->bucket) {
+		free(ix);
+		return -ENOMEM;
+	}
+	kvm->sp_index = ix;
+	return 0;
 }
 
-/* A header and its (zeroed) table.  The kernel takes both from the vCPU's
- * MMU memory caches, topped up before mmu_lock; the simulated allocator
- * cannot fail. */
+/*
+ * A header and its (zeroed) table, or NULL when either allocation fails.
+ * The kernel takes both from the vCPU's MMU memory caches, topped up before
+ * mmu_lock, so its failure is the topup's -ENOMEM; here the allocation
+ * itself fails, and each caller returns -ENOMEM where the kernel's topup
+ * would have (the fault, the root load) or stops (the eager split).
+ */
 static struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm *kvm)
 {
 	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
 
 	if (!sp)
-		abort();
+		return NULL;
 	sp->spt = env_alloc_pt_page(kvm->env);
+	if (!sp->spt) {
+		free(sp);
+		return NULL;
+	}
 	sp->hpa = env_pt_pa(kvm->env, sp->spt);
 	return sp;
 }
@@ -315,11 +352,13 @@ static struct kvm_mmu_page *tdp_mmu_next_root(struct kvm *kvm,
 
 /*
  * Iterates roots with a reference held on the current one, so the body may
- * drop mmu_lock and yield.  Leaving the loop early leaves that reference to
- * the caller.
+ * drop mmu_lock and yield (it holds the lock again at each step: asserted,
+ * in either mode).  Leaving the loop early leaves that reference to the
+ * caller.
  */
 #define __for_each_tdp_mmu_root_yield_safe(_kvm, _root, _as_id, _only_valid) \
-	for (_root = tdp_mmu_next_root(_kvm, NULL, _only_valid); _root;        \
+	for (_root = tdp_mmu_next_root(_kvm, NULL, _only_valid);               \
+	     kvm_lockdep_assert_mmu_lock_held_any(_kvm) && _root;              \
 	     _root = tdp_mmu_next_root(_kvm, _root, _only_valid))              \
 		if ((_as_id) >= 0 && kvm_mmu_page_as_id(_root) != (_as_id)) {  \
 		} else
@@ -329,9 +368,11 @@ static struct kvm_mmu_page *tdp_mmu_next_root(struct kvm *kvm,
 #define for_each_tdp_mmu_root_yield_safe(_kvm, _root)                         \
 	__for_each_tdp_mmu_root_yield_safe(_kvm, _root, -1, false)
 
-/* Under mmu_lock for write the list is stable; no references needed. */
+/* Under mmu_lock for write (asserted at each step) the list is stable; no
+ * references needed. */
 #define __for_each_tdp_mmu_root(_kvm, _pos, _root, _as_id, _only_valid)       \
 	for (_pos = (_kvm)->tdp_mmu_roots.next;                                \
+	     kvm_lockdep_assert_mmu_lock_held(_kvm, false) &&                  \
 	     _pos != &(_kvm)->tdp_mmu_roots &&                                 \
 	     ((_root) = container_of(_pos, struct kvm_mmu_page, link), 1);     \
 	     _pos = _pos->next)                                                \
@@ -360,6 +401,10 @@ int kvm_tdp_mmu_alloc_root(struct kvm_vcpu *vcpu)
 	/* The allocation happens before the section the kernel runs under
 	 * tdp_mmu_pages_lock, which must not yield here. */
 	new_root = tdp_mmu_alloc_sp(kvm);
+	if (!new_root) {
+		env_read_unlock(kvm->env);
+		return -ENOMEM;
+	}
 	env_cost(kvm->env, ENV_COST_ROOT_ALLOC);
 
 	/* tdp_mmu_pages_lock: re-check (another vCPU may have raced ahead),
@@ -1174,6 +1219,10 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		}
 		/* Missing, or a huge page that must be split. */
 		sp = tdp_mmu_alloc_sp(kvm);
+		if (!sp) {
+			ret = -ENOMEM;
+			goto retry;
+		}
 		tdp_mmu_init_child_sp(kvm, sp, &iter);
 		sp->nx_huge_page_disallowed = fault->huge_page_disallowed;
 		if (is_shadow_present_pte(iter.old_spte))
@@ -1514,6 +1563,7 @@ static int tdp_mmu_split_huge_pages_root(struct kvm *kvm,
 {
 	struct kvm_mmu_page *sp = NULL;
 	struct tdp_iter iter;
+	int ret = 0;
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
 	env_rcu_read_lock(kvm->env);
@@ -1526,6 +1576,10 @@ retry:
 			continue;
 		if (!sp) {
 			sp = tdp_mmu_alloc_sp_for_split(kvm, &iter, shared);
+			if (!sp) {
+				ret = -ENOMEM;
+				break;
+			}
 			/* The lock was dropped: look again from the root. */
 			if (iter.yielded)
 				continue;
@@ -1539,7 +1593,7 @@ retry:
 	/* A racing fault may have split the last one first. */
 	if (sp)
 		tdp_mmu_free_sp(kvm->env, sp);
-	return 0;
+	return ret;
 }
 
 void kvm_tdp_mmu_try_split_huge_pages(struct kvm *kvm,
@@ -1550,9 +1604,14 @@ void kvm_tdp_mmu_try_split_huge_pages(struct kvm *kvm,
 	struct kvm_mmu_page *root;
 
 	kvm_lockdep_assert_mmu_lock_held(kvm, shared);
-	for_each_valid_tdp_mmu_root_yield_safe(kvm, root, slot->as_id)
-		tdp_mmu_split_huge_pages_root(kvm, root, start, end,
-					      target_level, shared);
+	for_each_valid_tdp_mmu_root_yield_safe(kvm, root, slot->as_id) {
+		/* Out of memory: the rest stays huge, split by write faults. */
+		if (tdp_mmu_split_huge_pages_root(kvm, root, start, end,
+						  target_level, shared)) {
+			kvm_tdp_mmu_put_root(kvm, root);
+			break;
+		}
+	}
 }
 
 /*
@@ -1720,6 +1779,8 @@ void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 {
 	struct kvm_mmu_page_index *ix = kvm->sp_index;
 
+	if (!ix)
+		return; /* kvm_mmu_init_tdp_mmu failed: nothing was made */
 	while (!list_empty(&kvm->tdp_mmu_roots)) {
 		struct kvm_mmu_page *root =
 			container_of(kvm->tdp_mmu_roots.next, struct kvm_mmu_page, link);
@@ -1736,7 +1797,7 @@ void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm)
 	/* Headers of leaked tables (the finding above, when a bug knob
 	 * leaks them) are the model's memory, not the guest's: free them.
 	 * Their tables are simulated memory, gone with the env. */
-	for (u64 b = 0; b <= ix->mask && ix->bucket; b++) {
+	for (u64 b = 0; b <= ix->mask; b++) {
 		struct kvm_mmu_page *sp = ix->bucket[b], *next;
 
 		for (; sp; sp = next) {

@@ -9,7 +9,8 @@
 
 #include "kvmmu/mmu_internal.h"
 
-void kvm_mmu_init_tdp_mmu(struct kvm *kvm);
+/* 0, or -ENOMEM. */
+int kvm_mmu_init_tdp_mmu(struct kvm *kvm);
 /* Teardown with no users left: no lock, no yield, no RCU. */
 void kvm_mmu_uninit_tdp_mmu(struct kvm *kvm);
 

@@ -126,7 +126,7 @@ void vmx_update_cpu_dirty_logging(struct kvm_vcpu *vcpu)
 /* ---------------------------------------------------------- lifetime */
 
 /* The vCPU's VPID (vmx.vpid=on) and PML buffer (with PML). */
-void vmx_vcpu_setup(struct kvm_vcpu *vcpu)
+int vmx_vcpu_setup(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct env_vmcs *vmcs = kvm_vcpu_vmcs(vcpu);
@@ -138,6 +138,11 @@ void vmx_vcpu_setup(struct kvm_vcpu *vcpu)
 	if (kvm_cpu_dirty_log_size(kvm)) {
 		u64 *pml = env_alloc_words(kvm_env(kvm), KVM_PML_ENTRIES);
 
+		if (!pml) {
+			free_vpid(kvm_vpid_bitmap(kvm), *vpid);
+			*vpid = vmcs->vpid = 0;
+			return -ENOMEM;
+		}
 		*kvm_vcpu_pml_pagep(vcpu) = pml;
 		vmcs->pml_page = pml;
 		vmcs->pml_index = KVM_PML_HEAD_INDEX;
@@ -145,6 +150,7 @@ void vmx_vcpu_setup(struct kvm_vcpu *vcpu)
 		 * (or always, the pre-5.12 behaviour). */
 		vmcs->pml_enabled = kvm_pml_wanted(kvm);
 	}
+	return 0;
 }
 
 void vmx_vcpu_teardown(struct kvm_vcpu *vcpu)

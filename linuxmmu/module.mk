@@ -57,7 +57,7 @@ LINUX_TREE_OBJS := $(patsubst %,$(LO)/tree/%.o,$(LINUX_TREE_FILES))
 # in the kernel's world.
 LINUX_MODEL      := dirty_log kvm_vcpu x86 mmu_notifier memslot vmx svm
 LINUX_GLUE_OBJS := $(patsubst %,$(LO)/glue/%.o,$(LINUX_GLUE)) $(LO)/glue/host.o \
-                   $(LO)/glue/kvmmu_policy.o $(patsubst %,$(LO)/model/%.o,$(LINUX_MODEL))
+                   $(patsubst %,$(LO)/model/%.o,$(LINUX_MODEL))
 # Everything of the simulator but kvmmu's MMU and rest-of-KVM.
 LINUX_LIB_OBJS  := $(filter-out $(O)/kvmmu/%,$(LIB_OBJS))
 
@@ -84,9 +84,6 @@ $(LO)/tree/%.o: $(LO)/src/arch/x86/kvm/mmu/%.c
 $(LO)/glue/host.o: linuxmmu/host.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Werror -c $< -o $@
-$(LO)/glue/kvmmu_policy.o: kvmmu/policy.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
 $(LO)/glue/policy.o: linuxmmu/policy.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Werror -DLKVM_TREE_VERSION='"$(LVER)"' -DLKVM_TREE_HASH='"$(LHASH)"' \

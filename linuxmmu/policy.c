@@ -93,19 +93,6 @@ const char *const *kvm_mmu_fixed_policy(void)
 	return fixed_6x;
 }
 
-/* The value of @key in @pol as text (through a policy set to it). */
-static bool policy_has(const struct kvmmu_policy *pol, const char *kv)
-{
-	struct kvmmu_policy q = *pol;
-	const char *eq = strchr(kv, '=');
-	char key[64];
-
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-	if (kvmmu_policy_set(&q, key, eq + 1))
-		return false;
-	return !memcmp(&q, pol, sizeof(q));
-}
-
 int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *err,
 			 size_t errlen)
 {
@@ -120,15 +107,7 @@ int kvm_mmu_check_policy(const struct kvmmu_policy *pol, struct env *e, char *er
 			 UINT32_MAX, kvm_mmu_name());
 		return -1;
 	}
-	for (const char *const *f = fixed_6x; *f; f++) {
-		const char *eq = strchr(*f, '=');
-
-		if (!policy_has(pol, *f)) {
-			snprintf(err, errlen, "%.*s: chooses a historical KVM behaviour, "
-				 "which in this build is the tree's own code (%s does %s)",
-				 (int)(eq - *f), *f, kvm_mmu_name(), eq + 1);
-			return -1;
-		}
-	}
+	/* The fixed keys (kvm_mmu_fixed_policy) are checked by the caller,
+	 * with the one parser of parameter text (params_check_fixed). */
 	return 0;
 }

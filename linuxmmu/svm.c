@@ -62,8 +62,7 @@ static void svm_hardware_unsetup(void)
 
 static int svm_vcpu_create(struct lvcpu *v)
 {
-	svm_vcpu_setup(&v->vcpu);
-	return 0;
+	return svm_vcpu_setup(&v->vcpu);
 }
 
 static void svm_vcpu_free(struct lvcpu *v) { }

@@ -51,8 +51,7 @@ static void vmx_hardware_setup(struct lkvm *lk)
 
 static int vmx_vcpu_create(struct lvcpu *v)
 {
-	vmx_vcpu_setup(&v->vcpu);
-	return 0;
+	return vmx_vcpu_setup(&v->vcpu);
 }
 
 static void vmx_vcpu_free(struct lvcpu *v)

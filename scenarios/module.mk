@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-LIB_SRCS += scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c \
+LIB_SRCS += scenarios/params.c scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c \
 	scenarios/vmm.c scenarios/feed.c
 
 # The built-in catalog: workloads/scenarios/*.scn embedded into the binary.
@@ -14,6 +14,14 @@ $(O)/gen/scn_catalog.c: $(SCN_FILES) $(O)/tools/embed
 	$(O)/tools/embed $@ $(SCN_FILES)
 $(O)/gen/scn_catalog.o: $(O)/gen/scn_catalog.c
 	$(CC) $(CFLAGS) -c $< -o $@
-TESTS    += tests/scenarios/test_replay tests/scenarios/test_oracles tests/scenarios/test_feed
+TESTS    += tests/scenarios/test_params tests/scenarios/test_replay tests/scenarios/test_oracles tests/scenarios/test_feed
 BENCHES  += bench/replay bench/scale
 FUZZERS  += fuzz/scn_parse.c
+tests/scenarios/test_params_UNITS := sim/core
+tests/scenarios/test_params_OBJS  := scenarios/params.o
+tests/scenarios/test_feed_UNITS   := workloads traces sim/core
+tests/scenarios/test_feed_OBJS    := scenarios/feed.o
+# Whole runs: everything below the command.
+SCN_TEST_UNITS := scenarios kvmmu sim workloads traces gen
+tests/scenarios/test_replay_UNITS  := $(SCN_TEST_UNITS)
+tests/scenarios/test_oracles_UNITS := $(SCN_TEST_UNITS)

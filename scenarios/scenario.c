@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The scenario catalog and the run lifecycle. */
 #include "scenarios/scenario.h"
+#include "sim/core/compiler.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@ static const struct scenario *const builtin[] = {
 	&scenario_counter_race,
 	&scenario_counter_race_cmpxchg,
 };
-#define NBUILTIN (sizeof(builtin) / sizeof(builtin[0]))
+#define NBUILTIN (ARRAY_SIZE(builtin))
 
 struct embedded_scn {
 	const char *file;
@@ -131,7 +132,7 @@ struct run *scenario_run_progress(const struct scenario *sc,
 	r->p = *p;
 	r->progress = fn;
 	r->progress_ctx = ctx;
-	r->sim = sim_new(&r->p);
+	r->sim = sim_new(&r->p.core);
 	if (!r->sim) {
 		snprintf(err, errlen, "cannot set up the engine (host.mem %llu bytes?)",
 			 (unsigned long long)p->host_mem);
@@ -169,7 +170,7 @@ void run_free(struct run *r)
 
 void run_expect_fail(struct run *r, const char *fmt, ...)
 {
-	if (r->nfailed == sizeof(r->failed) / sizeof(r->failed[0]))
+	if (r->nfailed == ARRAY_SIZE(r->failed))
 		return;
 	va_list ap;
 	va_start(ap, fmt);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "sim/check/check.h"
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 
 struct scenario;

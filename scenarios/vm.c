@@ -6,15 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void policy_from_params(const struct params *p, struct kvmmu_policy *pol)
-{
-#define PARAM_U64(field, key, def, unit, doc, src) pol->field = p->field;
-#define PARAM_ENUM(field, key, def, values, doc, src) pol->field = p->field;
-#include "kvmmu/policy.def"
-#undef PARAM_U64
-#undef PARAM_ENUM
-}
-
 static const char *backing_name(unsigned b)
 {
 	return b == BACKING_HUGETLB_1G ? "hugetlb-1g"
@@ -213,18 +204,19 @@ int vm_create(struct run *r, struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)(2 * (p->vm_mem + (1ull << 30))));
 		return -1;
 	}
-	if (host_create(r->sim, &vm->host)) {
+	if (host_create(r->sim, &p->host, &vm->host)) {
 		snprintf(err, errlen, "out of memory creating the host");
 		return -1;
 	}
 	host_set_check(vm->host, r->check);
 	sim_set_poison_hook(r->sim, freed_pt_read, r->check);
-	vm->m = machine_new(r->sim, r->check, vm->host, err, errlen);
+	vm->m = machine_new(r->sim, &p->cpu, &p->tlb, &p->walk, r->check, vm->host,
+			    err, errlen);
 	if (!vm->m)
 		return -1;
-	struct kvmmu_policy pol;
-	policy_from_params(p, &pol);
-	if (kvm_mmu_check_policy(&pol, machine_env(vm->m), err, errlen))
+	struct kvmmu_policy pol = p->mmu;
+	if (kvm_mmu_check_policy(&pol, machine_env(vm->m), err, errlen) ||
+	    params_check_fixed(p, kvm_mmu_fixed_policy(), kvm_mmu_name(), err, errlen))
 		return -1;
 	vm->kvm = kvm_create_vm(machine_env(vm->m), &pol);
 	if (!vm->kvm) {

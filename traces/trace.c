@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "traces/trace_int.h"
+#include "sim/core/compiler.h"
 
 /* Probe order matters: native has a magic; lackey is recognized by its line
  * prefixes; ChampSim has no signature at all, so it is only assumed for xz
@@ -86,7 +87,7 @@ static const struct trace_ops *detect(struct trace_reader *r)
 
 	if (n < 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof(probe_order) / sizeof(probe_order[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(probe_order); i++)
 		if (probe_order[i]->probe(p, (size_t)n))
 			return probe_order[i];
 	if (r->src.codec == TSRC_XZ)
@@ -243,7 +244,7 @@ int trace_format_parse(const char *s, enum trace_format *fmt)
 		[TRACE_FMT_CHAMPSIM] = "champsim",
 	};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(s, names[i])) {
 			*fmt = (enum trace_format)i;
 			return 0;

@@ -10,6 +10,7 @@
 
 #include "sim/core/core.h"
 #include "workloads/workload.h"
+#include "sim/core/compiler.h"
 
 enum ptype { P_PATTERN, P_BYTES, P_U64, P_UNSIGNED, P_FRACTION, P_DOUBLE };
 
@@ -37,7 +38,7 @@ static const struct param params[] = {
 	PARAM("seed",    P_U64,      seed,    "1",     "PRNG seed"),
 };
 
-#define NPARAMS (sizeof(params) / sizeof(params[0]))
+#define NPARAMS (ARRAY_SIZE(params))
 
 static const char *const pattern_names[] = {
 	[WORKLOAD_SEQ] = "seq", [WORKLOAD_STRIDE] = "stride",

@@ -39,7 +39,7 @@ typedef uint64_t cycles_t;
 
 struct sim;
 struct sim_thread;
-struct params;
+struct core_params;
 
 /* ---------------------------------------------------------------- engine */
 
@@ -55,12 +55,13 @@ enum sim_status {
 	SIM_STOPPED = 2,  /* sim_stop() was called (e.g. an oracle gave up) */
 };
 
-struct sim *sim_new(const struct params *p);
+/* Copies *p: the engine's parameters. */
+struct sim *sim_new(const struct core_params *p);
 void sim_free(struct sim *s);
 enum sim_status sim_run(struct sim *s);
 /* Ends the run at the next switch; the status is SIM_STOPPED. */
 void sim_stop(struct sim *s);
-const struct params *sim_params(const struct sim *s);
+const struct core_params *sim_params(const struct sim *s);
 
 /* --------------------------------------------------- threads, scheduling */
 
@@ -478,60 +479,16 @@ int stats_get(const struct stats *st, const char *name, uint64_t *v);
 /* ----------------------------------------------------------------- params */
 
 /*
- * Every parameter of a run, declared once in params.def with its type,
- * default, unit, documentation and source, and expanded into this plain
- * struct, the defaults, the setter and the `config --defaults` table.
+ * The engine's parameters (sim.*, host.mem, the costs of shared-memory
+ * operations, RCU), declared once in sim/core/params.def.  Every component
+ * declares its own block the same way (sim/core/params_block.h); the run's
+ * struct params and the one text parser are above them all, in
+ * scenarios/params.h.
  */
-struct param_enum {
-	const char *const *names; /* NULL terminated */
-};
+#define PARAMS_DEF "sim/core/params.def"
+#define PARAMS_STRUCT core_params
+#include "sim/core/params_block.h"
 
-/* An enum parameter's values are a list V(CONSTANT, "text") named in the
- * PARAM_ENUM line; CONSTANT is the int stored in the struct. */
-#define PARAM_U64(field, key, def, unit, doc, src) uint64_t field;
-#define PARAM_ENUM(field, key, def, values, doc, src) int field;
-struct params {
-#include "sim/core/params.def"
-};
-#undef PARAM_U64
-#undef PARAM_ENUM
-
-#define PARAM_ENUM_CONST(id, text) id,
-#define PARAM_U64(field, key, def, unit, doc, src)
-#define PARAM_ENUM(field, key, def, values, doc, src) \
-	enum { values(PARAM_ENUM_CONST) };
-#include "sim/core/params.def"
-#undef PARAM_U64
-#undef PARAM_ENUM
-#undef PARAM_ENUM_CONST
-
-enum param_type { PARAM_T_U64, PARAM_T_ENUM };
-struct param_desc {
-	const char *key;
-	enum param_type type;
-	const char *def;    /* default, as text */
-	const char *unit;   /* U64: unit; ENUM: "a|b|c" */
-	const char *doc;
-	const char *source; /* where the default comes from */
-	size_t offset;
-};
-void params_defaults(struct params *p);
-/*
- * Replaces the defaults of some keys for the rest of the process: @kv is a
- * NULL-terminated list of "key=value" (the command passes the MMU's fixed
- * policies: a Linux MMU build starts from what its kernel tree does).
- * Kept by reference.  params_default_text() is a key's default with them.
- */
-void params_override_defaults(const char *const *kv);
-const char *params_default_text(const struct param_desc *d);
-size_t params_count(void);
-const struct param_desc *params_desc(size_t i);
-const struct param_desc *params_find(const char *key);
-/*
- * Sets @key from text.  Returns 0, or -1 with a message in @err naming the
- * key and, for a bad value, the accepted values.  U64 values take K/M/G/T
- * suffixes (powers of 1024) and 0x prefixes.
- */
 /* The one number parser of the program: decimal, or hex after 0x (never
  * octal: "010" is ten), the whole string; 0 or -1 (empty, a sign, other
  * characters, above 2^64-1).  sim_parse_size also takes a binary unit:
@@ -539,12 +496,5 @@ const struct param_desc *params_find(const char *key);
  * 16384). */
 int sim_parse_u64(const char *s, uint64_t *out);
 int sim_parse_size(const char *s, uint64_t *out);
-int params_set(struct params *p, const char *key, const char *value,
-	       char *err, size_t errlen);
-/* Current value as text (enum name or decimal). */
-void params_get(const struct params *p, const struct param_desc *d, char *buf,
-		size_t len);
-/* Cross-key checks (impossible geometries); 0 or -1 with a message. */
-int params_validate(const struct params *p, char *err, size_t errlen);
 
 #endif

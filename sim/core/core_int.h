@@ -3,6 +3,7 @@
 #ifndef TDPSIM_SIM_CORE_INT_H
 #define TDPSIM_SIM_CORE_INT_H
 
+#include "sim/core/compiler.h"
 #include "sim/core/core.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -12,9 +13,6 @@
 #define SIM_ASAN 1
 #endif
 #endif
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 enum thread_state { T_RUNNABLE, T_BLOCKED, T_DONE };
 
@@ -60,7 +58,7 @@ struct poison_set;
 
 struct sim {
 	struct sim_hot hot;       /* must be first: core.h's inline primitives */
-	struct params p;
+	struct core_params p;
 	struct sim_thread **threads;
 	unsigned nthreads, cap_threads;
 	struct sim_thread *cur;   /* the running thread; set with sim_set_cur */

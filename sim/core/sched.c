@@ -254,7 +254,7 @@ void sim_sync_slow(struct sim *s)
 
 /* ---------------------------------------------------------------- engine */
 
-struct sim *sim_new(const struct params *p)
+struct sim *sim_new(const struct core_params *p)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -347,7 +347,7 @@ void sim_free(struct sim *s)
 	free(s);
 }
 
-const struct params *sim_params(const struct sim *s)
+const struct core_params *sim_params(const struct sim *s)
 {
 	return &s->p;
 }

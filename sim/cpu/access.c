@@ -295,13 +295,15 @@ static void fill_walk_req(struct machine *m, struct vcpu *v, struct walk_req *rq
 		.access = walk_access_of(kind),
 		.user = levels != 0,
 		/* The caches only when they exist: the walker then skips them. */
-		.tlb = m->p->tlb_psc == TLB_PSC_ON ? m->pcpus[v->pcpu].tlb : NULL,
+		.tlb = m->tlb_psc ? m->pcpus[v->pcpu].tlb : NULL,
 		.pml = &v->pml,
 		/* Fills carry the generation clock (set by the caller), so the
 		 * walker need not look frame generations up. */
 		.host = NULL,
 		.ptc = m->ptc[v->pcpu],
 		.stats = &m->walk_stats,
+		.params = &m->walk,
+		.lat_ref = m->p->lat_walk_ref,
 		.acct = m->acct.walk,
 	};
 }

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
-			    char *err, size_t errlen)
+struct machine *machine_new(struct sim *s, const struct cpu_params *p,
+			    const struct tlb_params *tp, const struct walk_params *wp,
+			    struct check *chk, struct host *h, char *err, size_t errlen)
 {
-	const struct params *p = sim_params(s);
 	if (p->cpu_vcpus < 1 || p->cpu_vcpus > 1024) {
 		snprintf(err, errlen, "cpu.vcpus: %llu is not in 1..1024",
 			 (unsigned long long)p->cpu_vcpus);
@@ -39,7 +39,12 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	m->sim = s;
 	m->check = chk;
 	m->host = h;
-	m->p = p;
+	m->cpu = *p;
+	m->p = &m->cpu;
+	m->walk = *wp;
+	m->tlb_psc = tp->tlb_psc == TLB_PSC_ON;
+	m->hv_enlightened_npt_tlb =
+		tp->svm_hv_enlightened_npt_tlb == SVM_HV_ENLIGHTENED_NPT_TLB_ON;
 	m->data_freed_at = host_data_freed_at(h);
 	m->npcpus = (unsigned)p->cpu_pcpus;
 	m->nvcpus = (unsigned)p->cpu_vcpus;
@@ -52,7 +57,9 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 	}
 
 	struct tlb_config cfg;
-	if (tlb_config_from_params(p, &cfg, err, errlen)) {
+	if (tlb_config_from_params(tp, p->cpu_vendor == VENDOR_AMD ? TLB_VENDOR_AMD
+								  : TLB_VENDOR_INTEL,
+				   &cfg, err, errlen)) {
 		machine_free(m);
 		return NULL;
 	}
@@ -69,7 +76,7 @@ struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
 			machine_free(m);
 			return NULL;
 		}
-		if (walk_cache_create(p, &m->ptc[i])) {
+		if (walk_cache_create(wp, &m->ptc[i])) {
 			snprintf(err, errlen, "walk.ptc: bad geometry");
 			machine_free(m);
 			return NULL;
@@ -360,7 +367,7 @@ void cpu_kick_many(struct machine *m, struct vcpu *const *vs, unsigned n,
 		   bool wait)
 {
 	struct sim *s = m->sim;
-	const struct params *p = m->p;
+	const struct cpu_params *p = m->p;
 	struct sim_thread *self = sim_self(s);
 	struct kick_wait w = { .t = self };
 
@@ -389,7 +396,7 @@ void cpu_kick_many(struct machine *m, struct vcpu *const *vs, unsigned n,
 		sim_wake(s, v->thread, arrival);
 		if (!wait)
 			continue;
-		if (v->nack_waiters == sizeof(v->ack_waiters) / sizeof(v->ack_waiters[0]))
+		if (v->nack_waiters == ARRAY_SIZE(v->ack_waiters))
 			abort(); /* more concurrent waiting senders than modelled */
 		v->ack_waiters[v->nack_waiters++] = &w;
 		w.pending++;

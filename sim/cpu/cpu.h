@@ -30,6 +30,16 @@
 #include "sim/core/core.h"
 #include "traces/trace.h"
 
+/* The machine's parameters: struct cpu_params, declared in
+ * sim/cpu/params.def (vendor, CPUs, guest) and sim/cpu/costs.def. */
+#define PARAMS_DEF "sim/cpu/params.def"
+#define PARAMS_DEF2 "sim/cpu/costs.def"
+#define PARAMS_STRUCT cpu_params
+#include "sim/core/params_block.h"
+
+struct tlb_params;
+struct walk_params;
+
 struct host;
 struct machine;
 struct vcpu;
@@ -55,8 +65,10 @@ struct machine_accts {
 	int ipi;     /* sending IPIs and waiting for their acknowledgment */
 };
 
-struct machine *machine_new(struct sim *s, struct check *chk, struct host *h,
-			    char *err, size_t errlen);
+/* The machine of run @s, from its parameter blocks (each copied). */
+struct machine *machine_new(struct sim *s, const struct cpu_params *cp,
+			    const struct tlb_params *tp, const struct walk_params *wp,
+			    struct check *chk, struct host *h, char *err, size_t errlen);
 void machine_free(struct machine *m);
 
 struct sim *machine_sim(const struct machine *m);

@@ -8,9 +8,7 @@
 #include "sim/ept/ept.h"
 #include "sim/pml/pml.h"
 #include "sim/tlb/tlb.h"
-
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
+#include "sim/core/compiler.h"
 
 #define CPU_BATCH 256
 
@@ -88,7 +86,11 @@ struct machine {
 	struct sim *sim;
 	struct check *check;
 	struct host *host;
-	const struct params *p;
+	const struct cpu_params *p;	/* = &cpu */
+	struct cpu_params cpu;
+	struct walk_params walk;	/* every walk_req points here */
+	bool tlb_psc;			/* tlb.psc=on: walks use the PSCs */
+	bool hv_enlightened_npt_tlb;	/* svm.hv_enlightened_npt_tlb=on */
 	struct env *env;
 	struct machine_accts acct;
 	unsigned npcpus, nvcpus;

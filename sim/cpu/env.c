@@ -30,7 +30,7 @@ struct env {
 
 struct env *env_new(struct machine *m, char *err, size_t errlen)
 {
-	const struct params *p = m->p;
+	const struct cpu_params *p = m->p;
 	struct env *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -44,11 +44,11 @@ struct env *env_new(struct machine *m, char *err, size_t errlen)
 	e->caps.pml = p->cpu_vendor == VENDOR_INTEL ? p->cpu_pml != 0 : p->svm_pml != 0;
 	e->caps.flush_by_asid = p->svm_flush_by_asid;
 	e->caps.tdp_levels = (int)p->cpu_tdp_levels;
-	e->caps.maxphyaddr = (int)p->walk_maxphyaddr;
+	e->caps.maxphyaddr = (int)m->walk.walk_maxphyaddr;
 	e->caps.max_asid = (u32)p->svm_max_asid;
 	e->caps.min_asid = (u32)p->svm_min_asid;
 	e->caps.hv_enlightened_npt_tlb = p->cpu_vendor == VENDOR_AMD &&
-		p->svm_hv_enlightened_npt_tlb == SVM_HV_ENLIGHTENED_NPT_TLB_ON;
+		m->hv_enlightened_npt_tlb;
 	e->caps.tsc_khz = p->cpu_mhz * 1000;
 	e->cost[ENV_COST_FAULT] = p->lat_kvm_fault;
 	e->cost[ENV_COST_SPTE_STEP] = p->lat_kvm_spte_step;

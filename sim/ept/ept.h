@@ -45,6 +45,12 @@
 #include "sim/npt/npt.h"
 #include "sim/tlb/tlb.h"
 
+/* The walker's and PML's parameters: struct walk_params, declared in
+ * sim/ept/params.def. */
+#define PARAMS_DEF "sim/ept/params.def"
+#define PARAMS_STRUCT walk_params
+#include "sim/core/params_block.h"
+
 struct pml;
 struct host;
 
@@ -197,7 +203,7 @@ struct walk_cache;
 /* From walk.ptc.lines / .ways: NULL in *out when lines is 0.  0, -EINVAL
  * (ways does not divide lines into a power-of-two number of sets) or
  * -ENOMEM. */
-int walk_cache_create(const struct params *p, struct walk_cache **out);
+int walk_cache_create(const struct walk_params *p, struct walk_cache **out);
 void walk_cache_destroy(struct walk_cache *c);
 
 /* Counters for one machine; register once, share among vCPUs. */
@@ -245,7 +251,9 @@ struct walk_req {
 	struct tlb *tlb;
 	struct pml *pml;          /* the vCPU's PML buffer, or NULL */
 	struct host *host;        /* frame generations for fills, or NULL */
-	struct walk_cache *ptc;   /* NULL: every reference costs lat.walk_ref */
+	struct walk_cache *ptc;   /* NULL: every reference costs @lat_ref */
+	const struct walk_params *params; /* walk.*, lat.walk_ptc_*, lat.pml_log */
+	cycles_t lat_ref;         /* an uncached reference (lat.walk_ref) */
 	struct walk_stats *stats; /* NULL: not counted */
 	int acct;                 /* cycle account charged (e.g. "walk") */
 };

@@ -147,7 +147,7 @@ struct walk_cache {
 	uint64_t *stamp; /* last use; empty ways have 0 and go first */
 };
 
-int walk_cache_create(const struct params *p, struct walk_cache **out)
+int walk_cache_create(const struct walk_params *p, struct walk_cache **out)
 {
 	*out = NULL;
 	if (!p->walk_ptc_lines)
@@ -207,7 +207,7 @@ struct walk {
 	const struct walk_req *q;
 	struct walk_res *res;
 	struct walk_stats *st;
-	const struct params *p;
+	const struct walk_params *p;
 	const struct pt_format *nf; /* the nested format */
 	int nlevels;
 	uint64_t nroot;
@@ -641,7 +641,7 @@ static int walk_guest(struct walk *w)
 
 int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 {
-	const struct params *p = sim_params(s);
+	const struct walk_params *p = q->params;
 	struct walk_stats sink;
 	struct walk w;
 	int r;
@@ -684,7 +684,7 @@ int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 	w.tlb = q->tlb;
 	w.ptc = q->ptc;
 	w.acct = q->acct;
-	w.lat_ref = p->lat_walk_ref;
+	w.lat_ref = q->lat_ref;
 	if (!w.st) {
 		memset(&sink, 0, sizeof(sink));
 		w.st = &sink;

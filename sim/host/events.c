@@ -58,7 +58,7 @@
 #define SZ_2M (UINT64_C(1) << 21)
 #define SZ_1G (UINT64_C(1) << 30)
 
-static const struct params *P(const struct host *h) { return sim_params(h->s); }
+static const struct host_params *P(const struct host *h) { return &h->p; }
 
 static uint64_t level_span(int level)
 {
@@ -127,7 +127,7 @@ int host_migration_wait(struct host *h)
 		struct sim_thread **n = realloc(h->mwait, cap * sizeof(*n));
 		if (!n) {
 			/* No room to queue: spin once instead of sleeping. */
-			host_yield(h, P(h)->lat_atomic);
+			host_yield(h, sim_params(h->s)->lat_atomic);
 			return 0;
 		}
 		h->mwait = n;
@@ -220,7 +220,7 @@ static void pte_set(struct host *h, uint64_t hva, uint64_t *pe, uint64_t v)
  */
 static struct frame *folio_trylock(struct host *h, const struct hmap *m)
 {
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	struct frame *f = host_frame(h, m->head);
 	uint64_t *pe = mpte(h, m);
 	if (!f || f->gen != m->gen || f->kind != FK_DATA ||
@@ -235,7 +235,7 @@ static struct frame *folio_trylock(struct host *h, const struct hmap *m)
 
 static void folio_unlock(struct host *h, struct frame *f)
 {
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	f->flags &= (uint8_t)~FOLIO_LOCKED;
 }
 
@@ -244,19 +244,19 @@ static void folio_unlock(struct host *h, struct frame *f)
  * without counting the host's own dirty transfers as folio_mark_dirty. */
 static void flag_set(struct host *h, struct frame *f, unsigned fl)
 {
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	f->flags |= (uint16_t)fl;
 }
 
 static void flag_clear(struct host *h, struct frame *f, unsigned fl)
 {
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	f->flags &= (uint8_t)~fl;
 }
 
 static bool flag_test_clear(struct host *h, struct frame *f, unsigned fl)
 {
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	bool was = f->flags & fl;
 	f->flags &= (uint8_t)~fl;
 	return was;
@@ -482,7 +482,7 @@ static int writeback_one(struct host *h, const struct hmap *m)
 	}
 
 	mn_start(h, m->base, m->base + m->span);
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	uint64_t *pe = mpte(h, m);
 	uint64_t old = *pe;
 	pte_set(h, m->base, pe, old & ~(HPTE_WRITE | HPTE_DIRTY));
@@ -548,7 +548,7 @@ static int reclaim_one(struct host *h, const struct hmap *m)
 	host_yield(h, P(h)->lat_host_folio);
 	mn_start(h, m->base, m->base + m->span);
 
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	uint64_t *pe = mpte(h, m);
 	uint64_t old = *pe;
 	if (old & HPTE_DIRTY)
@@ -620,7 +620,7 @@ static int split_one(struct host *h, const struct hmap *m)
 	host_yield(h, P(h)->lat_host_folio);
 
 	mn_start(h, base, end);
-	host_yield(h, P(h)->lat_store * 512);
+	host_yield(h, sim_params(h->s)->lat_store * 512);
 	uint64_t *pe = mpte(h, m);
 	uint64_t old = *pe;
 	if (host_pmd_to_ptes(h, base, (old & ~HPTE_PRESENT) | HPTE_MIGRATION)) {
@@ -638,11 +638,11 @@ static int split_one(struct host *h, const struct hmap *m)
 	mn_start(h, base, end);
 	mn_end(h, base, end);
 
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	sim_log(h->s, "host.split", m->head << HOST_PAGE_SHIFT, m->gen, 0);
 	host_folio_split_meta(h, m->head);
 
-	host_yield(h, P(h)->lat_store * 512);
+	host_yield(h, sim_params(h->s)->lat_store * 512);
 	uint64_t *t = host_pte_table(h, base);
 	for (unsigned k = 0; k < 512; k++) {
 		t[k] = (t[k] & ~HPTE_MIGRATION) | HPTE_PRESENT;
@@ -651,7 +651,7 @@ static int split_one(struct host *h, const struct hmap *m)
 	migration_wake(h);
 
 	/* The new folios come out locked, like the THP was; unlock them. */
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	for (unsigned k = 0; k < 512; k++)
 		host_frame(h, m->head + k)->flags &= (uint8_t)~FOLIO_LOCKED;
 	h->st.thp_splits++;
@@ -713,7 +713,7 @@ static int dontneed_range(struct host *h, uint64_t s, uint64_t e)
 				a = m.base > s ? m.base : s;
 			continue;
 		}
-		host_yield(h, P(h)->lat_atomic);
+		host_yield(h, sim_params(h->s)->lat_atomic);
 		uint64_t *pe = mpte(h, &m);
 		struct frame *f = host_frame(h, m.head);
 		if (!pe || !(*pe & HPTE_PRESENT) || HPTE_PFN(*pe) != m.head ||
@@ -776,7 +776,7 @@ static int free_range(struct host *h, uint64_t s, uint64_t e)
 		struct frame *f = folio_trylock(h, &m);
 		if (!f)
 			continue;
-		host_yield(h, P(h)->lat_atomic);
+		host_yield(h, sim_params(h->s)->lat_atomic);
 		uint64_t *pe = mpte(h, &m);
 		pte_set(h, m.base, pe, *pe & ~HPTE_DIRTY);
 		f->flags &= (uint8_t)~FOLIO_DIRTY;
@@ -863,7 +863,7 @@ static int migrate_one(struct host *h, const struct hmap *m)
 	host_yield(h, P(h)->lat_host_folio);
 
 	mn_start(h, m->base, end);
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	uint64_t *pe = mpte(h, m);
 	uint64_t old = *pe;
 	pte_set(h, m->base, pe, (old & ~HPTE_PRESENT) | HPTE_MIGRATION);
@@ -879,7 +879,7 @@ static int migrate_one(struct host *h, const struct hmap *m)
 	f->flags &= (uint8_t)~FOLIO_DIRTY;
 	sim_log(h->s, "host.copy", dst << HOST_PAGE_SHIFT, m->head, dst);
 
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	pe = mpte(h, m);
 	pte_set(h, m->base, pe, dst << HOST_PAGE_SHIFT | HPTE_PRESENT |
 		(old & (HPTE_WRITE | HPTE_DIRTY)));
@@ -963,7 +963,7 @@ static int collapse_one(struct host *h, uint64_t base, bool rdonly)
 	}
 	/* Lock them all in one step; rescan after the yield, since the
 	 * allocation is not a yield point but the lock is. */
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	if (!collapse_scan(h, base, c)) {
 		h->st.ev_skipped++;
 		host_folio_put(h, dst);
@@ -981,7 +981,7 @@ static int collapse_one(struct host *h, uint64_t base, bool rdonly)
 	}
 
 	mn_start(h, base, end);
-	host_yield(h, P(h)->lat_store * 512);
+	host_yield(h, sim_params(h->s)->lat_store * 512);
 	t = host_pte_table(h, base);
 	for (unsigned k = 0; k < 512; k++) {
 		if (!c->pfn[k])
@@ -1010,7 +1010,7 @@ static int collapse_one(struct host *h, uint64_t base, bool rdonly)
 		folio_release(h, c->pfn[k], c->gen[k]);
 	}
 
-	host_yield(h, P(h)->lat_atomic);
+	host_yield(h, sim_params(h->s)->lat_atomic);
 	uint64_t pmd = dst << HOST_PAGE_SHIFT | HPTE_PRESENT |
 		       (rdonly ? 0 : HPTE_WRITE | HPTE_DIRTY);
 	host_ptes_to_pmd(h, base, pmd);

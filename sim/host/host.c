@@ -146,7 +146,7 @@ static uint64_t engine_floor(const struct host *h)
 static uint64_t frame_limit(struct host *h)
 {
 	uint64_t top = engine_floor(h);
-	uint64_t reserve = sim_params(h->s)->host_engine_reserve >> HOST_PAGE_SHIFT;
+	uint64_t reserve = h->p.host_engine_reserve >> HOST_PAGE_SHIFT;
 	if (top > h->nframes)
 		top = h->nframes;
 	return top > reserve ? top - reserve : 0;
@@ -685,12 +685,13 @@ void host_pt_free(struct host *h, uint64_t *page)
 
 /* ------------------------------------------------------------------ lifetime */
 
-int host_create(struct sim *s, struct host **out)
+int host_create(struct sim *s, const struct host_params *p, struct host **out)
 {
 	struct host *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->s = s;
+	h->p = *p;
 	h->nframes = sim_mem_size(s) >> HOST_PAGE_SHIFT;
 	h->ngroups = (h->nframes >> GROUP_SHIFT) + 1;
 	h->grp = calloc(h->ngroups, sizeof(*h->grp));

@@ -52,6 +52,11 @@
 
 #include "sim/core/core.h"
 
+/* The host's parameters: struct host_params, declared in sim/host/params.def. */
+#define PARAMS_DEF "sim/host/params.def"
+#define PARAMS_STRUCT host_params
+#include "sim/core/params_block.h"
+
 #define HOST_PAGE_SHIFT 12
 #define HOST_PAGE_SIZE (UINT64_C(1) << HOST_PAGE_SHIFT)
 
@@ -64,7 +69,7 @@ struct check;
  * Creates the host memory of run @s (its arena is host.mem bytes) and
  * registers the host.* and folio.mark_dirty counters.  0, or -ENOMEM.
  */
-int host_create(struct sim *s, struct host **out);
+int host_create(struct sim *s, const struct host_params *p, struct host **out);
 void host_destroy(struct host *h);
 struct sim *host_sim(const struct host *h);
 /* Connects the lost-folio-write oracle to the run's violation records;

@@ -143,6 +143,7 @@ struct notifier {
 
 struct host {
 	struct sim *s;
+	struct host_params p;
 	uint64_t nframes; /* frames of arena address space */
 	uint64_t bump;    /* lowest never-used frame */
 	uint64_t next_gen;

@@ -4,3 +4,7 @@
 # lost-folio-write oracle.
 LIB_SRCS += sim/host/host.c sim/host/host_vma.c sim/host/events.c
 TESTS    += tests/sim/host/test_host tests/sim/host/test_events
+tests/sim/host/test_host_UNITS   := sim/host sim/check sim/core
+tests/sim/host/test_host_OBJS    := scenarios/params.o
+tests/sim/host/test_events_UNITS := sim/host sim/check sim/core
+tests/sim/host/test_events_OBJS  := scenarios/params.o

@@ -40,7 +40,7 @@
  * load. Only tlb_flush() (an architectural operation with its scope) and
  * replacement remove entries.
  *
- * Use: tlb_config_from_params() (or tlb_config_default()), tlb_create(),
+ * Use: tlb_config_from_params(), tlb_create(),
  * tlb_set_context() whenever the pCPU's VPID/ASID, EPTP or guest PCID
  * changes, then per access: tlb_lookup() once; on TLB_MISS / TLB_HIT_DIRTY /
  * TLB_HIT_PERM the caller walks (using tlb_psc_lookup() / tlb_ntlb_lookup()
@@ -56,6 +56,11 @@
 #include <stdint.h>
 
 #include "sim/core/core.h"
+
+/* The TLBs' parameters: struct tlb_params, declared in sim/tlb/params.def. */
+#define PARAMS_DEF "sim/tlb/params.def"
+#define PARAMS_STRUCT tlb_params
+#include "sim/core/params_block.h"
 
 /* ---- Permissions and access kinds --------------------------------------
  *
@@ -136,8 +141,9 @@ struct tlb_config {
 };
 
 /*
- * The parameters are keys of the run's one registry, sim/core/params.def
- * (group "TLBs and paging-structure caches"): tlb.<array>.entries, .ways,
+ * The parameters are this component's block, struct tlb_params, declared in
+ * sim/tlb/params.def and parsed by the run's registry (scenarios/params.h):
+ * tlb.<array>.entries, .ways,
  * .latency, .repl (and .sizes for l1d, l1i, l2, ntlb), tlb.l2.mode, tlb.psc
  * and svm.hv_enlightened_npt_tlb; the vendor is cpu.vendor. A PSC level
  * caches one prefix length (PDE 2 MiB, PDPTE 1 GiB, PML4E 512 GiB, PML5E
@@ -152,10 +158,8 @@ struct tlb_config {
  * e.g. "tlb.l1d.ways=3 does not divide tlb.l1d.entries=64". The machine
  * calls it at setup and reports a failure as bad input.
  */
-int tlb_config_from_params(const struct params *p, struct tlb_config *cfg, char *msg,
-			   size_t msglen);
-/* Fill *cfg from the params.def defaults (Intel). */
-void tlb_config_default(struct tlb_config *cfg);
+int tlb_config_from_params(const struct tlb_params *p, enum tlb_vendor vendor,
+			   struct tlb_config *cfg, char *msg, size_t msglen);
 /*
  * The geometry checks of tlb_config_from_params() and tlb_create(), for a
  * config built by hand: 0, or -EINVAL with a message naming the offending

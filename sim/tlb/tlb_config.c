@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * TLB configuration: struct tlb_config from struct params, and the geometry
- * checks. The keys, defaults and accepted values are declared once, in
- * sim/core/params.def; nothing here parses text.
+ * TLB configuration: struct tlb_config from struct tlb_params, and the
+ * geometry checks. The keys, defaults and accepted values are declared once,
+ * in sim/tlb/params.def; nothing here parses text.
  */
 #include "sim/tlb/tlb_int.h"
 
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 /*
- * X(id, field prefix in struct params, prefix of its value constants). The
+ * X(id, field prefix in struct tlb_params, prefix of its value constants). The
  * mapping from params.def's fields to the structures, not a declaration of
  * parameters.
  */
@@ -70,11 +70,11 @@ static int array_from(struct tlb_config *cfg, enum tlb_array_id id, uint64_t ent
 	return 0;
 }
 
-int tlb_config_from_params(const struct params *p, struct tlb_config *cfg, char *msg,
-			   size_t msglen)
+int tlb_config_from_params(const struct tlb_params *p, enum tlb_vendor vendor,
+			   struct tlb_config *cfg, char *msg, size_t msglen)
 {
 	*cfg = (struct tlb_config){
-		.vendor = p->cpu_vendor == VENDOR_AMD ? TLB_VENDOR_AMD : TLB_VENDOR_INTEL,
+		.vendor = vendor,
 		.l2_mode = p->tlb_l2_mode == TLB_L2_MODE_VICTIM ? TLB_L2_VICTIM : TLB_L2_FILL,
 		.psc = p->tlb_psc == TLB_PSC_ON,
 		.hv_enlightened_npt_tlb =
@@ -93,16 +93,6 @@ int tlb_config_from_params(const struct params *p, struct tlb_config *cfg, char 
 #undef TLB_SIZED_FROM
 #undef TLB_PSC_FROM
 	return tlb_config_validate(cfg, msg, msglen);
-}
-
-void tlb_config_default(struct tlb_config *cfg)
-{
-	struct params p;
-	char msg[256];
-
-	params_defaults(&p);
-	if (tlb_config_from_params(&p, cfg, msg, sizeof(msg)))
-		abort();	/* the params.def defaults are impossible: fix them */
 }
 
 static bool pow2(uint32_t x)

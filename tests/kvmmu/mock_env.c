@@ -25,9 +25,29 @@ struct mock_words {
 
 /* --------------------------------------------------------- lifetime */
 
+/* The mock's own memory: zeroed malloc, never calloc, so that a test that
+ * wraps calloc to fail kvmmu's allocations counts kvmmu's only.  The
+ * memset goes through a volatile pointer: the compiler would otherwise
+ * merge malloc and memset into a calloc. */
+static void *(*volatile mock_memset)(void *, int, size_t) = memset;
+
+static void *mock_zalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (p)
+		mock_memset(p, 0, size);
+	return p;
+}
+
+bool mock_alloc_fails(struct env *e)
+{
+	return ++e->allocs == e->alloc_fail_at;
+}
+
 struct env *mock_env_new(enum env_vendor vendor, unsigned nvcpus, unsigned npcpus)
 {
-	struct env *e = calloc(1, sizeof(*e));
+	struct env *e = mock_zalloc(sizeof(*e));
 
 	if (!e || nvcpus > MOCK_MAX_VCPUS)
 		abort();
@@ -182,8 +202,11 @@ u64 env_fetch_and(struct env *e, u64 *p, u64 v)
 
 u64 *env_alloc_words(struct env *e, size_t n)
 {
-	struct mock_words *w = calloc(1, sizeof(*w) + n * sizeof(u64));
+	struct mock_words *w;
 
+	if (mock_alloc_fails(e))
+		return NULL;
+	w = mock_zalloc(sizeof(*w) + n * sizeof(u64));
 	if (!w)
 		abort();
 	w->next = e->words;
@@ -202,7 +225,7 @@ static void live_insert(struct env *e, void *p)
 {
 	if (2 * (e->live_n + 1) > e->live_cap) {
 		size_t ncap = e->live_cap ? 2 * e->live_cap : 1024;
-		void **n = calloc(ncap, sizeof(void *));
+		void **n = mock_zalloc(ncap * sizeof(void *));
 
 		if (!n)
 			abort();
@@ -289,6 +312,8 @@ u64 *env_alloc_pt_page(struct env *e)
 {
 	u64 *p;
 
+	if (mock_alloc_fails(e))
+		return NULL;
 	e->pt_allocated++;
 	if (e->alloc_hook)
 		e->alloc_hook(e, e->alloc_hook_arg);

@@ -123,6 +123,10 @@ struct env {
 	 * they are (what may run while it allocates). */
 	void (*alloc_hook)(struct env *e, void *arg);
 	void *alloc_hook_arg;
+	/* Allocation failure injection: every allocation kvmmu makes through
+	 * the env (and, in tests that wrap them, its callocs and reallocs)
+	 * counts in @allocs; the @alloc_fail_at-th (1-based; 0: none) fails. */
+	u64 allocs, alloc_fail_at;
 
 	struct { const char *name; u64 *ctr; } stats[MOCK_MAX_STATS];
 	unsigned nstats;
@@ -130,6 +134,8 @@ struct env {
 
 struct env *mock_env_new(enum env_vendor vendor, unsigned nvcpus, unsigned npcpus);
 void mock_env_free(struct env *e);
+/* Counts one allocation of kvmmu's; true if it is the one to fail. */
+bool mock_alloc_fails(struct env *e);
 /* Maps @npages 4K pages of the VMM at @hva to frames from @pfn, in a host
  * mapping of @host_level (1 4K, 2 2M, 3 1G). */
 void mock_map(struct env *e, hva_t hva, u64 npages, kvm_pfn_t pfn,

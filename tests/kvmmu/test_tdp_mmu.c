@@ -12,16 +12,18 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tests/kvmmu/mock_env.c"
+#include "tests/kvmmu/mock_env.h"
 
 #include "kvmmu/kvmmu.h"
+#include "scenarios/params.h"
 #include "kvmmu/spte.h"
 #include "kvmmu/tdp_mmu.h"
+#include "sim/core/compiler.h"
 
 #define HVA 0x7f0000000000ULL /* 1 GiB aligned */
 #define SZ_2M (2ULL << 20)
 #define SZ_1G (1ULL << 30)
-#define EPT_D VMX_EPT_DIRTY_BIT
+#define SPTE_DIRTY VMX_EPT_DIRTY_BIT
 
 static void assert_hook(const char *what, const char *file, int line)
 {
@@ -39,20 +41,21 @@ static struct env *env_new(enum env_vendor v, unsigned nvcpus, unsigned npcpus)
 /* A VM with the defaults plus "key", "value", ... NULL. */
 static struct kvm *vm_new(struct env *e, ...)
 {
-	struct kvmmu_policy pol;
+	struct params p;
+	char err[256];
 	va_list ap;
 	const char *k;
 	struct kvm *kvm;
 
-	kvmmu_policy_default(&pol);
+	params_defaults(&p);
 	va_start(ap, e);
 	while ((k = va_arg(ap, const char *))) {
 		const char *v = va_arg(ap, const char *);
 
-		assert_int_equal(kvmmu_policy_set(&pol, k, v), 0);
+		assert_int_equal(params_set(&p, k, v, err, sizeof(err)), 0);
 	}
 	va_end(ap);
-	kvm = kvm_create_vm(e, &pol);
+	kvm = kvm_create_vm(e, &p.mmu);
 	assert_non_null(kvm);
 	return kvm;
 }
@@ -112,24 +115,35 @@ static void done(struct env *e, struct kvm *kvm)
 
 /* --------------------------------------------------- policies, SPTEs */
 
-static void test_policy_table(void **state)
+/*
+ * kvmmu reads no text: its policies are the run's "mmu" block, parsed by the
+ * registry's one parser.  The block kvmmu receives (p.mmu) is the same
+ * storage as the keys the registry sets; numbers follow the program's one
+ * syntax (never octal: "010" is ten, where strtoull(.., 0) read eight).
+ */
+static void test_policy_block(void **state)
 {
-	struct kvmmu_policy p;
+	struct params p;
+	char err[256];
 
 	(void)state;
-	kvmmu_policy_default(&p);
-	assert_int_equal(p.mmu_dirty_mark, KVMMU_DIRTY_MARK_MAP);
-	assert_int_equal(p.mmu_spte_write, KVMMU_SPTE_WRITE_ATOMIC_IF_VOLATILE);
-	assert_int_equal(p.svm_asid, KVMMU_SVM_ASID_PER_VCPU_GENERATION);
-	assert_int_equal(p.svm_hv_npt_flush, KVMMU_SVM_HV_NPT_FLUSH_HYPERCALL);
-	assert_int_equal(p.mmu_dirty_ring_size, 4096);
-	assert_int_equal(kvmmu_policy_set(&p, "svm.asid", "static-per-vm"), 0);
-	assert_int_equal(p.svm_asid, KVMMU_SVM_ASID_STATIC_PER_VM);
-	assert_int_equal(kvmmu_policy_set(&p, "mmu.dirty_mark", "sometimes"), -1);
-	assert_int_equal(kvmmu_policy_set(&p, "mmu.nope", "on"), -1);
-	assert_int_equal(kvmmu_policy_set(&p, "mmu.dirty_ring_size", "x"), -1);
-	assert_int_equal(kvmmu_policy_set(&p, "mmu.invalidate_seq_start", "0x7fffffff"), 0);
-	assert_int_equal(p.mmu_invalidate_seq_start, 0x7fffffff);
+	params_defaults(&p);
+	assert_int_equal(p.mmu.mmu_dirty_mark, KVMMU_DIRTY_MARK_MAP);
+	assert_int_equal(p.mmu.mmu_spte_write, KVMMU_SPTE_WRITE_ATOMIC_IF_VOLATILE);
+	assert_int_equal(p.mmu.svm_asid, KVMMU_SVM_ASID_PER_VCPU_GENERATION);
+	assert_int_equal(p.mmu.svm_hv_npt_flush, KVMMU_SVM_HV_NPT_FLUSH_HYPERCALL);
+	assert_int_equal(p.mmu.mmu_dirty_ring_size, 4096);
+	assert_int_equal(params_set(&p, "svm.asid", "static-per-vm", err, sizeof(err)), 0);
+	assert_int_equal(p.mmu.svm_asid, KVMMU_SVM_ASID_STATIC_PER_VM);
+	assert_int_equal(params_set(&p, "mmu.dirty_mark", "sometimes", err, sizeof(err)), -1);
+	assert_int_equal(params_set(&p, "mmu.nope", "on", err, sizeof(err)), -1);
+	assert_int_equal(params_set(&p, "mmu.dirty_ring_size", "x", err, sizeof(err)), -1);
+	assert_int_equal(params_set(&p, "mmu.invalidate_seq_start", "0x7fffffff", err,
+				    sizeof(err)), 0);
+	assert_int_equal(p.mmu.mmu_invalidate_seq_start, 0x7fffffff);
+	assert_int_equal(params_set(&p, "mmu.invalidate_seq_start", "010", err,
+				    sizeof(err)), 0);
+	assert_int_equal(p.mmu.mmu_invalidate_seq_start, 10);
 }
 
 static void test_spte_format(void **state)
@@ -347,7 +361,7 @@ static void write_fault_then_zap(int dirty_mark_zap)
 	assert_int_equal(kvm_mmu_lookup_spte(kvm_get_vcpu(kvm, 0), 0x5000, &spte), 1);
 	assert_int_equal(spte_to_pfn(spte), 0x100005);
 	assert_true(spte & PT_WRITABLE_MASK);
-	assert_true(spte & EPT_D); /* created dirty */
+	assert_true(spte & SPTE_DIRTY); /* created dirty */
 	assert_int_equal(e->mark_dirty[ENV_DIRTY_MAP], dirty_mark_zap ? 0 : 1);
 	assert_int_equal(e->mark_dirty[ENV_DIRTY_ZAP], 0);
 
@@ -440,7 +454,7 @@ static void one_gig(const char *dirty_mark, const char *recovery)
 		assert_int_equal(spte_to_pfn(spte), 0x4000000 + i);
 		/* PML: D cleared so the first write is logged, W kept. */
 		assert_true(spte & PT_WRITABLE_MASK);
-		assert_false(spte & EPT_D);
+		assert_false(spte & SPTE_DIRTY);
 		all[i] = (struct mock_access){ .gpa = gpa, .write = true };
 	}
 
@@ -854,7 +868,7 @@ static void test_nx_recovery_period(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
 		struct env *e = env_new(ENV_INTEL, 1, 1);
 		struct kvm *kvm = vm_new(e, "mmu.nx_huge_pages", "on",
 					 "mmu.nx_huge_pages_recovery_ratio", c[i].ratio,
@@ -930,7 +944,7 @@ static void set_d_before_store(struct env *e, enum mock_op op, u64 *p, void *arg
 
 	(void)e;
 	if (p == h->target && !h->fired && (op == MOCK_WRITE || op == MOCK_XCHG)) {
-		*p |= EPT_D;
+		*p |= SPTE_DIRTY;
 		h->fired = true;
 	}
 }
@@ -955,7 +969,7 @@ static void volatile_bits(const char *spte_write)
 	h.target = sptep_of(e, kvm, 0x7000, &level);
 	assert_int_equal(level, 1);
 	assert_true(*h.target & PT_WRITABLE_MASK);
-	assert_false(*h.target & EPT_D);
+	assert_false(*h.target & SPTE_DIRTY);
 
 	marks = e->mark_dirty[ENV_DIRTY_ZAP];
 	xchg = mock_stat(e, "kvm.spte_xchg");
@@ -1298,7 +1312,7 @@ static void test_dirty_ring(void **state)
 	assert_int_equal(kvm_reset_dirty_rings(kvm), 1472);
 	/* Reset re-protected them (PML: D cleared). */
 	kvm_mmu_lookup_spte(kvm_get_vcpu(kvm, 0), 5 * PAGE_SIZE, &spte);
-	assert_false(spte & EPT_D);
+	assert_false(spte & SPTE_DIRTY);
 	assert_int_equal(resume(e, kvm, 0), KVM_EXIT_HLT);
 	log->n = 0;
 	/* Page 1471 was re-protected (D cleared) before its write happened:
@@ -1656,13 +1670,13 @@ static void clear_dirty_retry(const char *policy, const char *ad)
 	leaf = *x.target;
 	/* The write fault made the huge leaf writable, and dirty with A/D. */
 	assert_true(leaf & PT_WRITABLE_MASK);
-	assert_int_equal(!!(leaf & EPT_D), ad_on);
+	assert_int_equal(!!(leaf & SPTE_DIRTY), ad_on);
 	x.kvm = kvm;
 	/* The other thread's table: empty, so the walk finds nothing in it. */
 	u64 *table = env_alloc_pt_page(e);
 	x.table = make_nonleaf_spte(&kvm->m, env_pt_pa(e, table), !ad_on);
 	assert_true(x.table & PT_WRITABLE_MASK);
-	assert_false(x.table & EPT_D);
+	assert_false(x.table & SPTE_DIRTY);
 	e->op_hook = e11_split_before_cmpxchg;
 	e->op_hook_arg = &x;
 	e->assert_hook = warn_continues;
@@ -1927,7 +1941,7 @@ static void test_pml_get_log(void **state)
 	assert_int_equal(bitmap[0], 0xf);
 	kvm_mmu_lookup_spte(kvm_get_vcpu(kvm, 0), PAGE_SIZE, &spte);
 	assert_true(spte & PT_WRITABLE_MASK);
-	assert_false(spte & EPT_D);
+	assert_false(spte & SPTE_DIRTY);
 	run(e, kvm, 0, &again, 1);
 	assert_int_equal(e->vcpus[0].exits[ENV_EXIT_EPT_VIOLATION], 4);
 	assert_int_equal(mock_stat(e, "kvm.pml_drained"), 1);
@@ -1984,7 +1998,7 @@ static void test_aging(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_policy_table),
+		cmocka_unit_test(test_policy_block),
 		cmocka_unit_test(test_spte_format),
 		cmocka_unit_test(test_make_spte_over_table),
 		cmocka_unit_test(test_mmu_page_headers),

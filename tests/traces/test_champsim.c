@@ -6,6 +6,7 @@
 #include <lzma.h>
 
 #include "tests/traces/helpers.h"
+#include "sim/core/compiler.h"
 
 #define R(a, k, s) { .addr = (a), .kind = (k), .size = (s) }
 
@@ -85,7 +86,7 @@ static void check_all(const void *data, size_t len, enum trace_format fmt, const
 			fail_msg("open: %s", err);
 		assert_string_equal(trace_format_name(r), name);
 		v = th_read_all(r, batches[b], &n);
-		assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+		assert_int_equal(n, ARRAY_SIZE(want));
 		assert_memory_equal(v, want, sizeof(want));
 		free(v);
 		trace_close(r);
@@ -144,7 +145,7 @@ static void test_from_file(void **state)
 	z = xz(raw, sizeof(raw), &zn);
 	th_write_file(p, z, zn);
 	v = th_load(p, 4096, &n);
-	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(n, ARRAY_SIZE(want));
 	assert_memory_equal(v, want, sizeof(want));
 	free(v);
 	free(z);

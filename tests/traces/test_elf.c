@@ -4,6 +4,7 @@
  * of the same file; non-ELF input is refused with the file's name.
  */
 #include "tests/traces/helpers.h"
+#include "sim/core/compiler.h"
 
 struct want_seg {
 	unsigned long long vaddr, memsz;
@@ -117,7 +118,7 @@ static void test_truncated_and_class(void **state)
 	len = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
 	assert_true(len > 5000 && len < sizeof(buf));
-	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
 		th_write_file(p, buf, cuts[i]);
 		assert_int_equal(trace_elf_segments(p, &segs, &n, err, sizeof(err)), -1);
 		assert_contains(err, p);

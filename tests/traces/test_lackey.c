@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "tests/traces/helpers.h"
+#include "sim/core/compiler.h"
 
 #define R(a, k, s) { .addr = (a), .kind = (k), .size = (s) }
 
@@ -78,7 +79,7 @@ static void test_wide_access(void **state)
 		size_t n;
 		struct trace_rec *v = parse_mem(text, batches[b], &n);
 
-		assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+		assert_int_equal(n, ARRAY_SIZE(want));
 		assert_memory_equal(v, want, sizeof(want));
 		free(v);
 	}

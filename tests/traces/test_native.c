@@ -4,6 +4,7 @@
  * batch size, the header's counts, and the writer's refusals.
  */
 #include "tests/traces/helpers.h"
+#include "sim/core/compiler.h"
 
 #define NRECS 5000
 
@@ -74,7 +75,7 @@ static void round_trip(unsigned flags, const char *fmt_name)
 	th_fill_recs(v, NRECS, flags & TRACE_GAPS);
 	th_write_trace(p, flags, v, NRECS);
 	assert_int_equal(th_count_files(dir), 1);	/* no temporary left */
-	for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+	for (size_t b = 0; b < ARRAY_SIZE(batches); b++) {
 		r = trace_open(p, err, sizeof(err));
 		assert_non_null(r);
 		assert_string_equal(trace_format_name(r), fmt_name);

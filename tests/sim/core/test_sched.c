@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 
 static struct params P;
@@ -17,7 +18,7 @@ static struct sim *mk(int mode, uint64_t seed)
 	P.sim_mode = mode;
 	P.sim_seed = seed;
 	P.host_mem = 1ull << 30;
-	struct sim *s = sim_new(&P);
+	struct sim *s = sim_new(&P.core);
 	assert_non_null(s);
 	return s;
 }
@@ -220,7 +221,7 @@ static void test_quantum_lookahead(void **state)
 	params_defaults(&P);
 	P.host_mem = 1ull << 30;
 	P.sim_quantum = 1000;
-	struct sim *s = sim_new(&P);
+	struct sim *s = sim_new(&P.core);
 	WORD = sim_mem_alloc(s, 8);
 	sim_spawn(s, "x", storer, (void *)1, 0, 0);
 	sim_spawn(s, "y", storer, (void *)2, 2, 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 
 static struct params P;
@@ -15,7 +16,7 @@ static struct sim *mk(void)
 	params_defaults(&P);
 	P.host_mem = 1ull << 30;
 	P.rcu_gp_latency = 1000;
-	struct sim *s = sim_new(&P);
+	struct sim *s = sim_new(&P.core);
 	assert_non_null(s);
 	return s;
 }

@@ -13,11 +13,13 @@
 #include <cmocka.h>
 
 #include "kvmmu/env.h"
+#include "scenarios/params.h"
 #include "sim/cpu/cpu.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
 #include "sim/npt/npt.h"
 #include "sim/tlb/tlb.h"
+#include "sim/core/compiler.h"
 
 struct mini {
 	struct params p;
@@ -156,11 +158,12 @@ static void setup(int vendor, unsigned vcpus, unsigned pcpus)
 	M.p.cpu_vendor = vendor;
 	M.p.cpu_vcpus = vcpus;
 	M.p.cpu_pcpus = pcpus;
-	M.s = sim_new(&M.p);
+	M.s = sim_new(&M.p.core);
 	M.chk = check_new(M.s);
-	assert_int_equal(host_create(M.s, &M.h), 0);
+	assert_int_equal(host_create(M.s, &M.p.host, &M.h), 0);
 	char err[256];
-	M.m = machine_new(M.s, M.chk, M.h, err, sizeof(err));
+	M.m = machine_new(M.s, &M.p.cpu, &M.p.tlb, &M.p.walk, M.chk, M.h, err,
+			   sizeof(err));
 	assert_non_null(M.m);
 	M.e = machine_env(M.m);
 	M.root[0] = host_pt_alloc(M.h);
@@ -415,7 +418,7 @@ static void test_hit_runs(void **state)
 		{ "tlb.dirty_assists", 1 },	{ "tlb.fills", 3 },
 		{ "violations", 0 },
 	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		uint64_t got = stat(want[i].name);
 		if (got != want[i].want)
 			print_message("%s\n", want[i].name);

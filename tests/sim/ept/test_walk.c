@@ -613,7 +613,7 @@ static void test_ptc(void **state)
 	struct walk_cache *c;
 	world_init(&w, WALK_EPT, 4, true, 4);
 	build_2d(&w, &x, VA4);
-	struct params p = w.p;
+	struct walk_params p = w.p.walk;
 	p.walk_ptc_lines = 64;
 	p.walk_ptc_ways = 8;
 	assert_int_equal(walk_cache_create(&p, &c), 0);

@@ -16,12 +16,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
 #include "sim/npt/npt.h"
 #include "sim/pml/pml.h"
 #include "sim/tlb/tlb.h"
+#include "tests/sim/tlb/tlb_defaults.h"
 
 #define ADDR_MASK UINT64_C(0x000ffffffffff000)
 #define EPT_TBL (EPT_R | EPT_W | EPT_X)
@@ -64,9 +66,9 @@ static inline void world_init(struct world *w, enum walk_fmt fmt, int nlevels,
 	params_defaults(&w->p);
 	w->p.host_mem = UINT64_C(8) << 30;
 	w->p.sim_stack = 64 * 1024;
-	w->s = sim_new(&w->p);
+	w->s = sim_new(&w->p.core);
 	assert_non_null(w->s);
-	assert_int_equal(host_create(w->s, &w->h), 0);
+	assert_int_equal(host_create(w->s, &w->p.host, &w->h), 0);
 	walk_stats_register(&w->ws, sim_stats(w->s));
 	w->fmt = fmt;
 	w->nlevels = nlevels;
@@ -223,6 +225,8 @@ static inline struct walk_req world_req(struct world *w, uint64_t addr,
 		.pml = w->pml.page ? &w->pml : NULL,
 		.host = w->h,
 		.stats = &w->ws,
+		.params = &w->p.walk,
+		.lat_ref = w->p.lat_walk_ref,
 		.acct = SIM_ACCT_OTHER,
 	};
 	return q;

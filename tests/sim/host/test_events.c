@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "sim/check/check.h"
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
 
@@ -169,9 +170,9 @@ struct tw {
 
 static void tw_init_p(struct tw *w, enum host_backing b, uint64_t len)
 {
-	w->s = sim_new(&w->p);
+	w->s = sim_new(&w->p.core);
 	assert_non_null(w->s);
-	assert_int_equal(host_create(w->s, &w->h), 0);
+	assert_int_equal(host_create(w->s, &w->p.host, &w->h), 0);
 	w->chk = check_new(w->s);
 	assert_non_null(w->chk);
 	host_set_check(w->h, w->chk);

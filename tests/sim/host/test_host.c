@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "scenarios/params.h"
 #include "sim/check/check.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
@@ -32,9 +33,9 @@ static void hw_init(struct hw *w, uint64_t mem)
 	params_defaults(&w->p);
 	w->p.host_mem = mem;
 	w->p.sim_stack = 64 * 1024;
-	w->s = sim_new(&w->p);
+	w->s = sim_new(&w->p.core);
 	assert_non_null(w->s);
-	assert_int_equal(host_create(w->s, &w->h), 0);
+	assert_int_equal(host_create(w->s, &w->p.host, &w->h), 0);
 }
 
 static void hw_check(struct hw *w)

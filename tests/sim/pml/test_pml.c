@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "scenarios/params.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
 #include "sim/pml/pml.h"
@@ -21,9 +22,9 @@ static void pw_init(struct pw *w)
 {
 	params_defaults(&w->p);
 	w->p.host_mem = UINT64_C(1) << 30;
-	w->s = sim_new(&w->p);
+	w->s = sim_new(&w->p.core);
 	assert_non_null(w->s);
-	assert_int_equal(host_create(w->s, &w->h), 0);
+	assert_int_equal(host_create(w->s, &w->p.host, &w->h), 0);
 	pml_init(&w->pml, host_pt_alloc(w->h));
 }
 

@@ -13,6 +13,7 @@
 
 #include "sim/core/core.h"
 #include "sim/tlb/tlb.h"
+#include "tests/sim/tlb/tlb_defaults.h"
 
 #define RW (TLB_R | TLB_W)
 #define EPTP_A 0x1000
@@ -123,6 +124,15 @@ static void set(struct params *p, const char *key, const char *value)
 		fail_msg("params_set %s=%s: %s", key, value, err);
 }
 
+/* The TLB configuration of @p on its vendor, as the machine makes it. */
+static int from_params(const struct params *p, struct tlb_config *c, char *msg,
+		       size_t msglen)
+{
+	return tlb_config_from_params(&p->tlb, p->cpu_vendor == VENDOR_AMD ? TLB_VENDOR_AMD
+								       : TLB_VENDOR_INTEL,
+				      c, msg, msglen);
+}
+
 /* The defaults with one key changed, through tlb_config_from_params. */
 static int from_key(struct tlb_config *c, const char *key, const char *value, char *msg,
 		    size_t msglen)
@@ -131,7 +141,7 @@ static int from_key(struct tlb_config *c, const char *key, const char *value, ch
 
 	params_defaults(&p);
 	set(&p, key, value);
-	return tlb_config_from_params(&p, c, msg, msglen);
+	return from_params(&p, c, msg, msglen);
 }
 
 static void test_config(void **state)
@@ -153,7 +163,7 @@ static void test_config(void **state)
 	assert_int_equal(c.a[TLB_L2].ways, 12);
 	assert_true(c.psc);
 	assert_int_equal(c.l2_mode, TLB_L2_FILL);
-	/* The TLB's keys live in params.def: 4 TLB arrays x 5 keys + 8 PSC
+	/* The TLB's keys live in sim/tlb/params.def: 4 TLB arrays x 5 keys + 8 PSC
 	 * levels x 4 keys + tlb.l2.mode and tlb.psc, plus the Hyper-V switch. */
 	for (size_t i = 0; i < params_count(); i++)
 		n += !strncmp(params_desc(i)->key, "tlb.", 4);
@@ -201,7 +211,7 @@ static void test_config(void **state)
 	/* Sizes are spelled as listed: smallest first, lower case. */
 	assert_int_equal(params_set(&p, "tlb.l1d.sizes", "2M,4K", msg, sizeof(msg)), -1);
 	set(&p, "tlb.l1d.sizes", "4k,2m");
-	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(from_params(&p, &c, msg, sizeof(msg)), 0);
 	assert_int_equal(c.a[TLB_L1D].sizes, TLB_4K | TLB_2M);
 	assert_int_equal(params_set(&p, "tlb.l1d.entries", "-1", msg, sizeof(msg)), -1);
 	assert_string_equal(msg, "tlb.l1d.entries: bad value '-1' (accepted: an unsigned integer)");
@@ -215,7 +225,7 @@ static void test_config(void **state)
 	set(&p, "cpu.vendor", "amd");
 	set(&p, "tlb.ntlb.repl", "plru");
 	set(&p, "tlb.npsc.pml4e.latency", "7");
-	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(from_params(&p, &c, msg, sizeof(msg)), 0);
 	assert_false(c.psc);
 	assert_int_equal(c.l2_mode, TLB_L2_VICTIM);
 	assert_true(c.hv_enlightened_npt_tlb);
@@ -228,10 +238,10 @@ static void test_config(void **state)
 	/* PSC geometry is checked only while PSCs are on. */
 	params_defaults(&p);
 	set(&p, "tlb.psc.pde.ways", "5");
-	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(from_params(&p, &c, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "tlb.psc.pde.ways=5 does not divide tlb.psc.pde.entries=32");
 	set(&p, "tlb.psc", "off");
-	assert_int_equal(tlb_config_from_params(&p, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(from_params(&p, &c, msg, sizeof(msg)), 0);
 }
 
 /* ---- replacement -------------------------------------------------------- */

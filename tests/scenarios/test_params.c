@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sim/core/core.h"
+#include "scenarios/params.h"
 
 static void test_defaults(void **state)
 {

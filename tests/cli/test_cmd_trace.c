@@ -5,9 +5,10 @@
  */
 #include "tests/traces/helpers.h"
 
-#include "cli/cmd_trace.c"
+#include "cli/cli.h"
+#include "sim/core/compiler.h"
 
-struct run {
+struct cmd_out {
 	int rc;
 	char *out, *err;	/* what it printed */
 };
@@ -26,12 +27,12 @@ static char *slurp(FILE *f)
 }
 
 /* Runs cmd_trace with the NULL-terminated arguments after "trace". */
-static struct run run_trace(const char *arg, ...)
+static struct cmd_out run_trace(const char *arg, ...)
 {
 	char *argv[32] = { "trace" };
 	int argc = 1, save_out = dup(1), save_err = dup(2);
 	FILE *fo = tmpfile(), *fe = tmpfile();
-	struct run r;
+	struct cmd_out r;
 	va_list ap;
 
 	va_start(ap, arg);
@@ -56,7 +57,7 @@ static struct run run_trace(const char *arg, ...)
 	return r;
 }
 
-static void run_free(struct run *r)
+static void cmd_out_free(struct cmd_out *r)
 {
 	free(r->out);
 	free(r->err);
@@ -65,7 +66,7 @@ static void run_free(struct run *r)
 static void test_gen_info(void **state)
 {
 	char *dir = th_mkdir(), *p = th_path(dir, "s.trace");
-	struct run r = run_trace("gen", "--pattern", "stride", "--ws", "16K", "--stride=4096",
+	struct cmd_out r = run_trace("gen", "--pattern", "stride", "--ws", "16K", "--stride=4096",
 				 "--count", "10", "--vcpus", "2", "--base", "0x10000",
 				 "--writes", "1", "-o", p, NULL);
 	struct trace_rec *v;
@@ -75,7 +76,7 @@ static void test_gen_info(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	cmd_out_free(&r);
 	v = th_load(p, 4096, &n);
 	assert_int_equal(n, 10);
 	assert_int_equal(v[0].addr, 0x10000);
@@ -99,7 +100,7 @@ static void test_gen_info(void **state)
 		 "range    0x10000..0x17007\n"
 		 "pages    8 (4 KiB)\n", p);
 	assert_string_equal(r.out, want);
-	run_free(&r);
+	cmd_out_free(&r);
 	free(p);
 	th_rmdir(dir);
 }
@@ -109,14 +110,14 @@ static void test_convert(void **state)
 	char *dir = th_mkdir(), *lk = th_path(dir, "a.lackey"), *nat = th_path(dir, "a.trace");
 	const char *text = "==1== x\nI  1000,4\n M 2ff8,16\n";
 	struct trace_rec *v;
-	struct run r;
+	struct cmd_out r;
 	size_t n;
 
 	th_write_file(lk, text, strlen(text));
 	r = run_trace("convert", lk, nat, "--zstd", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	cmd_out_free(&r);
 	v = th_load(nat, 16, &n);
 	assert_int_equal(n, 3);
 	assert_true(v[0].addr == 0x1000 && v[0].kind == TRACE_FETCH);
@@ -127,7 +128,7 @@ static void test_convert(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_contains(r.out, "format   native+zstd\n");
 	assert_contains(r.out, "pages    3 (4 KiB)\n");	/* 0x1000, 0x2000, 0x3000 */
-	run_free(&r);
+	cmd_out_free(&r);
 	free(lk);
 	free(nat);
 	th_rmdir(dir);
@@ -139,7 +140,7 @@ static void test_convert_bad_input(void **state)
 	char *dir = th_mkdir(), *lk = th_path(dir, "b.lackey"), *out = th_path(dir, "b.trace");
 	const char *text = "I  1000,4\n L 2000,8\n L 3000\n";
 	char want[1024];
-	struct run r;
+	struct cmd_out r;
 
 	th_write_file(lk, text, strlen(text));
 	r = run_trace("convert", lk, out, NULL);
@@ -149,13 +150,13 @@ static void test_convert_bad_input(void **state)
 	assert_string_equal(r.out, "");
 	assert_false(th_file_exists(out));
 	assert_int_equal(th_count_files(dir), 1);	/* no temporary either */
-	run_free(&r);
+	cmd_out_free(&r);
 
 	r = run_trace("info", lk, NULL);
 	assert_int_equal(r.rc, 2);
 	assert_string_equal(r.err, want);
 	assert_string_equal(r.out, "");
-	run_free(&r);
+	cmd_out_free(&r);
 	free(lk);
 	free(out);
 	th_rmdir(dir);
@@ -188,15 +189,15 @@ static void test_usage_errors(void **state)
 		"usage: tdpsim trace info",
 	};
 
-	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(msgs); i++) {
 		const char *const *c = cases[i];
-		struct run r = run_trace(c[0], c[0] ? c[1] : NULL, c[0] && c[1] ? c[2] : NULL,
+		struct cmd_out r = run_trace(c[0], c[0] ? c[1] : NULL, c[0] && c[1] ? c[2] : NULL,
 					 c[0] && c[1] && c[2] ? c[3] : NULL,
 					 c[0] && c[1] && c[2] && c[3] ? c[4] : NULL, NULL);
 
 		assert_int_equal(r.rc, 2);
 		assert_contains(r.err, msgs[i]);
-		run_free(&r);
+		cmd_out_free(&r);
 	}
 	assert_false(th_file_exists("/tmp/tdpsim-never"));
 }
@@ -204,22 +205,22 @@ static void test_usage_errors(void **state)
 static void test_help(void **state)
 {
 	static const char *const subs[] = { "info", "convert", "gen" };
-	struct run r = run_trace("--help", NULL);
+	struct cmd_out r = run_trace("--help", NULL);
 
 	assert_int_equal(r.rc, 0);
 	assert_contains(r.out, "tdpsim trace convert IN OUT");
-	run_free(&r);
+	cmd_out_free(&r);
 	for (int i = 0; i < 3; i++) {
 		r = run_trace(subs[i], "--help", NULL);
 		assert_int_equal(r.rc, 0);
 		assert_contains(r.out, "usage: tdpsim trace ");
 		assert_contains(r.out, subs[i]);
 		assert_string_equal(r.err, "");
-		run_free(&r);
+		cmd_out_free(&r);
 	}
 	r = run_trace("gen", "--help", NULL);
 	assert_contains(r.out, "--zipf     zipf exponent s > 0 (zipf) [1.0]\n");
-	run_free(&r);
+	cmd_out_free(&r);
 }
 
 int main(void)
