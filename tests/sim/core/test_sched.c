@@ -264,7 +264,7 @@ static void lookahead_case(int mode, cycles_t quantum, cycles_t h_at,
 	P.host_mem = 1ull << 30;
 	P.sim_mode = mode;
 	P.sim_quantum = quantum;
-	struct sim *s = sim_new(&P);
+	struct sim *s = sim_new(&P.core);
 	assert_non_null(s);
 	sim_spawn(s, "g", promiser, NULL, 0, 0);
 	sim_spawn(s, "p", prober, NULL, 5, 0);
