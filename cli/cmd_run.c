@@ -140,9 +140,23 @@ const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
 }
 
 static const char scenarios_usage[] =
-	"usage: tdpsim scenarios [--json]\n"
+	"usage: tdpsim scenarios [--json | --grammar]\n"
 	"Lists the built-in scenarios: name and summary (--json: a list of\n"
-	"{\"name\", \"summary\"} objects).\n";
+	"{\"name\", \"summary\"} objects).  --grammar prints the language of\n"
+	"scenario files instead.\n";
+
+/* The scenario-file grammar, from the parser's own tables. */
+static int print_grammar(void)
+{
+	size_t len = scn_grammar(NULL, 0) + 1;
+	char *buf = malloc(len);
+	if (!buf)
+		return cli_bad("out of memory");
+	scn_grammar(buf, len);
+	fputs(buf, stdout);
+	free(buf);
+	return EXIT_OK;
+}
 
 int cmd_scenarios(int argc, char **argv)
 {
@@ -152,10 +166,12 @@ int cmd_scenarios(int argc, char **argv)
 			fputs(scenarios_usage, stdout);
 			return EXIT_OK;
 		}
+		if (!strcmp(argv[i], "--grammar") && argc == 2)
+			return print_grammar();
 		if (strcmp(argv[i], "--json")) {
 			cli_bad("scenarios: unexpected argument '%s'%s", argv[i],
 				cli_did_you_mean(argv[i], (const char *const[]){ "--json",
-					"--help", NULL }));
+					"--grammar", "--help", NULL }));
 			fputs(scenarios_usage, stderr);
 			return EXIT_BADINPUT;
 		}

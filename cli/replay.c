@@ -132,9 +132,6 @@ static int write_loader(struct cli_input *in, const char *path, char *err,
 	return rc ? -1 : trace_finish(w, err, errlen);
 }
 
-const struct scenario *scenario_from_text(const char *file, const char *text,
-					  size_t len, char *err, size_t errlen);
-
 int cmd_replay(int argc, char **argv)
 {
 	struct opts o = { 0 };
