@@ -137,9 +137,26 @@ int cmd_stats(int argc, char **argv);
 /* What stat @name counts (cli/stats_doc.c), or NULL if undescribed. */
 const char *cli_stat_doc(const char *name);
 
-/* --- compare, report and campaigns (cli/compare.c, cli/report.c) --- */
+/* --- helpers (cli/util.c) --- */
 /* asprintf that exits on out-of-memory. */
 char *cli_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* realloc that exits on out-of-memory (n 0 is 1). */
+void *cli_xrealloc(void *p, size_t n);
+/* Makes room for one more element at arr[n]. */
+#define GROW(arr, n) ((arr) = cli_xrealloc((arr), ((n) + 1) * sizeof(*(arr))))
+/* Seconds on the monotonic clock (progress lines and rates). */
+double cli_now_s(void);
+/* A campaign's job list (--emit-jobs FILE) for GNU parallel or a Slurm
+ * array: @njobs lines "TDPSIM CMD PASS..." each ended by what @tail writes
+ * for job j (its share of the campaign), every word sh-quoted.  EXIT_OK,
+ * or EXIT_BADINPUT (printed: an argument with a control character, or the
+ * file cannot be written). */
+int cli_emit_jobs(const char *file, const char *tdpsim, const char *cmd,
+		  char **pass, int npass, uint64_t njobs,
+		  void (*tail)(FILE *f, uint64_t j, void *ctx), void *ctx);
+/* The entries of @dir (not . and ..), sorted; 0, or -1 if unreadable. */
+int cli_list_dir(const char *dir, char ***names, size_t *n);
+void cli_free_names(char **names, size_t n);
 /* --- quoting (cli/quote.c) --- */
 /* Prints @s as one sh word, quoted when it needs to be (one line: the
  * caller keeps control characters out, see cli_check_arg). */
@@ -160,6 +177,8 @@ int cli_parse_range(const char *s, uint64_t *a, uint64_t *b);
 int cli_mkdirs(const char *path);
 /* Every param as JSON (as in the results' "config"). */
 struct json_t *cli_config_json(const struct params *p);
+/* The configuration without sim.seed, canonical (sorted keys; malloc'd). */
+char *cli_config_canon(struct json_t *config);
 /* An output file (cli/outfile.c): a new path or a regular file is written
  * through a temporary file renamed over it by outfile_commit (no partial
  * file on failure); anything else that exists (a symlink, a FIFO, a
@@ -173,8 +192,13 @@ struct outfile {
 int outfile_open(struct outfile *o, const char *path);
 int outfile_commit(struct outfile *o);
 void outfile_abort(struct outfile *o);
-/* Writes @root to @path atomically; 0 or -1 (message printed). */
-int cli_write_json(struct json_t *root, const char *path);
+/* Every command's way to write a file: @path ('-': stdout) through an
+ * outfile, its content from @write (0, or -1 with errno); 0, or -1 with
+ * "PATH: cannot write WHAT (why)" printed (@what may be NULL). */
+int cli_write_file(const char *path, const char *what,
+		   int (*write)(FILE *f, void *ctx), void *ctx);
+/* @root as indented JSON, through cli_write_file. */
+int cli_write_json(struct json_t *root, const char *path, const char *what);
 /* 8 hex digits naming (scenario, config without sim.seed). */
 char *cli_config_tag(const char *scenario, struct json_t *config);
 

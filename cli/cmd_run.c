@@ -15,13 +15,9 @@ static const char run_usage[] =
 	"(config, stats, histograms, violations; '-' for stdout); --log writes the\n"
 	"event-log ring. Exit 1 on a violation or failed expectation, 2 on bad input.\n";
 
-static int write_log(const struct run *r, const char *path)
+static int write_log_lines(FILE *f, void *run)
 {
-	struct outfile of;
-	if (outfile_open(&of, path))
-		return cli_bad("%s: cannot write the event log (%s)", path,
-			       strerror(errno)), -1;
-	FILE *f = of.f;
+	const struct run *r = run;
 	for (size_t i = 0; i < sim_log_count(r->sim); i++) {
 		const struct sim_event *e = sim_log_get(r->sim, i);
 		fprintf(f, "%llu %u %s %#llx %#llx %#llx\n",
@@ -29,10 +25,12 @@ static int write_log(const struct run *r, const char *path)
 			(unsigned long long)e->addr, (unsigned long long)e->old,
 			(unsigned long long)e->new);
 	}
-	if (outfile_commit(&of))
-		return cli_bad("%s: cannot write the event log (%s)", path,
-			       strerror(errno)), -1;
 	return 0;
+}
+
+static int write_log(const struct run *r, const char *path)
+{
+	return cli_write_file(path, "the event log", write_log_lines, (void *)r);
 }
 
 /* Parses SCENARIO and the shared options into @o; returns the scenario. */

@@ -67,17 +67,10 @@ struct cmp {
 	char **names; /* per run: file name in runs/ */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(size_t done, size_t total, size_t fails, double t0, bool final)
 {
 	static double last;
-	double now = now_s();
+	double now = cli_now_s();
 	if (!final && now - last < 0.1)
 		return;
 	last = now;
@@ -227,7 +220,7 @@ static int do_run(const struct cmp *C, size_t i, const char *dir)
 	json_object_foreach(in, k, v)
 		if (strcmp(k, "tdpsim"))
 			json_object_set(out, k, v);
-	if (cli_write_json(out, path))
+	if (cli_write_json(out, path, NULL))
 		status = EXIT_BADINPUT;
 	json_decref(out);
 	json_decref(in);
@@ -268,7 +261,7 @@ static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
 		   const char *dir, int *st)
 {
 	bool tty = isatty(2) && n > 1;
-	double t0 = now_s();
+	double t0 = cli_now_s();
 	size_t done = 0, fails = 0;
 	if (jobs > (long)n)
 		jobs = (long)n;
@@ -420,41 +413,35 @@ static size_t report_failures(const struct cmp *C, const size_t *idx, size_t n,
 	return nf;
 }
 
+struct job_share {
+	size_t nruns;
+	uint64_t chunk;
+};
+
+/* Job j runs the j-th @chunk of runs (--only counts from 1). */
+static void only_runs(FILE *f, uint64_t j, void *arg)
+{
+	const struct job_share *js = arg;
+	uint64_t s = j * js->chunk, e = s + js->chunk < js->nruns ? s + js->chunk : js->nruns;
+	if (e - s == 1)
+		fprintf(f, " --only %llu", (unsigned long long)s + 1);
+	else
+		fprintf(f, " --only %llu..%llu", (unsigned long long)s + 1,
+			(unsigned long long)e);
+}
+
 static int emit_jobs(const struct cmp *C, const char *file, uint64_t chunk,
 		     const char *tdpsim, char **pass, int npass, const char *report)
 {
-	/* One job a line: a newline in an argument would end the job there
-	 * and run the rest of the line as a command of its own. */
-	if (cli_check_arg("--tdpsim", tdpsim))
-		return EXIT_BADINPUT;
-	for (int i = 0; i < npass; i++)
-		if (cli_check_arg("argument", pass[i]))
-			return EXIT_BADINPUT;
-	struct outfile of;
-	if (outfile_open(&of, file))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	FILE *f = of.f;
-	size_t njobs = 0;
-	for (size_t s = 0; s < C->nruns; s += chunk) {
-		size_t e = s + chunk < C->nruns ? s + chunk : C->nruns;
-		cli_shquote(f, tdpsim);
-		fputs(" compare", f);
-		for (int i = 0; i < npass; i++) {
-			fputc(' ', f);
-			cli_shquote(f, pass[i]);
-		}
-		if (e - s == 1)
-			fprintf(f, " --only %zu\n", s + 1);
-		else
-			fprintf(f, " --only %zu..%zu\n", s + 1, e);
-		njobs++;
-	}
-	if (outfile_commit(&of))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	printf("compare %s: %zu runs in %zu jobs written to %s\n", C->sc->name,
-	       C->nruns, njobs, file);
-	printf("run them with:    parallel < %s    (or a Slurm array of %zu tasks)\n",
-	       file, njobs);
+	struct job_share js = { C->nruns, chunk };
+	uint64_t njobs = (C->nruns + chunk - 1) / chunk;
+	int rc = cli_emit_jobs(file, tdpsim, "compare", pass, npass, njobs, only_runs, &js);
+	if (rc)
+		return rc;
+	printf("compare %s: %zu runs in %llu jobs written to %s\n", C->sc->name,
+	       C->nruns, (unsigned long long)njobs, file);
+	printf("run them with:    parallel < %s    (or a Slurm array of %llu tasks)\n",
+	       file, (unsigned long long)njobs);
 	printf("then the report:  tdpsim report %s/runs --out %s\n", report, report);
 	return EXIT_OK;
 }

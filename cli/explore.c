@@ -123,7 +123,7 @@ static int write_summary(const char *dir, const struct scenario *sc,
 	if (cli_mkdirs(dir))
 		cli_bad("%s: cannot create the folder", dir);
 	else
-		rc = cli_write_json(root, path);
+		rc = cli_write_json(root, path, NULL);
 	free(path);
 	free(name);
 	free(tag);
@@ -138,6 +138,22 @@ static int cmp_seed(const void *x, const void *y)
 }
 
 /* Splits a..b into chunks and writes one explore command per chunk. */
+struct seed_share {
+	uint64_t a, b, chunk;
+	const char *json_dir;
+};
+
+/* Job j explores the j-th @chunk of seeds of a..b (the last may be short). */
+static void chunk_seeds(FILE *f, uint64_t j, void *arg)
+{
+	const struct seed_share *ss = arg;
+	uint64_t s = ss->a + j * ss->chunk;
+	uint64_t e = ss->b - s < ss->chunk ? ss->b : s + ss->chunk - 1;
+	fprintf(f, " --seeds %llu..%llu --json-dir ", (unsigned long long)s,
+		(unsigned long long)e);
+	cli_shquote(f, ss->json_dir);
+}
+
 static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 		     int npass, uint64_t a, uint64_t b, uint64_t chunk,
 		     const char *json_dir, const struct scenario *sc)
@@ -147,36 +163,14 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 			       "10,000,000 jobs; take larger chunks",
 			       (unsigned long long)chunk, (unsigned long long)a,
 			       (unsigned long long)b);
-	/* One job a line: a newline in an argument would end the job there
-	 * and run the rest of the line as a command of its own. */
-	if (cli_check_arg("--tdpsim", tdpsim) || cli_check_arg("--json-dir", json_dir))
+	if (cli_check_arg("--json-dir", json_dir))
 		return EXIT_BADINPUT;
-	for (int i = 0; i < npass; i++)
-		if (cli_check_arg("argument", pass[i]))
-			return EXIT_BADINPUT;
-	struct outfile of;
-	if (outfile_open(&of, file))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	FILE *f = of.f;
-	uint64_t njobs = 0;
-	for (uint64_t s = a;; s += chunk) {
-		uint64_t e = b - s < chunk ? b : s + chunk - 1;
-		cli_shquote(f, tdpsim);
-		fputs(" explore", f);
-		for (int i = 0; i < npass; i++) {
-			fputc(' ', f);
-			cli_shquote(f, pass[i]);
-		}
-		fprintf(f, " --seeds %llu..%llu --json-dir ", (unsigned long long)s,
-			(unsigned long long)e);
-		cli_shquote(f, json_dir);
-		fputc('\n', f);
-		njobs++;
-		if (b - s < chunk || e == UINT64_MAX)
-			break;
-	}
-	if (outfile_commit(&of))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
+	struct seed_share ss = { a, b, chunk, json_dir };
+	uint64_t njobs = (b - a) / chunk + 1;
+	int rc = cli_emit_jobs(file, tdpsim, "explore", pass, npass, njobs,
+			       chunk_seeds, &ss);
+	if (rc)
+		return rc;
 	printf("explore %s: seeds %llu..%llu in %llu jobs written to %s\n", sc->name,
 	       (unsigned long long)a, (unsigned long long)b,
 	       (unsigned long long)njobs, file);
@@ -186,17 +180,10 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 	return EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(uint64_t done, uint64_t total, uint64_t fails, double t0,
 		     bool final)
 {
-	double el = now_s() - t0;
+	double el = cli_now_s() - t0;
 	double rate = el > 0 ? (double)done / el : 0;
 	double left = rate > 0 ? (double)(total - done) / rate : 0;
 	fprintf(stderr, "\rexplore: %llu/%llu seeds, %llu failing, %.0f seeds/s, %.0fs left   %s",
@@ -463,7 +450,7 @@ static int explore_main(int argc, char **argv, char **rest, char **pass)
 	uint64_t total = b - a + 1;
 	uint64_t first_fail = UINT64_MAX;
 	bool tty = isatty(2);
-	double t0 = now_s();
+	double t0 = cli_now_s();
 
 	if (jobs == 1) {
 		for (uint64_t s = a; s <= b; s++) {
@@ -493,7 +480,7 @@ static int explore_main(int argc, char **argv, char **rest, char **pass)
 			return status;
 		}
 	}
-	double el = now_s() - t0;
+	double el = cli_now_s() - t0;
 
 	if (first_fail == UINT64_MAX) {
 		if (tty)
