@@ -34,6 +34,52 @@ struct opts {
 /* Prints "tdpsim: MSG" to stderr; returns EXIT_BADINPUT. */
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The option scanner every command uses: getopt_long over the command's
+ * own options (@own: getopt_long rows ending in a zero row, each with its
+ * id in .val, at least CLI_OPT_OWN; a one-letter name is also a short
+ * option, -o), the shared ones when @o is given
+ * (--set, --seed, --config, --json, --csv, --log: taken into @o) and
+ * --help/-h.  --opt value and --opt=value both work (main splits the
+ * latter first); numbers are the caller's (sim_parse_u64).  Each call
+ * returns the next item: an own option's id (its value in *@val), a
+ * shared one (CLI_OPT_SHARED, already taken), an operand (CLI_SCAN_ARG,
+ * in *@val), 'h', CLI_SCAN_END, or CLI_SCAN_BAD (printed: an unknown
+ * option, with "did you mean", or a missing value).
+ */
+#include <getopt.h>
+enum { CLI_SCAN_END = -1, CLI_SCAN_BAD = -2, CLI_SCAN_ARG = 1,
+       CLI_OPT_SHARED = 0x100, CLI_OPT_OWN = 0x200, CLI_SCAN_MAX = 48 };
+struct cli_scan {
+	const char *cmd;
+	int argc;
+	char **argv;
+	struct opts *o;
+	int start;	/* argv index of the last item's first word */
+	struct option lo[CLI_SCAN_MAX];
+	char names[CLI_SCAN_MAX][24];	/* "--name" of each row */
+	const char *known[CLI_SCAN_MAX + 1];
+	char shorts[16];	/* getopt's: "-:h" and the one-letter rows */
+};
+void cli_scan_init(struct cli_scan *s, const char *cmd, int argc, char **argv,
+		   const struct option *own, struct opts *o);
+int cli_scan_next(struct cli_scan *s, const char **val);
+/* Appends the words of the last item (an option and its value, or an
+ * operand) to @list: what a campaign passes on to its jobs. */
+void cli_scan_words(const struct cli_scan *s, char **list, int *n);
+/* A scenario command's arguments: SCENARIO (a catalog name or a .scn
+ * path), the shared options, and @own options, each handed to @take with
+ * its id and value (0, or an exit status).  Every item (operands and
+ * shared options too) goes to @take, for pass lists (@s's words); @take
+ * may be NULL without @own.  Returns the scenario, with its defaults, the
+ * config file and the --set list applied to o->p; or NULL with *@status
+ * (0 after --help). */
+const struct scenario *cli_parse_scenario(const char *cmd, int argc, char **argv,
+					  struct opts *o, const char *usage,
+					  const struct option *own,
+					  int (*take)(void *ctx, const struct cli_scan *s,
+						      int id, const char *val),
+					  void *ctx, int *status);
 /* Consumes one shared option at argv[*i] (advancing *i past its value).
  * Returns 1 if consumed, 0 if not an option of ours, -1 on bad input
  * (message printed). */
@@ -223,9 +269,5 @@ extern const size_t report_nowned;
 int report_generate(const char *stage, struct json_t *const *roots,
 		    const char *const *names, size_t n);
 
-/* Runs @fn with two zeroed argument lists as long as argv (the options it
- * keeps and those it passes on to workers); "out of memory" is exit 2. */
-int cli_with_arg_lists(int argc, char **argv,
-		       int (*fn)(int argc, char **argv, char **rest, char **pass));
 
 #endif

@@ -33,50 +33,55 @@ static int write_log(const struct run *r, const char *path)
 	return cli_write_file(path, "the event log", write_log_lines, (void *)r);
 }
 
-/* Parses SCENARIO and the shared options into @o; returns the scenario. */
-static const struct scenario *parse_scenario_args(int argc, char **argv,
-						  struct opts *o,
-						  const char *usage, int *status)
+/* SCENARIO, as named: a catalog name or a .scn path. */
+static const struct scenario *take_scenario(struct opts *o, const char *arg,
+					    int *status)
+{
+	if (cli_check_arg("scenario", arg)) {
+		*status = EXIT_BADINPUT;
+		return NULL;
+	}
+	char err[300];
+	o->scenario_arg = arg;
+	const struct scenario *sc = scenario_resolve(arg, err, sizeof(err));
+	if (!sc)
+		*status = cli_bad("%s%s", err, strchr(arg, '/') ? ""
+				  : cli_did_you_mean_scenario(arg));
+	return sc;
+}
+
+const struct scenario *cli_parse_scenario(const char *cmd, int argc, char **argv,
+					  struct opts *o, const char *usage,
+					  const struct option *own,
+					  int (*take)(void *ctx, const struct cli_scan *s,
+						      int id, const char *val),
+					  void *ctx, int *status)
 {
 	const struct scenario *sc = NULL;
+	struct cli_scan s;
+	const char *val;
+	int id;
 	params_defaults(&o->p);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	cli_scan_init(&s, cmd, argc, argv, own, o);
+	*status = EXIT_OK;
+	while (!*status && (id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == CLI_SCAN_BAD) {
+			*status = EXIT_BADINPUT;
+		} else if (id == 'h') {
 			fputs(usage, stdout);
-			*status = EXIT_OK;
-			return NULL;
+			break;
+		} else if (id == CLI_SCAN_ARG && sc) {
+			*status = cli_bad("%s: unexpected argument '%s' (one scenario "
+					  "only)", cmd, val);
+		} else if (id == CLI_SCAN_ARG && !(sc = take_scenario(o, val, status))) {
+			break;
 		}
-		int rc = opts_parse_one(o, argc, argv, &i);
-		if (rc < 0) {
-			*status = EXIT_BADINPUT;
-			return NULL;
-		}
-		if (rc)
-			continue;
-		if (argv[i][0] == '-' || sc) {
-			static const char *const known[] = {
-				"--set", "--seed", "--config", "--json", "--csv", "--log",
-				"--help", "--seeds", "--jobs", "--vary", "--report",
-				"--emit-jobs", "--chunk", "--json-dir", "--tdpsim", "--only",
-				NULL,
-			};
-			*status = cli_bad("unexpected argument '%s'%s", argv[i],
-					  argv[i][0] == '-' ? cli_did_you_mean(argv[i], known)
-							    : "");
-			return NULL;
-		}
-		if (cli_check_arg("scenario", argv[i])) {
-			*status = EXIT_BADINPUT;
-			return NULL;
-		}
-		char err[300];
-		o->scenario_arg = argv[i];
-		sc = scenario_resolve(argv[i], err, sizeof(err));
-		if (!sc) {
-			*status = cli_bad("%s%s", err, strchr(argv[i], '/') ? ""
-					  : cli_did_you_mean_scenario(argv[i]));
-			return NULL;
-		}
+		if (!*status && take)
+			*status = take(ctx, &s, id, val);
+	}
+	if (*status || id == 'h') {
+		scenario_free_loaded(sc);
+		return NULL;
 	}
 	if (!sc) {
 		fputs(usage, stderr);
@@ -86,23 +91,21 @@ static const struct scenario *parse_scenario_args(int argc, char **argv,
 	char err[256];
 	if (scenario_defaults(sc, &o->p, err, sizeof(err))) {
 		*status = cli_bad("scenario %s: %s", sc->name, err);
-		scenario_free_loaded(sc);
-		return NULL;
-	}
-	if (opts_apply(o)) {
+	} else if (opts_apply(o)) {
 		*status = EXIT_BADINPUT;
-		scenario_free_loaded(sc);
-		return NULL;
+	} else {
+		return sc;
 	}
-	return sc;
+	scenario_free_loaded(sc);
+	return NULL;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	int status = EXIT_OK;
-	const struct scenario *sc = parse_scenario_args(argc, argv, &o, run_usage,
-							&status);
+	const struct scenario *sc = cli_parse_scenario("run", argc, argv, &o, run_usage,
+						       NULL, NULL, NULL, &status);
 	if (!sc) {
 		opts_free(&o);
 		return status;
@@ -131,12 +134,6 @@ int cmd_run(int argc, char **argv)
 	return status;
 }
 
-const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
-					  const char *usage, int *status)
-{
-	return parse_scenario_args(argc, argv, o, usage, status);
-}
-
 static const char scenarios_usage[] =
 	"usage: tdpsim scenarios [--json | --grammar]\n"
 	"Lists the built-in scenarios: name and summary (--json: a list of\n"
@@ -158,23 +155,37 @@ static int print_grammar(void)
 
 int cmd_scenarios(int argc, char **argv)
 {
-	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	enum { OPT_JSON = CLI_OPT_OWN, OPT_GRAMMAR };
+	static const struct option own[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "grammar", no_argument, NULL, OPT_GRAMMAR },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, grammar = false;
+	struct cli_scan s;
+	const char *val;
+	int id;
+	cli_scan_init(&s, "scenarios", argc, argv, own, NULL);
+	while ((id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == 'h') {
 			fputs(scenarios_usage, stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(argv[i], "--grammar") && argc == 2)
-			return print_grammar();
-		if (strcmp(argv[i], "--json")) {
-			cli_bad("scenarios: unexpected argument '%s'%s", argv[i],
-				cli_did_you_mean(argv[i], (const char *const[]){ "--json",
-					"--grammar", "--help", NULL }));
+		json |= id == OPT_JSON;
+		grammar |= id == OPT_GRAMMAR;
+		if (id == CLI_SCAN_ARG)
+			cli_bad("scenarios: unexpected argument '%s'", val);
+		if (id == CLI_SCAN_ARG || id == CLI_SCAN_BAD) {
 			fputs(scenarios_usage, stderr);
 			return EXIT_BADINPUT;
 		}
-		json = true;
 	}
+	if (grammar && json) {
+		cli_bad("scenarios: --grammar and --json do not go together");
+		return EXIT_BADINPUT;
+	}
+	if (grammar)
+		return print_grammar();
 	int status = EXIT_OK;
 	json_t *list = json_array();
 	for (size_t i = 0; i < scenario_count(); i++) {
@@ -219,24 +230,31 @@ static void param_values(const struct param_desc *d, char *buf, size_t len)
 
 int cmd_config(int argc, char **argv)
 {
+	enum { OPT_DEFAULTS = CLI_OPT_OWN, OPT_JSON, OPT_KEYS, OPT_MMU };
+	static const struct option own[] = {
+		{ "defaults", no_argument, NULL, OPT_DEFAULTS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "keys", no_argument, NULL, OPT_KEYS },
+		{ "mmu", no_argument, NULL, OPT_MMU },
+		{ NULL, 0, NULL, 0 },
+	};
 	bool defaults = false, json = false, keys = false, mmu = false;
-	for (int i = 1; i < argc; i++) {
-		static const char *const opts[] = { "--defaults", "--json", "--keys",
-						    "--mmu", "--help", NULL };
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	struct cli_scan s;
+	const char *val;
+	int id;
+	cli_scan_init(&s, "config", argc, argv, own, NULL);
+	while ((id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == 'h') {
 			fputs(config_usage, stdout);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--defaults")) {
-			defaults = true;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--keys")) {
-			keys = true;
-		} else if (!strcmp(argv[i], "--mmu")) {
-			mmu = true;
-		} else {
-			cli_bad("config: unexpected argument '%s'%s", argv[i],
-				cli_did_you_mean(argv[i], opts));
+		}
+		defaults |= id == OPT_DEFAULTS;
+		json |= id == OPT_JSON;
+		keys |= id == OPT_KEYS;
+		mmu |= id == OPT_MMU;
+		if (id == CLI_SCAN_ARG)
+			cli_bad("config: unexpected argument '%s'", val);
+		if (id == CLI_SCAN_ARG || id == CLI_SCAN_BAD) {
 			fputs(config_usage, stderr);
 			return EXIT_BADINPUT;
 		}

@@ -14,10 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "traces/trace.h"
 #include "workloads/workload.h"
-
-int cmd_trace(int argc, char **argv);
 
 #define BATCH	4096
 #define EXIT_BAD 2
@@ -81,39 +80,52 @@ struct trace_opts {
 	const char *out;	/* -o */
 };
 
-/* Takes --format, --zstd and positionals; the rest goes to EXTRA, if given.
- * Returns 0, 1 for --help, or EXIT_BAD. */
+enum { OPT_ZSTD = CLI_OPT_OWN, OPT_FORMAT, OPT_OUT, OPT_KEY };
+
+/* Takes --format, --zstd, -o and positionals, and with @gen every
+ * generator key as --KEY VALUE into @gen.  Returns 0, 1 for --help, or
+ * EXIT_BAD (printed). */
 static int parse_common(int argc, char **argv, struct trace_opts *o, int maxpos,
-			int (*extra)(void *, const char *, const char *), void *ctx,
-			int *used)
+			struct workload_params *gen, int *used)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (is_help(a))
+	struct option own[CLI_SCAN_MAX] = {
+		{ "zstd", no_argument, NULL, OPT_ZSTD },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "o", required_argument, NULL, OPT_OUT },
+	};
+	const struct workload_param_doc *d;
+	size_t n = 3;
+	for (size_t i = 0; gen && (d = workload_param_doc(i)) && n + 1 < CLI_SCAN_MAX - 8;
+	     i++)
+		own[n++] = (struct option){ d->key, required_argument, NULL,
+					    OPT_KEY + (int)i };
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "trace %s", argv[0]);
+	struct cli_scan sc;
+	const char *v;
+	int id;
+	char err[256];
+	cli_scan_init(&sc, cmd, argc, argv, own, NULL);
+	while ((id = cli_scan_next(&sc, &v)) != CLI_SCAN_END) {
+		if (id == 'h')
 			return 1;
-		if (!strcmp(a, "--zstd")) {
+		if (id == CLI_SCAN_BAD)
+			return EXIT_BAD;
+		if (id == OPT_ZSTD) {
 			o->zstd = true;
-		} else if (!strcmp(a, "--format") || !strcmp(a, "-o")) {
-			if (!v)
-				return bad("trace %s: %s needs a value", argv[0], a);
-			if (a[1] == 'o')
-				o->out = v;
-			else if (trace_format_parse(v, &o->fmt) < 0)
-				return bad("trace %s: unknown format '%s'", argv[0], v);
-			i++;
-		} else if (a[0] == '-' && a[1] && extra) {
-			int k = extra(ctx, a, v);
-
-			if (k < 0)
-				return EXIT_BAD;
-			i += k;
-		} else if (a[0] == '-' && a[1]) {
-			return bad("trace %s: unknown option '%s'", argv[0], a);
+		} else if (id == OPT_OUT) {
+			o->out = v;
+		} else if (id == OPT_FORMAT) {
+			if (trace_format_parse(v, &o->fmt) < 0)
+				return bad("%s: unknown format '%s'", cmd, v);
+		} else if (id >= OPT_KEY) {
+			if (workload_set(gen, workload_param_doc((size_t)(id - OPT_KEY))->key,
+					 v, err, sizeof(err)) < 0)
+				return bad("%s: %s", cmd, err);
 		} else if (o->npos < maxpos) {
-			o->pos[o->npos++] = a;
+			o->pos[o->npos++] = v;
 		} else {
-			return bad("trace %s: unexpected argument '%s'", argv[0], a);
+			return bad("%s: unexpected argument '%s'", cmd, v);
 		}
 	}
 	*used = o->npos;
@@ -288,7 +300,7 @@ out:
 static int cmd_info(int argc, char **argv)
 {
 	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
-	int npos, rc = parse_common(argc, argv, &o, 1, NULL, NULL, &npos);
+	int npos, rc = parse_common(argc, argv, &o, 1, NULL, &npos);
 
 	if (rc == 1) {
 		fputs(usage_info, stdout);
@@ -357,7 +369,7 @@ fail:
 static int cmd_convert(int argc, char **argv)
 {
 	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
-	int npos, rc = parse_common(argc, argv, &o, 2, NULL, NULL, &npos);
+	int npos, rc = parse_common(argc, argv, &o, 2, NULL, &npos);
 
 	if (rc == 1) {
 		fputs(usage_convert, stdout);
@@ -375,30 +387,6 @@ static int cmd_convert(int argc, char **argv)
 /* ---- gen --------------------------------------------------------------- */
 
 /* --KEY VALUE or --KEY=VALUE for a workload parameter: args used, or -1. */
-static int gen_option(void *ctx, const char *a, const char *v)
-{
-	struct workload_params *p = ctx;
-	const char *eq = strchr(a, '=');
-	char key[32], err[256];
-	size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-
-	if (a[1] != '-' || klen == 0 || klen >= sizeof(key)) {
-		bad("trace gen: unknown option '%s'", a);
-		return -1;
-	}
-	memcpy(key, a + 2, klen);
-	key[klen] = '\0';
-	if (!eq && !v) {
-		bad("trace gen: --%s needs a value", key);
-		return -1;
-	}
-	if (workload_set(p, key, eq ? eq + 1 : v, err, sizeof(err)) < 0) {
-		bad("trace gen: %s", err);
-		return -1;
-	}
-	return eq ? 0 : 1;
-}
-
 static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 {
 	struct trace_rec *recs = malloc(BATCH * sizeof(*recs));
@@ -441,7 +429,7 @@ static int cmd_gen(int argc, char **argv)
 	int npos, rc;
 
 	workload_defaults(&p);
-	rc = parse_common(argc, argv, &o, 0, gen_option, &p, &npos);
+	rc = parse_common(argc, argv, &o, 0, &p, &npos);
 	if (rc == 1) {
 		print_gen_usage(stdout);
 		return 0;
@@ -475,7 +463,9 @@ int cmd_trace(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
-	bad("trace: unknown subcommand '%s'", argv[1]);
+	bad("trace: unknown subcommand '%s'%s", argv[1],
+	    cli_did_you_mean(argv[1], (const char *const[]){ "info", "convert", "gen",
+							      "--help", NULL }));
 	fputs(usage_trace, stderr);
 	return EXIT_BAD;
 }

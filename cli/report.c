@@ -90,21 +90,27 @@ int cmd_report(int argc, char **argv)
 	char **files = NULL;
 	size_t nfiles = 0;
 	int status = EXIT_OK;
-	for (int i = 1; i < argc && !status; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	enum { OPT_OUT = CLI_OPT_OWN };
+	static const struct option own[] = {
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_scan s;
+	const char *val;
+	int id;
+	cli_scan_init(&s, "report", argc, argv, own, NULL);
+	while (!status && (id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == 'h') {
 			fputs(report_usage, stdout);
 			cli_free_names(files, nfiles);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--out")) {
-			if (i + 1 >= argc)
-				status = cli_bad("--out needs a folder");
-			else
-				out = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			status = cli_bad("unexpected argument '%s' (tdpsim report --help)", argv[i]);
-		} else {
-			status = add_input(argv[i], &files, &nfiles);
 		}
+		if (id == OPT_OUT)
+			out = val;
+		else if (id == CLI_SCAN_ARG)
+			status = add_input(val, &files, &nfiles);
+		else
+			status = EXIT_BADINPUT;
 	}
 	if (!status && !nfiles) {
 		fputs(report_usage, stderr);
