@@ -228,6 +228,64 @@ static void param_values(const struct param_desc *d, char *buf, size_t len)
 		buf[n - 1] = 0;
 }
 
+/* config --mmu: the MMU and the policy keys its code fixes. */
+static int config_mmu(void)
+{
+	const char *const *f = kvm_mmu_fixed_policy();
+	printf("mmu: %s\n", kvm_mmu_name());
+	for (; f && *f; f++)
+		printf("%s\n", *f);
+	return EXIT_OK;
+}
+
+/* config --defaults --json: one object per parameter. */
+static int config_json(void)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char values[256];
+		param_values(d, values, sizeof(values));
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+			"key", d->key, "default", params_default_text(d),
+			d->type == PARAM_T_ENUM ? "values" : "unit", values,
+			"meaning", d->doc, "source", d->source,
+			"mmu", kvm_mmu_name()));
+	}
+	json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(list);
+	return EXIT_OK;
+}
+
+/* config --defaults: a table whose columns are as wide as their widest
+ * entry (aligned, never run together). */
+static int config_table(void)
+{
+	int wk = 3, wd = 7, wv = 11;
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char values[256];
+		param_values(d, values, sizeof(values));
+		int k = (int)strlen(d->key), df = (int)strlen(params_default_text(d));
+		int v = (int)strlen(values);
+		wk = k > wk ? k : wk;
+		wd = df > wd ? df : wd;
+		wv = v > wv ? v : wv;
+	}
+	printf("mmu: %s\n", kvm_mmu_name());
+	printf("%-*s  %-*s  %-*s  %s\n", wk, "key", wd, "default", wv, "unit/values",
+	       "meaning [source]");
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char values[256];
+		param_values(d, values, sizeof(values));
+		printf("%-*s  %-*s  %-*s  %s [%s]\n", wk, d->key, wd,
+		       params_default_text(d), wv, values, d->doc, d->source);
+	}
+	return EXIT_OK;
+}
+
 int cmd_config(int argc, char **argv)
 {
 	enum { OPT_DEFAULTS = CLI_OPT_OWN, OPT_JSON, OPT_KEYS, OPT_MMU };
@@ -263,56 +321,12 @@ int cmd_config(int argc, char **argv)
 		fputs(config_usage, stderr);
 		return EXIT_BADINPUT;
 	}
-	if (mmu) {
-		const char *const *f = kvm_mmu_fixed_policy();
-		printf("mmu: %s\n", kvm_mmu_name());
-		for (; f && *f; f++)
-			printf("%s\n", *f);
-		return EXIT_OK;
-	}
+	if (mmu)
+		return config_mmu();
 	if (keys) {
 		for (size_t i = 0; i < params_count(); i++)
 			printf("%s\n", params_desc(i)->key);
 		return EXIT_OK;
 	}
-	if (json) {
-		json_t *list = json_array();
-		for (size_t i = 0; i < params_count(); i++) {
-			const struct param_desc *d = params_desc(i);
-			char values[256];
-			param_values(d, values, sizeof(values));
-			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
-				"key", d->key, "default", params_default_text(d),
-				d->type == PARAM_T_ENUM ? "values" : "unit", values,
-				"meaning", d->doc, "source", d->source,
-				"mmu", kvm_mmu_name()));
-		}
-		json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(list);
-		return EXIT_OK;
-	}
-	/* Columns as wide as their widest entry: aligned, never run together. */
-	int wk = 3, wd = 7, wv = 11;
-	for (size_t i = 0; i < params_count(); i++) {
-		const struct param_desc *d = params_desc(i);
-		char values[256];
-		param_values(d, values, sizeof(values));
-		int k = (int)strlen(d->key), df = (int)strlen(params_default_text(d));
-		int v = (int)strlen(values);
-		wk = k > wk ? k : wk;
-		wd = df > wd ? df : wd;
-		wv = v > wv ? v : wv;
-	}
-	printf("mmu: %s\n", kvm_mmu_name());
-	printf("%-*s  %-*s  %-*s  %s\n", wk, "key", wd, "default", wv, "unit/values",
-	       "meaning [source]");
-	for (size_t i = 0; i < params_count(); i++) {
-		const struct param_desc *d = params_desc(i);
-		char values[256];
-		param_values(d, values, sizeof(values));
-		printf("%-*s  %-*s  %-*s  %s [%s]\n", wk, d->key, wd,
-		       params_default_text(d), wv, values, d->doc, d->source);
-	}
-	return EXIT_OK;
+	return json ? config_json() : config_table();
 }

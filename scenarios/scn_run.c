@@ -430,6 +430,139 @@ static int spawn_host_random(struct scn_run *sr, const struct hev_random *hr,
 	return rc ? -1 : 0;
 }
 
+/* A workload line or an action on a vCPU (or pCPU) the machine does not
+ * have would silently do nothing. */
+static int check_targets(const struct scn *sc, const struct params *p,
+			 char *err, size_t errlen)
+{
+	unsigned nv = (unsigned)p->cpu_vcpus;
+	for (unsigned i = 0; i < sc->nwl; i++) {
+		const struct wl *wl = &sc->wl[i];
+		if (wl->last == UINT32_MAX || wl->last < nv)
+			continue;
+		if (wl->first == wl->last)
+			snprintf(err, errlen, "%s:%d: a workload on vCPU %u, but "
+				 "cpu.vcpus=%u (vCPUs 0..%u)", sc->file, wl->line,
+				 wl->first, nv, nv - 1);
+		else
+			snprintf(err, errlen, "%s:%d: a workload on vCPUs %u-%u, but "
+				 "cpu.vcpus=%u (vCPUs 0..%u)", sc->file, wl->line,
+				 wl->first, wl->last, nv, nv - 1);
+		return -1;
+	}
+	for (unsigned i = 0; i < sc->nact; i++) {
+		const struct action *a = &sc->act[i];
+		if ((a->kind == ACT_MIGRATE_VCPU || a->kind == ACT_SMM) && a->a >= nv) {
+			snprintf(err, errlen, "%s:%d: vCPU %llu, but cpu.vcpus=%u "
+				 "(vCPUs 0..%u)", sc->file, a->line,
+				 (unsigned long long)a->a, nv, nv - 1);
+			return -1;
+		}
+		if (a->kind == ACT_MIGRATE_VCPU && a->b >= p->cpu_pcpus) {
+			snprintf(err, errlen, "%s:%d: pCPU %llu, but cpu.pcpus=%llu "
+				 "(pCPUs 0..%llu)", sc->file, a->line,
+				 (unsigned long long)a->b,
+				 (unsigned long long)p->cpu_pcpus,
+				 (unsigned long long)p->cpu_pcpus - 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Each vCPU's stream: the workload lines that cover it, in file order,
+ * the first one opened. */
+static int make_streams(struct scn_run *sr, char *err, size_t errlen)
+{
+	const struct scn *sc = sr->sc;
+	unsigned nv = sr->nstreams;
+	for (unsigned v = 0; v < nv; v++) {
+		struct stream *st = &sr->streams[v];
+		for (unsigned i = 0; i < sc->nwl; i++) {
+			struct wl *wl = (struct wl *)&sc->wl[i];
+			unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
+			if (v < wl->first || v > last)
+				continue;
+			if (st->nsegs == sizeof(st->segs) / sizeof(st->segs[0])) {
+				snprintf(err, errlen, "%s:%d: more than 16 workload lines "
+					 "for vCPU %u", sc->file, wl->line, v);
+				return -1;
+			}
+			st->segs[st->nsegs++] = wl;
+		}
+		if (st->nsegs && open_segment(sr, st, nv, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+/* Guest address spaces: vCPUs of one process share one; they are
+ * numbered in order of first use. */
+static int number_aspaces(struct scn_run *sr)
+{
+	unsigned nv = sr->nstreams;
+	unsigned *dense = calloc(nv, sizeof(*dense));
+	if (!dense)
+		return -1;
+	for (unsigned v = 0, n = 0; v < nv; v++) {
+		unsigned k = 0;
+		while (k < v && sr->streams[k].aspace != sr->streams[v].aspace)
+			k++;
+		dense[v] = k < v ? dense[k] : n++;
+		vcpu_set_aspace(machine_vcpu(sr->vm.m, v), dense[v]);
+	}
+	free(dense);
+	return 0;
+}
+
+/* "elf PATH [BASE]": the program's segments, with their permissions. */
+static int map_elf(struct scn_run *sr, char *err, size_t errlen)
+{
+	const struct scn *sc = sr->sc;
+	struct trace_seg *segs;
+	size_t nsegs;
+	if (!sc->elf)
+		return 0;
+	if (trace_elf_segments(sc->elf, &segs, &nsegs, err, errlen))
+		return -1;
+	for (size_t i = 0; i < nsegs; i++) {
+		segs[i].start += sc->elf_base;
+		segs[i].end += sc->elf_base;
+	}
+	int rc = machine_set_guest_segments(sr->vm.m, segs, nsegs);
+	free(segs);
+	return rc ? -1 : 0;
+}
+
+/* The host's own activity: host-event lines on their kthreads, then the
+ * host-events random lines, each on one of its own — daemons, so they
+ * never keep a finished guest's run alive. */
+static int spawn_host(struct scn_run *sr, char *err, size_t errlen)
+{
+	const struct scn *sc = sr->sc;
+	for (unsigned k = 0; k < MAX_KTHREADS; k++) {
+		struct host_event ev[MAX_ITEMS];
+		size_t n = 0;
+		for (unsigned i = 0; i < sc->nhev; i++) {
+			if (sc->hev_kthread[i] != k)
+				continue;
+			ev[n] = sc->hev[i];
+			ev[n++].hva += sr->vm.hva;
+		}
+		if (n && !host_events_spawn(sr->vm.host, ev, n, SIM_THREAD_DAEMON))
+			return -1;
+	}
+	for (unsigned i = 0; i < sc->nhrand; i++)
+		if (spawn_host_random(sr, &sc->hrand[i], i, err, errlen))
+			return -1;
+	return 0;
+}
+
+/*
+ * A scenario file's run: 1. check what it names exists; 2. the vCPUs'
+ * streams; 3. the VM, its address spaces and the traced program; 4. the
+ * vCPU threads, the host's kthreads and the VMM thread with the timeline.
+ */
 static int build(struct run *r, char *err, size_t errlen)
 {
 	const struct scn *sc = r->sc->scn;
@@ -458,104 +591,11 @@ static int build(struct run *r, char *err, size_t errlen)
 				      &sr->ring_inversions);
 			break;
 		}
-	/* A workload line or an action on a vCPU (or pCPU) the machine does
-	 * not have would silently do nothing. */
-	for (unsigned i = 0; i < sc->nwl; i++) {
-		const struct wl *wl = &sc->wl[i];
-		if (wl->last == UINT32_MAX || wl->last < nv)
-			continue;
-		if (wl->first == wl->last)
-			snprintf(err, errlen, "%s:%d: a workload on vCPU %u, but "
-				 "cpu.vcpus=%u (vCPUs 0..%u)", sc->file, wl->line,
-				 wl->first, nv, nv - 1);
-		else
-			snprintf(err, errlen, "%s:%d: a workload on vCPUs %u-%u, but "
-				 "cpu.vcpus=%u (vCPUs 0..%u)", sc->file, wl->line,
-				 wl->first, wl->last, nv, nv - 1);
+	if (check_targets(sc, &r->p, err, errlen) || make_streams(sr, err, errlen) ||
+	    vm_create(r, &sr->vm, err, errlen) || number_aspaces(sr) ||
+	    map_elf(sr, err, errlen) || vm_start(&sr->vm, source, sr) ||
+	    spawn_host(sr, err, errlen))
 		return -1;
-	}
-	for (unsigned i = 0; i < sc->nact; i++) {
-		const struct action *a = &sc->act[i];
-		if ((a->kind == ACT_MIGRATE_VCPU || a->kind == ACT_SMM) && a->a >= nv) {
-			snprintf(err, errlen, "%s:%d: vCPU %llu, but cpu.vcpus=%u "
-				 "(vCPUs 0..%u)", sc->file, a->line,
-				 (unsigned long long)a->a, nv, nv - 1);
-			return -1;
-		}
-		if (a->kind == ACT_MIGRATE_VCPU && a->b >= r->p.cpu_pcpus) {
-			snprintf(err, errlen, "%s:%d: pCPU %llu, but cpu.pcpus=%llu "
-				 "(pCPUs 0..%llu)", sc->file, a->line,
-				 (unsigned long long)a->b,
-				 (unsigned long long)r->p.cpu_pcpus,
-				 (unsigned long long)r->p.cpu_pcpus - 1);
-			return -1;
-		}
-	}
-	for (unsigned v = 0; v < nv; v++) {
-		struct stream *st = &sr->streams[v];
-		for (unsigned i = 0; i < sc->nwl; i++) {
-			struct wl *wl = (struct wl *)&sc->wl[i];
-			unsigned last = wl->last == UINT32_MAX ? nv - 1 : wl->last;
-			if (v < wl->first || v > last)
-				continue;
-			if (st->nsegs == sizeof(st->segs) / sizeof(st->segs[0])) {
-				snprintf(err, errlen, "%s:%d: more than 16 workload lines "
-					 "for vCPU %u", sc->file, wl->line, v);
-				return -1;
-			}
-			st->segs[st->nsegs++] = wl;
-		}
-		if (st->nsegs && open_segment(sr, st, nv, err, errlen))
-			return -1;
-	}
-	if (vm_create(r, &sr->vm, err, errlen))
-		return -1;
-	/* Guest address spaces: vCPUs of one process share one; they are
-	 * numbered in order of first use. */
-	unsigned *dense = calloc(nv, sizeof(*dense));
-	if (!dense)
-		return -1;
-	for (unsigned v = 0, n = 0; v < nv; v++) {
-		unsigned k = 0;
-		while (k < v && sr->streams[k].aspace != sr->streams[v].aspace)
-			k++;
-		dense[v] = k < v ? dense[k] : n++;
-		vcpu_set_aspace(machine_vcpu(sr->vm.m, v), dense[v]);
-	}
-	free(dense);
-	if (sc->elf) {
-		struct trace_seg *segs;
-		size_t nsegs;
-		if (trace_elf_segments(sc->elf, &segs, &nsegs, err, errlen))
-			return -1;
-		for (size_t i = 0; i < nsegs; i++) {
-			segs[i].start += sc->elf_base;
-			segs[i].end += sc->elf_base;
-		}
-		int rc = machine_set_guest_segments(sr->vm.m, segs, nsegs);
-		free(segs);
-		if (rc)
-			return -1;
-	}
-	if (vm_start(&sr->vm, source, sr))
-		return -1;
-	for (unsigned k = 0; k < MAX_KTHREADS; k++) {
-		/* The kernel's own activity: daemons, so they never keep a
-		 * finished guest's run alive. */
-		struct host_event ev[MAX_ITEMS];
-		size_t n = 0;
-		for (unsigned i = 0; i < sc->nhev; i++) {
-			if (sc->hev_kthread[i] != k)
-				continue;
-			ev[n] = sc->hev[i];
-			ev[n++].hva += sr->vm.hva;
-		}
-		if (n && !host_events_spawn(sr->vm.host, ev, n, SIM_THREAD_DAEMON))
-			return -1;
-	}
-	for (unsigned i = 0; i < sc->nhrand; i++)
-		if (spawn_host_random(sr, &sc->hrand[i], i, err, errlen))
-			return -1;
 	sim_spawn(r->sim, "vmm", driver, sr, 0, 0);
 	return 0;
 }
