@@ -8,7 +8,6 @@
  * are written under a temporary name and renamed only when complete.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,20 +40,6 @@ static const char usage_trace[] =
 	"       tdpsim trace convert IN OUT [--zstd] [--format F]\n"
 	"       tdpsim trace gen --pattern P [--KEY VALUE ...] [--zstd] -o OUT\n"
 	"  'tdpsim trace SUBCOMMAND --help' describes each.\n";
-
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tdpsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_BAD;
-}
 
 static bool is_help(const char *s)
 {
@@ -117,15 +102,15 @@ static int parse_common(int argc, char **argv, struct trace_opts *o, int maxpos,
 			o->out = v;
 		} else if (id == OPT_FORMAT) {
 			if (trace_format_parse(v, &o->fmt) < 0)
-				return bad("%s: unknown format '%s'", cmd, v);
+				return cli_bad("%s: unknown format '%s'", cmd, v);
 		} else if (id >= OPT_KEY) {
 			if (workload_set(gen, workload_param_doc((size_t)(id - OPT_KEY))->key,
 					 v, err, sizeof(err)) < 0)
-				return bad("%s: %s", cmd, err);
+				return cli_bad("%s: %s", cmd, err);
 		} else if (o->npos < maxpos) {
 			o->pos[o->npos++] = v;
 		} else {
-			return bad("%s: unexpected argument '%s'", cmd, v);
+			return cli_bad("%s: unexpected argument '%s'", cmd, v);
 		}
 	}
 	*used = o->npos;
@@ -267,23 +252,23 @@ static int do_info(const char *path, enum trace_format fmt)
 	long n;
 
 	if (!recs || !in) {
-		bad("out of memory");
+		cli_bad("out of memory");
 		goto out;
 	}
 	in->lo = UINT64_MAX;
 	r = trace_open_format(path, fmt, err, sizeof(err));
 	if (!r) {
-		bad("%s", err);
+		cli_bad("%s", err);
 		goto out;
 	}
 	while ((n = trace_read(r, recs, BATCH)) > 0)
 		for (long i = 0; i < n; i++)
 			if (info_add(in, &recs[i]) < 0) {
-				bad("%s: out of memory", path);
+				cli_bad("%s: out of memory", path);
 				goto out;
 			}
 	if (n < 0) {
-		bad("%s", trace_error(r));
+		cli_bad("%s", trace_error(r));
 		goto out;
 	}
 	info_print(path, r, in);
@@ -326,11 +311,11 @@ static int do_convert(const char *in, const char *out, enum trace_format fmt, bo
 	long n;
 
 	if (!recs)
-		return bad("out of memory");
+		return cli_bad("out of memory");
 	r = trace_open_format(in, fmt, err, sizeof(err));
 	if (!r) {
 		free(recs);
-		return bad("%s", err);
+		return cli_bad("%s", err);
 	}
 	/* Gaps and the address space (virtual or guest-physical) go with
 	 * the records. */
@@ -338,27 +323,27 @@ static int do_convert(const char *in, const char *out, enum trace_format fmt, bo
 			 (trace_meta(r)->flags & (TRACE_GAPS | TRACE_VADDR | TRACE_PADDR)),
 			 err, sizeof(err));
 	if (!w) {
-		bad("%s", err);
+		cli_bad("%s", err);
 		goto fail;
 	}
 	/* A trace of several processes stays one. */
 	if (trace_aspaces(r) &&
 	    trace_write_aspaces(w, trace_aspaces(r), trace_meta(r)->nr_vcpus) < 0) {
-		bad("%s", trace_writer_error(w));
+		cli_bad("%s", trace_writer_error(w));
 		goto fail;
 	}
 	while ((n = trace_read(r, recs, BATCH)) > 0)
 		if (trace_write(w, recs, (size_t)n) < 0) {
-			bad("%s", trace_writer_error(w));
+			cli_bad("%s", trace_writer_error(w));
 			goto fail;
 		}
 	if (n < 0) {
-		bad("%s", trace_error(r));
+		cli_bad("%s", trace_error(r));
 		goto fail;
 	}
 	trace_close(r);
 	free(recs);
-	return trace_finish(w, err, sizeof(err)) < 0 ? bad("%s", err) : 0;
+	return trace_finish(w, err, sizeof(err)) < 0 ? cli_bad("%s", err) : 0;
 fail:
 	trace_abort(w);
 	trace_close(r);
@@ -396,18 +381,18 @@ static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 	size_t n;
 
 	if (!recs)
-		return bad("out of memory");
+		return cli_bad("out of memory");
 	g = workload_new(p, err, sizeof(err));
 	if (!g) {
 		free(recs);
-		return bad("trace gen: %s", err);
+		return cli_bad("trace gen: %s", err);
 	}
 	/* The generators' addresses are guest-physical (inside vm.mem). */
 	w = trace_create(out, (zstd ? TRACE_ZSTD : 0) | TRACE_PADDR, err, sizeof(err));
 	if (!w) {
 		workload_free(g);
 		free(recs);
-		return bad("%s", err);
+		return cli_bad("%s", err);
 	}
 	while ((n = workload_fill(g, recs, BATCH)) > 0)
 		if (trace_write(w, recs, n) < 0)
@@ -415,11 +400,11 @@ static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 	workload_free(g);
 	free(recs);
 	if (n > 0) {
-		bad("%s", trace_writer_error(w));
+		cli_bad("%s", trace_writer_error(w));
 		trace_abort(w);
 		return EXIT_BAD;
 	}
-	return trace_finish(w, err, sizeof(err)) < 0 ? bad("%s", err) : 0;
+	return trace_finish(w, err, sizeof(err)) < 0 ? cli_bad("%s", err) : 0;
 }
 
 static int cmd_gen(int argc, char **argv)
@@ -438,7 +423,7 @@ static int cmd_gen(int argc, char **argv)
 		return rc;
 	if (!o.out) {
 		print_gen_usage(stderr);
-		return bad("trace gen: -o OUT is required");
+		return cli_bad("trace gen: -o OUT is required");
 	}
 	return do_gen(&p, o.out, o.zstd);
 }
@@ -463,7 +448,7 @@ int cmd_trace(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
-	bad("trace: unknown subcommand '%s'%s", argv[1],
+	cli_bad("trace: unknown subcommand '%s'%s", argv[1],
 	    cli_did_you_mean(argv[1], (const char *const[]){ "info", "convert", "gen",
 							      "--help", NULL }));
 	fputs(usage_trace, stderr);

@@ -367,6 +367,18 @@ static void campaign_seeds(FILE *f, const struct rep *R, const struct group *G)
 	free(rg);
 }
 
+/* One missing-seeds line of report.md (the first under its heading) and
+ * on stderr; frees @msg.  Returns true: there is one now. */
+static bool seeds_warning(FILE *f, char *msg, bool any)
+{
+	fprintf(f, "%s* %s\n", any ? "" : "**Warning: seeds missing.** "
+		"The first failing seed below is the first among the seeds "
+		"run only.\n\n", msg);
+	fprintf(stderr, "tdpsim report: warning: %s\n", msg);
+	free(msg);
+	return true;
+}
+
 /* Seeds a campaign did not run, said in report.md and on stderr: the gaps
  * between its chunks, and chunks that found no failure yet ran fewer seeds
  * than their range (a worker died under an older tdpsim). */
@@ -382,12 +394,7 @@ static void missing_seeds(FILE *f, const struct rep *R)
 					    "summary covers them)", G->label,
 					    (unsigned long long)rg[i - 1].b + 1,
 					    (unsigned long long)rg[i].a - 1);
-			fprintf(f, "%s* %s\n", any ? "" : "**Warning: seeds missing.** "
-				"The first failing seed below is the first among the seeds "
-				"run only.\n\n", msg);
-			fprintf(stderr, "tdpsim report: warning: %s\n", msg);
-			free(msg);
-			any = true;
+			any = seeds_warning(f, msg, any);
 		}
 		free(rg);
 		for (size_t i = 0; i < G->nm; i++) {
@@ -402,12 +409,7 @@ static void missing_seeds(FILE *f, const struct rep *R)
 					    (unsigned long long)want,
 					    (unsigned long long)ch->first,
 					    (unsigned long long)ch->last);
-			fprintf(f, "%s* %s\n", any ? "" : "**Warning: seeds missing.** "
-				"The first failing seed below is the first among the seeds "
-				"run only.\n\n", msg);
-			fprintf(stderr, "tdpsim report: warning: %s\n", msg);
-			free(msg);
-			any = true;
+			any = seeds_warning(f, msg, any);
 		}
 	}
 	if (any)
