@@ -510,6 +510,20 @@ static const struct {
 
 /* ---------------------------------------------------------------- grammar */
 
+/* snprintf at @used of @buf (NULL when @len is 0: only counting);
+ * returns the new length. */
+static size_t gput(char *buf, size_t len, size_t used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static size_t gput(char *buf, size_t len, size_t used, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(used < len ? buf + used : NULL, used < len ? len - used : 0,
+			  fmt, ap);
+	va_end(ap);
+	return used + (n > 0 ? (size_t)n : 0);
+}
+
 /* One entry: "WORDS" padded to a column, then its help, filled to 80
  * columns (the words go on a line of their own when they reach it). */
 static size_t grammar_entry(char *buf, size_t len, size_t used, const char *words,
@@ -518,8 +532,7 @@ static size_t grammar_entry(char *buf, size_t len, size_t used, const char *word
 	enum { COL = 36, WIDTH = 80 };
 	const char *lead = words;
 	if (strlen(words) + 1 > COL) {
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-					 "%s\n", words);
+		used = gput(buf, len, used, "%s\n", words);
 		lead = "";
 	}
 	for (const char *h = help; *h;) {
@@ -532,8 +545,7 @@ static size_t grammar_entry(char *buf, size_t len, size_t used, const char *word
 			fit = l + w;
 			l = fit + (h[fit] != 0);
 		}
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-					 "%-*s%.*s\n", COL, lead, (int)fit, h);
+		used = gput(buf, len, used, "%-*s%.*s\n", COL, lead, (int)fit, h);
 		lead = "";
 		h += l;
 	}
@@ -549,21 +561,18 @@ size_t scn_grammar(char *buf, size_t len)
 			 directives[i].args);
 		used = grammar_entry(buf, len, used, words, directives[i].help);
 	}
-	used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-				 "\nKIND (workload):\n");
+	used = gput(buf, len, used, "\nKIND (workload):\n");
 	for (size_t i = 0; i < NWL_KINDS; i++) {
 		snprintf(words, sizeof(words), "  %s %s", wl_kinds[i].name, wl_kinds[i].args);
 		used = grammar_entry(buf, len, used, words, wl_kinds[i].help);
 	}
-	used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-				 "\nACTION (at, after-guest):\n");
+	used = gput(buf, len, used, "\nACTION (at, after-guest):\n");
 	for (unsigned i = 0; i < ACT_COUNT; i++) {
 		snprintf(words, sizeof(words), "  %s%s%s", scn_actions[i].name,
 			 scn_actions[i].args[0] ? " " : "", scn_actions[i].args);
 		used = grammar_entry(buf, len, used, words, scn_actions[i].help);
 	}
-	used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-				 "\n");
+	used = gput(buf, len, used, "\n");
 	used = grammar_entry(buf, len, used, "EVENT", scn_host_events);
 	used = grammar_entry(buf, len, used, "numbers",
 			     "decimal or 0x hex; sizes and addresses take K/M/G/T "
