@@ -107,6 +107,16 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_BADINPUT;
 	}
+	/* "help COMMAND" is "COMMAND --help". */
+	static char help_opt[] = "--help";
+	if (!strcmp(argv[1], "help") && argc == 3) {
+		argv[1] = argv[2];
+		argv[2] = help_opt;
+	}
+	bool global = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+		      !strcmp(argv[1], "help") || !strcmp(argv[1], "--version");
+	if (global && argc > 2)
+		return cli_bad("%s: unexpected argument '%s'", argv[1], argv[2]);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);

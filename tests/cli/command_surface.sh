@@ -99,6 +99,8 @@ expect2 "stats: unexpected argument 'touch-2m' (one scenario only)" stats touch-
 expect2 "run: unexpected argument 'touch-2m' (one scenario only)" run touch-4k touch-2m
 expect2 "trace info: unexpected argument 'b'" trace info "$T/h.trc" b
 expect2 "scenarios: --grammar and --json do not go together" scenarios --grammar --json
+expect2 "--version: unexpected argument 'run'" --version run
+"$TDPSIM" help compare | grep -q '^usage: tdpsim compare SCENARIO'   # = compare --help
 expect2 "report: unexpected argument '--set'" report "$T/r.json" --set x=1 --out "$T/x"
 expect2 "scenarios: unexpected argument 'foo'" scenarios foo
 expect2 "config: unexpected argument 'extra'" config --defaults extra
