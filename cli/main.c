@@ -3,7 +3,6 @@
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -35,17 +34,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 success, 1 a violation or failed expectation, 2 bad input.\n"
 	"'tdpsim COMMAND --help' describes each command.\n";
-
-int cli_bad(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("tdpsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_BADINPUT;
-}
 
 /* Every "--opt=value" split into "--opt" "value", so that each command's
  * parser sees one spelling (getopt_long's: --set=k=v is --set k=v).  A

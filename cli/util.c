@@ -12,6 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
+int cli_bad(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tdpsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_BADINPUT;
+}
+
 void *cli_xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);

@@ -5,9 +5,9 @@
  */
 #include "tests/traces/helpers.h"
 
-#include "cli/cmd_trace.c"
+#include "cli/cli.h"
 
-struct run {
+struct printed {
 	int rc;
 	char *out, *err;	/* what it printed */
 };
@@ -26,12 +26,12 @@ static char *slurp(FILE *f)
 }
 
 /* Runs cmd_trace with the NULL-terminated arguments after "trace". */
-static struct run run_trace(const char *arg, ...)
+static struct printed run_trace(const char *arg, ...)
 {
 	char *argv[32] = { "trace" };
 	int argc = 1, save_out = dup(1), save_err = dup(2);
 	FILE *fo = tmpfile(), *fe = tmpfile();
-	struct run r;
+	struct printed r;
 	va_list ap;
 
 	va_start(ap, arg);
@@ -56,7 +56,7 @@ static struct run run_trace(const char *arg, ...)
 	return r;
 }
 
-static void run_free(struct run *r)
+static void printed_free(struct printed *r)
 {
 	free(r->out);
 	free(r->err);
@@ -65,7 +65,7 @@ static void run_free(struct run *r)
 static void test_gen_info(void **state)
 {
 	char *dir = th_mkdir(), *p = th_path(dir, "s.trace");
-	struct run r = run_trace("gen", "--pattern", "stride", "--ws", "16K", "--stride=4096",
+	struct printed r = run_trace("gen", "--pattern", "stride", "--ws", "16K", "--stride=4096",
 				 "--count", "10", "--vcpus", "2", "--base", "0x10000",
 				 "--writes", "1", "-o", p, NULL);
 	struct trace_rec *v;
@@ -75,7 +75,7 @@ static void test_gen_info(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	printed_free(&r);
 	v = th_load(p, 4096, &n);
 	assert_int_equal(n, 10);
 	assert_int_equal(v[0].addr, 0x10000);
@@ -99,7 +99,7 @@ static void test_gen_info(void **state)
 		 "range    0x10000..0x17007\n"
 		 "pages    8 (4 KiB)\n", p);
 	assert_string_equal(r.out, want);
-	run_free(&r);
+	printed_free(&r);
 	free(p);
 	th_rmdir(dir);
 }
@@ -109,14 +109,14 @@ static void test_convert(void **state)
 	char *dir = th_mkdir(), *lk = th_path(dir, "a.lackey"), *nat = th_path(dir, "a.trace");
 	const char *text = "==1== x\nI  1000,4\n M 2ff8,16\n";
 	struct trace_rec *v;
-	struct run r;
+	struct printed r;
 	size_t n;
 
 	th_write_file(lk, text, strlen(text));
 	r = run_trace("convert", lk, nat, "--zstd", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	printed_free(&r);
 	v = th_load(nat, 16, &n);
 	assert_int_equal(n, 3);
 	assert_true(v[0].addr == 0x1000 && v[0].kind == TRACE_FETCH);
@@ -127,7 +127,7 @@ static void test_convert(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_contains(r.out, "format   native+zstd\n");
 	assert_contains(r.out, "pages    3 (4 KiB)\n");	/* 0x1000, 0x2000, 0x3000 */
-	run_free(&r);
+	printed_free(&r);
 	free(lk);
 	free(nat);
 	th_rmdir(dir);
@@ -139,7 +139,7 @@ static void test_convert_bad_input(void **state)
 	char *dir = th_mkdir(), *lk = th_path(dir, "b.lackey"), *out = th_path(dir, "b.trace");
 	const char *text = "I  1000,4\n L 2000,8\n L 3000\n";
 	char want[1024];
-	struct run r;
+	struct printed r;
 
 	th_write_file(lk, text, strlen(text));
 	r = run_trace("convert", lk, out, NULL);
@@ -149,13 +149,13 @@ static void test_convert_bad_input(void **state)
 	assert_string_equal(r.out, "");
 	assert_false(th_file_exists(out));
 	assert_int_equal(th_count_files(dir), 1);	/* no temporary either */
-	run_free(&r);
+	printed_free(&r);
 
 	r = run_trace("info", lk, NULL);
 	assert_int_equal(r.rc, 2);
 	assert_string_equal(r.err, want);
 	assert_string_equal(r.out, "");
-	run_free(&r);
+	printed_free(&r);
 	free(lk);
 	free(out);
 	th_rmdir(dir);
@@ -181,7 +181,7 @@ static void test_usage_errors(void **state)
 		"usage: tdpsim trace convert",
 		"tdpsim: trace convert: unknown format 'xml'\n",
 		"tdpsim: trace gen: pattern: bad value 'zigzag' (seq|stride|uniform|zipf)\n",
-		"tdpsim: trace gen: colour: unknown workload parameter\n",
+		"tdpsim: trace gen: unexpected argument '--colour' (tdpsim trace gen --help)\n",
 		"tdpsim: trace gen: -o OUT is required\n",
 		"tdpsim: trace gen: size: must be 1..64 bytes\n",
 		"tdpsim: trace: unknown subcommand 'frobnicate'\n",
@@ -190,13 +190,13 @@ static void test_usage_errors(void **state)
 
 	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
 		const char *const *c = cases[i];
-		struct run r = run_trace(c[0], c[0] ? c[1] : NULL, c[0] && c[1] ? c[2] : NULL,
+		struct printed r = run_trace(c[0], c[0] ? c[1] : NULL, c[0] && c[1] ? c[2] : NULL,
 					 c[0] && c[1] && c[2] ? c[3] : NULL,
 					 c[0] && c[1] && c[2] && c[3] ? c[4] : NULL, NULL);
 
 		assert_int_equal(r.rc, 2);
 		assert_contains(r.err, msgs[i]);
-		run_free(&r);
+		printed_free(&r);
 	}
 	assert_false(th_file_exists("/tmp/tdpsim-never"));
 }
@@ -204,22 +204,22 @@ static void test_usage_errors(void **state)
 static void test_help(void **state)
 {
 	static const char *const subs[] = { "info", "convert", "gen" };
-	struct run r = run_trace("--help", NULL);
+	struct printed r = run_trace("--help", NULL);
 
 	assert_int_equal(r.rc, 0);
 	assert_contains(r.out, "tdpsim trace convert IN OUT");
-	run_free(&r);
+	printed_free(&r);
 	for (int i = 0; i < 3; i++) {
 		r = run_trace(subs[i], "--help", NULL);
 		assert_int_equal(r.rc, 0);
 		assert_contains(r.out, "usage: tdpsim trace ");
 		assert_contains(r.out, subs[i]);
 		assert_string_equal(r.err, "");
-		run_free(&r);
+		printed_free(&r);
 	}
 	r = run_trace("gen", "--help", NULL);
 	assert_contains(r.out, "--zipf     zipf exponent s > 0 (zipf) [1.0]\n");
-	run_free(&r);
+	printed_free(&r);
 }
 
 int main(void)
