@@ -34,6 +34,52 @@ struct opts {
 /* Prints "tdpsim: MSG" to stderr; returns EXIT_BADINPUT. */
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The option scanner every command uses: getopt_long over the command's
+ * own options (@own: getopt_long rows ending in a zero row, each with its
+ * id in .val, at least CLI_OPT_OWN; a one-letter name is also a short
+ * option, -o), the shared ones when @o is given
+ * (--set, --seed, --config, --json, --csv, --log: taken into @o) and
+ * --help/-h.  --opt value and --opt=value both work (main splits the
+ * latter first); numbers are the caller's (sim_parse_u64).  Each call
+ * returns the next item: an own option's id (its value in *@val), a
+ * shared one (CLI_OPT_SHARED, already taken), an operand (CLI_SCAN_ARG,
+ * in *@val), 'h', CLI_SCAN_END, or CLI_SCAN_BAD (printed: an unknown
+ * option, with "did you mean", or a missing value).
+ */
+#include <getopt.h>
+enum { CLI_SCAN_END = -1, CLI_SCAN_BAD = -2, CLI_SCAN_ARG = 1,
+       CLI_OPT_SHARED = 0x100, CLI_OPT_OWN = 0x200, CLI_SCAN_MAX = 48 };
+struct cli_scan {
+	const char *cmd;
+	int argc;
+	char **argv;
+	struct opts *o;
+	int start;	/* argv index of the last item's first word */
+	struct option lo[CLI_SCAN_MAX];
+	char names[CLI_SCAN_MAX][24];	/* "--name" of each row */
+	const char *known[CLI_SCAN_MAX + 1];
+	char shorts[16];	/* getopt's: "-:h" and the one-letter rows */
+};
+void cli_scan_init(struct cli_scan *s, const char *cmd, int argc, char **argv,
+		   const struct option *own, struct opts *o);
+int cli_scan_next(struct cli_scan *s, const char **val);
+/* Appends the words of the last item (an option and its value, or an
+ * operand) to @list: what a campaign passes on to its jobs. */
+void cli_scan_words(const struct cli_scan *s, char **list, int *n);
+/* A scenario command's arguments: SCENARIO (a catalog name or a .scn
+ * path), the shared options, and @own options, each handed to @take with
+ * its id and value (0, or an exit status).  Every item (operands and
+ * shared options too) goes to @take, for pass lists (@s's words); @take
+ * may be NULL without @own.  Returns the scenario, with its defaults, the
+ * config file and the --set list applied to o->p; or NULL with *@status
+ * (0 after --help). */
+const struct scenario *cli_parse_scenario(const char *cmd, int argc, char **argv,
+					  struct opts *o, const char *usage,
+					  const struct option *own,
+					  int (*take)(void *ctx, const struct cli_scan *s,
+						      int id, const char *val),
+					  void *ctx, int *status);
 /* Consumes one shared option at argv[*i] (advancing *i past its value).
  * Returns 1 if consumed, 0 if not an option of ours, -1 on bad input
  * (message printed). */
@@ -137,9 +183,26 @@ int cmd_stats(int argc, char **argv);
 /* What stat @name counts (cli/stats_doc.c), or NULL if undescribed. */
 const char *cli_stat_doc(const char *name);
 
-/* --- compare, report and campaigns (cli/compare.c, cli/report.c) --- */
+/* --- helpers (cli/util.c) --- */
 /* asprintf that exits on out-of-memory. */
 char *cli_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* realloc that exits on out-of-memory (n 0 is 1). */
+void *cli_xrealloc(void *p, size_t n);
+/* Makes room for one more element at arr[n]. */
+#define GROW(arr, n) ((arr) = cli_xrealloc((arr), ((n) + 1) * sizeof(*(arr))))
+/* Seconds on the monotonic clock (progress lines and rates). */
+double cli_now_s(void);
+/* A campaign's job list (--emit-jobs FILE) for GNU parallel or a Slurm
+ * array: @njobs lines "TDPSIM CMD PASS..." each ended by what @tail writes
+ * for job j (its share of the campaign), every word sh-quoted.  EXIT_OK,
+ * or EXIT_BADINPUT (printed: an argument with a control character, or the
+ * file cannot be written). */
+int cli_emit_jobs(const char *file, const char *tdpsim, const char *cmd,
+		  char **pass, int npass, uint64_t njobs,
+		  void (*tail)(FILE *f, uint64_t j, void *ctx), void *ctx);
+/* The entries of @dir (not . and ..), sorted; 0, or -1 if unreadable. */
+int cli_list_dir(const char *dir, char ***names, size_t *n);
+void cli_free_names(char **names, size_t n);
 /* --- quoting (cli/quote.c) --- */
 /* Prints @s as one sh word, quoted when it needs to be (one line: the
  * caller keeps control characters out, see cli_check_arg). */
@@ -160,6 +223,8 @@ int cli_parse_range(const char *s, uint64_t *a, uint64_t *b);
 int cli_mkdirs(const char *path);
 /* Every param as JSON (as in the results' "config"). */
 struct json_t *cli_config_json(const struct params *p);
+/* The configuration without sim.seed, canonical (sorted keys; malloc'd). */
+char *cli_config_canon(struct json_t *config);
 /* An output file (cli/outfile.c): a new path or a regular file is written
  * through a temporary file renamed over it by outfile_commit (no partial
  * file on failure); anything else that exists (a symlink, a FIFO, a
@@ -173,8 +238,13 @@ struct outfile {
 int outfile_open(struct outfile *o, const char *path);
 int outfile_commit(struct outfile *o);
 void outfile_abort(struct outfile *o);
-/* Writes @root to @path atomically; 0 or -1 (message printed). */
-int cli_write_json(struct json_t *root, const char *path);
+/* Every command's way to write a file: @path ('-': stdout) through an
+ * outfile, its content from @write (0, or -1 with errno); 0, or -1 with
+ * "PATH: cannot write WHAT (why)" printed (@what may be NULL). */
+int cli_write_file(const char *path, const char *what,
+		   int (*write)(FILE *f, void *ctx), void *ctx);
+/* @root as indented JSON, through cli_write_file. */
+int cli_write_json(struct json_t *root, const char *path, const char *what);
 /* 8 hex digits naming (scenario, config without sim.seed). */
 char *cli_config_tag(const char *scenario, struct json_t *config);
 
@@ -199,9 +269,5 @@ extern const size_t report_nowned;
 int report_generate(const char *stage, struct json_t *const *roots,
 		    const char *const *names, size_t n);
 
-/* Runs @fn with two zeroed argument lists as long as argv (the options it
- * keeps and those it passes on to workers); "out of memory" is exit 2. */
-int cli_with_arg_lists(int argc, char **argv,
-		       int (*fn)(int argc, char **argv, char **rest, char **pass));
 
 #endif

@@ -15,13 +15,9 @@ static const char run_usage[] =
 	"(config, stats, histograms, violations; '-' for stdout); --log writes the\n"
 	"event-log ring. Exit 1 on a violation or failed expectation, 2 on bad input.\n";
 
-static int write_log(const struct run *r, const char *path)
+static int write_log_lines(FILE *f, void *run)
 {
-	struct outfile of;
-	if (outfile_open(&of, path))
-		return cli_bad("%s: cannot write the event log (%s)", path,
-			       strerror(errno)), -1;
-	FILE *f = of.f;
+	const struct run *r = run;
 	for (size_t i = 0; i < sim_log_count(r->sim); i++) {
 		const struct sim_event *e = sim_log_get(r->sim, i);
 		fprintf(f, "%llu %u %s %#llx %#llx %#llx\n",
@@ -29,56 +25,63 @@ static int write_log(const struct run *r, const char *path)
 			(unsigned long long)e->addr, (unsigned long long)e->old,
 			(unsigned long long)e->new);
 	}
-	if (outfile_commit(&of))
-		return cli_bad("%s: cannot write the event log (%s)", path,
-			       strerror(errno)), -1;
 	return 0;
 }
 
-/* Parses SCENARIO and the shared options into @o; returns the scenario. */
-static const struct scenario *parse_scenario_args(int argc, char **argv,
-						  struct opts *o,
-						  const char *usage, int *status)
+static int write_log(const struct run *r, const char *path)
+{
+	return cli_write_file(path, "the event log", write_log_lines, (void *)r);
+}
+
+/* SCENARIO, as named: a catalog name or a .scn path. */
+static const struct scenario *take_scenario(struct opts *o, const char *arg,
+					    int *status)
+{
+	if (cli_check_arg("scenario", arg)) {
+		*status = EXIT_BADINPUT;
+		return NULL;
+	}
+	char err[300];
+	o->scenario_arg = arg;
+	const struct scenario *sc = scenario_resolve(arg, err, sizeof(err));
+	if (!sc)
+		*status = cli_bad("%s%s", err, strchr(arg, '/') ? ""
+				  : cli_did_you_mean_scenario(arg));
+	return sc;
+}
+
+const struct scenario *cli_parse_scenario(const char *cmd, int argc, char **argv,
+					  struct opts *o, const char *usage,
+					  const struct option *own,
+					  int (*take)(void *ctx, const struct cli_scan *s,
+						      int id, const char *val),
+					  void *ctx, int *status)
 {
 	const struct scenario *sc = NULL;
+	struct cli_scan s;
+	const char *val;
+	int id;
 	params_defaults(&o->p);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	cli_scan_init(&s, cmd, argc, argv, own, o);
+	*status = EXIT_OK;
+	while (!*status && (id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == CLI_SCAN_BAD) {
+			*status = EXIT_BADINPUT;
+		} else if (id == 'h') {
 			fputs(usage, stdout);
-			*status = EXIT_OK;
-			return NULL;
+			break;
+		} else if (id == CLI_SCAN_ARG && sc) {
+			*status = cli_bad("%s: unexpected argument '%s' (one scenario "
+					  "only)", cmd, val);
+		} else if (id == CLI_SCAN_ARG && !(sc = take_scenario(o, val, status))) {
+			break;
 		}
-		int rc = opts_parse_one(o, argc, argv, &i);
-		if (rc < 0) {
-			*status = EXIT_BADINPUT;
-			return NULL;
-		}
-		if (rc)
-			continue;
-		if (argv[i][0] == '-' || sc) {
-			static const char *const known[] = {
-				"--set", "--seed", "--config", "--json", "--csv", "--log",
-				"--help", "--seeds", "--jobs", "--vary", "--report",
-				"--emit-jobs", "--chunk", "--json-dir", "--tdpsim", "--only",
-				NULL,
-			};
-			*status = cli_bad("unexpected argument '%s'%s", argv[i],
-					  argv[i][0] == '-' ? cli_did_you_mean(argv[i], known)
-							    : "");
-			return NULL;
-		}
-		if (cli_check_arg("scenario", argv[i])) {
-			*status = EXIT_BADINPUT;
-			return NULL;
-		}
-		char err[300];
-		o->scenario_arg = argv[i];
-		sc = scenario_resolve(argv[i], err, sizeof(err));
-		if (!sc) {
-			*status = cli_bad("%s%s", err, strchr(argv[i], '/') ? ""
-					  : cli_did_you_mean_scenario(argv[i]));
-			return NULL;
-		}
+		if (!*status && take)
+			*status = take(ctx, &s, id, val);
+	}
+	if (*status || id == 'h') {
+		scenario_free_loaded(sc);
+		return NULL;
 	}
 	if (!sc) {
 		fputs(usage, stderr);
@@ -88,23 +91,21 @@ static const struct scenario *parse_scenario_args(int argc, char **argv,
 	char err[256];
 	if (scenario_defaults(sc, &o->p, err, sizeof(err))) {
 		*status = cli_bad("scenario %s: %s", sc->name, err);
-		scenario_free_loaded(sc);
-		return NULL;
-	}
-	if (opts_apply(o)) {
+	} else if (opts_apply(o)) {
 		*status = EXIT_BADINPUT;
-		scenario_free_loaded(sc);
-		return NULL;
+	} else {
+		return sc;
 	}
-	return sc;
+	scenario_free_loaded(sc);
+	return NULL;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	int status = EXIT_OK;
-	const struct scenario *sc = parse_scenario_args(argc, argv, &o, run_usage,
-							&status);
+	const struct scenario *sc = cli_parse_scenario("run", argc, argv, &o, run_usage,
+						       NULL, NULL, NULL, &status);
 	if (!sc) {
 		opts_free(&o);
 		return status;
@@ -133,34 +134,58 @@ int cmd_run(int argc, char **argv)
 	return status;
 }
 
-const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
-					  const char *usage, int *status)
-{
-	return parse_scenario_args(argc, argv, o, usage, status);
-}
-
 static const char scenarios_usage[] =
-	"usage: tdpsim scenarios [--json]\n"
+	"usage: tdpsim scenarios [--json | --grammar]\n"
 	"Lists the built-in scenarios: name and summary (--json: a list of\n"
-	"{\"name\", \"summary\"} objects).\n";
+	"{\"name\", \"summary\"} objects).  --grammar prints the language of\n"
+	"scenario files instead.\n";
+
+/* The scenario-file grammar, from the parser's own tables. */
+static int print_grammar(void)
+{
+	size_t len = scn_grammar(NULL, 0) + 1;
+	char *buf = malloc(len);
+	if (!buf)
+		return cli_bad("out of memory");
+	scn_grammar(buf, len);
+	fputs(buf, stdout);
+	free(buf);
+	return EXIT_OK;
+}
 
 int cmd_scenarios(int argc, char **argv)
 {
-	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	enum { OPT_JSON = CLI_OPT_OWN, OPT_GRAMMAR };
+	static const struct option own[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "grammar", no_argument, NULL, OPT_GRAMMAR },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, grammar = false;
+	struct cli_scan s;
+	const char *val;
+	int id;
+	cli_scan_init(&s, "scenarios", argc, argv, own, NULL);
+	while ((id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == 'h') {
 			fputs(scenarios_usage, stdout);
 			return EXIT_OK;
 		}
-		if (strcmp(argv[i], "--json")) {
-			cli_bad("scenarios: unexpected argument '%s'%s", argv[i],
-				cli_did_you_mean(argv[i], (const char *const[]){ "--json",
-					"--help", NULL }));
+		json |= id == OPT_JSON;
+		grammar |= id == OPT_GRAMMAR;
+		if (id == CLI_SCAN_ARG)
+			cli_bad("scenarios: unexpected argument '%s'", val);
+		if (id == CLI_SCAN_ARG || id == CLI_SCAN_BAD) {
 			fputs(scenarios_usage, stderr);
 			return EXIT_BADINPUT;
 		}
-		json = true;
 	}
+	if (grammar && json) {
+		cli_bad("scenarios: --grammar and --json do not go together");
+		return EXIT_BADINPUT;
+	}
+	if (grammar)
+		return print_grammar();
 	int status = EXIT_OK;
 	json_t *list = json_array();
 	for (size_t i = 0; i < scenario_count(); i++) {
@@ -203,64 +228,40 @@ static void param_values(const struct param_desc *d, char *buf, size_t len)
 		buf[n - 1] = 0;
 }
 
-int cmd_config(int argc, char **argv)
+/* config --mmu: the MMU and the policy keys its code fixes. */
+static int config_mmu(void)
 {
-	bool defaults = false, json = false, keys = false, mmu = false;
-	for (int i = 1; i < argc; i++) {
-		static const char *const opts[] = { "--defaults", "--json", "--keys",
-						    "--mmu", "--help", NULL };
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(config_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--defaults")) {
-			defaults = true;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--keys")) {
-			keys = true;
-		} else if (!strcmp(argv[i], "--mmu")) {
-			mmu = true;
-		} else {
-			cli_bad("config: unexpected argument '%s'%s", argv[i],
-				cli_did_you_mean(argv[i], opts));
-			fputs(config_usage, stderr);
-			return EXIT_BADINPUT;
-		}
+	const char *const *f = kvm_mmu_fixed_policy();
+	printf("mmu: %s\n", kvm_mmu_name());
+	for (; f && *f; f++)
+		printf("%s\n", *f);
+	return EXIT_OK;
+}
+
+/* config --defaults --json: one object per parameter. */
+static int config_json(void)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < params_count(); i++) {
+		const struct param_desc *d = params_desc(i);
+		char values[256];
+		param_values(d, values, sizeof(values));
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
+			"key", d->key, "default", params_default_text(d),
+			d->type == PARAM_T_ENUM ? "values" : "unit", values,
+			"meaning", d->doc, "source", d->source,
+			"mmu", kvm_mmu_name()));
 	}
-	if (defaults + keys + mmu != 1 || (json && !defaults)) {
-		fputs(config_usage, stderr);
-		return EXIT_BADINPUT;
-	}
-	if (mmu) {
-		const char *const *f = kvm_mmu_fixed_policy();
-		printf("mmu: %s\n", kvm_mmu_name());
-		for (; f && *f; f++)
-			printf("%s\n", *f);
-		return EXIT_OK;
-	}
-	if (keys) {
-		for (size_t i = 0; i < params_count(); i++)
-			printf("%s\n", params_desc(i)->key);
-		return EXIT_OK;
-	}
-	if (json) {
-		json_t *list = json_array();
-		for (size_t i = 0; i < params_count(); i++) {
-			const struct param_desc *d = params_desc(i);
-			char values[256];
-			param_values(d, values, sizeof(values));
-			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}",
-				"key", d->key, "default", params_default_text(d),
-				d->type == PARAM_T_ENUM ? "values" : "unit", values,
-				"meaning", d->doc, "source", d->source,
-				"mmu", kvm_mmu_name()));
-		}
-		json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(list);
-		return EXIT_OK;
-	}
-	/* Columns as wide as their widest entry: aligned, never run together. */
+	json_dumpf(list, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(list);
+	return EXIT_OK;
+}
+
+/* config --defaults: a table whose columns are as wide as their widest
+ * entry (aligned, never run together). */
+static int config_table(void)
+{
 	int wk = 3, wd = 7, wv = 11;
 	for (size_t i = 0; i < params_count(); i++) {
 		const struct param_desc *d = params_desc(i);
@@ -283,4 +284,49 @@ int cmd_config(int argc, char **argv)
 		       params_default_text(d), wv, values, d->doc, d->source);
 	}
 	return EXIT_OK;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	enum { OPT_DEFAULTS = CLI_OPT_OWN, OPT_JSON, OPT_KEYS, OPT_MMU };
+	static const struct option own[] = {
+		{ "defaults", no_argument, NULL, OPT_DEFAULTS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "keys", no_argument, NULL, OPT_KEYS },
+		{ "mmu", no_argument, NULL, OPT_MMU },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool defaults = false, json = false, keys = false, mmu = false;
+	struct cli_scan s;
+	const char *val;
+	int id;
+	cli_scan_init(&s, "config", argc, argv, own, NULL);
+	while ((id = cli_scan_next(&s, &val)) != CLI_SCAN_END) {
+		if (id == 'h') {
+			fputs(config_usage, stdout);
+			return EXIT_OK;
+		}
+		defaults |= id == OPT_DEFAULTS;
+		json |= id == OPT_JSON;
+		keys |= id == OPT_KEYS;
+		mmu |= id == OPT_MMU;
+		if (id == CLI_SCAN_ARG)
+			cli_bad("config: unexpected argument '%s'", val);
+		if (id == CLI_SCAN_ARG || id == CLI_SCAN_BAD) {
+			fputs(config_usage, stderr);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (defaults + keys + mmu != 1 || (json && !defaults)) {
+		fputs(config_usage, stderr);
+		return EXIT_BADINPUT;
+	}
+	if (mmu)
+		return config_mmu();
+	if (keys) {
+		for (size_t i = 0; i < params_count(); i++)
+			printf("%s\n", params_desc(i)->key);
+		return EXIT_OK;
+	}
+	return json ? config_json() : config_table();
 }

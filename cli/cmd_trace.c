@@ -8,17 +8,15 @@
  * are written under a temporary name and renamed only when complete.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "traces/trace.h"
 #include "workloads/workload.h"
 #include "sim/core/compiler.h"
-
-int cmd_trace(int argc, char **argv);
 
 #define BATCH	4096
 #define EXIT_BAD 2
@@ -44,20 +42,6 @@ static const char usage_trace[] =
 	"       tdpsim trace gen --pattern P [--KEY VALUE ...] [--zstd] -o OUT\n"
 	"  'tdpsim trace SUBCOMMAND --help' describes each.\n";
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tdpsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_BAD;
-}
-
 static bool is_help(const char *s)
 {
 	return !strcmp(s, "--help") || !strcmp(s, "-h");
@@ -82,39 +66,52 @@ struct trace_opts {
 	const char *out;	/* -o */
 };
 
-/* Takes --format, --zstd and positionals; the rest goes to EXTRA, if given.
- * Returns 0, 1 for --help, or EXIT_BAD. */
+enum { OPT_ZSTD = CLI_OPT_OWN, OPT_FORMAT, OPT_OUT, OPT_KEY };
+
+/* Takes --format, --zstd, -o and positionals, and with @gen every
+ * generator key as --KEY VALUE into @gen.  Returns 0, 1 for --help, or
+ * EXIT_BAD (printed). */
 static int parse_common(int argc, char **argv, struct trace_opts *o, int maxpos,
-			int (*extra)(void *, const char *, const char *), void *ctx,
-			int *used)
+			struct workload_params *gen, int *used)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (is_help(a))
+	struct option own[CLI_SCAN_MAX] = {
+		{ "zstd", no_argument, NULL, OPT_ZSTD },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "o", required_argument, NULL, OPT_OUT },
+	};
+	const struct workload_param_doc *d;
+	size_t n = 3;
+	for (size_t i = 0; gen && (d = workload_param_doc(i)) && n + 1 < CLI_SCAN_MAX - 8;
+	     i++)
+		own[n++] = (struct option){ d->key, required_argument, NULL,
+					    OPT_KEY + (int)i };
+	char cmd[32];
+	snprintf(cmd, sizeof(cmd), "trace %s", argv[0]);
+	struct cli_scan sc;
+	const char *v;
+	int id;
+	char err[256];
+	cli_scan_init(&sc, cmd, argc, argv, own, NULL);
+	while ((id = cli_scan_next(&sc, &v)) != CLI_SCAN_END) {
+		if (id == 'h')
 			return 1;
-		if (!strcmp(a, "--zstd")) {
+		if (id == CLI_SCAN_BAD)
+			return EXIT_BAD;
+		if (id == OPT_ZSTD) {
 			o->zstd = true;
-		} else if (!strcmp(a, "--format") || !strcmp(a, "-o")) {
-			if (!v)
-				return bad("trace %s: %s needs a value", argv[0], a);
-			if (a[1] == 'o')
-				o->out = v;
-			else if (trace_format_parse(v, &o->fmt) < 0)
-				return bad("trace %s: unknown format '%s'", argv[0], v);
-			i++;
-		} else if (a[0] == '-' && a[1] && extra) {
-			int k = extra(ctx, a, v);
-
-			if (k < 0)
-				return EXIT_BAD;
-			i += k;
-		} else if (a[0] == '-' && a[1]) {
-			return bad("trace %s: unknown option '%s'", argv[0], a);
+		} else if (id == OPT_OUT) {
+			o->out = v;
+		} else if (id == OPT_FORMAT) {
+			if (trace_format_parse(v, &o->fmt) < 0)
+				return cli_bad("%s: unknown format '%s'", cmd, v);
+		} else if (id >= OPT_KEY) {
+			if (workload_set(gen, workload_param_doc((size_t)(id - OPT_KEY))->key,
+					 v, err, sizeof(err)) < 0)
+				return cli_bad("%s: %s", cmd, err);
 		} else if (o->npos < maxpos) {
-			o->pos[o->npos++] = a;
+			o->pos[o->npos++] = v;
 		} else {
-			return bad("trace %s: unexpected argument '%s'", argv[0], a);
+			return cli_bad("%s: unexpected argument '%s'", cmd, v);
 		}
 	}
 	*used = o->npos;
@@ -256,23 +253,23 @@ static int do_info(const char *path, enum trace_format fmt)
 	long n;
 
 	if (!recs || !in) {
-		bad("out of memory");
+		cli_bad("out of memory");
 		goto out;
 	}
 	in->lo = UINT64_MAX;
 	r = trace_open_format(path, fmt, err, sizeof(err));
 	if (!r) {
-		bad("%s", err);
+		cli_bad("%s", err);
 		goto out;
 	}
 	while ((n = trace_read(r, recs, BATCH)) > 0)
 		for (long i = 0; i < n; i++)
 			if (info_add(in, &recs[i]) < 0) {
-				bad("%s: out of memory", path);
+				cli_bad("%s: out of memory", path);
 				goto out;
 			}
 	if (n < 0) {
-		bad("%s", trace_error(r));
+		cli_bad("%s", trace_error(r));
 		goto out;
 	}
 	info_print(path, r, in);
@@ -289,7 +286,7 @@ out:
 static int cmd_info(int argc, char **argv)
 {
 	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
-	int npos, rc = parse_common(argc, argv, &o, 1, NULL, NULL, &npos);
+	int npos, rc = parse_common(argc, argv, &o, 1, NULL, &npos);
 
 	if (rc == 1) {
 		fputs(usage_info, stdout);
@@ -315,11 +312,11 @@ static int do_convert(const char *in, const char *out, enum trace_format fmt, bo
 	long n;
 
 	if (!recs)
-		return bad("out of memory");
+		return cli_bad("out of memory");
 	r = trace_open_format(in, fmt, err, sizeof(err));
 	if (!r) {
 		free(recs);
-		return bad("%s", err);
+		return cli_bad("%s", err);
 	}
 	/* Gaps and the address space (virtual or guest-physical) go with
 	 * the records. */
@@ -327,27 +324,27 @@ static int do_convert(const char *in, const char *out, enum trace_format fmt, bo
 			 (trace_meta(r)->flags & (TRACE_GAPS | TRACE_VADDR | TRACE_PADDR)),
 			 err, sizeof(err));
 	if (!w) {
-		bad("%s", err);
+		cli_bad("%s", err);
 		goto fail;
 	}
 	/* A trace of several processes stays one. */
 	if (trace_aspaces(r) &&
 	    trace_write_aspaces(w, trace_aspaces(r), trace_meta(r)->nr_vcpus) < 0) {
-		bad("%s", trace_writer_error(w));
+		cli_bad("%s", trace_writer_error(w));
 		goto fail;
 	}
 	while ((n = trace_read(r, recs, BATCH)) > 0)
 		if (trace_write(w, recs, (size_t)n) < 0) {
-			bad("%s", trace_writer_error(w));
+			cli_bad("%s", trace_writer_error(w));
 			goto fail;
 		}
 	if (n < 0) {
-		bad("%s", trace_error(r));
+		cli_bad("%s", trace_error(r));
 		goto fail;
 	}
 	trace_close(r);
 	free(recs);
-	return trace_finish(w, err, sizeof(err)) < 0 ? bad("%s", err) : 0;
+	return trace_finish(w, err, sizeof(err)) < 0 ? cli_bad("%s", err) : 0;
 fail:
 	trace_abort(w);
 	trace_close(r);
@@ -358,7 +355,7 @@ fail:
 static int cmd_convert(int argc, char **argv)
 {
 	struct trace_opts o = { .fmt = TRACE_FMT_AUTO };
-	int npos, rc = parse_common(argc, argv, &o, 2, NULL, NULL, &npos);
+	int npos, rc = parse_common(argc, argv, &o, 2, NULL, &npos);
 
 	if (rc == 1) {
 		fputs(usage_convert, stdout);
@@ -376,30 +373,6 @@ static int cmd_convert(int argc, char **argv)
 /* ---- gen --------------------------------------------------------------- */
 
 /* --KEY VALUE or --KEY=VALUE for a workload parameter: args used, or -1. */
-static int gen_option(void *ctx, const char *a, const char *v)
-{
-	struct workload_params *p = ctx;
-	const char *eq = strchr(a, '=');
-	char key[32], err[256];
-	size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-
-	if (a[1] != '-' || klen == 0 || klen >= sizeof(key)) {
-		bad("trace gen: unknown option '%s'", a);
-		return -1;
-	}
-	memcpy(key, a + 2, klen);
-	key[klen] = '\0';
-	if (!eq && !v) {
-		bad("trace gen: --%s needs a value", key);
-		return -1;
-	}
-	if (workload_set(p, key, eq ? eq + 1 : v, err, sizeof(err)) < 0) {
-		bad("trace gen: %s", err);
-		return -1;
-	}
-	return eq ? 0 : 1;
-}
-
 static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 {
 	struct trace_rec *recs = malloc(BATCH * sizeof(*recs));
@@ -409,18 +382,18 @@ static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 	size_t n;
 
 	if (!recs)
-		return bad("out of memory");
+		return cli_bad("out of memory");
 	g = workload_new(p, err, sizeof(err));
 	if (!g) {
 		free(recs);
-		return bad("trace gen: %s", err);
+		return cli_bad("trace gen: %s", err);
 	}
 	/* The generators' addresses are guest-physical (inside vm.mem). */
 	w = trace_create(out, (zstd ? TRACE_ZSTD : 0) | TRACE_PADDR, err, sizeof(err));
 	if (!w) {
 		workload_free(g);
 		free(recs);
-		return bad("%s", err);
+		return cli_bad("%s", err);
 	}
 	while ((n = workload_fill(g, recs, BATCH)) > 0)
 		if (trace_write(w, recs, n) < 0)
@@ -428,11 +401,11 @@ static int do_gen(const struct workload_params *p, const char *out, bool zstd)
 	workload_free(g);
 	free(recs);
 	if (n > 0) {
-		bad("%s", trace_writer_error(w));
+		cli_bad("%s", trace_writer_error(w));
 		trace_abort(w);
 		return EXIT_BAD;
 	}
-	return trace_finish(w, err, sizeof(err)) < 0 ? bad("%s", err) : 0;
+	return trace_finish(w, err, sizeof(err)) < 0 ? cli_bad("%s", err) : 0;
 }
 
 static int cmd_gen(int argc, char **argv)
@@ -442,7 +415,7 @@ static int cmd_gen(int argc, char **argv)
 	int npos, rc;
 
 	workload_defaults(&p);
-	rc = parse_common(argc, argv, &o, 0, gen_option, &p, &npos);
+	rc = parse_common(argc, argv, &o, 0, &p, &npos);
 	if (rc == 1) {
 		print_gen_usage(stdout);
 		return 0;
@@ -451,7 +424,7 @@ static int cmd_gen(int argc, char **argv)
 		return rc;
 	if (!o.out) {
 		print_gen_usage(stderr);
-		return bad("trace gen: -o OUT is required");
+		return cli_bad("trace gen: -o OUT is required");
 	}
 	return do_gen(&p, o.out, o.zstd);
 }
@@ -476,7 +449,9 @@ int cmd_trace(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
-	bad("trace: unknown subcommand '%s'", argv[1]);
+	cli_bad("trace: unknown subcommand '%s'%s", argv[1],
+	    cli_did_you_mean(argv[1], (const char *const[]){ "info", "convert", "gen",
+							      "--help", NULL }));
 	fputs(usage_trace, stderr);
 	return EXIT_BAD;
 }

@@ -42,9 +42,6 @@ static const char compare_usage[] =
 	"Exit 1 if a run had a violation or a failed expectation (each is named),\n"
 	"2 on bad input.\n";
 
-const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
-					  const char *usage, int *status);
-
 enum { MAX_VARY = 16 };
 
 struct vary {
@@ -67,17 +64,10 @@ struct cmp {
 	char **names; /* per run: file name in runs/ */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(size_t done, size_t total, size_t fails, double t0, bool final)
 {
 	static double last;
-	double now = now_s();
+	double now = cli_now_s();
 	if (!final && now - last < 0.1)
 		return;
 	last = now;
@@ -227,7 +217,7 @@ static int do_run(const struct cmp *C, size_t i, const char *dir)
 	json_object_foreach(in, k, v)
 		if (strcmp(k, "tdpsim"))
 			json_object_set(out, k, v);
-	if (cli_write_json(out, path))
+	if (cli_write_json(out, path, NULL))
 		status = EXIT_BADINPUT;
 	json_decref(out);
 	json_decref(in);
@@ -268,7 +258,7 @@ static int run_all(const struct cmp *C, const size_t *idx, size_t n, long jobs,
 		   const char *dir, int *st)
 {
 	bool tty = isatty(2) && n > 1;
-	double t0 = now_s();
+	double t0 = cli_now_s();
 	size_t done = 0, fails = 0;
 	if (jobs > (long)n)
 		jobs = (long)n;
@@ -420,41 +410,35 @@ static size_t report_failures(const struct cmp *C, const size_t *idx, size_t n,
 	return nf;
 }
 
+struct job_share {
+	size_t nruns;
+	uint64_t chunk;
+};
+
+/* Job j runs the j-th @chunk of runs (--only counts from 1). */
+static void only_runs(FILE *f, uint64_t j, void *arg)
+{
+	const struct job_share *js = arg;
+	uint64_t s = j * js->chunk, e = s + js->chunk < js->nruns ? s + js->chunk : js->nruns;
+	if (e - s == 1)
+		fprintf(f, " --only %llu", (unsigned long long)s + 1);
+	else
+		fprintf(f, " --only %llu..%llu", (unsigned long long)s + 1,
+			(unsigned long long)e);
+}
+
 static int emit_jobs(const struct cmp *C, const char *file, uint64_t chunk,
 		     const char *tdpsim, char **pass, int npass, const char *report)
 {
-	/* One job a line: a newline in an argument would end the job there
-	 * and run the rest of the line as a command of its own. */
-	if (cli_check_arg("--tdpsim", tdpsim))
-		return EXIT_BADINPUT;
-	for (int i = 0; i < npass; i++)
-		if (cli_check_arg("argument", pass[i]))
-			return EXIT_BADINPUT;
-	struct outfile of;
-	if (outfile_open(&of, file))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	FILE *f = of.f;
-	size_t njobs = 0;
-	for (size_t s = 0; s < C->nruns; s += chunk) {
-		size_t e = s + chunk < C->nruns ? s + chunk : C->nruns;
-		cli_shquote(f, tdpsim);
-		fputs(" compare", f);
-		for (int i = 0; i < npass; i++) {
-			fputc(' ', f);
-			cli_shquote(f, pass[i]);
-		}
-		if (e - s == 1)
-			fprintf(f, " --only %zu\n", s + 1);
-		else
-			fprintf(f, " --only %zu..%zu\n", s + 1, e);
-		njobs++;
-	}
-	if (outfile_commit(&of))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	printf("compare %s: %zu runs in %zu jobs written to %s\n", C->sc->name,
-	       C->nruns, njobs, file);
-	printf("run them with:    parallel < %s    (or a Slurm array of %zu tasks)\n",
-	       file, njobs);
+	struct job_share js = { C->nruns, chunk };
+	uint64_t njobs = (C->nruns + chunk - 1) / chunk;
+	int rc = cli_emit_jobs(file, tdpsim, "compare", pass, npass, njobs, only_runs, &js);
+	if (rc)
+		return rc;
+	printf("compare %s: %zu runs in %llu jobs written to %s\n", C->sc->name,
+	       C->nruns, (unsigned long long)njobs, file);
+	printf("run them with:    parallel < %s    (or a Slurm array of %llu tasks)\n",
+	       file, (unsigned long long)njobs);
 	printf("then the report:  tdpsim report %s/runs --out %s\n", report, report);
 	return EXIT_OK;
 }
@@ -517,252 +501,244 @@ static int parse_vary(struct cmp *C, const char *arg)
 }
 
 /* @rest and @pass have room for argc + 1 entries: every argument fits. */
-static int compare_main(int argc, char **argv, char **rest, char **pass)
+/* What the command line asks of compare besides the scenario's options. */
+struct cmp_args {
+	struct cmp *C;
+	char **pass;   /* what the jobs of --emit-jobs get */
+	int npass;
+	long jobs;
+	const char *report, *emit, *only, *tdpsim;
+	uint64_t chunk;
+};
+
+enum { OPT_VARY = CLI_OPT_OWN, OPT_SEEDS, OPT_JOBS, OPT_REPORT, OPT_EMIT,
+       OPT_CHUNK, OPT_ONLY, OPT_TDPSIM };
+static const struct option compare_opts[] = {
+	{ "vary", required_argument, NULL, OPT_VARY },
+	{ "seeds", required_argument, NULL, OPT_SEEDS },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "emit-jobs", required_argument, NULL, OPT_EMIT },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "tdpsim", required_argument, NULL, OPT_TDPSIM },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 1..max, as every number of the program (decimal or 0x hex); 0 or -1. */
+static int parse_count(const char *v, uint64_t max, uint64_t *out)
 {
-	struct cmp C = { .nseeds = 1 };
-	int nrest = 0, npass = 0;
-	long jobs = 1;
-	const char *report = NULL, *emit = NULL, *only = NULL, *tdpsim = NULL;
-	uint64_t chunk = 1;
-	int status = EXIT_OK;
+	return sim_parse_u64(v, out) || *out < 1 || *out > max ? -1 : 0;
+}
 
-	for (int i = 0; i < argc && !status; i++) {
-		const char *a = argv[i];
-		bool ours = i > 0 && (!strcmp(a, "--vary") || !strcmp(a, "--seeds") ||
-				      !strcmp(a, "--jobs") || !strcmp(a, "--report") ||
-				      !strcmp(a, "--emit-jobs") || !strcmp(a, "--chunk") ||
-				      !strcmp(a, "--only") || !strcmp(a, "--tdpsim"));
-		if (!ours) {
-			rest[nrest++] = argv[i];
-			if (i > 0)
-				pass[npass++] = argv[i];
-			continue;
-		}
-		if (i + 1 >= argc) {
-			status = cli_bad("%s needs a value", a);
-			break;
-		}
-		const char *v = argv[++i];
-		char *end;
-		if (!strcmp(a, "--emit-jobs") || !strcmp(a, "--chunk") ||
-		    !strcmp(a, "--tdpsim") || !strcmp(a, "--only")) {
-			/* Not passed on to the jobs. */
-		} else {
-			pass[npass++] = argv[i - 1];
-			pass[npass++] = argv[i];
-		}
-		if (!strcmp(a, "--vary")) {
-			status = parse_vary(&C, v) ? EXIT_BADINPUT : 0;
-		} else if (!strcmp(a, "--seeds")) {
-			if (cli_parse_range(v, &C.a, &C.b))
-				status = cli_bad("--seeds %s: expected A..B with A <= B", v);
-			else if (C.b > INT64_MAX)
-				status = cli_bad("--seeds %s: seeds above %lld do not fit "
-						 "in a result file", v, (long long)INT64_MAX);
-			C.have_seeds = true;
-		} else if (!strcmp(a, "--jobs")) {
-			jobs = strtol(v, &end, 10);
-			if (*end || jobs < 1 || jobs > 256)
-				status = cli_bad("--jobs %s: expected 1..256", v);
-		} else if (!strcmp(a, "--chunk")) {
-			errno = 0;
-			chunk = strtoull(v, &end, 10);
-			if (errno || *end || !chunk || *v == '-')
-				status = cli_bad("--chunk %s: expected a number of runs >= 1", v);
-		} else if (!strcmp(a, "--report")) {
-			report = v;
-		} else if (!strcmp(a, "--emit-jobs")) {
-			emit = v;
-		} else if (!strcmp(a, "--only")) {
-			only = v;
-		} else {
-			tdpsim = v;
-		}
+/* One item of the command line (cli_parse_scenario's @take). */
+static int compare_take(void *ctx, const struct cli_scan *s, int id, const char *v)
+{
+	struct cmp_args *A = ctx;
+	struct cmp *C = A->C;
+	uint64_t n;
+	/* The campaign's own options are not passed on to its jobs. */
+	if (id != OPT_EMIT && id != OPT_CHUNK && id != OPT_TDPSIM && id != OPT_ONLY)
+		cli_scan_words(s, A->pass, &A->npass);
+	switch (id) {
+	case OPT_VARY:
+		return parse_vary(C, v) ? EXIT_BADINPUT : 0;
+	case OPT_SEEDS:
+		C->have_seeds = true;
+		if (cli_parse_range(v, &C->a, &C->b))
+			return cli_bad("--seeds %s: expected A..B with A <= B", v);
+		if (C->b > INT64_MAX)
+			return cli_bad("--seeds %s: seeds above %lld do not fit in a "
+				       "result file", v, (long long)INT64_MAX);
+		return 0;
+	case OPT_JOBS:
+		if (parse_count(v, 256, &n))
+			return cli_bad("--jobs %s: expected 1..256", v);
+		A->jobs = (long)n;
+		return 0;
+	case OPT_CHUNK:
+		if (parse_count(v, UINT64_MAX, &A->chunk))
+			return cli_bad("--chunk %s: expected a number of runs >= 1", v);
+		return 0;
+	case OPT_REPORT:
+		A->report = v;
+		return 0;
+	case OPT_EMIT:
+		A->emit = v;
+		return 0;
+	case OPT_ONLY:
+		A->only = v;
+		return 0;
+	case OPT_TDPSIM:
+		A->tdpsim = v;
+		return 0;
 	}
-	if (status) {
-		cmp_free(&C);
-		return status;
-	}
-	rest[nrest] = NULL;
-	C.sc = cli_parse_scenario(nrest, rest, &C.o, compare_usage, &status);
-	if (!C.sc) {
-		cmp_free(&C);
-		return status;
-	}
-	/* As named (a .scn path stays a path), not the first word that is
-	 * not an option: that could be a --set value. */
-	C.scn_arg = C.o.scenario_arg ? C.o.scenario_arg : C.sc->name;
-	if (C.o.json || C.o.log || C.o.csv)
-		status = cli_bad("compare writes each run's JSON to DIR/runs/: --json, "
-				 "--csv and --log are not its options");
-	else if (!C.nvary)
-		status = cli_bad("compare needs --vary key=v1,v2[,...]");
-	else if (!report)
-		status = cli_bad("compare needs --report DIR");
-	else if (C.have_seeds && C.o.seed_given)
-		status = cli_bad("--seeds and --seed both set the seed: give one");
-	for (size_t k = 0; k < C.nvary && !status; k++) {
-		size_t kl = strlen(C.vary[k].key);
-		if (C.have_seeds && !strcmp(C.vary[k].key, "sim.seed"))
-			status = cli_bad("--seeds and --vary sim.seed both set the seed: give one");
-		for (unsigned j = 0; j < C.o.nsets && !status; j++)
-			if (!strncmp(C.o.sets[j], C.vary[k].key, kl) && C.o.sets[j][kl] == '=')
-				status = cli_bad("%s is both --set and --vary", C.vary[k].key);
-	}
-	if (status) {
-		cmp_free(&C);
-		return status;
-	}
+	return 0;
+}
 
-	/* Every variant's params, validated before anything runs. */
-	C.nvariants = 1;
-	for (size_t k = 0; k < C.nvary; k++) {
-		C.nvariants *= C.vary[k].nvals;
-		if (C.nvariants > 100000) {
-			cmp_free(&C);
+/* What no single option can tell: the options that must or must not go
+ * together. */
+static int compare_check(const struct cmp *C, const struct cmp_args *A)
+{
+	if (C->o.json || C->o.log || C->o.csv)
+		return cli_bad("compare writes each run's JSON to DIR/runs/: --json, "
+			       "--csv and --log are not its options");
+	if (!C->nvary)
+		return cli_bad("compare needs --vary key=v1,v2[,...]");
+	if (!A->report)
+		return cli_bad("compare needs --report DIR");
+	if (C->have_seeds && C->o.seed_given)
+		return cli_bad("--seeds and --seed both set the seed: give one");
+	if (A->emit && A->only)
+		return cli_bad("--emit-jobs and --only do not go together");
+	for (size_t k = 0; k < C->nvary; k++) {
+		size_t kl = strlen(C->vary[k].key);
+		if (C->have_seeds && !strcmp(C->vary[k].key, "sim.seed"))
+			return cli_bad("--seeds and --vary sim.seed both set the seed: "
+				       "give one");
+		for (unsigned j = 0; j < C->o.nsets; j++)
+			if (!strncmp(C->o.sets[j], C->vary[k].key, kl) &&
+			    C->o.sets[j][kl] == '=')
+				return cli_bad("%s is both --set and --vary", C->vary[k].key);
+	}
+	return 0;
+}
+
+/* Every variant's params, validated before anything runs, and the runs'
+ * names. */
+static int compare_variants(struct cmp *C)
+{
+	C->nvariants = 1;
+	for (size_t k = 0; k < C->nvary; k++) {
+		C->nvariants *= C->vary[k].nvals;
+		if (C->nvariants > 100000)
 			return cli_bad("--vary: more than 100,000 combinations");
-		}
 	}
 	/* b - a first: b - a + 1 wraps to 0 for 0..2^64-1 (it was an empty
 	 * report with exit 0). */
-	if (C.have_seeds && C.b - C.a >= 1000000) {
-		cmp_free(&C);
+	if (C->have_seeds && C->b - C->a >= 1000000)
 		return cli_bad("compare: more than 1,000,000 runs; split the campaign");
-	}
-	if (C.have_seeds)
-		C.nseeds = C.b - C.a + 1;
-	if (C.nseeds > 1000000 || C.nvariants * C.nseeds > 1000000) {
-		cmp_free(&C);
+	if (C->have_seeds)
+		C->nseeds = C->b - C->a + 1;
+	if (C->nseeds > 1000000 || C->nvariants * C->nseeds > 1000000)
 		return cli_bad("compare: more than 1,000,000 runs; split the campaign");
-	}
-	C.nruns = C.nvariants * C.nseeds;
-	C.vp = calloc(C.nvariants, sizeof(struct params));
-	for (size_t v = 0; v < C.nvariants && !status; v++) {
-		C.vp[v] = C.o.p;
+	C->nruns = C->nvariants * C->nseeds;
+	C->vp = calloc(C->nvariants, sizeof(struct params));
+	if (!C->vp)
+		return cli_bad("out of memory");
+	for (size_t v = 0; v < C->nvariants; v++) {
+		C->vp[v] = C->o.p;
 		char err[256];
-		for (size_t k = 0; k < C.nvary && !status; k++) {
-			const char *val = C.vary[k].vals[vary_value(&C, v, k)];
-			if (params_set(&C.vp[v], C.vary[k].key, val, err, sizeof(err)))
-				status = cli_bad("--vary %s=%s: %s", C.vary[k].key, val, err);
+		for (size_t k = 0; k < C->nvary; k++) {
+			const char *val = C->vary[k].vals[vary_value(C, v, k)];
+			if (params_set(&C->vp[v], C->vary[k].key, val, err, sizeof(err)))
+				return cli_bad("--vary %s=%s: %s", C->vary[k].key, val, err);
 		}
-		if (!status && (params_validate(&C.vp[v], err, sizeof(err)) ||
-				cli_params_check(&C.vp[v], err, sizeof(err)))) {
-			char *vt = variant_text(&C, v);
-			status = cli_bad("--vary %s: %s", vt, err);
+		if (params_validate(&C->vp[v], err, sizeof(err)) ||
+		    cli_params_check(&C->vp[v], err, sizeof(err))) {
+			char *vt = variant_text(C, v);
+			int rc = cli_bad("--vary %s: %s", vt, err);
 			free(vt);
+			return rc;
 		}
 	}
-	if (status) {
-		cmp_free(&C);
-		return status;
-	}
-	make_names(&C);
+	make_names(C);
+	return 0;
+}
 
-	if (emit) {
-		if (only) {
-			cmp_free(&C);
-			return cli_bad("--emit-jobs and --only do not go together");
-		}
-		char *self = tdpsim ? strdup(tdpsim) : cli_self_exe();
-		status = emit_jobs(&C, emit, chunk, self, pass, npass, report);
-		free(self);
-		cmp_free(&C);
-		return status;
-	}
-
-	size_t *idx = NULL, n = 0;
-	int *st = NULL;
-	if (only) {
-		/* A campaign job: its runs go straight into DIR/runs/. */
-		uint64_t lo, hi;
-		if (cli_parse_range(only, &lo, &hi) || lo < 1 || hi > C.nruns) {
-			status = cli_bad("--only %s: expected I or I..J within 1..%zu", only,
-					 C.nruns);
-			cmp_free(&C);
-			return status;
-		}
-		n = (size_t)(hi - lo + 1);
-		idx = calloc(n, sizeof(size_t));
-		st = calloc(n, sizeof(int));
+/* --only I..J: a campaign job; its runs go straight into DIR/runs/. */
+static int compare_only(const struct cmp *C, const struct cmp_args *A)
+{
+	uint64_t lo, hi;
+	if (cli_parse_range(A->only, &lo, &hi) || lo < 1 || hi > C->nruns)
+		return cli_bad("--only %s: expected I or I..J within 1..%zu", A->only,
+			       C->nruns);
+	size_t n = (size_t)(hi - lo + 1);
+	size_t *idx = calloc(n, sizeof(size_t));
+	int *st = calloc(n, sizeof(int));
+	char *dir = cli_fmt("%s/runs", A->report);
+	int status;
+	if (!idx || !st) {
+		status = cli_bad("out of memory");
+	} else if (cli_mkdirs(dir)) {
+		status = cli_bad("%s: cannot create the folder", dir);
+	} else {
 		for (size_t i = 0; i < n; i++)
 			idx[i] = (size_t)(lo - 1) + i;
-		char *dir = cli_fmt("%s/runs", report);
-		if (cli_mkdirs(dir))
-			status = cli_bad("%s: cannot create the folder", dir);
-		else
-			status = run_all(&C, idx, n, jobs, dir, st);
-		if (!status) {
-			size_t nf = report_failures(&C, idx, n, st, dir);
-			printf("compare %s: runs %llu..%llu of %zu written to %s/\n",
-			       C.sc->name, (unsigned long long)lo, (unsigned long long)hi,
-			       C.nruns, dir);
-			status = nf ? EXIT_VIOLATION : EXIT_OK;
-		}
-		free(dir);
-		free(idx);
-		free(st);
-		cmp_free(&C);
-		return status;
-	}
-
-	struct outdir od;
-	if (outdir_open(&od, report)) {
-		cmp_free(&C);
-		return EXIT_BADINPUT;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	char *runs = cli_fmt("%s/runs", od.stage);
-	n = C.nruns;
-	idx = calloc(n, sizeof(size_t));
-	st = calloc(n, sizeof(int));
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	if (mkdir(runs, 0777))
-		status = cli_bad("%s: cannot create (%s)", runs, strerror(errno));
-	else
-		status = run_all(&C, idx, n, jobs, runs, st);
-	json_t **roots = calloc(n, sizeof(json_t *));
-	char **paths = calloc(n, sizeof(char *));
-	size_t nf = 0;
-	if (!status) {
-		nf = report_failures(&C, idx, n, st, runs);
-		for (size_t i = 0; i < n && !status; i++) {
-			json_error_t je;
-			paths[i] = cli_fmt("runs/%s", C.names[i]);
-			char *p = cli_fmt("%s/%s", runs, C.names[i]);
-			roots[i] = json_load_file(p, 0, &je);
-			if (!roots[i])
-				status = cli_bad("%s: %s", p, je.text);
-			free(p);
-		}
-	}
-	if (!status && report_generate(od.stage, roots, (const char *const *)paths, n))
-		status = EXIT_BADINPUT;
-	if (status) {
-		outdir_abort(&od);
-	} else {
-		const char *owned[32];
-		size_t no = 0;
-		for (size_t i = 0; i < report_nowned && no < 31; i++)
-			owned[no++] = report_owned[i];
-		owned[no++] = "runs";
-		if (outdir_commit(&od, owned, no))
-			status = EXIT_BADINPUT;
+		status = run_all(C, idx, n, A->jobs, dir, st);
 	}
 	if (!status) {
-		printf("compare %s: %zu variant%s", C.sc->name, C.nvariants,
-		       C.nvariants > 1 ? "s" : "");
-		if (C.have_seeds)
-			printf(" x %llu seeds", (unsigned long long)C.nseeds);
-		printf(", %zu run%s", n, n > 1 ? "s" : "");
-		if (nf)
-			printf(", %zu failing (above)", nf);
-		printf("; report: %s/report.md\n", od.dir ? od.dir : report);
+		size_t nf = report_failures(C, idx, n, st, dir);
+		printf("compare %s: runs %llu..%llu of %zu written to %s/\n", C->sc->name,
+		       (unsigned long long)lo, (unsigned long long)hi, C->nruns, dir);
 		status = nf ? EXIT_VIOLATION : EXIT_OK;
 	}
-	for (size_t i = 0; i < n; i++) {
+	free(dir);
+	free(idx);
+	free(st);
+	return status;
+}
+
+/* The runs' results, read back from @runs for the report; 0 or exit 2. */
+static int load_runs(const struct cmp *C, const char *runs, json_t **roots,
+		     char **paths)
+{
+	for (size_t i = 0; i < C->nruns; i++) {
+		json_error_t je;
+		paths[i] = cli_fmt("runs/%s", C->names[i]);
+		char *p = cli_fmt("%s/%s", runs, C->names[i]);
+		roots[i] = json_load_file(p, 0, &je);
+		int rc = roots[i] ? 0 : cli_bad("%s: %s", p, je.text);
+		free(p);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The report's folder: its report files and runs/ are this compare's. */
+static int commit_report(struct outdir *od)
+{
+	const char *owned[32];
+	size_t no = 0;
+	for (size_t i = 0; i < report_nowned && no < 31; i++)
+		owned[no++] = report_owned[i];
+	owned[no++] = "runs";
+	return outdir_commit(od, owned, no) ? EXIT_BADINPUT : 0;
+}
+
+/* Every run into the staging folder's runs/, then the report beside it;
+ * the folder replaces DIR at the end.  *@nfail: the runs that failed. */
+static int run_and_report(const struct cmp *C, const struct cmp_args *A,
+			  struct outdir *od, size_t *nfail)
+{
+	size_t n = C->nruns;
+	char *runs = cli_fmt("%s/runs", od->stage);
+	size_t *idx = calloc(n, sizeof(size_t));
+	int *st = calloc(n, sizeof(int));
+	json_t **roots = calloc(n, sizeof(json_t *));
+	char **paths = calloc(n, sizeof(char *));
+	int status;
+	if (!idx || !st || !roots || !paths) {
+		status = cli_bad("out of memory");
+	} else if (mkdir(runs, 0777)) {
+		status = cli_bad("%s: cannot create (%s)", runs, strerror(errno));
+	} else {
+		for (size_t i = 0; i < n; i++)
+			idx[i] = i;
+		status = run_all(C, idx, n, A->jobs, runs, st);
+	}
+	if (!status) {
+		*nfail = report_failures(C, idx, n, st, runs);
+		status = load_runs(C, runs, roots, paths);
+	}
+	if (!status && report_generate(od->stage, roots, (const char *const *)paths, n))
+		status = EXIT_BADINPUT;
+	if (status)
+		outdir_abort(od);
+	else
+		status = commit_report(od);
+	for (size_t i = 0; roots && paths && i < n; i++) {
 		if (roots[i])
 			json_decref(roots[i]);
 		free(paths[i]);
@@ -772,11 +748,66 @@ static int compare_main(int argc, char **argv, char **rest, char **pass)
 	free(runs);
 	free(idx);
 	free(st);
-	cmp_free(&C);
 	return status;
 }
 
+/* The whole campaign here: runs, report, and a line that sums it up. */
+static int compare_all(const struct cmp *C, const struct cmp_args *A)
+{
+	struct outdir od;
+	size_t nf = 0;
+	if (outdir_open(&od, A->report))
+		return EXIT_BADINPUT;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	int status = run_and_report(C, A, &od, &nf);
+	if (status)
+		return status;
+	printf("compare %s: %zu variant%s", C->sc->name, C->nvariants,
+	       C->nvariants > 1 ? "s" : "");
+	if (C->have_seeds)
+		printf(" x %llu seeds", (unsigned long long)C->nseeds);
+	printf(", %zu run%s", C->nruns, C->nruns > 1 ? "s" : "");
+	if (nf)
+		printf(", %zu failing (above)", nf);
+	printf("; report: %s/report.md\n", A->report);
+	return nf ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/*
+ * compare: 1. read the command line (the scenario, its options, --vary
+ * ...); 2. check what goes together; 3. make every variant's params;
+ * 4. then either write the job list (--emit-jobs), run a job's share of
+ * the runs (--only), or run them all and write the report.
+ */
 int cmd_compare(int argc, char **argv)
 {
-	return cli_with_arg_lists(argc, argv, compare_main);
+	struct cmp C = { .nseeds = 1 };
+	struct cmp_args A = { .C = &C, .jobs = 1, .chunk = 1 };
+	int status = EXIT_OK;
+	A.pass = calloc((size_t)argc + 1, sizeof(char *));
+	if (!A.pass)
+		return cli_bad("out of memory");
+	C.sc = cli_parse_scenario("compare", argc, argv, &C.o, compare_usage,
+				  compare_opts, compare_take, &A, &status);
+	/* As named (a .scn path stays a path), not the first word that is
+	 * not an option: that could be a --set value. */
+	if (C.sc)
+		C.scn_arg = C.o.scenario_arg ? C.o.scenario_arg : C.sc->name;
+	if (C.sc && !(status = compare_check(&C, &A)) && !(status = compare_variants(&C))) {
+		if (A.emit) {
+			char *self = A.tdpsim ? strdup(A.tdpsim) : cli_self_exe();
+			status = emit_jobs(&C, A.emit, A.chunk, self, A.pass, A.npass,
+					   A.report);
+			free(self);
+		} else if (A.only) {
+			status = compare_only(&C, &A);
+		} else {
+			status = compare_all(&C, &A);
+		}
+	}
+	free(A.pass);
+	cmp_free(&C);
+	return status;
 }

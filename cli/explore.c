@@ -35,8 +35,6 @@ static const char explore_usage[] =
 	"--out REPORT' merges the summaries. --tdpsim CMD names the binary in those\n"
 	"lines (default: this one).\n";
 
-const struct scenario *cli_parse_scenario(int argc, char **argv, struct opts *o,
-					  const char *usage, int *status);
 
 /* Runs one seed; 1 if it failed, 0 if clean, -1 on bad input. */
 static int run_seed(const struct scenario *sc, const struct opts *o,
@@ -123,7 +121,7 @@ static int write_summary(const char *dir, const struct scenario *sc,
 	if (cli_mkdirs(dir))
 		cli_bad("%s: cannot create the folder", dir);
 	else
-		rc = cli_write_json(root, path);
+		rc = cli_write_json(root, path, NULL);
 	free(path);
 	free(name);
 	free(tag);
@@ -138,6 +136,22 @@ static int cmp_seed(const void *x, const void *y)
 }
 
 /* Splits a..b into chunks and writes one explore command per chunk. */
+struct seed_share {
+	uint64_t a, b, chunk;
+	const char *json_dir;
+};
+
+/* Job j explores the j-th @chunk of seeds of a..b (the last may be short). */
+static void chunk_seeds(FILE *f, uint64_t j, void *arg)
+{
+	const struct seed_share *ss = arg;
+	uint64_t s = ss->a + j * ss->chunk;
+	uint64_t e = ss->b - s < ss->chunk ? ss->b : s + ss->chunk - 1;
+	fprintf(f, " --seeds %llu..%llu --json-dir ", (unsigned long long)s,
+		(unsigned long long)e);
+	cli_shquote(f, ss->json_dir);
+}
+
 static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 		     int npass, uint64_t a, uint64_t b, uint64_t chunk,
 		     const char *json_dir, const struct scenario *sc)
@@ -147,36 +161,14 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 			       "10,000,000 jobs; take larger chunks",
 			       (unsigned long long)chunk, (unsigned long long)a,
 			       (unsigned long long)b);
-	/* One job a line: a newline in an argument would end the job there
-	 * and run the rest of the line as a command of its own. */
-	if (cli_check_arg("--tdpsim", tdpsim) || cli_check_arg("--json-dir", json_dir))
+	if (cli_check_arg("--json-dir", json_dir))
 		return EXIT_BADINPUT;
-	for (int i = 0; i < npass; i++)
-		if (cli_check_arg("argument", pass[i]))
-			return EXIT_BADINPUT;
-	struct outfile of;
-	if (outfile_open(&of, file))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
-	FILE *f = of.f;
-	uint64_t njobs = 0;
-	for (uint64_t s = a;; s += chunk) {
-		uint64_t e = b - s < chunk ? b : s + chunk - 1;
-		cli_shquote(f, tdpsim);
-		fputs(" explore", f);
-		for (int i = 0; i < npass; i++) {
-			fputc(' ', f);
-			cli_shquote(f, pass[i]);
-		}
-		fprintf(f, " --seeds %llu..%llu --json-dir ", (unsigned long long)s,
-			(unsigned long long)e);
-		cli_shquote(f, json_dir);
-		fputc('\n', f);
-		njobs++;
-		if (b - s < chunk || e == UINT64_MAX)
-			break;
-	}
-	if (outfile_commit(&of))
-		return cli_bad("%s: cannot write (%s)", file, strerror(errno));
+	struct seed_share ss = { a, b, chunk, json_dir };
+	uint64_t njobs = (b - a) / chunk + 1;
+	int rc = cli_emit_jobs(file, tdpsim, "explore", pass, npass, njobs,
+			       chunk_seeds, &ss);
+	if (rc)
+		return rc;
 	printf("explore %s: seeds %llu..%llu in %llu jobs written to %s\n", sc->name,
 	       (unsigned long long)a, (unsigned long long)b,
 	       (unsigned long long)njobs, file);
@@ -186,17 +178,10 @@ static int emit_jobs(const char *file, const char *tdpsim, char **pass,
 	return EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(uint64_t done, uint64_t total, uint64_t fails, double t0,
 		     bool final)
 {
-	double el = now_s() - t0;
+	double el = cli_now_s() - t0;
 	double rate = el > 0 ? (double)done / el : 0;
 	double left = rate > 0 ? (double)(total - done) / rate : 0;
 	fprintf(stderr, "\rexplore: %llu/%llu seeds, %llu failing, %.0f seeds/s, %.0fs left   %s",
@@ -372,188 +357,212 @@ static int run_workers(const struct scenario *sc, const struct opts *o,
 
 /* @rest and @pass have room for argc + 1 entries: every argument fits
  * (they were 256 and the rest of a long command line was dropped). */
-static int explore_main(int argc, char **argv, char **rest, char **pass)
-{
-	struct opts o = { 0 };
-	uint64_t a = 0, b = 0;
-	long jobs = 1;
-	bool have_seeds = false;
-	int nrest = 0;
-	int status = EXIT_OK;
-	/* Campaigns: what the emitted jobs pass on (@pass), and where they
-	 * write. */
-	int npass = 0;
-	const char *emit = NULL, *json_dir = NULL, *tdpsim = NULL;
-	uint64_t chunk = 10000;
+/* What the command line asks of explore besides the scenario's options. */
+struct xargs {
+	uint64_t a, b;
+	bool have_seeds;
+	long jobs;
+	/* Campaigns: what the emitted jobs get (@pass), and where they write. */
+	char **pass;
+	int npass;
+	const char *emit, *json_dir, *tdpsim;
+	uint64_t chunk;
+};
 
-	/* Pull out explore's own options; the rest are scenario + shared. */
-	for (int i = 0; i < argc; i++) {
-		if (i > 0 && (!strcmp(argv[i], "--emit-jobs") ||
-			      !strcmp(argv[i], "--json-dir") ||
-			      !strcmp(argv[i], "--tdpsim")) && i + 1 < argc) {
-			if (!strcmp(argv[i], "--emit-jobs"))
-				emit = argv[++i];
-			else if (!strcmp(argv[i], "--json-dir"))
-				json_dir = argv[++i];
-			else
-				tdpsim = argv[++i];
-		} else if (i > 0 && !strcmp(argv[i], "--chunk") && i + 1 < argc) {
-			char *end;
-			errno = 0;
-			chunk = strtoull(argv[++i], &end, 10);
-			if (errno || *end || !chunk || argv[i][0] == '-')
-				return cli_bad("--chunk %s: expected a number of seeds >= 1",
-					       argv[i]);
-		} else if (i > 0 && !strcmp(argv[i], "--seeds") && i + 1 < argc) {
-			if (cli_parse_range(argv[++i], &a, &b))
-				return cli_bad("--seeds %s: expected A..B with A <= B", argv[i]);
-			if (b > INT64_MAX)
-				return cli_bad("--seeds %s: seeds above %lld do not fit in "
-					       "a result file", argv[i], (long long)INT64_MAX);
-			have_seeds = true;
-		} else if (i > 0 && !strcmp(argv[i], "--jobs") && i + 1 < argc) {
-			char *end;
-			jobs = strtol(argv[++i], &end, 10);
-			if (*end || jobs < 1 || jobs > 256)
-				return cli_bad("--jobs %s: expected 1..256", argv[i]);
-			pass[npass++] = argv[i - 1];
-			pass[npass++] = argv[i];
-		} else {
-			rest[nrest++] = argv[i];
-			if (i > 0)
-				pass[npass++] = argv[i];
-		}
+enum { OPT_SEEDS = CLI_OPT_OWN, OPT_JOBS, OPT_EMIT, OPT_JSON_DIR, OPT_CHUNK,
+       OPT_TDPSIM };
+static const struct option explore_opts[] = {
+	{ "seeds", required_argument, NULL, OPT_SEEDS },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "emit-jobs", required_argument, NULL, OPT_EMIT },
+	{ "json-dir", required_argument, NULL, OPT_JSON_DIR },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "tdpsim", required_argument, NULL, OPT_TDPSIM },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One item of the command line (cli_parse_scenario's @take). */
+static int explore_take(void *ctx, const struct cli_scan *s, int id, const char *v)
+{
+	struct xargs *X = ctx;
+	uint64_t n;
+	switch (id) {
+	case OPT_SEEDS:	/* each job has its own */
+		X->have_seeds = true;
+		if (cli_parse_range(v, &X->a, &X->b))
+			return cli_bad("--seeds %s: expected A..B with A <= B", v);
+		if (X->b > INT64_MAX)
+			return cli_bad("--seeds %s: seeds above %lld do not fit in a "
+				       "result file", v, (long long)INT64_MAX);
+		return 0;
+	case OPT_CHUNK:
+		if (sim_parse_u64(v, &X->chunk) || !X->chunk)
+			return cli_bad("--chunk %s: expected a number of seeds >= 1", v);
+		return 0;
+	case OPT_EMIT:
+		X->emit = v;
+		return 0;
+	case OPT_JSON_DIR:
+		X->json_dir = v;
+		return 0;
+	case OPT_TDPSIM:
+		X->tdpsim = v;
+		return 0;
+	case OPT_JOBS:
+		if (sim_parse_u64(v, &n) || n < 1 || n > 256)
+			return cli_bad("--jobs %s: expected 1..256", v);
+		X->jobs = (long)n;
+		break;
 	}
-	rest[nrest] = NULL;
-	const struct scenario *sc = cli_parse_scenario(nrest, rest, &o,
-						       explore_usage, &status);
-	if (!sc) {
-		opts_free(&o);
-		return status;
-	}
-	if (!have_seeds) {
-		scenario_free_loaded(sc);
-		opts_free(&o);
+	cli_scan_words(s, X->pass, &X->npass);
+	return 0;
+}
+
+static int explore_check(const struct opts *o, const struct xargs *X)
+{
+	if (!X->have_seeds)
 		return cli_bad("explore needs --seeds A..B");
-	}
-	if (o.json || o.csv || o.log) {
-		scenario_free_loaded(sc);
-		opts_free(&o);
+	if (o->json || o->csv || o->log)
 		return cli_bad("explore writes no results file of a run: --json, --csv "
 			       "and --log are not its options (--json-dir DIR writes "
 			       "its summary; the replay command writes a run's)");
-	}
-	if (emit) {
-		if (!json_dir)
-			status = cli_bad("--emit-jobs needs --json-dir DIR: where the jobs "
-					 "write their results");
-		else {
-			char *self = tdpsim ? strdup(tdpsim) : cli_self_exe();
-			status = emit_jobs(emit, self, pass, npass, a, b, chunk, json_dir, sc);
-			free(self);
-		}
-		scenario_free_loaded(sc);
-		opts_free(&o);
-		return status;
-	}
-	uint64_t *fail_list = NULL; /* failing seeds seen, for --json-dir */
-	size_t nfail_list = 0;
-	uint64_t seeds_run = 0;
+	if (X->emit && !X->json_dir)
+		return cli_bad("--emit-jobs needs --json-dir DIR: where the jobs "
+			       "write their results");
+	return 0;
+}
 
-	uint64_t total = b - a + 1;
-	uint64_t first_fail = UINT64_MAX;
-	bool tty = isatty(2);
-	double t0 = now_s();
+/* What the search found. */
+struct found {
+	uint64_t first_fail;  /* UINT64_MAX: none */
+	uint64_t seeds_run;
+	uint64_t *fails;      /* failing seeds seen (workers), for --json-dir */
+	size_t nfails;
+	double t0;
+	bool tty;
+};
 
-	if (jobs == 1) {
-		for (uint64_t s = a; s <= b; s++) {
-			int rc = run_seed(sc, &o, s);
-			if (rc < 0) {
-				scenario_free_loaded(sc);
-				opts_free(&o);
-				return EXIT_BADINPUT;
-			}
-			if (tty && ((s - a) % 64 == 0 || rc))
-				progress(s - a + 1, total, rc > 0, t0, false);
-			seeds_run++;
-			if (rc) {
-				first_fail = s;
-				break;
-			}
-			if (s == UINT64_MAX)
-				break;
-		}
-	} else {
-		status = run_workers(sc, &o, a, b, jobs, tty, t0, &fail_list,
-				     &nfail_list, &first_fail, &seeds_run);
-		if (status == EXIT_BADINPUT) {
-			free(fail_list);
-			scenario_free_loaded(sc);
-			opts_free(&o);
-			return status;
-		}
+/* Runs the seeds a..b, here or in workers, until the first that fails;
+ * 0, or exit 2. */
+static int search(const struct scenario *sc, const struct opts *o,
+		  const struct xargs *X, struct found *F)
+{
+	uint64_t total = X->b - X->a + 1;
+	F->first_fail = UINT64_MAX;
+	F->tty = isatty(2);
+	F->t0 = cli_now_s();
+	if (X->jobs > 1) {
+		int status = run_workers(sc, o, X->a, X->b, X->jobs, F->tty, F->t0,
+					 &F->fails, &F->nfails, &F->first_fail,
+					 &F->seeds_run);
+		return status == EXIT_BADINPUT ? status : 0;
 	}
-	double el = now_s() - t0;
+	for (uint64_t s = X->a; s <= X->b; s++) {
+		int rc = run_seed(sc, o, s);
+		if (rc < 0)
+			return EXIT_BADINPUT;
+		if (F->tty && ((s - X->a) % 64 == 0 || rc))
+			progress(s - X->a + 1, total, rc > 0, F->t0, false);
+		F->seeds_run++;
+		if (rc) {
+			F->first_fail = s;
+			break;
+		}
+		if (s == UINT64_MAX)
+			break;
+	}
+	return 0;
+}
 
-	if (first_fail == UINT64_MAX) {
-		if (tty)
-			progress(total, total, 0, t0, true);
-		printf("explore %s: seeds %llu..%llu: no violation (%llu seeds, %.1f s)\n",
-		       sc->name, (unsigned long long)a, (unsigned long long)b,
-		       (unsigned long long)total, el);
-		if (json_dir && write_summary(json_dir, sc, &o, a, b, seeds_run, NULL, 0,
-					      NULL))
-			status = EXIT_BADINPUT;
-		free(fail_list);
-		scenario_free_loaded(sc);
-		opts_free(&o);
-		return status;
-	}
-	if (tty)
+/* No seed failed: say so, and write the summary (--json-dir). */
+static int report_clean(const struct scenario *sc, const struct opts *o,
+			const struct xargs *X, const struct found *F)
+{
+	uint64_t total = X->b - X->a + 1;
+	double el = cli_now_s() - F->t0;
+	if (F->tty)
+		progress(total, total, 0, F->t0, true);
+	printf("explore %s: seeds %llu..%llu: no violation (%llu seeds, %.1f s)\n",
+	       sc->name, (unsigned long long)X->a, (unsigned long long)X->b,
+	       (unsigned long long)total, el);
+	if (X->json_dir && write_summary(X->json_dir, sc, o, X->a, X->b, F->seeds_run,
+					 NULL, 0, NULL))
+		return EXIT_BADINPUT;
+	return EXIT_OK;
+}
+
+/* The first failing seed, run again here for its counterexample and
+ * replay command; the summary (--json-dir) lists every failing seed seen. */
+static int report_failure(const struct scenario *sc, const struct opts *o,
+			  const struct xargs *X, struct found *F)
+{
+	if (F->tty)
 		fputc('\n', stderr);
-	/* Replay the first failing seed here to print its counterexample. */
-	struct params p = o.p;
+	struct params p = o->p;
 	char err[256];
 	p.sim_mode = MODE_EXPLORE;
-	p.sim_seed = first_fail;
+	p.sim_seed = F->first_fail;
 	struct run *r = scenario_run(sc, &p, err, sizeof(err));
-	if (!r) {
-		free(fail_list);
-		scenario_free_loaded(sc);
-		opts_free(&o);
+	if (!r)
 		return cli_bad("%s: %s", sc->name, err);
-	}
 	printf("explore %s: seed %llu fails (first failing seed in %llu..%llu)\n",
-	       sc->name, (unsigned long long)first_fail, (unsigned long long)a,
-	       (unsigned long long)b);
+	       sc->name, (unsigned long long)F->first_fail, (unsigned long long)X->a,
+	       (unsigned long long)X->b);
 	results_print_summary(stdout, sc->name, r);
-	if (check_count(r->check))
-		results_print_counterexample(stdout, sc->name, r, &o);
-	else {
+	if (check_count(r->check)) {
+		results_print_counterexample(stdout, sc->name, r, o);
+	} else {
 		printf("replay: ");
-		replay_command(stdout, sc->name, &o, first_fail, true);
+		replay_command(stdout, sc->name, o, F->first_fail, true);
 	}
-	status = EXIT_VIOLATION;
-	if (json_dir) {
-		if (!nfail_list) {
-			fail_list = malloc(sizeof(uint64_t));
-			if (fail_list)
-				fail_list[nfail_list++] = first_fail;
+	int status = EXIT_VIOLATION;
+	if (X->json_dir) {
+		if (!F->nfails) {
+			F->fails = malloc(sizeof(uint64_t));
+			if (F->fails)
+				F->fails[F->nfails++] = F->first_fail;
 		}
-		if (nfail_list)
-			qsort(fail_list, nfail_list, sizeof(uint64_t), cmp_seed);
-		if (write_summary(json_dir, sc, &o, a, b, seeds_run, fail_list,
-				  nfail_list, r))
+		if (F->nfails)
+			qsort(F->fails, F->nfails, sizeof(uint64_t), cmp_seed);
+		if (write_summary(X->json_dir, sc, o, X->a, X->b, F->seeds_run, F->fails,
+				  F->nfails, r))
 			status = EXIT_BADINPUT;
 	}
-	free(fail_list);
 	run_free(r);
-	scenario_free_loaded(sc);
-	opts_free(&o);
 	return status;
 }
 
+/*
+ * explore: 1. read the command line (the scenario, its options, --seeds
+ * ...) and check it; 2. write the job list (--emit-jobs), or search the
+ * seeds; 3. report a clean search, or the first failing seed.
+ */
 int cmd_explore(int argc, char **argv)
 {
-	return cli_with_arg_lists(argc, argv, explore_main);
+	struct opts o = { 0 };
+	struct xargs X = { .jobs = 1, .chunk = 10000 };
+	struct found F = { 0 };
+	int status = EXIT_OK;
+	X.pass = calloc((size_t)argc + 1, sizeof(char *));
+	if (!X.pass)
+		return cli_bad("out of memory");
+	const struct scenario *sc = cli_parse_scenario("explore", argc, argv, &o,
+						       explore_usage, explore_opts,
+						       explore_take, &X, &status);
+	if (sc && !(status = explore_check(&o, &X))) {
+		if (X.emit) {
+			char *self = X.tdpsim ? strdup(X.tdpsim) : cli_self_exe();
+			status = emit_jobs(X.emit, self, X.pass, X.npass, X.a, X.b, X.chunk,
+					   X.json_dir, sc);
+			free(self);
+		} else if (!(status = search(sc, &o, &X, &F))) {
+			status = F.first_fail == UINT64_MAX ? report_clean(sc, &o, &X, &F)
+							    : report_failure(sc, &o, &X, &F);
+		}
+	}
+	free(F.fails);
+	free(X.pass);
+	scenario_free_loaded(sc);
+	opts_free(&o);
+	return status;
 }

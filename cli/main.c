@@ -4,7 +4,6 @@
 #include "kvmmu/kvmmu.h"
 #include "sim/core/compiler.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -36,17 +35,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 success, 1 a violation or failed expectation, 2 bad input.\n"
 	"'tdpsim COMMAND --help' describes each command.\n";
-
-int cli_bad(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("tdpsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_BADINPUT;
-}
 
 /* Every "--opt=value" split into "--opt" "value", so that each command's
  * parser sees one spelling (getopt_long's: --set=k=v is --set k=v).  A
@@ -108,6 +96,16 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_BADINPUT;
 	}
+	/* "help COMMAND" is "COMMAND --help". */
+	static char help_opt[] = "--help";
+	if (!strcmp(argv[1], "help") && argc == 3) {
+		argv[1] = argv[2];
+		argv[2] = help_opt;
+	}
+	bool global = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+		      !strcmp(argv[1], "help") || !strcmp(argv[1], "--version");
+	if (global && argc > 2)
+		return cli_bad("%s: unexpected argument '%s'", argv[1], argv[2]);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);

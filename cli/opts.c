@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,51 +36,131 @@ static int opts_add_set(struct opts *o, const char *kv)
 	return 0;
 }
 
-int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
+/* Takes shared option @name ("--set", ...) with its value; 0, or -1 on
+ * bad input (printed). */
+static int opts_take(struct opts *o, const char *name, const char *val)
 {
-	const char *a = argv[*i];
-	const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
-
-	if (!strcmp(a, "--set") || !strcmp(a, "--config") ||
-	    !strcmp(a, "--json") || !strcmp(a, "--seed") || !strcmp(a, "--log") ||
-	    !strcmp(a, "--csv")) {
-		if (!val) {
-			cli_bad("%s needs a value", a);
-			return -1;
-		}
-		(*i)++;
-	} else {
-		return 0;
-	}
-	if (!strcmp(a, "--set")) {
+	if (!strcmp(name, "--set")) {
 		if (cli_check_arg("--set", val))
 			return -1; /* it goes into replay commands */
-		if (!strchr(val, '=')) {
-			cli_bad("--set %s: expected key=value", val);
-			return -1;
-		}
-		if (opts_add_set(o, val))
-			return -1;
-	} else if (!strcmp(a, "--seed")) {
+		if (!strchr(val, '='))
+			return cli_bad("--set %s: expected key=value", val), -1;
+		return opts_add_set(o, val);
+	}
+	if (!strcmp(name, "--seed")) {
 		/* Whole, however long: a cut value could parse as another. */
 		char *kv = cli_fmt("sim.seed=%s", val);
 		int rc = opts_add_set(o, kv);
 		free(kv);
-		if (rc)
-			return -1;
-		o->seed_given = true;
-	} else if (!strcmp(a, "--config")) {
+		o->seed_given = !rc;
+		return rc;
+	}
+	if (!strcmp(name, "--config")) {
 		if (cli_check_arg("--config", val))
 			return -1; /* it goes into replay commands */
 		o->config = val;
-	} else if (!strcmp(a, "--json")) {
+	} else if (!strcmp(name, "--json")) {
 		o->json = val;
-	} else if (!strcmp(a, "--csv")) {
+	} else if (!strcmp(name, "--csv")) {
 		o->csv = val;
 	} else {
 		o->log = val;
 	}
-	return 1;
+	return 0;
+}
+
+static const char *const shared_opts[] = {
+	"--set", "--config", "--json", "--seed", "--log", "--csv", NULL,
+};
+
+int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	size_t k = 0;
+	while (shared_opts[k] && strcmp(a, shared_opts[k]))
+		k++;
+	if (!shared_opts[k])
+		return 0;
+	if (*i + 1 >= argc)
+		return cli_bad("%s needs a value", a), -1;
+	(*i)++;
+	return opts_take(o, a, argv[*i]) ? -1 : 1;
+}
+
+/* ------------------------------------------------------ the one scanner */
+
+void cli_scan_init(struct cli_scan *s, const char *cmd, int argc, char **argv,
+		   const struct option *own, struct opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->cmd = cmd;
+	s->argc = argc;
+	s->argv = argv;
+	s->o = o;
+	size_t n = 0;
+	for (; own && own[n].name && n < CLI_SCAN_MAX - 8; n++)
+		s->lo[n] = own[n];
+	for (size_t k = 0; o && shared_opts[k]; k++)
+		s->lo[n++] = (struct option){ shared_opts[k] + 2, required_argument,
+					      NULL, CLI_OPT_SHARED };
+	s->lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	/* A one-letter row is a short option too (-o FILE). */
+	size_t ns = (size_t)snprintf(s->shorts, sizeof(s->shorts), "-:h");
+	for (size_t k = 0; k < n; k++) {
+		bool one = !s->lo[k].name[1];
+		snprintf(s->names[k], sizeof(s->names[k]), "%s%s", one ? "-" : "--",
+			 s->lo[k].name);
+		s->known[k] = s->names[k];
+		if (one && ns + 3 < sizeof(s->shorts)) {
+			s->shorts[ns++] = s->lo[k].name[0];
+			if (s->lo[k].has_arg == required_argument)
+				s->shorts[ns++] = ':';
+			s->shorts[ns] = 0;
+		}
+	}
+	/* GNU getopt: 0 starts afresh; '-' returns operands in place (the
+	 * order of the words is kept for the jobs of a campaign); ':' tells a
+	 * missing value from an unknown option. */
+	optind = 0;
+	opterr = 0;
+}
+
+int cli_scan_next(struct cli_scan *s, const char **val)
+{
+	int idx = -1;
+	s->start = optind ? optind : 1;
+	int c = getopt_long(s->argc, s->argv, s->shorts, s->lo, &idx);
+	*val = optarg;
+	if (c == -1 && optind < s->argc) {
+		/* After "--": operands only. */
+		s->start = optind;
+		*val = s->argv[optind++];
+		return CLI_SCAN_ARG;
+	}
+	if (c == -1 || c == 1 || c == 'h')
+		return c == 1 ? CLI_SCAN_ARG : c;
+	for (size_t k = 0; c > 0 && c < 0x80 && s->lo[k].name; k++)
+		if (!s->lo[k].name[1] && s->lo[k].name[0] == c)
+			return s->lo[k].val;	/* a short option */
+	const char *word = s->argv[optind - 1];
+	if (c == ':')
+		return cli_bad("%s: %s needs a value", s->cmd, word), CLI_SCAN_BAD;
+	if (c == '?') {
+		char *name = strndup(word, strcspn(word, "="));
+		cli_bad("%s: unexpected argument '%s'%s (tdpsim %s --help)", s->cmd,
+			word, cli_did_you_mean(name ? name : word, s->known), s->cmd);
+		free(name);
+		return CLI_SCAN_BAD;
+	}
+	if (c == CLI_OPT_SHARED && opts_take(s->o, s->names[idx], optarg))
+		return CLI_SCAN_BAD;
+	return c;
+}
+
+void cli_scan_words(const struct cli_scan *s, char **list, int *n)
+{
+	for (int i = s->start; i < optind; i++)
+		list[(*n)++] = s->argv[i];
 }
 
 /* A config file is read whole, at most this many bytes: --config /dev/zero
@@ -236,17 +317,6 @@ void opts_free(struct opts *o)
 	free(o->sets);
 	o->sets = NULL;
 	o->nsets = o->cap = 0;
-}
-
-int cli_with_arg_lists(int argc, char **argv,
-		       int (*fn)(int argc, char **argv, char **rest, char **pass))
-{
-	char **rest = calloc((size_t)argc + 1, sizeof(char *));
-	char **pass = calloc((size_t)argc + 1, sizeof(char *));
-	int status = rest && pass ? fn(argc, argv, rest, pass) : cli_bad("out of memory");
-	free(rest);
-	free(pass);
-	return status;
 }
 
 /* Edit distance (insertions, deletions, substitutions, and a swap of two

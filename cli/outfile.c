@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,4 +90,38 @@ void outfile_abort(struct outfile *o)
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof(*o));
+}
+
+int cli_write_file(const char *path, const char *what,
+		   int (*write)(FILE *f, void *ctx), void *ctx)
+{
+	struct outfile of = { .f = stdout, .std = true };
+	int e = 0;
+	if (strcmp(path, "-") && outfile_open(&of, path)) {
+		e = errno;
+	} else if (write(of.f, ctx) || ferror(of.f)) {
+		e = errno ? errno : EIO;
+		if (of.std)
+			fflush(of.f);
+		else
+			outfile_abort(&of);
+	} else if (outfile_commit(&of)) {
+		e = errno;
+	}
+	if (!e)
+		return 0;
+	cli_bad("%s: cannot write%s%s (%s)", path, what ? " " : "", what ? what : "",
+		strerror(e ? e : EIO));
+	return -1;
+}
+
+static int write_json(FILE *f, void *root)
+{
+	return json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+	       fputc('\n', f) == EOF ? -1 : 0;
+}
+
+int cli_write_json(json_t *root, const char *path, const char *what)
+{
+	return cli_write_file(path, what, write_json, root);
 }

@@ -42,17 +42,10 @@ struct progress {
 	bool shown;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void show_progress(void *ctx, uint64_t done)
 {
 	struct progress *pg = ctx;
-	double el = now_s() - pg->t0;
+	double el = cli_now_s() - pg->t0;
 	pg->shown = true;
 	fprintf(stderr, "\rreplay: %llu accesses, %.1f M/s", (unsigned long long)done,
 		el > 0 ? (double)done / el / 1e6 : 0.0);
@@ -131,9 +124,6 @@ static int write_loader(struct cli_input *in, const char *path, char *err,
 	}
 	return rc ? -1 : trace_finish(w, err, errlen);
 }
-
-const struct scenario *scenario_from_text(const char *file, const char *text,
-					  size_t len, char *err, size_t errlen);
 
 int cmd_replay(int argc, char **argv)
 {
@@ -230,7 +220,7 @@ int cmd_replay(int argc, char **argv)
 		params_set(&o.p, "guest.paging", "4level", err, sizeof(err));
 	if ((trace_meta(tr)->flags & TRACE_COUNTS) && trace_meta(tr)->nr_vcpus > nv)
 		nv = trace_meta(tr)->nr_vcpus; /* the header's vCPUs, used or not */
-	struct progress pg = { .t0 = now_s(), .total = in.records };
+	struct progress pg = { .t0 = cli_now_s(), .total = in.records };
 	trace_close(tr);
 	uint64_t base = 0;
 	const struct scenario *sc = NULL, *wsc = NULL;

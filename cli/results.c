@@ -169,32 +169,11 @@ json_t *results_json(const struct run *cr, json_t *extra, const struct cli_input
 
 static int write_root(json_t *root, const char *path, const char *overflow)
 {
-	int rc = 0;
-	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
-	if (overflow) {
-		cli_bad("%s: %s is above %lld, the largest integer a result file "
-			"holds", path, overflow, (long long)INT64_MAX);
-		rc = -1;
-	} else if (!strcmp(path, "-")) {
-		json_dumpf(root, stdout, flags);
-		fputc('\n', stdout);
-	} else {
-		/* Atomic where it can be: a failed write leaves no partial
-		 * file behind (cli/outfile.c). */
-		struct outfile of;
-		if (outfile_open(&of, path)) {
-			cli_bad("%s: cannot write results (%s)", path, strerror(errno));
-			rc = -1;
-		} else if (json_dumpf(root, of.f, flags) || fputc('\n', of.f) == EOF) {
-			outfile_abort(&of);
-			cli_bad("%s: cannot write results", path);
-			rc = -1;
-		} else if (outfile_commit(&of)) {
-			cli_bad("%s: cannot write results (%s)", path, strerror(errno));
-			rc = -1;
-		}
-	}
-	return rc;
+	if (overflow)
+		return cli_bad("%s: %s is above %lld, the largest integer a result "
+			       "file holds", path, overflow, (long long)INT64_MAX), -1;
+	/* Atomic where it can be: a failed write leaves no partial file. */
+	return cli_write_json(root, path, "results");
 }
 
 int results_write_json(const struct run *r, const char *path, json_t *extra,
@@ -368,6 +347,22 @@ static void csv_flatten(json_t *v, const char *prefix, json_t *cols)
 	}
 }
 
+/* The header row and the row of values of @cols ([name, value] pairs). */
+static int write_csv_rows(FILE *f, void *cols)
+{
+	for (size_t row = 0; row < 2; row++) {
+		size_t i;
+		json_t *c;
+		json_array_foreach((json_t *)cols, i, c) {
+			if (i)
+				fputc(',', f);
+			csv_field(f, json_string_value(json_array_get(c, row)));
+		}
+		fputc('\n', f);
+	}
+	return 0;
+}
+
 /* --csv: one header row and one row of values, every column of the JSON
  * results but the histograms and the lists of violations (a spreadsheet
  * or pandas.read_csv reads it; runs concatenate by row). */
@@ -383,27 +378,7 @@ static int results_write_csv(json_t *root, const char *path)
 	char *nviol = cli_fmt("%zu", json_array_size(json_object_get(root, "violations")));
 	json_array_append_new(cols, json_pack("[s,s]", "violation_records", nviol));
 	free(nviol);
-	struct outfile of = { .f = stdout, .std = true };
-	int rc = 0;
-	if (strcmp(path, "-") && outfile_open(&of, path)) {
-		cli_bad("%s: cannot write (%s)", path, strerror(errno));
-		json_decref(cols);
-		return -1;
-	}
-	for (int row = 0; row < 2; row++) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(cols, i, c) {
-			if (i)
-				fputc(',', of.f);
-			csv_field(of.f, json_string_value(json_array_get(c, (size_t)row)));
-		}
-		fputc('\n', of.f);
-	}
-	if (outfile_commit(&of)) {
-		cli_bad("%s: cannot write (%s)", path, strerror(errno));
-		rc = -1;
-	}
+	int rc = cli_write_file(path, NULL, write_csv_rows, cols);
 	json_decref(cols);
 	return rc;
 }

@@ -140,20 +140,31 @@ static const char stats_usage[] =
 
 int cmd_stats(int argc, char **argv)
 {
-	bool json = false;
+	enum { OPT_JSON = CLI_OPT_OWN };
+	static const struct option own[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, named = false;
 	const char *scn = "touch-4k";
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	struct cli_scan s;
+	const char *arg;
+	int id;
+	cli_scan_init(&s, "stats", argc, argv, own, NULL);
+	while ((id = cli_scan_next(&s, &arg)) != CLI_SCAN_END) {
+		if (id == 'h') {
 			fputs(stats_usage, stdout);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] != '-' && !strcmp(scn, "touch-4k") && i == 1) {
-			scn = argv[i];
-		} else {
-			cli_bad("stats: unexpected argument '%s'%s", argv[i],
-				cli_did_you_mean(argv[i], (const char *const[]){ "--json",
-					"--help", NULL }));
+		}
+		json |= id == OPT_JSON;
+		if (id == CLI_SCAN_ARG && !named) {
+			scn = arg;
+			named = true;
+			continue;
+		}
+		if (id == CLI_SCAN_ARG)
+			cli_bad("stats: unexpected argument '%s' (one scenario only)", arg);
+		if (id == CLI_SCAN_ARG || id == CLI_SCAN_BAD) {
 			fputs(stats_usage, stderr);
 			return EXIT_BADINPUT;
 		}

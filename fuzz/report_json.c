@@ -10,7 +10,7 @@
  * never a crash, an overflow (UBSan) or a leak.  gnuplot is kept out of
  * reach (PATH), so only the text the report writes is under test.
  */
-// fuzz-srcs: fuzz/cli_stubs.c cli/opts.c cli/quote.c cli/results.c cli/report.c cli/outfile.c sim/core/*.c sim/core/*.S sim/host/*.c sim/tlb/*.c sim/ept/*.c sim/npt/*.c sim/pml/*.c sim/cpu/*.c sim/check/*.c kvmmu/*.c traces/*.c workloads/*.c scenarios/*.c
+// fuzz-srcs: fuzz/cli_stubs.c cli/opts.c cli/quote.c cli/results.c cli/figures.c cli/sha256.c cli/report*.c cli/util.c cli/outdir.c cli/outfile.c sim/core/*.c sim/core/*.S sim/host/*.c sim/tlb/*.c sim/ept/*.c sim/npt/*.c sim/pml/*.c sim/cpu/*.c sim/check/*.c kvmmu/*.c traces/*.c workloads/*.c scenarios/*.c
 // fuzz-libs: -ljansson -linih -lzstd -llzma -lelf -lm
 #include <ftw.h>
 #include <jansson.h>

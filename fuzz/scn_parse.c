@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer harness: the .scn scenario parser (scenarios/scn.c).
+ * libFuzzer harness: the .scn scenario parser (scenarios/scn_parse.c).
  *
  * Whatever the text, scn_parse either returns a scenario, which is then
  * freed, or fails with one message that names the file and a line.  The

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-LIB_SRCS += scenarios/params.c scenarios/scenario.c scenarios/selftest.c scenarios/vm.c scenarios/scn.c \
-	scenarios/vmm.c scenarios/feed.c
+LIB_SRCS += scenarios/params.c scenarios/scenario.c scenarios/selftest.c scenarios/vm.c \
+	scenarios/vmm.c scenarios/feed.c scenarios/scn_parse.c scenarios/scn_run.c scenarios/scn_actions.c
 
 # The built-in catalog: workloads/scenarios/*.scn embedded into the binary.
 SCN_FILES := $(sort $(wildcard workloads/scenarios/*.scn))

@@ -25,9 +25,6 @@ struct embedded_scn {
 extern const struct embedded_scn embedded_scns[];
 extern const size_t n_embedded_scns;
 
-const struct scenario *scenario_from_text(const char *file, const char *text,
-					  size_t len, char *err, size_t errlen);
-
 /*
  * The embedded scenarios, parsed once on first use.  A built-in scenario
  * that does not parse is a build defect; the catalog test parses them all.

@@ -62,6 +62,13 @@ struct scn;
 struct scn *scn_parse(const char *file, const char *text, size_t len,
 		      char *err, size_t errlen);
 void scn_free(struct scn *scn);
+/* Parses scenario text (@file names it in messages and anchors relative
+ * trace paths), wrapped as a scenario owned by the caller. */
+const struct scenario *scenario_from_text(const char *file, const char *text,
+					  size_t len, char *err, size_t errlen);
+/* The scenario-file grammar, generated from the parser's tables, into
+ * @buf (snprintf-style: the length it needs is returned). */
+size_t scn_grammar(char *buf, size_t len);
 /* Reads and parses a .scn file, wrapped as a scenario (free with
  * scenario_free_loaded, which does nothing for catalog entries). */
 const struct scenario *scenario_load(const char *path, char *err, size_t errlen);

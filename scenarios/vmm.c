@@ -177,6 +177,86 @@ unsigned vmm_dirty_ring_reap(struct vm *vm)
 }
 
 /*
+ * dirty-ring-order: what dirty_log_test checks of a ring (E13) — a vCPU's
+ * entries come in the order its pages were dirtied.  For a guest writing
+ * ascending GPAs that is ascending offsets, so every entry below the one
+ * before it in the same ring counts as an inversion.
+ */
+struct ring_order {
+	u64 last;
+	bool any;
+	uint64_t inversions;
+	/* The RAM gfns reaped, for the reset's write protection. */
+	uint64_t *gfns;
+	size_t n, cap;
+};
+
+static void ring_order_gfn(void *arg, u32 slot, u64 offset)
+{
+	struct ring_order *o = arg;
+	if (o->any && offset < o->last)
+		o->inversions++;
+	o->last = offset;
+	o->any = true;
+	if (slot != 0)		/* address space 0, slot 0: the RAM */
+		return;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 512;
+		uint64_t *g = realloc(o->gfns, cap * sizeof(*g));
+		if (!g)
+			return;	/* that page goes unpromised: no false report */
+		o->gfns = g;
+		o->cap = cap;
+	}
+	o->gfns[o->n++] = offset;
+}
+
+uint64_t vmm_dirty_ring_order(struct vm *vm)
+{
+	struct ring_order o = { 0 };
+	uint64_t inversions = 0;
+	for (unsigned i = 0; i < machine_nvcpus(vm->m); i++) {
+		o.any = false;
+		o.inversions = 0;
+		kvm_dirty_ring_harvest(kvm_get_vcpu(vm->kvm, i), ring_order_gfn, &o);
+		inversions += o.inversions;
+	}
+	/* The reset re-protects what was reaped (with write-protect
+	 * logging): the stale-permission oracle holds KVM to it. */
+	vm_reset_dirty_rings(vm, o.gfns, o.n);
+	free(o.gfns);
+	return inversions;
+}
+
+/*
+ * The VMM's KVM_SET_VCPU_EVENTS changing a vCPU's SMM state: a vCPU ioctl,
+ * so it runs while that vCPU is outside KVM_RUN (vcpu->mutex).  The vCPU is
+ * made to return to userspace and wait there first, as QEMU's run_on_cpu
+ * does; resetting its MMU context while it runs would pull the root from
+ * under its fault handler.
+ */
+void vmm_set_smm(struct vm *vm, unsigned idx, bool on)
+{
+	struct sim *s = machine_sim(vm->m);
+	struct sim_thread *t = vcpu_thread(machine_vcpu(vm->m, idx));
+	bool was_paused = vm->paused;
+
+	vm->paused = true;
+	kvm_vcpu_kick_to_user(kvm_get_vcpu(vm->kvm, idx));
+	for (;;) {
+		bool out = sim_thread_done(t);
+		for (unsigned i = 0; i < vm->npaused && !out; i++)
+			out = vm->paused_threads[i] == t;
+		if (out)
+			break;
+		sim_sleep_until(s, SIM_ACCT_WAIT, sim_now(s) + 200);
+	}
+	kvm_vcpu_set_smm(kvm_get_vcpu(vm->kvm, idx), on);
+	if (!was_paused)
+		vm_resume_guests(vm);
+}
+
+/*
  * QEMU's kvm_cpu_synchronize_kick_all: every vCPU leaves guest mode once
  * (its PML buffer drains into its ring on that exit) and the caller waits
  * until each has.  A vCPU has come out when KVM_RUN consumed the

@@ -84,6 +84,9 @@
 #ifndef TDPSIM_SCENARIOS_VMM_H
 #define TDPSIM_SCENARIOS_VMM_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct vm;
 struct vmm;
 
@@ -101,6 +104,20 @@ int vmm_live_migrate(struct vm *vm);
  * Returns the entries reaped (0 without rings).
  */
 unsigned vmm_dirty_ring_reap(struct vm *vm);
+
+/*
+ * dirty-ring-order: reaps every vCPU's ring, counting the entries whose
+ * offset is below the one before them in the same ring (a guest writing
+ * ascending GPAs must see none), and resets the rings.  Returns the count.
+ */
+uint64_t vmm_dirty_ring_order(struct vm *vm);
+
+/*
+ * KVM_SET_VCPU_EVENTS of vCPU @idx's SMM state, from the VMM thread: the
+ * vCPU is made to wait in userspace first, and resumes after unless the
+ * guests were already paused.
+ */
+void vmm_set_smm(struct vm *vm, unsigned idx, bool on);
 
 /* Frees the VMM state of a run (NULL is fine). */
 void vmm_free(struct vmm *v);

@@ -182,7 +182,7 @@ static void test_usage_errors(void **state)
 		"usage: tdpsim trace convert",
 		"tdpsim: trace convert: unknown format 'xml'\n",
 		"tdpsim: trace gen: pattern: bad value 'zigzag' (seq|stride|uniform|zipf)\n",
-		"tdpsim: trace gen: colour: unknown workload parameter\n",
+		"tdpsim: trace gen: unexpected argument '--colour' (tdpsim trace gen --help)\n",
 		"tdpsim: trace gen: -o OUT is required\n",
 		"tdpsim: trace gen: size: must be 1..64 bytes\n",
 		"tdpsim: trace: unknown subcommand 'frobnicate'\n",
