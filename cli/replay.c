@@ -328,6 +328,8 @@ int cmd_replay(int argc, char **argv)
 		run_free(r);
 		goto out;
 	}
+	/* Without a warmup the base run is the loader's alone. */
+	cli_input_count_run(&in, r, warm);
 	char *cmd = replay_text(trace, elf, elf ? base : 0, warmup_arg ? warmup : 0, &o);
 	status = results_output(r, trace, &o, cmd, &in, warm);
 	free(cmd);
