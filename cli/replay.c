@@ -101,11 +101,19 @@ static void replay_cleanup(const char *dir, char *prefix, char *loader)
 	free(loader);
 }
 
-/* The loader's trace: one access to every 4 KiB page of the program's
- * PT_LOAD segments, in address order, on vCPU 0; their number goes to
- * in->loader_pages. */
-static int write_loader(struct cli_input *in, const char *path, char *err,
-			size_t errlen)
+/*
+ * The loader's trace: one access to every 4 KiB page of the program's
+ * PT_LOAD segments, in address order, on vCPU 0 (their number goes to
+ * in->loader_pages), as the guest kernel maps and fills them at exec;
+ * then the move to the program's address space (@aspace, vCPU 0's): a
+ * MOV to CR3 without NOFLUSH, which drops the address space's linear
+ * translations from the TLBs and the guest paging-structure caches.  So
+ * the program starts with its segments mapped — in the guest page tables
+ * with their permissions, and in EPT/NPT — and a cold TLB: its first touch
+ * of a page of them takes a walk, but no guest #PF and no VM exit.
+ */
+static int write_loader(struct cli_input *in, const char *path, uint32_t aspace,
+			char *err, size_t errlen)
 {
 	struct trace_seg *segs;
 	size_t nsegs;
@@ -124,6 +132,12 @@ static int write_loader(struct cli_input *in, const char *path, char *err,
 			in->loader_pages++;
 		}
 	free(segs);
+	if (!rc) {
+		struct trace_rec cr3 = {
+			.addr = (uint64_t)aspace << 12, .size = 1, .kind = TRACE_MOV_CR3,
+		};
+		rc = trace_write(w, &cr3, 1);
+	}
 	if (rc && w) {
 		snprintf(err, errlen, "%s", trace_writer_error(w));
 		trace_abort(w);
@@ -231,6 +245,8 @@ int cmd_replay(int argc, char **argv)
 	if ((trace_meta(tr)->flags & TRACE_COUNTS) && trace_meta(tr)->nr_vcpus > nv)
 		nv = trace_meta(tr)->nr_vcpus; /* the header's vCPUs, used or not */
 	struct progress pg = { .t0 = now_s(), .total = in.records };
+	const uint32_t *aspaces = trace_aspaces(tr);
+	uint32_t aspace0 = aspaces && trace_meta(tr)->nr_vcpus ? aspaces[0] : 0;
 	trace_close(tr);
 	uint64_t base = 0;
 	const struct scenario *sc = NULL, *wsc = NULL;
@@ -253,8 +269,9 @@ int cmd_replay(int argc, char **argv)
 	/* The program's loader: before the program's first record, vCPU 0
 	 * touches every page of its PT_LOAD segments (a fetch of a page of
 	 * an executable segment, a read of the others), so that the guest
-	 * maps them with their permissions before the run. */
-	if (elf && write_loader(&in, loader, err, sizeof(err))) {
+	 * maps them with their permissions before the run, then enters the
+	 * program's address space with a flush (write_loader). */
+	if (elf && write_loader(&in, loader, aspace0, err, sizeof(err))) {
 		status = cli_bad("%s", err);
 		goto out;
 	}

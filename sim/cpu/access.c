@@ -568,11 +568,32 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 {
 	struct sim *s = m->sim;
 	/* Only non-present entries are the minimal OS's business; it never
-	 * write-protects, so any other guest #PF is a model bug. */
+	 * write-protects, so any other guest #PF is the replayed program's
+	 * access against its own segment's permissions (a write to its
+	 * text: on a real guest, SIGSEGV) or a model bug. */
 	if (wr->fault.pf_error & 1) {
-		check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
-			     "unexpected guest #PF error %#llx",
-			     (unsigned long long)wr->fault.pf_error);
+		const struct trace_seg *sg = NULL;
+		for (size_t i = 0; i < m->nsegs && !sg; i++)
+			if (va >= m->segs[i].start && va < m->segs[i].end)
+				sg = &m->segs[i];
+		if (sg)
+			check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
+				     "unexpected guest #PF error %#llx: vcpu%u %s %#llx in "
+				     "the program's %c%c%c segment [%#llx, %#llx): a "
+				     "protection fault (the program would get SIGSEGV)",
+				     (unsigned long long)wr->fault.pf_error, v->idx,
+				     wr->fault.pf_error & 2 ? "writes"
+				     : wr->fault.pf_error & 16 ? "fetches" : "reads",
+				     (unsigned long long)va,
+				     sg->prot & TRACE_SEG_R ? 'r' : '-',
+				     sg->prot & TRACE_SEG_W ? 'w' : '-',
+				     sg->prot & TRACE_SEG_X ? 'x' : '-',
+				     (unsigned long long)sg->start,
+				     (unsigned long long)sg->end);
+		else
+			check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
+				     "unexpected guest #PF error %#llx",
+				     (unsigned long long)wr->fault.pf_error);
 		v->done = true;
 		exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
 		return ENV_EXIT_HLT;
