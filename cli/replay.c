@@ -20,14 +20,16 @@ static const char replay_usage[] =
 	"Replays TRACE (native, native+zstd, lackey, ChampSim+xz; detected from\n"
 	"its content) with one vCPU per trace vCPU and prints the key stats and,\n"
 	"per TLB level, lookups, misses, miss rate and MPKI (instructions are the\n"
-	"fetch records), walks, references per walk, cycles per access, and the\n"
-	"records by kind and vCPU.  A trace of virtual addresses (lackey,\n"
+	"fetch records), walks, references per walk, cycles per access, and these\n"
+	"by access kind (load, store, fetch) and by vCPU, as the vCPUs counted\n"
+	"them (tdpsim stats describes each).  A trace of virtual addresses (lackey,\n"
 	"ChampSim, a native trace whose header says so) runs with\n"
 	"guest.paging=4level, others with guest.paging=none (addresses are GPAs\n"
 	"inside vm.mem), unless --set or --config chooses.\n"
 	"--elf PROGRAM: the program's PT_LOAD segments are mapped before the run\n"
 	"with their permissions (text R+X, data R+W+NX; vCPU 0 touches each of\n"
-	"their pages first, uncounted); other pages are demand-mapped read/write.\n"
+	"their pages first, then enters the program's address space with a TLB\n"
+	"flush, uncounted); other pages are demand-mapped read/write.\n"
 	"--elf-base: where a PIE program was loaded (valgrind: 0x108000).\n"
 	"--warmup N: each vCPU's first N records run but are not counted.\n"
 	"--json and --csv write the results ('-': stdout, the summary then goes\n"
@@ -208,10 +210,11 @@ int cmd_replay(int argc, char **argv)
 		opts_free(&o);
 		return EXIT_BADINPUT;
 	}
-	/* Read the trace through before building anything: its hash, its
-	 * records by kind and vCPU (the results record what was replayed),
-	 * and its vCPU count — a native trace without COUNTS does not say,
-	 * and the replay would run vCPU 0 alone and drop the others'. */
+	/* Before building anything: the trace's hash and format (the results
+	 * record what was replayed) and its vCPU count — a native trace
+	 * without COUNTS does not say, and the replay would run vCPU 0 alone
+	 * and drop the others': cli_input_read then reads it through.  Its
+	 * records by kind and vCPU are the run's own counters. */
 	char err[512];
 	struct cli_input in;
 	unsigned nv;
