@@ -776,8 +776,9 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	uint64_t longs = 0;
 	bool missed = false;
 	/* Per kind (cpu_kind_stats): the long ways' accesses and cycles; the
-	 * current access's cycles since its issue are its own.  A miss's
-	 * record issued at @miss_at cycles into the loop. */
+	 * current access's cycles since its issue are its own.  The record
+	 * that missed issued @miss_at cycles into the loop (the cycles are
+	 * charged at the end): its own count from there. */
 	uint64_t klongs[3] = { 0 };
 	cycles_t kspent[3] = { 0 };
 	kspent[v->cur.kind] = now - v->gap_until;
@@ -803,8 +804,11 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
 			count_lookup(m, ks, need, &tr);
 			if (o != TLB_HIT) {
-				/* Counted as a miss (or an assist): walk next. */
-				miss_at = spent;
+				/* Counted as a miss (or an assist): walk next.
+				 * It issues after the runs so far too. */
+				miss_at = spent + hit_i * mr.k[TRACE_FETCH].run +
+					  hit_d * (mr.k[TRACE_READ].run +
+						   mr.k[TRACE_WRITE].run);
 				spent += tr.cycles;
 				missed = true;
 				break;

@@ -112,4 +112,24 @@ head -1 "$T/counts.csv" | tr ',' '\n' | grep -qx 'stats.vcpu1.store.walks'
 cmp -s <(grep -v '"replay\|"path"\|"sha256"\|"size"' "$T/counts.json") \
        <(grep -v '"replay\|"path"\|"sha256"\|"size"' "$T/plain.json") ||
 	{ echo "the two traces replay differently"; exit 1; }
+# Cycles by kind are each access's, from its issue to its completion: a
+# vCPU's other cycles (its first entry, its last exit) are the same
+# whatever accesses it makes in between.  Two one-vCPU traces: a load of
+# each of two pages, and the same with 20 hits between them (they run as
+# one batch: the second page's miss comes right after the hits).  The
+# vCPU's clock less its kinds' cycles is the same for both.
+{ header $COUNTS 1 2; rec 0 0x1000 $LD 8; rec 0 0x2000 $LD 8; } >"$T/two.trc"
+{ header $COUNTS 1 22; rec 0 0x1000 $LD 8
+  for i in $(seq 20); do rec 0 $((0x1000 + 8 * i)) $LD 8; done
+  rec 0 0x2000 $LD 8; } >"$T/hits.trc"
+rest() {	# rest NAME: vcpu0's clock less its kinds' cycles
+	local r; r=$(num thread.vcpu0.cycles "$T/$1.json")
+	for k in load store fetch; do r=$((r - $(num "vcpu0.$k.cycles" "$T/$1.json"))); done
+	echo "$r"
+}
+run two
+run hits
+want "$T/hits.json" vcpu0.load.accesses 22
+[ "$(rest two)" -gt 0 ] && [ "$(rest two)" = "$(rest hits)" ] ||
+	{ echo "outside the accesses: $(rest two) and $(rest hits) cycles"; exit 1; }
 echo ok
