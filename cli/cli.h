@@ -87,7 +87,8 @@ int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
 void cli_input_free(struct cli_input *in);
 /* The trace's records, when neither its header nor a read said: what
  * run @r performed (accesses and guest TLB invalidations), less those of
- * @base (the results of a run of the loader alone, or NULL). */
+ * @base (the results of a run of the loader alone, or NULL) — unless a
+ * violation may have stopped it short: then unknown (null in the JSON). */
 void cli_input_count_run(struct cli_input *in, const struct run *r,
 			 struct json_t *base);
 struct json_t *cli_input_json(const struct cli_input *in);

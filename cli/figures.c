@@ -150,7 +150,9 @@ static uint64_t run_records(const struct run *r, json_t *base)
 
 void cli_input_count_run(struct cli_input *in, const struct run *r, json_t *base)
 {
-	if (in->records_known)
+	/* A violation may have stopped a vCPU before its last record: the
+	 * count is then unknown (null), not the records it got to. */
+	if (in->records_known || check_count(r->check))
 		return;
 	in->records = run_records(r, NULL) - (base ? run_records(r, base) : 0);
 	in->records_known = true;
@@ -158,10 +160,12 @@ void cli_input_count_run(struct cli_input *in, const struct run *r, json_t *base
 
 json_t *cli_input_json(const struct cli_input *in)
 {
-	json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "path", in->path,
+	json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:o}", "path", in->path,
 			      "size", (json_int_t)in->size, "sha256", in->sha256,
 			      "format", in->format, "address", in->address,
-			      "records", (json_int_t)in->records);
+			      "records", in->records_known
+					 ? json_integer((json_int_t)in->records)
+					 : json_null());
 	if (in->warmup)
 		json_object_set_new(o, "warmup", json_integer((json_int_t)in->warmup));
 	if (in->elf)

@@ -82,9 +82,14 @@ for t in wt xd; do
 	"$TDPSIM" replay "$T/$t.lackey" --json "$T/$t.json" >/dev/null
 	want "$T/$t.json" violations 0
 	set +e
-	"$TDPSIM" replay "$T/$t.lackey" --elf "$T/prog" >"$T/$t.out" 2>&1; rc=$?
+	"$TDPSIM" replay "$T/$t.lackey" --elf "$T/prog" --json "$T/$t-elf.json" \
+		>"$T/$t.out" 2>&1; rc=$?
 	set -e
 	[ $rc -eq 1 ] || { echo "$t: exit $rc"; cat "$T/$t.out"; exit 1; }
+	# The run stopped at the fault: how many records the file has is
+	# not known (lackey's header does not say), rather than 1.
+	want "$T/$t.json" records 2
+	grep -Eq '^    "records": null,?$' "$T/$t-elf.json"
 done
 grep -q "vcpu0 writes 0x400010 in the program's r-x segment \[0x400000, 0x402000): a protection fault" "$T/wt.out"
 grep -q "vcpu0 fetches 0x600800 in the program's rw- segment \[0x600000, 0x603000): a protection fault" "$T/xd.out"
