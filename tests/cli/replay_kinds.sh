@@ -132,4 +132,43 @@ run hits
 want "$T/hits.json" vcpu0.load.accesses 22
 [ "$(rest two)" -gt 0 ] && [ "$(rest two)" = "$(rest hits)" ] ||
 	{ echo "outside the accesses: $(rest two) and $(rest hits) cycles"; exit 1; }
+# Every access, lookup, miss and walk of a run is some vCPU's of some kind:
+# over vCPUs and kinds the counts add up to the TLB's and the walker's own
+# counters, in scenarios with several vCPUs, exits, flushes and host
+# events, timed and explored, on both vendors.
+sums() {	# sums JSON: one line per identity, "NAME KINDS-SUM COUNTER"
+	awk '
+	/"walk.refs_per_walk": \{/ { h = 1 }
+	h && /"count":/ { gsub(/[^0-9]/, "", $2); walks = $2; h = 0 }
+	/^    "[a-z0-9._]+": [0-9]+,?$/ {
+		name = $1; gsub(/[":]/, "", name); v = $2; sub(/,/, "", v); s[name] = v
+		if (match(name, /^vcpu[0-9]+\.(load|store|fetch)\./)) {
+			split(name, p, "."); kind = p[2]
+			rest = substr(name, length(p[1]) + length(kind) + 3)
+			k[kind "." rest] += v; k["all." rest] += v
+		}
+	}
+	END {
+		print "accesses", k["all.accesses"], s["accesses"]
+		print "l1d.lookups", k["load.tlb.l1.lookups"] + k["store.tlb.l1.lookups"], s["tlb.l1d.hits"] + s["tlb.l1d.misses"]
+		print "l1d.misses", k["load.tlb.l1.misses"] + k["store.tlb.l1.misses"], s["tlb.l1d.misses"]
+		print "l1i.lookups", k["fetch.tlb.l1.lookups"], s["tlb.l1i.hits"] + s["tlb.l1i.misses"]
+		print "l1i.misses", k["fetch.tlb.l1.misses"], s["tlb.l1i.misses"]
+		print "l2.lookups", k["all.tlb.l2.lookups"], s["tlb.l2.hits"] + s["tlb.l2.misses"]
+		print "l2.misses", k["all.tlb.l2.misses"], s["tlb.l2.misses"]
+		print "walks", k["all.walks"], walks
+		print "walk.refs", k["all.walk.refs"], s["walk.refs"]
+	}' "$1"
+}
+for args in "dirty-log-pml-vs-wp" "host-events-random --set cpu.vendor=amd" \
+	    "touch-4k --set cpu.vcpus=4 --set guest.paging=4level" \
+	    "fast-zap-kick --set sim.mode=explore --seed 3"; do
+	# shellcheck disable=SC2086
+	"$TDPSIM" run $args --json "$T/run.json" >/dev/null || true
+	sums "$T/run.json" >"$T/sums"
+	[ "$(wc -l <"$T/sums")" = 9 ] && awk '$2 != $3 || $3 == "" { bad = 1 } END { exit bad }' "$T/sums" ||
+		{ echo "$args:"; cat "$T/sums"; exit 1; }
+	# and the runs made some of each
+	awk '$1 == "accesses" && $3 > 0 { ok = 1 } END { exit !ok }' "$T/sums"
+done
 echo ok
