@@ -101,8 +101,9 @@ int config_load(struct params *p, const char *path);
  * at most INT64_MAX, the largest integer a result JSON holds. */
 int cli_params_check(const struct params *p, char *err, size_t errlen);
 struct json_t;
-/* What was replayed (cli/figures.c): the trace file, its records by kind
- * and vCPU, and the traced program. */
+/* What was replayed (cli/figures.c): the trace file and the traced
+ * program.  Its records by kind and vCPU are the run's own counters
+ * (vcpuN.KIND.accesses). */
 struct cli_input {
 	const char *path;
 	uint64_t size;
@@ -110,26 +111,32 @@ struct cli_input {
 	char format[32];
 	const char *address;	/* "virtual", "guest-physical" or "unstated" */
 	unsigned flags;		/* TRACE_VADDR, TRACE_PADDR, TRACE_GAPS */
-	uint64_t records, kinds[3]; /* accesses by enum trace_kind */
-	uint64_t flushes;	/* guest TLB invalidations (trace_is_flush kinds) */
-	unsigned nvcpus;
-	uint64_t (*by_vcpu)[3];	/* records by vCPU and kind */
+	uint64_t records;	/* valid when records_known */
+	bool records_known;	/* the header's count, or the file was read */
 	uint64_t warmup;	/* --warmup: records of each vCPU not counted */
-	uint64_t (*counted)[3];	/* by vCPU and kind, after the warmup */
 	uint64_t loader_pages;	/* --elf: pages the loader mapped first */
 	const char *elf;	/* --elf, or NULL */
 	uint64_t elf_size, elf_base;
 	char elf_sha256[65], build_id[129];
 };
-/* Hashes and reads @path through once; *@nvcpus: its highest vCPU + 1 (1
- * for an empty trace).  With @prefix, writes the first @warmup records of
- * each vCPU there (a native trace).  0, or -1 with the message in @err. */
+/* Hashes @path and reads its header; *@nvcpus: its vCPU count (the
+ * highest vCPU + 1, 1 for an empty trace).  The records are decoded only
+ * when the header does not say how many vCPUs there are (a native trace
+ * without COUNTS), or with @prefix, where the first @warmup records of
+ * each vCPU are written (a native trace).  0, or -1 with the message in
+ * @err. */
 int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
 		   const char *prefix, unsigned *nvcpus, char *err, size_t errlen);
 /* Records the ELF program of the replay (hash, size, build-id). */
 int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
 		  char *err, size_t errlen);
 void cli_input_free(struct cli_input *in);
+/* The trace's records, when neither its header nor a read said: what
+ * run @r performed (accesses and guest TLB invalidations), less those of
+ * @base (the results of a run of the loader alone, or NULL) — unless a
+ * violation may have stopped it short: then unknown (null in the JSON). */
+void cli_input_count_run(struct cli_input *in, const struct run *r,
+			 struct json_t *base);
 struct json_t *cli_input_json(const struct cli_input *in);
 /* Adds every thread's clock, work and accounts ("thread.NAME.*") and the
  * total work of all threads ("threads.work") to @stats. */

@@ -12,6 +12,7 @@
  * share the dTLB and its misses.
  */
 #include "cli/cli.h"
+#include "sim/cpu/cpu.h"
 #include "traces/trace.h"
 #include "sim/core/compiler.h"
 
@@ -19,8 +20,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const kind_name[3] = { "load", "store", "fetch" };
 
 /* ----------------------------------------------------------------- input */
 
@@ -42,6 +41,20 @@ int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
 	in->address = m->flags & TRACE_VADDR ? "virtual"
 		    : m->flags & TRACE_PADDR ? "guest-physical" : "unstated";
 	in->flags = m->flags & (TRACE_VADDR | TRACE_PADDR | TRACE_GAPS);
+	/* lackey and ChampSim record one thread (an upper bound of 1); a
+	 * native header with COUNTS says both counts.  The run counts the
+	 * records by kind and vCPU: the file is read here only when its
+	 * vCPUs are not known, or for the warmup's records. */
+	unsigned nv = m->nr_vcpus;
+	if (m->flags & TRACE_COUNTS) {
+		in->records = m->nr_records;
+		in->records_known = true;
+	}
+	if (((m->flags & TRACE_COUNTS) || nv == 1) && !prefix) {
+		trace_close(tr);
+		*nvcpus = nv ? nv : 1;
+		return 0;
+	}
 	/* The first @warmup records of each vCPU, as they are, for the
 	 * warmup run (cli/replay.c). */
 	struct trace_writer *w = NULL;
@@ -49,62 +62,46 @@ int cli_input_read(struct cli_input *in, const char *path, uint64_t warmup,
 		trace_close(tr);
 		return -1;
 	}
-	/* One pass over the records: their number, kinds and vCPUs. */
+	uint64_t *seen = NULL; /* each vCPU's accesses so far */
 	static struct trace_rec recs[4096];
 	long n;
 	int rc = 0;
+	nv = 0;
+	in->records = 0;
 	while (!rc && (n = trace_read(tr, recs, ARRAY_SIZE(recs))) > 0)
 		for (long i = 0; i < n && !rc; i++) {
-			unsigned v = recs[i].vcpu, k = recs[i].kind;
-			if (v >= in->nvcpus) {
-				void *p = realloc(in->by_vcpu, (v + 1u) * sizeof(*in->by_vcpu));
-				void *q = p ? realloc(in->counted, (v + 1u) * sizeof(*in->counted))
-					    : NULL;
-				if (p)
-					in->by_vcpu = p;
-				if (q)
-					in->counted = q;
-				if (!p || !q) {
+			unsigned v = recs[i].vcpu;
+			if (v >= nv) {
+				uint64_t *p = realloc(seen, (v + 1u) * sizeof(*seen));
+				if (!p) {
 					snprintf(err, errlen, "out of memory");
 					rc = -1;
 					break;
 				}
-				memset(in->by_vcpu + in->nvcpus, 0,
-				       (v + 1u - in->nvcpus) * sizeof(*in->by_vcpu));
-				memset(in->counted + in->nvcpus, 0,
-				       (v + 1u - in->nvcpus) * sizeof(*in->counted));
-				in->nvcpus = v + 1u;
+				memset(p + nv, 0, (v + 1u - nv) * sizeof(*p));
+				seen = p;
+				nv = v + 1u;
 			}
-			uint64_t seen = in->by_vcpu[v][0] + in->by_vcpu[v][1] + in->by_vcpu[v][2];
-			if (trace_is_flush(k)) {
-				/* A guest TLB invalidation: no access, but part of
-				 * the stream (and of the warmup, before its end). */
-				if (seen < warmup && w && trace_write(w, &recs[i], 1)) {
-					snprintf(err, errlen, "%s", trace_writer_error(w));
-					rc = -1;
-				}
-				in->flushes++;
-				in->records++;
-				continue;
-			}
-			if (seen >= warmup)
-				in->counted[v][k]++;
-			else if (w && trace_write(w, &recs[i], 1)) {
+			in->records++;
+			/* A guest TLB invalidation is no access, but part of
+			 * the stream (and of the warmup, before its end). */
+			if (seen[v] < warmup && w && trace_write(w, &recs[i], 1)) {
 				snprintf(err, errlen, "%s", trace_writer_error(w));
 				rc = -1;
 			}
-			in->by_vcpu[v][k]++;
-			in->kinds[k]++;
-			in->records++;
+			if (!trace_is_flush(recs[i].kind))
+				seen[v]++;
 		}
 	if (!rc && n < 0) {
 		snprintf(err, errlen, "%s", trace_error(tr));
 		rc = -1;
 	}
+	free(seen);
+	in->records_known = true;
 	trace_close(tr);
 	if (w && (rc ? (trace_abort(w), 0) : trace_finish(w, err, errlen)))
 		rc = -1;
-	*nvcpus = in->nvcpus ? in->nvcpus : 1;
+	*nvcpus = nv ? nv : 1;
 	return rc;
 }
 
@@ -123,18 +120,53 @@ int cli_input_elf(struct cli_input *in, const char *path, uint64_t base,
 
 void cli_input_free(struct cli_input *in)
 {
-	free(in->by_vcpu);
-	free(in->counted);
-	in->by_vcpu = in->counted = NULL;
-	in->nvcpus = 0;
+	(void)in; /* nothing of its own left to free */
+}
+
+/* A stat of run @r, or of the results @base. */
+static uint64_t run_stat(const struct run *r, json_t *base, const char *name)
+{
+	uint64_t v = 0;
+	if (base)
+		return (uint64_t)json_integer_value(
+			json_object_get(json_object_get(base, "stats"), name));
+	stats_get(sim_stats(r->sim), name, &v);
+	return v;
+}
+
+/* The records run @r (or @base) performed: accesses and guest TLB
+ * invalidations. */
+static uint64_t run_records(const struct run *r, json_t *base)
+{
+	static const char *const ops[] = {
+		"accesses", "guest.invlpg", "guest.mov_cr3", "guest.invpcid.addr",
+		"guest.invpcid.ctx", "guest.invpcid.all",
+		"guest.invpcid.all_nonglobal", "guest.invlpga",
+	};
+	uint64_t n = 0;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		n += run_stat(r, base, ops[i]);
+	return n;
+}
+
+void cli_input_count_run(struct cli_input *in, const struct run *r, json_t *base)
+{
+	/* A violation may have stopped a vCPU before its last record: the
+	 * count is then unknown (null), not the records it got to. */
+	if (in->records_known || check_count(r->check))
+		return;
+	in->records = run_records(r, NULL) - (base ? run_records(r, base) : 0);
+	in->records_known = true;
 }
 
 json_t *cli_input_json(const struct cli_input *in)
 {
-	json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I}", "path", in->path,
+	json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:s,s:o}", "path", in->path,
 			      "size", (json_int_t)in->size, "sha256", in->sha256,
 			      "format", in->format, "address", in->address,
-			      "records", (json_int_t)in->records);
+			      "records", in->records_known
+					 ? json_integer((json_int_t)in->records)
+					 : json_null());
 	if (in->warmup)
 		json_object_set_new(o, "warmup", json_integer((json_int_t)in->warmup));
 	if (in->elf)
@@ -222,15 +254,82 @@ static json_t *ratio(uint64_t num, uint64_t den, double scale)
 	return den ? json_real(scale * (double)num / (double)den) : json_null();
 }
 
+/* One TLB level's figures: lookups, misses, miss rate, and MPKI over
+ * @instr instructions (no MPKI when @per_instr is false). */
+static json_t *level_json(uint64_t lookups, uint64_t misses, uint64_t instr,
+			  bool per_instr)
+{
+	json_t *e = json_pack("{s:I,s:I,s:o}", "lookups", (json_int_t)lookups,
+			      "misses", (json_int_t)misses, "miss_rate",
+			      ratio(misses, lookups, 1.0));
+	if (per_instr)
+		json_object_set_new(e, "mpki", ratio(misses, instr, 1000.0));
+	return e;
+}
+
+/* A vCPU's counters of one kind ("vcpuN.KIND.*", sim/cpu), or their sum
+ * over every vCPU (@vcpu -1). */
+static void kind_stats(json_t *stats, int vcpu, unsigned kind,
+		       struct cpu_kind_stats *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	const char *key;
+	json_t *val;
+	json_object_foreach(stats, key, val) {
+		unsigned v;
+		int end = 0;
+		if (sscanf(key, "vcpu%u.%n", &v, &end) != 1 || !end ||
+		    (vcpu >= 0 && v != (unsigned)vcpu))
+			continue;
+		const char *rest = key + end, *kn = cpu_kind_name(kind);
+		size_t kl = strlen(kn);
+		if (strncmp(rest, kn, kl) || rest[kl] != '.')
+			continue;
+		rest += kl + 1;
+		uint64_t n = (uint64_t)json_integer_value(val);
+#define KIND_ADD(field, name, doc) if (!strcmp(rest, name)) ks->field += n;
+		CPU_KIND_STATS(KIND_ADD)
+#undef KIND_ADD
+	}
+}
+
+/* The figures of accesses of one kind, against @instr instructions. */
+static json_t *kind_json(const struct cpu_kind_stats *ks, unsigned kind,
+			 uint64_t instr)
+{
+	json_t *tlb = json_object();
+	json_t *l1 = level_json(ks->l1_lookups, ks->l1_misses, instr, true);
+	json_object_set_new(l1, "level", json_string(kind == TRACE_FETCH ? "l1i" : "l1d"));
+	json_object_set_new(tlb, "l1", l1);
+	json_object_set_new(tlb, "l2", level_json(ks->l2_lookups, ks->l2_misses, instr, true));
+	return json_pack("{s:I,s:o,s:I,s:o,s:I,s:o}",
+			 "accesses", (json_int_t)ks->accesses, "tlb", tlb,
+			 "walks", (json_int_t)ks->walks,
+			 "refs_per_walk", ratio(ks->walk_refs, ks->walks, 1.0),
+			 "cycles", (json_int_t)ks->cycles,
+			 "cycles_per_access", ratio(ks->cycles, ks->accesses, 1.0));
+}
+
+/* by_kind of vCPU @vcpu (-1: every vCPU); its instructions in *@instr. */
+static json_t *by_kind_json(json_t *stats, int vcpu, uint64_t *instr)
+{
+	struct cpu_kind_stats ks[3];
+	for (unsigned k = TRACE_READ; k <= TRACE_FETCH; k++)
+		kind_stats(stats, vcpu, k, &ks[k]);
+	*instr = ks[TRACE_FETCH].accesses;
+	json_t *o = json_object();
+	for (unsigned k = TRACE_READ; k <= TRACE_FETCH; k++)
+		json_object_set_new(o, cpu_kind_name(k), kind_json(&ks[k], k, *instr));
+	return o;
+}
+
 json_t *cli_figures_json(json_t *stats, json_t *hists, const struct cli_input *in)
 {
 	json_t *o = json_object();
-	/* The records counted: the trace's, less each vCPU's warmup. */
-	uint64_t kinds[3] = { 0 };
-	for (unsigned v = 0; in && v < in->nvcpus; v++)
-		for (int k = 0; k < 3; k++)
-			kinds[k] += in->counted[v][k];
-	uint64_t instr = kinds[TRACE_FETCH];
+	/* Instructions: the fetches the run performed (after a warmup, since
+	 * it), that is the trace's fetch records. */
+	uint64_t instr = 0;
+	json_t *kinds = in ? by_kind_json(stats, -1, &instr) : NULL;
 	if (in)
 		json_object_set_new(o, "instructions", json_integer((json_int_t)instr));
 	static const char *const level[] = { "l1i", "l1d", "l2" };
@@ -241,13 +340,8 @@ json_t *cli_figures_json(json_t *stats, json_t *hists, const struct cli_input *i
 		uint64_t hits = stat(stats, k);
 		snprintf(k, sizeof(k), "tlb.%s.misses", level[l]);
 		uint64_t miss = stat(stats, k);
-		json_t *e = json_pack("{s:I,s:I,s:o}", "lookups",
-				      (json_int_t)(hits + miss), "misses",
-				      (json_int_t)miss, "miss_rate",
-				      ratio(miss, hits + miss, 1.0));
-		if (in)
-			json_object_set_new(e, "mpki", ratio(miss, instr, 1000.0));
-		json_object_set_new(tlb, level[l], e);
+		json_object_set_new(tlb, level[l], level_json(hits + miss, miss, instr,
+							      in != NULL));
 	}
 	json_object_set_new(o, "tlb", tlb);
 	/* Every walk adds one sample to walk.refs_per_walk. */
@@ -258,17 +352,10 @@ json_t *cli_figures_json(json_t *stats, json_t *hists, const struct cli_input *i
 	json_object_set_new(o, "refs_per_walk", ratio(refs, walks, 1.0));
 	uint64_t acc = stat(stats, "accesses"), cyc = stat(stats, "cycles");
 	json_object_set_new(o, "cycles_per_access", ratio(cyc, acc, 1.0));
-	if (in) {
-		json_t *k = json_object();
-		for (int i = 0; i < 3; i++) {
-			/* The L1 that serves the kind: fetches the iTLB. */
-			const char *l1 = i == TRACE_FETCH ? "l1i" : "l1d";
-			json_object_set_new(k, kind_name[i], json_pack("{s:I,s:s}",
-				"records", (json_int_t)kinds[i], "l1", l1));
-		}
-		json_object_set_new(o, "by_kind", k);
-	}
-	/* Per vCPU: the vCPU thread's cycles over its records. */
+	if (kinds)
+		json_object_set_new(o, "by_kind", kinds);
+	/* Per vCPU: the vCPU thread's clock over its accesses, and with a
+	 * trace its accesses by kind. */
 	json_t *vc = json_array();
 	const char *key;
 	json_t *val;
@@ -281,14 +368,15 @@ json_t *cli_figures_json(json_t *stats, json_t *hists, const struct cli_input *i
 		json_t *e = json_pack("{s:i,s:I}", "vcpu", (int)v, "cycles",
 				      (json_int_t)cycles);
 		if (in) {
-			uint64_t nrec = 0, *k = v < in->nvcpus ? in->counted[v] : NULL;
-			for (int i = 0; k && i < 3; i++)
-				nrec += k[i];
-			json_object_set_new(e, "records", json_integer((json_int_t)nrec));
-			for (int i = 0; i < 3; i++)
-				json_object_set_new(e, kind_name[i],
-						    json_integer((json_int_t)(k ? k[i] : 0)));
-			json_object_set_new(e, "cycles_per_record", ratio(cycles, nrec, 1.0));
+			uint64_t vi, nacc = 0;
+			json_t *k = by_kind_json(stats, (int)v, &vi);
+			for (unsigned i = TRACE_READ; i <= TRACE_FETCH; i++)
+				nacc += (uint64_t)json_integer_value(json_object_get(
+					json_object_get(k, cpu_kind_name(i)), "accesses"));
+			json_object_set_new(e, "accesses", json_integer((json_int_t)nacc));
+			json_object_set_new(e, "instructions", json_integer((json_int_t)vi));
+			json_object_set_new(e, "cycles_per_access", ratio(cycles, nacc, 1.0));
+			json_object_set_new(e, "by_kind", k);
 		}
 		json_array_append_new(vc, e);
 	}
@@ -304,6 +392,36 @@ static void print_num(FILE *f, json_t *v, const char *fmt, int width)
 		fprintf(f, "%*s", width, "-");
 }
 
+/* A miss rate in percent, or "-" with no lookup. */
+static void print_rate(FILE *f, json_t *v, int width)
+{
+	if (json_is_number(v))
+		fprintf(f, " %*.3f%%", width - 1, 100.0 * json_number_value(v));
+	else
+		fprintf(f, " %*s", width, "-");
+}
+
+static long long geti(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* One row of the by-kind table: @label, then the kind's figures. */
+static void print_kind_row(FILE *f, const char *label, json_t *k)
+{
+	json_t *tlb = json_object_get(k, "tlb");
+	json_t *l1 = json_object_get(tlb, "l1"), *l2 = json_object_get(tlb, "l2");
+	fprintf(f, "  %-12s %12lld", label, geti(k, "accesses"));
+	print_rate(f, json_object_get(l1, "miss_rate"), 9);
+	print_num(f, json_object_get(l1, "mpki"), " %*.3f", 9);
+	print_rate(f, json_object_get(l2, "miss_rate"), 9);
+	print_num(f, json_object_get(l2, "mpki"), " %*.3f", 9);
+	fprintf(f, " %9lld", geti(k, "walks"));
+	print_num(f, json_object_get(k, "refs_per_walk"), " %*.2f", 9);
+	print_num(f, json_object_get(k, "cycles_per_access"), " %*.2f", 10);
+	fputc('\n', f);
+}
+
 void cli_figures_print(FILE *f, json_t *fig)
 {
 	static const char *const level[] = { "l1i", "l1d", "l2" };
@@ -314,19 +432,13 @@ void cli_figures_print(FILE *f, json_t *fig)
 		"miss rate", "MPKI");
 	for (int l = 0; l < 3; l++) {
 		json_t *e = json_object_get(json_object_get(fig, "tlb"), level[l]);
-		fprintf(f, "  %-22s %14lld %12lld", title[l],
-			(long long)json_integer_value(json_object_get(e, "lookups")),
-			(long long)json_integer_value(json_object_get(e, "misses")));
-		json_t *mr = json_object_get(e, "miss_rate");
-		if (json_is_number(mr))
-			fprintf(f, " %9.3f%%", 100.0 * json_number_value(mr));
-		else
-			fprintf(f, " %10s", "-");
+		fprintf(f, "  %-22s %14lld %12lld", title[l], geti(e, "lookups"),
+			geti(e, "misses"));
+		print_rate(f, json_object_get(e, "miss_rate"), 10);
 		print_num(f, json_object_get(e, "mpki"), " %*.3f", 9);
 		fputc('\n', f);
 	}
-	fprintf(f, "  walks %lld, references per walk ",
-		(long long)json_integer_value(json_object_get(fig, "walks")));
+	fprintf(f, "  walks %lld, references per walk ", geti(fig, "walks"));
 	print_num(f, json_object_get(fig, "refs_per_walk"), "%*.2f", 0);
 	fputs(", cycles per access ", f);
 	print_num(f, json_object_get(fig, "cycles_per_access"), "%*.2f", 0);
@@ -335,29 +447,35 @@ void cli_figures_print(FILE *f, json_t *fig)
 			(long long)json_integer_value(instr));
 	fputc('\n', f);
 	json_t *kinds = json_object_get(fig, "by_kind");
+	json_t *vcpus = json_object_get(fig, "by_vcpu");
 	if (kinds) {
-		fputs("  records by kind:", f);
-		for (int i = 0; i < 3; i++)
-			fprintf(f, " %s %lld", kind_name[i],
-				(long long)json_integer_value(json_object_get(
-					json_object_get(kinds, kind_name[i]), "records")));
-		fputc('\n', f);
+		/* Misses of a kind per thousand of all instructions: a
+		 * level's MPKI is the sum of its kinds'. */
+		fprintf(f, "  %-12s %12s %10s %9s %10s %9s %9s %9s %10s\n", "by kind",
+			"accesses", "L1 miss", "L1 MPKI", "L2 miss", "L2 MPKI",
+			"walks", "refs/walk", "cyc/access");
+		for (unsigned k = TRACE_READ; k <= TRACE_FETCH; k++)
+			print_kind_row(f, cpu_kind_name(k),
+				       json_object_get(kinds, cpu_kind_name(k)));
 	}
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(fig, "by_vcpu"), i, e) {
-		fprintf(f, "  vcpu%lld: %lld cycles",
-			(long long)json_integer_value(json_object_get(e, "vcpu")),
-			(long long)json_integer_value(json_object_get(e, "cycles")));
-		json_t *rec = json_object_get(e, "records");
-		if (rec) {
-			fprintf(f, ", %lld records (load %lld, store %lld, fetch %lld), "
-				"cycles per record ", (long long)json_integer_value(rec),
-				(long long)json_integer_value(json_object_get(e, "load")),
-				(long long)json_integer_value(json_object_get(e, "store")),
-				(long long)json_integer_value(json_object_get(e, "fetch")));
-			print_num(f, json_object_get(e, "cycles_per_record"), "%*.2f", 0);
+	json_array_foreach(vcpus, i, e) {
+		fprintf(f, "  vcpu%lld: %lld cycles", geti(e, "vcpu"), geti(e, "cycles"));
+		json_t *acc = json_object_get(e, "accesses");
+		if (acc) {
+			fprintf(f, ", %lld accesses, cycles per access ",
+				(long long)json_integer_value(acc));
+			print_num(f, json_object_get(e, "cycles_per_access"), "%*.2f", 0);
 		}
 		fputc('\n', f);
+		/* With one vCPU its split is the table above. */
+		json_t *k = json_object_get(e, "by_kind");
+		for (unsigned j = TRACE_READ; k && json_array_size(vcpus) > 1 &&
+					      j <= TRACE_FETCH; j++) {
+			char label[32];
+			snprintf(label, sizeof(label), "  %s", cpu_kind_name(j));
+			print_kind_row(f, label, json_object_get(k, cpu_kind_name(j)));
+		}
 	}
 }

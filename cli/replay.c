@@ -20,14 +20,16 @@ static const char replay_usage[] =
 	"Replays TRACE (native, native+zstd, lackey, ChampSim+xz; detected from\n"
 	"its content) with one vCPU per trace vCPU and prints the key stats and,\n"
 	"per TLB level, lookups, misses, miss rate and MPKI (instructions are the\n"
-	"fetch records), walks, references per walk, cycles per access, and the\n"
-	"records by kind and vCPU.  A trace of virtual addresses (lackey,\n"
+	"fetch records), walks, references per walk, cycles per access, and these\n"
+	"by access kind (load, store, fetch) and by vCPU, as the vCPUs counted\n"
+	"them (tdpsim stats describes each).  A trace of virtual addresses (lackey,\n"
 	"ChampSim, a native trace whose header says so) runs with\n"
 	"guest.paging=4level, others with guest.paging=none (addresses are GPAs\n"
 	"inside vm.mem), unless --set or --config chooses.\n"
 	"--elf PROGRAM: the program's PT_LOAD segments are mapped before the run\n"
 	"with their permissions (text R+X, data R+W+NX; vCPU 0 touches each of\n"
-	"their pages first, uncounted); other pages are demand-mapped read/write.\n"
+	"their pages first, then enters the program's address space with a TLB\n"
+	"flush, uncounted); other pages are demand-mapped read/write.\n"
 	"--elf-base: where a PIE program was loaded (valgrind: 0x108000).\n"
 	"--warmup N: each vCPU's first N records run but are not counted.\n"
 	"--json and --csv write the results ('-': stdout, the summary then goes\n"
@@ -94,11 +96,19 @@ static void replay_cleanup(const char *dir, char *prefix, char *loader)
 	free(loader);
 }
 
-/* The loader's trace: one access to every 4 KiB page of the program's
- * PT_LOAD segments, in address order, on vCPU 0; their number goes to
- * in->loader_pages. */
-static int write_loader(struct cli_input *in, const char *path, char *err,
-			size_t errlen)
+/*
+ * The loader's trace: one access to every 4 KiB page of the program's
+ * PT_LOAD segments, in address order, on vCPU 0 (their number goes to
+ * in->loader_pages), as the guest kernel maps and fills them at exec;
+ * then the move to the program's address space (@aspace, vCPU 0's): a
+ * MOV to CR3 without NOFLUSH, which drops the address space's linear
+ * translations from the TLBs and the guest paging-structure caches.  So
+ * the program starts with its segments mapped — in the guest page tables
+ * with their permissions, and in EPT/NPT — and a cold TLB: its first touch
+ * of a page of them takes a walk, but no guest #PF and no VM exit.
+ */
+static int write_loader(struct cli_input *in, const char *path, uint32_t aspace,
+			char *err, size_t errlen)
 {
 	struct trace_seg *segs;
 	size_t nsegs;
@@ -117,6 +127,12 @@ static int write_loader(struct cli_input *in, const char *path, char *err,
 			in->loader_pages++;
 		}
 	free(segs);
+	if (!rc) {
+		struct trace_rec cr3 = {
+			.addr = (uint64_t)aspace << 12, .size = 1, .kind = TRACE_MOV_CR3,
+		};
+		rc = trace_write(w, &cr3, 1);
+	}
 	if (rc && w) {
 		snprintf(err, errlen, "%s", trace_writer_error(w));
 		trace_abort(w);
@@ -184,10 +200,11 @@ int cmd_replay(int argc, char **argv)
 		opts_free(&o);
 		return EXIT_BADINPUT;
 	}
-	/* Read the trace through before building anything: its hash, its
-	 * records by kind and vCPU (the results record what was replayed),
-	 * and its vCPU count — a native trace without COUNTS does not say,
-	 * and the replay would run vCPU 0 alone and drop the others'. */
+	/* Before building anything: the trace's hash and format (the results
+	 * record what was replayed) and its vCPU count — a native trace
+	 * without COUNTS does not say, and the replay would run vCPU 0 alone
+	 * and drop the others': cli_input_read then reads it through.  Its
+	 * records by kind and vCPU are the run's own counters. */
 	char err[512];
 	struct cli_input in;
 	unsigned nv;
@@ -221,6 +238,8 @@ int cmd_replay(int argc, char **argv)
 	if ((trace_meta(tr)->flags & TRACE_COUNTS) && trace_meta(tr)->nr_vcpus > nv)
 		nv = trace_meta(tr)->nr_vcpus; /* the header's vCPUs, used or not */
 	struct progress pg = { .t0 = cli_now_s(), .total = in.records };
+	const uint32_t *aspaces = trace_aspaces(tr);
+	uint32_t aspace0 = aspaces && trace_meta(tr)->nr_vcpus ? aspaces[0] : 0;
 	trace_close(tr);
 	uint64_t base = 0;
 	const struct scenario *sc = NULL, *wsc = NULL;
@@ -243,8 +262,9 @@ int cmd_replay(int argc, char **argv)
 	/* The program's loader: before the program's first record, vCPU 0
 	 * touches every page of its PT_LOAD segments (a fetch of a page of
 	 * an executable segment, a read of the others), so that the guest
-	 * maps them with their permissions before the run. */
-	if (elf && write_loader(&in, loader, err, sizeof(err))) {
+	 * maps them with their permissions before the run, then enters the
+	 * program's address space with a flush (write_loader). */
+	if (elf && write_loader(&in, loader, aspace0, err, sizeof(err))) {
 		status = cli_bad("%s", err);
 		goto out;
 	}
@@ -318,6 +338,8 @@ int cmd_replay(int argc, char **argv)
 		run_free(r);
 		goto out;
 	}
+	/* Without a warmup the base run is the loader's alone. */
+	cli_input_count_run(&in, r, warm);
 	char *cmd = replay_text(trace, elf, elf ? base : 0, warmup_arg ? warmup : 0, &o);
 	status = results_output(r, trace, &o, cmd, &in, warm);
 	free(cmd);

@@ -12,6 +12,7 @@
  */
 #include "cli/cli.h"
 #include "kvmmu/kvmmu.h"
+#include "sim/cpu/cpu.h"
 #include "sim/ept/ept.h"
 #include "sim/host/host.h"
 #include "sim/tlb/tlb.h"
@@ -36,6 +37,10 @@ static const struct stat_doc listed[] = {
 #undef STAT_DOC
 
 static const struct stat_doc patterns[] = {
+#define KIND_DOC(field, name, doc) \
+	{ "vcpu*.*." name, "per vCPU and access kind (load, store, fetch): " doc },
+	CPU_KIND_STATS(KIND_DOC)
+#undef KIND_DOC
 	{ "accesses", "guest accesses completed (a record; one crossing a page counts once)" },
 	{ "accesses.split", "accesses that crossed a 4 KiB boundary and ran as two" },
 	{ "accesses.emulated", "accesses completed by KVM's emulation (MMIO, write-tracked gfn)" },
@@ -127,8 +132,18 @@ static const struct stat_doc figure_docs[] = {
 	{ "walks", "page walks (each adds a sample to walk.refs_per_walk)" },
 	{ "refs_per_walk", "walk.refs over walks" },
 	{ "cycles_per_access", "cycles over accesses" },
-	{ "by_kind.*.records", "records of this kind (load, store, fetch)" },
-	{ "by_vcpu.*", "per vCPU: its cycles, its records by kind, cycles per record" },
+	{ "by_kind.*.accesses", "accesses of this kind (load, store, fetch): its records" },
+	{ "by_kind.*.tlb.l1.*", "lookups, misses, miss rate, MPKI of this kind in the L1 TLB that serves it (level: l1i or l1d); a level's MPKI is the sum of its kinds'" },
+	{ "by_kind.*.tlb.l2.*", "lookups, misses, miss rate, MPKI of this kind in the L2 TLB" },
+	{ "by_kind.*.walks", "page walks on behalf of this kind's accesses" },
+	{ "by_kind.*.refs_per_walk", "references per walk of those walks" },
+	{ "by_kind.*.cycles", "cycles from each access's issue to its completion (exits and KVM's work on them included)" },
+	{ "by_kind.*.cycles_per_access", "those cycles over the kind's accesses" },
+	{ "by_vcpu.*.cycles", "the vCPU's clock" },
+	{ "by_vcpu.*.accesses", "the vCPU's accesses (its records but guest TLB invalidations)" },
+	{ "by_vcpu.*.instructions", "the vCPU's fetch records (its MPKI's denominator)" },
+	{ "by_vcpu.*.cycles_per_access", "the vCPU's clock over its accesses" },
+	{ "by_vcpu.*.by_kind.*", "as by_kind, for this vCPU's accesses" },
 };
 
 static const char stats_usage[] =

@@ -51,6 +51,44 @@ static enum walk_access walk_access_of(uint8_t kind)
 	       : kind == TRACE_FETCH ? WALK_FETCH : WALK_READ;
 }
 
+/*
+ * The per-kind count of one TLB lookup that went past the MRU entries
+ * (tlb_lookup_slow, or tlb_lookup): the levels it probed, as the TLB's own
+ * counters count them — the L1 of the kind if there is one, then the L2
+ * if there is one and the L1 did not hit.  A hit that needs a walk after
+ * all (a dirty assist, a permission mismatch) is a hit.
+ */
+static void count_lookup(const struct machine *m, struct cpu_kind_stats *ks,
+			 unsigned need, const struct tlb_result *tr)
+{
+	unsigned l1 = need & TLB_X ? TLB_L1I : TLB_L1D;
+	bool l1_hit = tr->outcome != TLB_MISS && tr->level == l1;
+	if (m->tlb_has[l1]) {
+		ks->l1_lookups++;
+		ks->l1_misses += !l1_hit;
+	}
+	if (!l1_hit && m->tlb_has[TLB_L2]) {
+		ks->l2_lookups++;
+		ks->l2_misses += tr->outcome == TLB_MISS;
+	}
+}
+
+/* A walk on behalf of the current access of @v. */
+static inline void count_walk(struct vcpu *v, const struct walk_res *wr)
+{
+	struct cpu_kind_stats *ks = &v->kst[v->cur.kind];
+	ks->walks++;
+	ks->walk_refs += wr->refs;
+}
+
+/* The current access of @v completed: its cycles since its issue. */
+static inline void count_access(struct vcpu *v, cycles_t now)
+{
+	struct cpu_kind_stats *ks = &v->kst[v->cur.kind];
+	ks->accesses++;
+	ks->cycles += now - v->gap_until;
+}
+
 static int guest_levels(const struct machine *m)
 {
 	switch (m->p->guest_paging) {
@@ -447,6 +485,7 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 
 	if (!v->retry) {
 		enum tlb_outcome o = tlb_lookup(tlb, need, addr, &tr);
+		count_lookup(m, &v->kst[kind], need, &tr);
 		sim_charge(s, m->acct.tlb, tr.cycles);
 		if (o == TLB_HIT) {
 			pfn = tlb_entry_hpa(tr.e, addr) >> 12;
@@ -464,6 +503,7 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 		struct walk_res wr;
 		fill_walk_req(m, v, &rq, addr, kind, guest_levels(m));
 		int rc = walk_2d(s, &rq, &wr);
+		count_walk(v, &wr);
 		if (rc < 0) {
 			check_report(m->check, CHECK_MODEL_ASSERT, addr,
 				     "walk_2d failed (%d) at %#llx", rc,
@@ -532,11 +572,32 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 {
 	struct sim *s = m->sim;
 	/* Only non-present entries are the minimal OS's business; it never
-	 * write-protects, so any other guest #PF is a model bug. */
+	 * write-protects, so any other guest #PF is the replayed program's
+	 * access against its own segment's permissions (a write to its
+	 * text: on a real guest, SIGSEGV) or a model bug. */
 	if (wr->fault.pf_error & 1) {
-		check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
-			     "unexpected guest #PF error %#llx",
-			     (unsigned long long)wr->fault.pf_error);
+		const struct trace_seg *sg = NULL;
+		for (size_t i = 0; i < m->nsegs && !sg; i++)
+			if (va >= m->segs[i].start && va < m->segs[i].end)
+				sg = &m->segs[i];
+		if (sg)
+			check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
+				     "unexpected guest #PF error %#llx: vcpu%u %s %#llx in "
+				     "the program's %c%c%c segment [%#llx, %#llx): a "
+				     "protection fault (the program would get SIGSEGV)",
+				     (unsigned long long)wr->fault.pf_error, v->idx,
+				     wr->fault.pf_error & 2 ? "writes"
+				     : wr->fault.pf_error & 16 ? "fetches" : "reads",
+				     (unsigned long long)va,
+				     sg->prot & TRACE_SEG_R ? 'r' : '-',
+				     sg->prot & TRACE_SEG_W ? 'w' : '-',
+				     sg->prot & TRACE_SEG_X ? 'x' : '-',
+				     (unsigned long long)sg->start,
+				     (unsigned long long)sg->end);
+		else
+			check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
+				     "unexpected guest #PF error %#llx",
+				     (unsigned long long)wr->fault.pf_error);
 		v->done = true;
 		exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
 		return ENV_EXIT_HLT;
@@ -557,6 +618,7 @@ static enum env_exit_reason guest_os_fault(struct machine *m, struct vcpu *v,
 	rq.tlb = NULL;
 	rq.user = false;
 	int rc = walk_2d(s, &rq, &pr);
+	count_walk(v, &pr);
 	if (rc < 0 || pr.status == WALK_GUEST_PF) {
 		check_report(m->check, CHECK_MODEL_ASSERT, wr->fault.pte_gpa,
 			     "guest PTE write walk failed (%d)", rc);
@@ -709,7 +771,9 @@ first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb, unsigned upage,
 	const struct tlb_entry *e = tlb_mru(tlb, need, &lat);
 	if (e && (v->cur.addr >> e->shift) == e->vpn && !(need & ~e->fast_perms))
 		return false;
-	if (tlb_lookup_slow(tlb, need, v->cur.addr, pre) == TLB_HIT)
+	enum tlb_outcome o = tlb_lookup_slow(tlb, need, v->cur.addr, pre);
+	count_lookup(m, &v->kst[v->cur.kind], need, pre);
+	if (o == TLB_HIT)
 		return false;
 	/* Counted as a miss (or an assist): walk next. */
 	sim_charge(m->sim, m->acct.tlb, pre->cycles);
@@ -764,6 +828,14 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	cycles_t spent = 0;	/* by the long ways; the runs' at the end */
 	uint64_t longs = 0;
 	bool missed = false;
+	/* Per kind (cpu_kind_stats): the long ways' accesses and cycles; the
+	 * current access's cycles since its issue are its own.  The record
+	 * that missed issued @miss_at cycles into the loop (the cycles are
+	 * charged at the end): its own count from there. */
+	uint64_t klongs[3] = { 0 };
+	cycles_t kspent[3] = { 0 };
+	kspent[v->cur.kind] = now - v->gap_until;
+	cycles_t miss_at = 0;
 	/* A long way through one L1 leaves the other's MRU entry as it was. */
 	struct mru_runs mr;
 	mr.set[0] = mr.set[1] = false;
@@ -777,24 +849,35 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	for (;;) {
 		/* @r the long way; it is in one page. */
 		unsigned need = need_of(r->kind) | upage;
-		uint32_t lat = 0;
+		uint32_t lat;
+		struct cpu_kind_stats *ks = &v->kst[r->kind];
 		const struct tlb_entry *e = pre.e;
 		if (e) {
-			spent += pre.cycles;
+			/* first_misses found it the long way (and counted it). */
+			lat = pre.cycles;
 			pre.e = NULL;
 		} else if (!(e = tlb_lookup_mru(tlb, need, r->addr, &lat))) {
 			struct tlb_result tr;
 			enum tlb_outcome o = tlb_lookup_slow(tlb, need, r->addr, &tr);
-			spent += tr.cycles;
+			count_lookup(m, ks, need, &tr);
 			if (o != TLB_HIT) {
-				/* Counted as a miss (or an assist): walk next. */
+				/* Counted as a miss (or an assist): walk next.
+				 * It issues after the runs so far too. */
+				miss_at = spent + hit_i * mr.k[TRACE_FETCH].run +
+					  hit_d * (mr.k[TRACE_READ].run +
+						   mr.k[TRACE_WRITE].run);
+				spent += tr.cycles;
 				missed = true;
 				break;
 			}
 			e = tr.e;
-			lat = 0;
+			lat = tr.cycles;
+		} else {
+			ks->l1_lookups++;
 		}
 		spent += lat + access_cost;
+		kspent[r->kind] += lat + access_cost;
+		klongs[r->kind]++;
 		land_hit(m, v, r, e, freed_at, &wc);
 		longs++;
 
@@ -848,13 +931,22 @@ static bool run_hits(struct machine *m, struct vcpu *v)
 	if (done) {
 		v->bpos = (size_t)(p - v->batch);
 		v->have_cur = false;
+		for (int k = TRACE_READ; k <= TRACE_FETCH; k++) {
+			struct cpu_kind_stats *ks = &v->kst[k];
+			uint64_t run = mr.k[k].run;
+			ks->accesses += klongs[k] + run;
+			ks->l1_lookups += run;
+			ks->cycles += kspent[k] + (k == TRACE_FETCH ? hit_i : hit_d) * run;
+		}
 	}
 	if (missed) {
 		if (done) {
-			/* A record of the batch: it becomes the current one. */
+			/* A record of the batch: it becomes the current one,
+			 * issued when the loop reached it. */
 			v->cur = *r;
 			v->split_done = 0;
 			v->gap_done = true;
+			v->gap_until = now + miss_at;
 			v->have_cur = true;
 		}
 		v->retry = true;
@@ -978,6 +1070,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		v->have_cur = false;
 		m->ctr.accesses++;
 		v->accesses++;
+		count_access(v, sim_now(s));
 	}
 
 	sim_set_lookahead(s, 0);
@@ -1017,4 +1110,5 @@ void env_vcpu_emulate_access(struct env *e, struct env_vcpu *ev, gpa_t gpa,
 	m->ctr.accesses++;
 	m->ctr.emulated++;
 	v->accesses++;
+	count_access(v, sim_now(m->sim));
 }

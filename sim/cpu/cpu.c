@@ -82,6 +82,8 @@ struct machine *machine_new(struct sim *s, const struct cpu_params *p,
 			return NULL;
 		}
 	}
+	for (int a = TLB_L1D; a <= TLB_L2; a++)
+		m->tlb_has[a] = cfg.a[a].entries != 0;
 	walk_stats_register(&m->walk_stats, st);
 	/* Every pCPU's TLB counters are summed under the contract names at
 	 * machine_finish(). */
@@ -99,6 +101,15 @@ struct machine *machine_new(struct sim *s, const struct cpu_params *p,
 		v->kick_at = SIM_NEVER;
 		v->vmcs.pml_index = 511;
 		sim_rng_stream(s, &v->rng, 0x76637075000000ull + i);
+		for (unsigned k = TRACE_READ; k <= TRACE_FETCH; k++) {
+			char name[96];
+#define CPU_KIND_REG(field, stat, doc)						\
+			snprintf(name, sizeof(name), "vcpu%u.%s.%s", i,		\
+				 cpu_kind_name(k), stat);			\
+			stats_counter(st, name, &v->kst[k].field);
+			CPU_KIND_STATS(CPU_KIND_REG)
+#undef CPU_KIND_REG
+		}
 	}
 
 	m->acct.guest = sim_acct_register(s, "guest");
@@ -141,6 +152,14 @@ struct machine *machine_new(struct sim *s, const struct cpu_params *p,
 		return NULL;
 	}
 	return m;
+}
+
+const char *cpu_kind_name(unsigned kind)
+{
+	static const char *const name[] = {
+		[TRACE_READ] = "load", [TRACE_WRITE] = "store", [TRACE_FETCH] = "fetch",
+	};
+	return kind <= TRACE_FETCH ? name[kind] : "other";
 }
 
 void machine_free(struct machine *m)

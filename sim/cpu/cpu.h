@@ -65,6 +65,39 @@ struct machine_accts {
 	int ipi;     /* sending IPIs and waiting for their acknowledgment */
 };
 
+/*
+ * What a vCPU's accesses of one kind (a load, a store, a fetch) took,
+ * counted where they happen and registered as "vcpuN.KIND.NAME" (KIND
+ * load, store or fetch; cpu_kind_name).  Over kinds and vCPUs they add up
+ * to the machine's counters: accesses; the L1 TLB's lookups and misses
+ * (tlb.l1i.* for fetches, tlb.l1d.* for loads and stores); the L2's;
+ * walks (walk.refs_per_walk's samples) and walk.refs.  A walk is the
+ * kind's whose access it serves, the minimal guest OS's write of a guest
+ * PTE on that access's fault included.  cycles: each access's, from its
+ * issue (its trace gap over) to its completion, with the exits it took and
+ * KVM's work on them; a vCPU's cycles outside any access (gaps, kicks
+ * between accesses, its last exit) are no kind's.
+ */
+#define CPU_KIND_STATS(X)							\
+	X(accesses, "accesses", "accesses completed")				\
+	X(l1_lookups, "tlb.l1.lookups",						\
+	  "lookups in the L1 TLB that serves the kind (iTLB: fetch, dTLB: load and store)") \
+	X(l1_misses, "tlb.l1.misses", "misses in that L1 TLB")			\
+	X(l2_lookups, "tlb.l2.lookups", "lookups in the L2 TLB (after an L1 miss)") \
+	X(l2_misses, "tlb.l2.misses", "misses in the L2 TLB (each takes a walk)") \
+	X(walks, "walks", "page walks on their behalf (a guest PTE write on their fault included)") \
+	X(walk_refs, "walk.refs", "page-table entry reads of those walks")	\
+	X(cycles, "cycles", "cycles from each access's issue to its completion, exits and KVM's work on them included")
+
+struct cpu_kind_stats {
+#define CPU_KIND_FIELD(field, name, doc) uint64_t field;
+	CPU_KIND_STATS(CPU_KIND_FIELD)
+#undef CPU_KIND_FIELD
+};
+
+/* "load", "store", "fetch" for TRACE_READ, TRACE_WRITE, TRACE_FETCH. */
+const char *cpu_kind_name(unsigned kind);
+
 /* The machine of run @s, from its parameter blocks (each copied). */
 struct machine *machine_new(struct sim *s, const struct cpu_params *cp,
 			    const struct tlb_params *tp, const struct walk_params *wp,

@@ -73,6 +73,10 @@ struct vcpu {
 
 	struct rng rng;
 	uint64_t accesses;
+	/* By access kind (TRACE_READ .. TRACE_FETCH), registered as
+	 * "vcpuN.KIND.*".  cycles count from v->gap_until, the current
+	 * access's issue. */
+	struct cpu_kind_stats kst[3];
 	/* Oracle 6: the gfn of the last exit on a page, until the access
 	 * lands (KVM may be handling it: it may map the page writable). */
 	bool exit_pending;
@@ -102,6 +106,9 @@ struct machine {
 	void *hv;
 	struct tlb_stats tlb_total;  /* summed over pCPUs at the end */
 	struct walk_cache **ptc;     /* per pCPU page-table line cache, or NULLs */
+	/* Which TLB levels exist (a lookup probes only those): [TLB_L1D],
+	 * [TLB_L1I], [TLB_L2]; for the per-kind counts. */
+	bool tlb_has[3];
 	struct walk_stats walk_stats;
 	const uint64_t *data_freed_at; /* the host's, for the stale check */
 	/* Oracle 6: per guest page, the CPU_WRPROT_* promises in force and

@@ -19,8 +19,12 @@ grep -q '"l1i":{"lookups":4,"misses":1,"miss_rate":0.25,"mpki":250.0}' "$T/s.fla
 grep -q '"l1d":{"lookups":3,"misses":1,"miss_rate":0.33333333333333331,"mpki":250.0}' "$T/s.flat"
 grep -q '"l2":{"lookups":2,"misses":2,"miss_rate":1.0,"mpki":500.0}' "$T/s.flat"
 grep -q '"instructions":4,' "$T/s.flat"
-grep -q '"load":{"records":2,"l1":"l1d"},"store":{"records":1,"l1":"l1d"},"fetch":{"records":4,"l1":"l1i"}' "$T/s.flat"
-grep -q '"by_vcpu":\[{"vcpu":0,"cycles":[0-9]*,"records":7,"load":2,"store":1,"fetch":4,' "$T/s.flat"
+# By kind (the L1 misses above: the first load's and the first fetch's;
+# each missed the L2): MPKI over the same 4 instructions.
+grep -q '"by_kind":{"load":{"accesses":2,"tlb":{"l1":{"lookups":2,"misses":1,"miss_rate":0.5,"mpki":250.0,"level":"l1d"},"l2":{"lookups":1,"misses":1,"miss_rate":1.0,"mpki":250.0}}' "$T/s.flat"
+grep -q '"store":{"accesses":1,"tlb":{"l1":{"lookups":1,"misses":0,"miss_rate":0.0,"mpki":0.0,"level":"l1d"},"l2":{"lookups":0,"misses":0,"miss_rate":null,"mpki":0.0}}' "$T/s.flat"
+grep -q '"fetch":{"accesses":4,"tlb":{"l1":{"lookups":4,"misses":1,"miss_rate":0.25,"mpki":250.0,"level":"l1i"},"l2":{"lookups":1,"misses":1,"miss_rate":1.0,"mpki":250.0}}' "$T/s.flat"
+grep -q '"by_vcpu":\[{"vcpu":0,"cycles":[0-9]*,"accesses":7,"instructions":4,' "$T/s.flat"
 # The summary prints them, per level.
 grep -Eq '^  L1 iTLB \(fetch\) +4 +1 +25.000% +250.000$' "$T/out"
 grep -Eq '^  L1 dTLB \(load, store\) +3 +1 +33.333% +250.000$' "$T/out"
