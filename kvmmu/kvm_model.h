@@ -247,4 +247,20 @@ int kvm_dirty_ring_alloc(struct kvm_vcpu *vcpu);
 bool kvm_dirty_ring_check_request(struct kvm_vcpu *vcpu);
 static inline u64 kvm_dirty_bitmap_words(u64 npages) { return (npages + 63) / 64; }
 
+/*
+ * calc_nx_huge_pages_recovery_period (mmu.c, static there): the NX recovery
+ * worker's period in ms, or 0 when recovery is off (@enabled false: no
+ * mitigation; or ratio 0).  Period 0 means "halve the list in about an
+ * hour": 3,600,000 / ratio, the ratio capped at 3600 so the period is at
+ * least a second.
+ */
+static inline u64 kvm_nx_recovery_period(bool enabled, u64 ratio, u64 period_ms)
+{
+	if (!enabled || !ratio)
+		return 0;
+	if (period_ms)
+		return period_ms;
+	return 60 * 60 * 1000 / (ratio < 3600 ? ratio : 3600);
+}
+
 #endif

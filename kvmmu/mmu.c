@@ -228,21 +228,12 @@ static void unaccount_nx_huge_page(struct kvm *kvm, struct kvm_mmu_page *sp)
 	untrack_possible_nx_huge_page(kvm, sp);
 }
 
-/*
- * calc_nx_huge_pages_recovery_period: the worker's period in ms, or 0 when
- * recovery is off (no mitigation, or ratio 0).  Period 0 means "halve the
- * list in about an hour": 3,600,000 / ratio, the ratio capped at 3600 so
- * the period is at least a second.
- */
+/* The worker's period (kvm_nx_recovery_period) under this VM's policy. */
 u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
 {
-	u64 ratio = kvm->pol.mmu_nx_huge_pages_recovery_ratio;
-
-	if (!is_nx_huge_page_enabled(kvm) || !ratio)
-		return 0;
-	if (kvm->pol.mmu_nx_huge_pages_recovery_period_ms)
-		return kvm->pol.mmu_nx_huge_pages_recovery_period_ms;
-	return 60 * 60 * 1000 / (ratio < 3600 ? ratio : 3600);
+	return kvm_nx_recovery_period(is_nx_huge_page_enabled(kvm),
+				      kvm->pol.mmu_nx_huge_pages_recovery_ratio,
+				      kvm->pol.mmu_nx_huge_pages_recovery_period_ms);
 }
 
 /*

@@ -700,21 +700,19 @@ int kthread_stop(struct task_struct *t)
 
 /*
  * The VMM starts kvm-nx-lpage-recovery when this is not 0 and checks that
- * cpu.mhz can express it.  The worker times its passes itself (the tree's
- * calc_nx_huge_pages_recovery_period, static in mmu.c); this is what that
- * computes from the mitigation's state (the tree's nx_huge_pages) and the
- * ratio and period lkvm_module_init gave the tree's parameters.
+ * cpu.mhz can express it.  The worker times its passes itself, with the
+ * tree's own calc_nx_huge_pages_recovery_period (static in mmu.c); this is
+ * what that computes (kvm_nx_recovery_period) from the mitigation's state,
+ * the tree's nx_huge_pages, and the ratio and period lkvm_module_init gave
+ * the tree's parameters.
  */
 u64 kvm_nx_huge_page_recovery_period_ms(struct kvm *kvm)
 {
 	struct lkvm *lk = to_lkvm(kvm);
-	u64 ratio = lk->pol.mmu_nx_huge_pages_recovery_ratio;
 
-	if (!READ_ONCE(nx_huge_pages) || !ratio)
-		return 0;
-	if (lk->pol.mmu_nx_huge_pages_recovery_period_ms)
-		return lk->pol.mmu_nx_huge_pages_recovery_period_ms;
-	return 60 * 60 * 1000 / (ratio < 3600 ? ratio : 3600);
+	return kvm_nx_recovery_period(READ_ONCE(nx_huge_pages),
+				      lk->pol.mmu_nx_huge_pages_recovery_ratio,
+				      lk->pol.mmu_nx_huge_pages_recovery_period_ms);
 }
 
 void kvm_nx_huge_page_recovery_worker(struct kvm *kvm)
