@@ -85,10 +85,10 @@ const struct scenario *cli_parse_scenario(const char *cmd, int argc, char **argv
  * (message printed). */
 int opts_parse_one(struct opts *o, int argc, char **argv, int *i);
 /* " (did you mean 'X'?)" for the candidate nearest @word when it is near
- * enough to be a slip, else "": of a NULL-terminated list, of the config
- * keys, of the catalog's scenarios.  The text lives until the next call. */
+ * enough to be a slip (sim_nearest), else "": of a NULL-terminated list, of
+ * the catalog's scenarios (a config key's is params_set's own message).
+ * The text lives until the next call. */
 const char *cli_did_you_mean(const char *word, const char *const *candidates);
-const char *cli_did_you_mean_key(const char *key);
 const char *cli_did_you_mean_scenario(const char *name);
 /* Applies the config file then the --set list onto o->p (later wins). */
 int opts_apply(struct opts *o);

@@ -207,8 +207,7 @@ static int ini_cb(void *user, const char *section, const char *name,
 	else
 		snprintf(key, sizeof(key), "%s", name);
 	if (params_set(c->p, key, value, err, sizeof(err))) {
-		snprintf(c->err, sizeof(c->err), "%s:%u: %s%s", c->path, c->lineno, err,
-			 params_find(key) ? "" : cli_did_you_mean_key(key));
+		snprintf(c->err, sizeof(c->err), "%s:%u: %s", c->path, c->lineno, err);
 		c->failed = true;
 		return 0;
 	}
@@ -292,11 +291,7 @@ int opts_apply(struct opts *o)
 		int rc = params_set(&o->p, o->sets[i], eq + 1, err, sizeof(err));
 		*eq = '=';
 		if (rc) {
-			*eq = 0;
-			const char *hint = params_find(o->sets[i]) ? ""
-					   : cli_did_you_mean_key(o->sets[i]);
-			*eq = '=';
-			cli_bad("--set %s: %s%s", o->sets[i], err, hint);
+			cli_bad("--set %s: %s", o->sets[i], err);
 			return -1;
 		}
 	}
@@ -319,52 +314,6 @@ void opts_free(struct opts *o)
 	o->nsets = o->cap = 0;
 }
 
-/* Edit distance (insertions, deletions, substitutions, and a swap of two
- * neighbours) between @a and @b, stopping at 9. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 63 || lb > 63)
-		return 9;
-	unsigned d[64][64];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (unsigned)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < c)
-				c = d[i - 2][j - 2] + 1;
-			d[i][j] = c;
-		}
-	return d[la][lb] < 9 ? d[la][lb] : 9;
-}
-
-/* The candidate nearest @word, if near enough to be a slip: at most 2
- * edits, and fewer than a third of the word's length plus one. */
-static const char *nearest(const char *word, const char *(*next)(void *, size_t),
-			   void *ctx)
-{
-	const char *best = NULL, *c;
-	unsigned bd = 9, lim = (unsigned)strlen(word) / 3 + 1;
-	if (lim > 2)
-		lim = 2;
-	for (size_t i = 0; (c = next(ctx, i)); i++) {
-		unsigned d = edit_distance(word, c);
-		if (d < bd) {
-			bd = d;
-			best = c;
-		}
-	}
-	return bd <= lim ? best : NULL;
-}
-
 static char did_you_mean_buf[200];
 
 static const char *suggestion(const char *best)
@@ -382,18 +331,7 @@ static const char *list_next(void *ctx, size_t i)
 
 const char *cli_did_you_mean(const char *word, const char *const *candidates)
 {
-	return suggestion(nearest(word, list_next, (void *)candidates));
-}
-
-static const char *key_next(void *ctx, size_t i)
-{
-	(void)ctx;
-	return i < params_count() ? params_desc(i)->key : NULL;
-}
-
-const char *cli_did_you_mean_key(const char *key)
-{
-	return suggestion(nearest(key, key_next, NULL));
+	return suggestion(sim_nearest(word, list_next, (void *)candidates));
 }
 
 static const char *scenario_next(void *ctx, size_t i)
@@ -404,5 +342,5 @@ static const char *scenario_next(void *ctx, size_t i)
 
 const char *cli_did_you_mean_scenario(const char *name)
 {
-	return suggestion(nearest(name, scenario_next, NULL));
+	return suggestion(sim_nearest(name, scenario_next, NULL));
 }

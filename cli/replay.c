@@ -147,53 +147,42 @@ int cmd_replay(int argc, char **argv)
 	const char *trace = NULL, *elf = NULL, *elf_base = "0", *warmup_arg = NULL;
 	uint64_t warmup = 0;
 	params_defaults(&o.p);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	enum { OPT_ELF = CLI_OPT_OWN, OPT_ELF_BASE, OPT_WARMUP };
+	static const struct option own[] = {
+		{ "elf", required_argument, NULL, OPT_ELF },
+		{ "elf-base", required_argument, NULL, OPT_ELF_BASE },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_scan scan;
+	const char *val;
+	int id, bad = 0;
+	cli_scan_init(&scan, "replay", argc, argv, own, &o);
+	while (!bad && (id = cli_scan_next(&scan, &val)) != CLI_SCAN_END) {
+		if (id == 'h') {
 			fputs(replay_usage, stdout);
+			opts_free(&o);
 			return EXIT_OK;
 		}
-		if (!strcmp(argv[i], "--elf-base")) {
-			if (i + 1 == argc) {
-				opts_free(&o);
-				return cli_bad("--elf-base needs an ADDRESS");
-			}
-			elf_base = argv[++i];
-			continue;
-		}
-		if (!strcmp(argv[i], "--elf")) {
-			if (i + 1 == argc) {
-				opts_free(&o);
-				return cli_bad("--elf needs a PROGRAM");
-			}
-			elf = argv[++i];
-			continue;
-		}
-		if (!strcmp(argv[i], "--warmup")) {
-			if (i + 1 == argc || sim_parse_u64(argv[i + 1], &warmup)) {
-				opts_free(&o);
-				return cli_bad("--warmup needs a number of records (decimal "
-					       "or 0x hex)");
-			}
-			warmup_arg = argv[++i];
-			continue;
-		}
-		int rc = opts_parse_one(&o, argc, argv, &i);
-		if (rc < 0) {
-			opts_free(&o);
-			return EXIT_BADINPUT;
-		}
-		if (rc)
-			continue;
-		if (argv[i][0] == '-' || trace) {
-			static const char *const known[] = {
-				"--elf", "--elf-base", "--warmup", "--set", "--config",
-				"--json", "--csv", "--help", NULL,
-			};
-			opts_free(&o);
-			return cli_bad("unexpected argument '%s'%s", argv[i],
-				       argv[i][0] == '-' ? cli_did_you_mean(argv[i], known) : "");
-		}
-		trace = argv[i];
+		if (id == CLI_SCAN_BAD)
+			bad = EXIT_BADINPUT;
+		else if (id == OPT_ELF)
+			elf = val;
+		else if (id == OPT_ELF_BASE)
+			elf_base = val;
+		else if (id == OPT_WARMUP && sim_parse_u64(val, &warmup))
+			bad = cli_bad("replay: --warmup needs a number of records "
+				      "(decimal or 0x hex), not '%s'", val);
+		else if (id == OPT_WARMUP)
+			warmup_arg = val;
+		else if (id == CLI_SCAN_ARG && trace)
+			bad = cli_bad("replay: unexpected argument '%s' (one trace only)", val);
+		else if (id == CLI_SCAN_ARG)
+			trace = val;
+	}
+	if (bad) {
+		opts_free(&o);
+		return bad;
 	}
 	if (!trace) {
 		fputs(replay_usage, stderr);

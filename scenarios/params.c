@@ -74,14 +74,22 @@ static void enum_choices(const char *list, char *buf, size_t len)
 	}
 }
 
+static const char *key_next(void *ctx, size_t i)
+{
+	(void)ctx;
+	return i < params_count() ? params_desc(i)->key : NULL;
+}
+
 int params_set(struct params *p, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
 	const struct param_desc *d = params_find(key);
 	if (!d) {
+		const char *near = sim_nearest(key, key_next, NULL);
 		snprintf(err, errlen,
-			 "unknown key '%s' (tdpsim config --defaults lists them)",
-			 key);
+			 "unknown key '%s' (tdpsim config --defaults lists them)%s%s%s",
+			 key, near ? " (did you mean '" : "", near ? near : "",
+			 near ? "'?)" : "");
 		return -1;
 	}
 	char *field = (char *)p + d->offset;

@@ -497,4 +497,11 @@ int stats_get(const struct stats *st, const char *name, uint64_t *v);
 int sim_parse_u64(const char *s, uint64_t *out);
 int sim_parse_size(const char *s, uint64_t *out);
 
+/* The candidate nearest @word if near enough to be a slip ("did you
+ * mean"): at most 2 edits (insertions, deletions, substitutions, a swap of
+ * neighbours), and fewer than a third of the word's length plus one; else
+ * NULL.  @next(@ctx, i) gives the i-th candidate, NULL after the last. */
+const char *sim_nearest(const char *word, const char *(*next)(void *ctx, size_t i),
+			void *ctx);
+
 #endif

@@ -61,3 +61,47 @@ int sim_parse_size(const char *s, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+/* Edit distance (insertions, deletions, substitutions, and a swap of two
+ * neighbours) between @a and @b, stopping at 9. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 63 || lb > 63)
+		return 9;
+	unsigned d[64][64];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb] < 9 ? d[la][lb] : 9;
+}
+
+const char *sim_nearest(const char *word, const char *(*next)(void *ctx, size_t i),
+			void *ctx)
+{
+	const char *best = NULL, *c;
+	unsigned bd = 9, lim = (unsigned)strlen(word) / 3 + 1;
+	if (lim > 2)
+		lim = 2;
+	for (size_t i = 0; (c = next(ctx, i)); i++) {
+		unsigned d = edit_distance(word, c);
+		if (d < bd) {
+			bd = d;
+			best = c;
+		}
+	}
+	return bd <= lim ? best : NULL;
+}

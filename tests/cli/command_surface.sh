@@ -45,6 +45,17 @@ expect2 "unknown scenario 'touch-4kk'" run touch-4kk
 grep -qF "(did you mean 'touch-4k'?)" "$T/err"
 expect2 "unexpected argument '--sed' (did you mean '--set'?)" run touch-4k --sed 3
 expect2 "unexpected argument '--elff' (did you mean '--elf'?)" replay "$T/x" --elff /bin/true
+expect2 "replay: unexpected argument '--warmpu' (did you mean '--warmup'?)" replay "$T/h.trc" --warmpu=1
+expect2 "replay: --warmup needs a number of records (decimal or 0x hex), not '010x'" \
+	replay "$T/h.trc" --warmup=010x
+# replay scans its options like every command: 16 records, 0x4 of them
+# warmup, so 12 counted.
+"$TDPSIM" replay "$T/h.trc" --warmup=0x4 --json="$T/w.json" >/dev/null
+grep -q '"accesses": 12,' "$T/w.json"
+# A .scn's set line is parsed by the same registry as --set.
+printf 'set tlb.l1d.entrie=32\nworkload 0 pages 1 read\n' >"$T/k.scn"
+expect2 "k.scn:1: unknown key 'tlb.l1d.entrie' (tdpsim config --defaults lists them) (did you mean 'tlb.l1d.entries'?)" \
+	run "$T/k.scn"
 expect2 "unknown command 'rnu' (did you mean 'run'?)" rnu touch-4k
 expect2 "compare: unexpected argument '--varry' (did you mean '--vary'?)" \
 	compare touch-4k --varry tlb.l1d.entries=32,64 --report "$T/R"
