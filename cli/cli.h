@@ -80,10 +80,6 @@ const struct scenario *cli_parse_scenario(const char *cmd, int argc, char **argv
 					  int (*take)(void *ctx, const struct cli_scan *s,
 						      int id, const char *val),
 					  void *ctx, int *status);
-/* Consumes one shared option at argv[*i] (advancing *i past its value).
- * Returns 1 if consumed, 0 if not an option of ours, -1 on bad input
- * (message printed). */
-int opts_parse_one(struct opts *o, int argc, char **argv, int *i);
 /* " (did you mean 'X'?)" for the candidate nearest @word when it is near
  * enough to be a slip (sim_nearest), else "": of a NULL-terminated list, of
  * the catalog's scenarios (a config key's is params_set's own message).

@@ -73,20 +73,6 @@ static const char *const shared_opts[] = {
 	"--set", "--config", "--json", "--seed", "--log", "--csv", NULL,
 };
 
-int opts_parse_one(struct opts *o, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i];
-	size_t k = 0;
-	while (shared_opts[k] && strcmp(a, shared_opts[k]))
-		k++;
-	if (!shared_opts[k])
-		return 0;
-	if (*i + 1 >= argc)
-		return cli_bad("%s needs a value", a), -1;
-	(*i)++;
-	return opts_take(o, a, argv[*i]) ? -1 : 1;
-}
-
 /* ------------------------------------------------------ the one scanner */
 
 void cli_scan_init(struct cli_scan *s, const char *cmd, int argc, char **argv,

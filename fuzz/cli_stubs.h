@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What the CLI harnesses (fuzz/config_ini.c, fuzz/report_json.c) link
- * instead of cli/main.c: cli_bad() keeps the last message for the harness to
- * check instead of printing it, and the built-in catalog is empty.
+ * instead of cli/main.c: cli_bad() (wrapped: -Wl,--wrap=cli_bad) keeps the
+ * last message for the harness to check instead of printing it, and the
+ * built-in catalog is empty.
  */
 #ifndef FUZZ_CLI_STUBS_H
 #define FUZZ_CLI_STUBS_H

@@ -11,7 +11,7 @@
  * validation or fails it with a message, never a crash.
  */
 // fuzz-srcs: fuzz/cli_stubs.c cli/opts.c cli/quote.c cli/results.c cli/figures.c cli/sha256.c cli/report*.c cli/util.c cli/outdir.c cli/outfile.c sim/core/*.c sim/core/*.S sim/host/*.c sim/tlb/*.c sim/ept/*.c sim/npt/*.c sim/pml/*.c sim/cpu/*.c sim/check/*.c kvmmu/*.c traces/*.c workloads/*.c scenarios/*.c
-// fuzz-libs: -ljansson -linih -lzstd -llzma -lelf -lm
+// fuzz-libs: -ljansson -linih -lzstd -llzma -lelf -lm -Wl,--wrap=cli_bad
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		(void)params_validate(&p, err, sizeof(err));
 
-	/* The first line as --set KEY=VALUE, through opts_parse_one. */
+	/* The first line as --set KEY=VALUE, through the command scanner. */
 	size_t n = 0;
 	while (n < size && data[n] != '\n')
 		n++;
@@ -60,13 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kv && strlen(kv) == n && strchr(kv, '=')) {
 		struct opts o = { 0 };
 		char *argv[] = { "run", "--set", kv, NULL };
-		int i = 1;
+		struct cli_scan sc;
+		const char *val;
+		int id, bad = 0;
 		params_defaults(&o.p);
 		fuzz_clear_message();
-		int rc = opts_parse_one(&o, 3, argv, &i);
-		if (rc < 0)
+		cli_scan_init(&sc, "run", 3, argv, NULL, &o);
+		while ((id = cli_scan_next(&sc, &val)) != CLI_SCAN_END)
+			bad |= id == CLI_SCAN_BAD;
+		if (bad)
 			check_message("--set");
-		else if (rc == 1 && opts_apply(&o))
+		else if (opts_apply(&o))
 			check_message("");
 		opts_free(&o);
 	}
