@@ -144,7 +144,7 @@ static uint64_t run_records(const struct run *r, json_t *base)
 		"guest.invpcid.all_nonglobal", "guest.invlpga",
 	};
 	uint64_t n = 0;
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		n += run_stat(r, base, ops[i]);
 	return n;
 }

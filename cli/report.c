@@ -11,6 +11,7 @@
  * end (cli/outdir.c), so bad input leaves no partial report behind.
  */
 #include "cli/cli.h"
+#include "sim/core/compiler.h"
 #include "cli/report.h"
 
 #include <errno.h>
@@ -25,7 +26,7 @@ const char *const report_owned[] = {
 	"phases.png", "phases.svg", "phases.gp", "phases.dat",
 	"tlb.png", "tlb.svg", "tlb.gp", "tlb.dat",
 };
-const size_t report_nowned = sizeof(report_owned) / sizeof(report_owned[0]);
+const size_t report_nowned = ARRAY_SIZE(report_owned);
 
 int report_generate(const char *stage, json_t *const *roots,
 		    const char *const *names, size_t n)

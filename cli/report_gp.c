@@ -10,6 +10,7 @@
  * (dat_comment_text).
  */
 #include "cli/cli.h"
+#include "sim/core/compiler.h"
 #include "cli/report.h"
 
 #include <errno.h>
@@ -76,7 +77,7 @@ static void gp_begin(FILE *g, const char *name, const char *what, int w, int h)
 	fprintf(g, "# %s: %s.\n# Written by tdpsim report; render with 'gnuplot %s.gp'.\n",
 		name, what, name);
 	fputs("set encoding utf8\n", g);
-	for (size_t i = 0; i < sizeof(palette) / sizeof(palette[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(palette); i++)
 		fprintf(g, "set linetype %zu lc rgb \"%s\" lw 1.5 pt 7\n", i + 1,
 			palette[i]);
 	fputs("set linetype cycle 10\n"

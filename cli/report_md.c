@@ -7,6 +7,7 @@
  * newline).
  */
 #include "cli/cli.h"
+#include "sim/core/compiler.h"
 #include "cli/report.h"
 
 #include <fnmatch.h>
@@ -193,7 +194,7 @@ static size_t key_rows(const struct rep *R, size_t *rows, bool *used)
 	size_t n = 0;
 	/* accesses, cycles first; violations goes after the patterns. */
 	static const int order[] = { 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 2, 14 };
-	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+	for (size_t o = 0; o < ARRAY_SIZE(order); o++) {
 		int p = order[o];
 		for (size_t s = 0; s < R->nstats; s++) {
 			if (used[s] || fnmatch(key_patterns[p], R->stats[s], 0))

@@ -8,6 +8,7 @@
  * tests/cli/scn_grammar.sh).  Errors name FILE:LINE.
  */
 #include "scenarios/scn.h"
+#include "sim/core/compiler.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -169,7 +170,7 @@ static const struct {
 	{ "trace", "PATH",
 	  "a trace file (any format); a relative PATH is relative to the .scn", wl_trace },
 };
-#define NWL_KINDS (sizeof(wl_kinds) / sizeof(wl_kinds[0]))
+#define NWL_KINDS ARRAY_SIZE(wl_kinds)
 
 static int parse_workload(struct parser *ps, struct scn *sc, char **w, int n)
 {
@@ -506,7 +507,7 @@ static const struct {
 	  "OP: == != < <= > >=; or, instead of STAT OP N, "
 	  "violation KIND (at least one) or no-violation", parse_expect },
 };
-#define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+#define NDIRECTIVES ARRAY_SIZE(directives)
 
 /* ---------------------------------------------------------------- grammar */
 

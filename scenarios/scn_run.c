@@ -6,6 +6,7 @@
  * — then judged by its expectations.  The grammar is scn_parse.c's.
  */
 #include "scenarios/scn.h"
+#include "sim/core/compiler.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,7 +267,7 @@ static const char *const phase_stats[] = {
 	"lock.mmu_lock.write_hold_cycles", "lock.mmu_lock.read_hold_cycles",
 	"lock.mmu_lock.wait_cycles", "tlb.flushes", "ipi.sent",
 };
-#define NPHASE_STATS (sizeof(phase_stats) / sizeof(phase_stats[0]))
+#define NPHASE_STATS ARRAY_SIZE(phase_stats)
 
 /* The action's row in scn_actions[] does it, on the VMM thread. */
 static void do_action(struct scn_run *sr, const struct action *a)

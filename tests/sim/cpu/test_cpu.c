@@ -498,7 +498,7 @@ static const char *const run_ahead_stats[] = {
 	"accesses", "cycles", "tlb.l1d.hits", "tlb.l1d.misses", "tlb.l2.misses",
 	"walk.refs", "violations",
 };
-#define N_RUN_AHEAD (sizeof(run_ahead_stats) / sizeof(run_ahead_stats[0]))
+#define N_RUN_AHEAD ARRAY_SIZE(run_ahead_stats)
 
 static uint64_t run_ahead(bool freed, uint64_t *got)
 {
