@@ -35,7 +35,7 @@ ifeq ($(WERROR),1)
 endif
 CFLAGS  := $(CFLAGS_BASE) $(CFLAGS_MODE) $(EXTRA_CFLAGS)
 LDFLAGS := $(LDFLAGS_MODE)
-LIBS    := -ljansson -linih -lzstd -llzma -lelf -lm
+LIBS    := -ljansson -linih -lzstd -llzma -lelf -lnettle -lm
 TEST_LIBS := -lcmocka
 
 # Filled in by the module fragments.

@@ -11,7 +11,7 @@
  * validation or fails it with a message, never a crash.
  */
 // fuzz-srcs: fuzz/cli_stubs.c cli/opts.c cli/quote.c cli/results.c cli/figures.c cli/sha256.c cli/report*.c cli/util.c cli/outdir.c cli/outfile.c sim/core/*.c sim/core/*.S sim/host/*.c sim/tlb/*.c sim/ept/*.c sim/npt/*.c sim/pml/*.c sim/cpu/*.c sim/check/*.c kvmmu/*.c traces/*.c workloads/*.c scenarios/*.c
-// fuzz-libs: -ljansson -linih -lzstd -llzma -lelf -lm -Wl,--wrap=cli_bad
+// fuzz-libs: -ljansson -linih -lzstd -llzma -lelf -lnettle -lm -Wl,--wrap=cli_bad
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 # command, DEPS_LOCK_POLL the seconds between tries.
 set -e
 PKGS=${DEPS_PKGS:-"build-essential libelf-dev libcmocka-dev libjansson-dev libinih-dev
-      libzstd-dev liblzma-dev zstd xz-utils gnuplot-nox valgrind clang
+      libzstd-dev liblzma-dev nettle-dev zstd xz-utils gnuplot-nox valgrind clang
       libclang-rt-14-dev parallel help2man"}
 APT=${DEPS_APT:-apt-get}
 WAIT=${DEPS_LOCK_WAIT:-600}

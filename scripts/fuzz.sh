@@ -16,7 +16,7 @@ set -u
 secs=${FUZZ_SECONDS:-30}
 cc=${FUZZ_CC:-clang}
 out=build/fuzz
-all_libs="-ljansson -linih -lzstd -llzma -lelf -lm"
+all_libs="-ljansson -linih -lzstd -llzma -lelf -lnettle -lm"
 failed=()
 
 if [ $# -eq 0 ]; then
