@@ -3,10 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "scenarios/catalog.h"
 #include "cli/cli.h"
 #include "fuzz/cli_stubs.h"
 
-struct embedded_scn { const char *file; const char *text; };
 const struct embedded_scn embedded_scns[1];
 const size_t n_embedded_scns = 0;
 

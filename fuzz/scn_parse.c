@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenarios/catalog.h"
 #include "scenarios/scenario.h"
 
-struct embedded_scn { const char *file; const char *text; };
 const struct embedded_scn embedded_scns[1];
 const size_t n_embedded_scns = 0;
 

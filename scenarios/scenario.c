@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The scenario catalog and the run lifecycle. */
 #include "scenarios/scenario.h"
+#include "scenarios/catalog.h"
 #include "sim/core/compiler.h"
 
 #include <stdarg.h>
@@ -8,22 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct scenario scenario_counter_race;
-extern const struct scenario scenario_counter_race_cmpxchg;
-
 /* Built-in C scenarios first, then the embedded .scn files. */
 static const struct scenario *const builtin[] = {
 	&scenario_counter_race,
 	&scenario_counter_race_cmpxchg,
 };
 #define NBUILTIN (ARRAY_SIZE(builtin))
-
-struct embedded_scn {
-	const char *file;
-	const char *text;
-};
-extern const struct embedded_scn embedded_scns[];
-extern const size_t n_embedded_scns;
 
 /*
  * The embedded scenarios, parsed once on first use.  A built-in scenario

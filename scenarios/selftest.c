@@ -8,6 +8,7 @@
  * explore scheduler finds by delaying one thread into the other's window.
  * counter-race-cmpxchg does the same with a cmpxchg loop and can never lose.
  */
+#include "scenarios/catalog.h"
 #include "scenarios/scenario.h"
 
 #include <stdlib.h>
