@@ -24,7 +24,8 @@ fix=()
 while read -r kv; do fix+=(--set "$kv"); done < <("$L" config --mmu | tail -n +2)
 [ ${#fix[@]} -ge 40 ] || { echo "too few fixed keys: ${fix[*]}"; exit 1; }
 
-contract='^    "(accesses|exits\.[a-z_]*|folio\.mark_dirty(\.map|\.zap)?|tlb\.flushes|ipi\.sent|violations(\.[a-z-]*)?)": '
+. tests/lib/linux_contract.sh
+contract=$(contract_re)
 agree=0; differ=0; fail=0
 for s in $("$TDPSIM" scenarios | awk '{print $1}'); do
 	set +e

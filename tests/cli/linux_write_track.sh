@@ -15,12 +15,8 @@
 # build for E8's historical behaviour (w-only) is bad input.
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-stat() { sed -n "s/^    \"$1\": \([0-9]*\),\{0,1\}$/\1/p" "$2"; }
-contract='^    "(accesses|exits\.[a-z_]*|folio\.mark_dirty(\.map|\.zap)?|tlb\.flushes|ipi\.sent|violations(\.[a-z-]*)?|kvm\.pf_emulate)": '
-zero=""
-for k in fault spte_step make_spte request root_alloc gfn_to_pfn dirty_log; do
-	zero="$zero --set lat.kvm.$k=0"
-done
+. tests/lib/linux_contract.sh
+contract=$(contract_re 'kvm\.pf_emulate')
 
 for L in "$TDPSIM_LINUX" "$TDPSIM_LINUX61"; do
 	"$L" run wrprot-mmu-writable --json "$T/w.json" >"$T/w.out" 2>&1 ||
