@@ -499,10 +499,15 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 		}
 	}
 	for (;;) {
-		struct walk_req rq;
 		struct walk_res wr;
-		fill_walk_req(m, v, &rq, addr, kind, guest_levels(m));
-		int rc = walk_2d(s, &rq, &wr);
+		int rc;
+		if (likely(!v->walk_prep)) {
+			rc = walk_run(&v->walker, v->guest_cr3, addr,
+				      walk_access_of(kind), &wr);
+		} else {
+			memset(&wr, 0, sizeof(wr));
+			rc = v->walk_prep;
+		}
 		count_walk(v, &wr);
 		if (rc < 0) {
 			check_report(m->check, CHECK_MODEL_ASSERT, addr,
@@ -1003,6 +1008,10 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->pml.page = v->vmcs.pml_page;
 	v->pml.index = v->vmcs.pml_index;
 	v->pml.enabled = v->vmcs.pml_enabled;
+	/* Until the exit, the EPTP (nCR3) and the pCPU stay as loaded. */
+	struct walk_req rq;
+	fill_walk_req(m, v, &rq, 0, TRACE_READ, guest_levels(m));
+	v->walk_prep = walk_prepare(&v->walker, s, &rq);
 	v->in_guest = true;
 	v->entering = false;
 	/* From here until it exits, nothing this vCPU does reaches another

@@ -70,6 +70,10 @@ struct vcpu {
 	/* The current PCID (trace MOV CR3 records set it). */
 	uint16_t pcid;
 	struct pml pml;           /* loaded from / stored to the VMCS */
+	/* Its accesses' walker, prepared at each VM entry (the EPTP or
+	 * nCR3, the pCPU's caches); walk_prep: walk_prepare()'s result. */
+	struct walker walker;
+	int walk_prep;
 
 	struct rng rng;
 	uint64_t accesses;

@@ -293,6 +293,52 @@ struct walk_res {
 };
 
 /*
+ * A walker: a request's fixed part, checked and decoded once by
+ * walk_prepare() for the many walks of one vCPU between a VM entry and its
+ * exit, each made by walk_run().  The fields are the walker's own (walk.c);
+ * callers only hold the struct.
+ */
+struct pt_format;
+struct walker {
+	struct walk_req q;	/* guest_cr3, addr and access: the current walk's */
+	struct sim *s;
+	struct walk_res *res;
+	struct walk_stats *st;	/* the request's, or sink */
+	const struct walk_params *p;
+	const struct pt_format *nf;	/* the nested format */
+	int nlevels;
+	uint64_t nroot;
+	bool nad;		/* nested A/D flags are set (EPTP[6]; NPT always) */
+	unsigned maxpa;
+	unsigned pt_need;	/* nested need of a guest paging-structure access */
+	unsigned need;		/* the access's own: TLB_R, TLB_W or TLB_X */
+	uint8_t *mem;		/* sim_va(s, 0): entries are at mem + pa */
+	uint64_t mem_size;
+	/* Copied from the request, read on every reference. */
+	struct tlb *tlb;
+	struct walk_cache *ptc;
+	int acct;
+	cycles_t lat_ref;
+	struct walk_stats sink;	/* counts nobody reads, without req->stats */
+};
+
+/*
+ * Checks and decodes @req for walk_run(): 0, or -EINVAL for a malformed
+ * request (levels other than 4/5, an EPTP with another walk length).
+ * Everything @req points to must outlive the walks; its guest_cr3, addr
+ * and access are each walk's own.
+ */
+int walk_prepare(struct walker *w, struct sim *s, const struct walk_req *req);
+
+/*
+ * Walks @addr for one access of kind @access under guest CR3 @guest_cr3
+ * (ignored without guest paging), as walk_2d() does the request @w was
+ * prepared from.
+ */
+int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
+	     enum walk_access access, struct walk_res *res);
+
+/*
  * Walks @req->addr for one access from the current simulated thread,
  * charging every cycle of it (references, cache probes, locked A/D
  * updates, PML stores) to @req->acct.  Returns the walk_status (also in res->status), or

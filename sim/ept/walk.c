@@ -202,28 +202,6 @@ static bool ptc_access(struct walk_cache *c, uint64_t pa)
 
 /* ------------------------------------------------------------ the walk */
 
-struct walk {
-	struct sim *s;
-	const struct walk_req *q;
-	struct walk_res *res;
-	struct walk_stats *st;
-	const struct walk_params *p;
-	const struct pt_format *nf; /* the nested format */
-	int nlevels;
-	uint64_t nroot;
-	bool nad;        /* nested A/D flags are set (EPTP[6]; NPT always) */
-	unsigned maxpa;
-	unsigned pt_need; /* nested need of a guest paging-structure access */
-	unsigned need;    /* the access's own: TLB_R, TLB_W or TLB_X */
-	uint8_t *mem;     /* sim_va(s, 0): entries are at mem + pa */
-	uint64_t mem_size;
-	/* Copied from the request and the params, read on every reference. */
-	struct tlb *tlb;
-	struct walk_cache *ptc;
-	int acct;
-	cycles_t lat_ref;
-};
-
 struct ntrans {
 	uint64_t hpa;   /* of the GPA translated */
 	unsigned shift; /* nested page size */
@@ -231,16 +209,16 @@ struct ntrans {
 	bool dirty;     /* nested leaf D (true when A/D is off) */
 };
 
-static uint64_t frame_gen(const struct walk *w, uint64_t pa)
+static uint64_t frame_gen(const struct walker *w, uint64_t pa)
 {
-	return w->q->host ? host_frame_gen(w->q->host, pa >> 12) : 0;
+	return w->q.host ? host_frame_gen(w->q.host, pa >> 12) : 0;
 }
 
 /* One reference: a shared load of the entry at @pa.  Forced inline, with
  * the load itself: it runs for each of up to 35 references of a walk.
  * (walk_2d sums the guest and nested counts into res->refs.) */
 static inline __attribute__((always_inline)) int
-read_entry(struct walk *w, uint64_t pa, bool guest, int level, uint64_t *e)
+read_entry(struct walker *w, uint64_t pa, bool guest, int level, uint64_t *e)
 {
 	cycles_t cost = w->lat_ref;
 	if (pa > w->mem_size - 8)
@@ -276,11 +254,11 @@ read_entry(struct walk *w, uint64_t pa, bool guest, int level, uint64_t *e)
  * @gpa.  Returns 0, WALK_PML_FULL or WALK_RESTART.  (set_ad below: mostly
  * the flags are set already.)
  */
-static int set_ad_locked(struct walk *w, uint64_t pa, uint64_t *e,
+static int set_ad_locked(struct walker *w, uint64_t pa, uint64_t *e,
 			 uint64_t bits, bool nested, uint64_t d_bit,
 			 uint64_t gpa)
 {
-	struct pml *pml = nested ? w->q->pml : NULL;
+	struct pml *pml = nested ? w->q.pml : NULL;
 	if (pml_active(pml) && pml_check(pml)) {
 		w->res->fault.gpa = gpa;
 		return WALK_PML_FULL;
@@ -301,7 +279,7 @@ static int set_ad_locked(struct walk *w, uint64_t pa, uint64_t *e,
 	w->st->ad_updates++;
 	if ((bits & d_bit) && !(old & d_bit) && pml_active(pml)) {
 		pml_log(w->s, pml, gpa);
-		sim_charge(w->s, w->q->acct, w->p->lat_pml_log);
+		sim_charge(w->s, w->q.acct, w->p->lat_pml_log);
 		w->st->pml_logged++;
 	}
 	*e = old | bits;
@@ -309,7 +287,7 @@ static int set_ad_locked(struct walk *w, uint64_t pa, uint64_t *e,
 }
 
 /* set_ad_locked, after the check that usually finds nothing to do. */
-static inline int set_ad(struct walk *w, uint64_t pa, uint64_t *e,
+static inline int set_ad(struct walker *w, uint64_t pa, uint64_t *e,
 			 uint64_t bits, bool nested, uint64_t d_bit,
 			 uint64_t gpa)
 {
@@ -319,13 +297,13 @@ static inline int set_ad(struct walk *w, uint64_t pa, uint64_t *e,
 }
 
 /* The architectural event for a nested walk that failed at @level. */
-static int nested_fault(struct walk *w, uint64_t gpa, unsigned need,
+static int nested_fault(struct walker *w, uint64_t gpa, unsigned need,
 			unsigned perms, int level, enum pte_class cls,
 			bool final)
 {
 	struct walk_fault *f = &w->res->fault;
 	f->gpa = gpa;
-	f->gla = w->q->addr;
+	f->gla = w->q.addr;
 	f->level = level;
 	f->guest_pt = !final;
 	if (w->nf->invalid_exits && cls == PTE_INVALID) {
@@ -357,7 +335,7 @@ static int nested_fault(struct walk *w, uint64_t gpa, unsigned need,
  * paging-structure entry's.  @f is w->nf, as a constant: see nested_walk.
  */
 static inline __attribute__((always_inline)) int
-nested_walk_fmt(struct walk *w, const struct pt_format *f, uint64_t gpa,
+nested_walk_fmt(struct walker *w, const struct pt_format *f, uint64_t gpa,
 		unsigned need, bool final, struct ntrans *t)
 {
 	/* Locals, not w's fields, which every store in the loop (the
@@ -427,7 +405,7 @@ nested_walk_fmt(struct walk *w, const struct pt_format *f, uint64_t gpa,
  * it in place (nested_walk_inline); the other callers share nested_walk.
  */
 static inline __attribute__((always_inline)) int
-nested_walk_inline(struct walk *w, uint64_t gpa, unsigned need, bool final,
+nested_walk_inline(struct walker *w, uint64_t gpa, unsigned need, bool final,
 		   struct ntrans *t)
 {
 	if (w->nf == &walk_fmt_ept)
@@ -435,7 +413,7 @@ nested_walk_inline(struct walk *w, uint64_t gpa, unsigned need, bool final,
 	return nested_walk_fmt(w, &walk_fmt_x86, gpa, need, final, t);
 }
 
-static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
+static int nested_walk(struct walker *w, uint64_t gpa, unsigned need, bool final,
 		       struct ntrans *t)
 {
 	return nested_walk_inline(w, gpa, need, final, t);
@@ -446,7 +424,7 @@ static int nested_walk(struct walk *w, uint64_t gpa, unsigned need, bool final,
  * the nested TLB when it holds the page with the access allowed (and, for a
  * write, D already set), else a nested walk that refills it.
  */
-static int pt_translate(struct walk *w, uint64_t pte_gpa, unsigned need,
+static int pt_translate(struct walker *w, uint64_t pte_gpa, unsigned need,
 			struct ntrans *t, bool count_saved)
 {
 	struct tlb *tlb = w->tlb;
@@ -486,7 +464,7 @@ static int pt_translate(struct walk *w, uint64_t pte_gpa, unsigned need,
  * nested translation of its page allows writes.  *@tperms holds the nested
  * permissions of that page if known (0 if it came from the guest PSC).
  */
-static int guest_pt_writable(struct walk *w, uint64_t pte_gpa, unsigned *tperms)
+static int guest_pt_writable(struct walker *w, uint64_t pte_gpa, unsigned *tperms)
 {
 	struct ntrans t;
 	if (*tperms & TLB_W)
@@ -504,11 +482,11 @@ static unsigned access_need(enum walk_access a)
 }
 
 /* The guest's #PF for its entry at @level. */
-static int guest_fault(struct walk *w, int level, uint64_t pte_gpa,
+static int guest_fault(struct walker *w, int level, uint64_t pte_gpa,
 		       enum pte_class cls)
 {
 	struct walk_fault *f = &w->res->fault;
-	const struct walk_req *q = w->q;
+	const struct walk_req *q = &w->q;
 	f->pf_error = (cls != PTE_ABSENT ? PF_P : 0) |
 		      (cls == PTE_INVALID ? PF_RSV : 0) |
 		      (q->access == WALK_WRITE ? PF_W : 0) |
@@ -521,7 +499,7 @@ static int guest_fault(struct walk *w, int level, uint64_t pte_gpa,
 }
 
 /* Fills the result of a successful walk. */
-static inline void walk_done(struct walk *w, uint64_t gpa, unsigned gshift,
+static inline void walk_done(struct walker *w, uint64_t gpa, unsigned gshift,
 			     unsigned gperms, bool gdirty, bool global,
 			     const struct ntrans *t)
 {
@@ -540,20 +518,20 @@ static inline void walk_done(struct walk *w, uint64_t gpa, unsigned gshift,
 	res->global = global;
 }
 
-static int walk_direct(struct walk *w)
+static int walk_direct(struct walker *w)
 {
 	struct ntrans t;
-	int r = nested_walk(w, w->q->addr, w->need | TLB_U, true, &t);
+	int r = nested_walk(w, w->q.addr, w->need | TLB_U, true, &t);
 	if (r)
 		return r;
-	walk_done(w, w->q->addr, 30, TLB_PERMS, true, false, &t);
+	walk_done(w, w->q.addr, 30, TLB_PERMS, true, false, &t);
 	return 0;
 }
 
-static int walk_guest(struct walk *w)
+static int walk_guest(struct walker *w)
 {
 	const struct pt_format *g = &walk_fmt_x86;
-	const struct walk_req *q = w->q;
+	const struct walk_req *q = &w->q;
 	struct tlb *tlb = q->tlb;
 	int level = q->guest_levels, r;
 	uint64_t table_gpa = q->guest_cr3 & X86_PTE_ADDR, table_hpa = 0;
@@ -639,65 +617,74 @@ static int walk_guest(struct walk *w)
 
 /* --------------------------------------------------------------- entry */
 
-int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
+int walk_prepare(struct walker *w, struct sim *s, const struct walk_req *q)
 {
 	const struct walk_params *p = q->params;
-	struct walk_stats sink;
-	struct walk w;
+
+	if (q->fmt == WALK_EPT) {
+		w->nf = &walk_fmt_ept;
+		w->nlevels = ept_eptp_levels(q->root);
+		w->nroot = q->root & EPTP_ADDR;
+		w->nad = q->root & EPTP_AD;
+	} else if (q->fmt == WALK_NPT) {
+		w->nf = &walk_fmt_x86;
+		w->nlevels = q->nested_levels;
+		w->nroot = npt_ncr3(q->root);
+		w->nad = true;
+	} else {
+		return -EINVAL;
+	}
+	if ((w->nlevels != 4 && w->nlevels != 5) ||
+	    (q->guest_levels != 0 && q->guest_levels != 4 && q->guest_levels != 5))
+		return -EINVAL;
+	w->q = *q;
+	w->s = s;
+	w->st = q->stats;
+	w->p = p;
+	w->maxpa = p->walk_maxphyaddr < 12 || p->walk_maxphyaddr > 52
+			   ? 52
+			   : (unsigned)p->walk_maxphyaddr;
+	w->pt_need = TLB_R | TLB_U | (w->nad ? TLB_W : 0);
+	w->need = access_need(q->access);
+	w->mem = sim_va(s, 0);
+	w->mem_size = sim_mem_size(s);
+	w->tlb = q->tlb;
+	w->ptc = q->ptc;
+	w->acct = q->acct;
+	w->lat_ref = q->lat_ref;
+	if (!w->st) {
+		memset(&w->sink, 0, sizeof(w->sink));
+		w->st = &w->sink;
+	}
+	return 0;
+}
+
+int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
+	     enum walk_access access, struct walk_res *res)
+{
+	struct sim *s = w->s;
 	int r;
 
 	/*
 	 * Zeroed in two parts, each a few vector stores: as one 128-byte
-	 * memset it becomes a rep stos, slow to start, on every walk.  The
-	 * walk's own state is assigned field by field for the same reason.
+	 * memset it becomes a rep stos, slow to start, on every walk.
 	 */
 	memset(res, 0, offsetof(struct walk_res, fault));
 	memset(&res->fault, 0, sizeof(res->fault));
-	if (q->fmt == WALK_EPT) {
-		w.nf = &walk_fmt_ept;
-		w.nlevels = ept_eptp_levels(q->root);
-		w.nroot = q->root & EPTP_ADDR;
-		w.nad = q->root & EPTP_AD;
-	} else if (q->fmt == WALK_NPT) {
-		w.nf = &walk_fmt_x86;
-		w.nlevels = q->nested_levels;
-		w.nroot = npt_ncr3(q->root);
-		w.nad = true;
-	} else {
-		return -EINVAL;
-	}
-	if ((w.nlevels != 4 && w.nlevels != 5) ||
-	    (q->guest_levels != 0 && q->guest_levels != 4 && q->guest_levels != 5))
-		return -EINVAL;
-	w.s = s;
-	w.q = q;
-	w.res = res;
-	w.st = q->stats;
-	w.p = p;
-	w.maxpa = p->walk_maxphyaddr < 12 || p->walk_maxphyaddr > 52
-			  ? 52
-			  : (unsigned)p->walk_maxphyaddr;
-	w.pt_need = TLB_R | TLB_U | (w.nad ? TLB_W : 0);
-	w.need = access_need(q->access);
-	w.mem = sim_va(s, 0);
-	w.mem_size = sim_mem_size(s);
-	w.tlb = q->tlb;
-	w.ptc = q->ptc;
-	w.acct = q->acct;
-	w.lat_ref = q->lat_ref;
-	if (!w.st) {
-		memset(&sink, 0, sizeof(sink));
-		w.st = &sink;
-	}
+	w->q.guest_cr3 = guest_cr3;
+	w->q.addr = addr;
+	w->q.access = access;
+	w->need = access_need(access);
+	w->res = res;
 
 	/* The locked A/D updates are engine primitives charged to the current
 	 * account: make it the walk's for the walk's duration. */
-	int old_acct = sim_set_acct(s, q->acct);
+	int old_acct = sim_set_acct(s, w->acct);
 	cycles_t start = sim_now(s);
 	for (int tries = 0;; tries++) {
 		if (tries)	/* the first try has it zeroed already */
 			memset(&res->fault, 0, sizeof(res->fault));
-		r = q->guest_levels ? walk_guest(&w) : walk_direct(&w);
+		r = w->q.guest_levels ? walk_guest(w) : walk_direct(w);
 		if (r != WALK_RESTART)
 			break;
 		if (tries == WALK_MAX_RESTARTS) {
@@ -711,7 +698,7 @@ int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 	if (r >= 0)
 		res->status = (enum walk_status)r;
 
-	struct walk_stats *st = w.st;
+	struct walk_stats *st = w->st;
 	st->walks++;
 	st->refs += res->refs;
 	st->refs_guest += res->refs_guest;
@@ -724,9 +711,17 @@ int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
 	case WALK_GUEST_PF: st->guest_pfs++; break;
 	default: break;
 	}
-	if (q->stats)
+	if (st != &w->sink)
 		hist_add(&st->refs_per_walk, res->refs);
 	return r;
+}
+
+int walk_2d(struct sim *s, const struct walk_req *q, struct walk_res *res)
+{
+	struct walker w;
+	int r = walk_prepare(&w, s, q);
+
+	return r ? r : walk_run(&w, q->guest_cr3, q->addr, q->access, res);
 }
 
 void walk_stats_register(struct walk_stats *ws, struct stats *st)

@@ -396,6 +396,8 @@ int tlb_check(const struct tlb *tlb, char *msg, size_t msglen)
 
 			CHECK(a->key[way] == (e->shift ? tlb_key(e->vpn, e->shift) : 0),
 			      "%s: way %zu's key does not match its entry", nm, way);
+			CHECK(a->fp[way] == (e->shift ? tlb_fp(a->key[way]) : 0),
+			      "%s: way %zu's fingerprint does not match its key", nm, way);
 			CHECK(!(a->set[set].used >> (way - (size_t)set * a->ways) & 1) == !e->shift,
 			      "%s: way %zu's use bit does not match its entry", nm, way);
 			if (!e->shift)

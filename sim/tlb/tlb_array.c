@@ -43,14 +43,16 @@ int tlb_array_init(struct tlb_array *a, const struct tlb_array_config *c,
 	a->ways = c->ways;
 	a->sets = c->entries / c->ways;
 	a->all_ways = ~UINT64_C(0) >> (64 - a->ways);	/* ways is 1..64 */
+	a->fp_first = (uint32_t)(a->all_ways & 0xffff);
 	a->e = calloc(c->entries, sizeof(*a->e));
 	a->key = calloc(c->entries, sizeof(*a->key));
+	a->fp = calloc((size_t)c->entries + TLB_FP_PAD, 1);
 	a->set = calloc(a->sets, sizeof(*a->set));
 	if (c->repl == TLB_REPL_PLRU)
 		a->plru = calloc(a->sets, sizeof(*a->plru));
 	else
 		a->way = calloc(c->entries, sizeof(*a->way));
-	if (!a->e || !a->key || !a->set || (c->repl == TLB_REPL_PLRU ? !a->plru : !a->way)) {
+	if (!a->e || !a->key || !a->fp || !a->set || (c->repl == TLB_REPL_PLRU ? !a->plru : !a->way)) {
 		tlb_array_free(a);
 		return -ENOMEM;
 	}
@@ -63,11 +65,13 @@ void tlb_array_free(struct tlb_array *a)
 {
 	free(a->e);
 	free(a->key);
+	free(a->fp);
 	free(a->set);
 	free(a->way);
 	free(a->plru);
 	a->e = NULL;
 	a->key = NULL;
+	a->fp = NULL;
 	a->set = NULL;
 	a->way = NULL;
 	a->plru = NULL;
@@ -208,6 +212,7 @@ void tlb_array_drop(struct tlb_array *a, struct tlb_entry *e)
 		lru_unlink(a, set, way);
 	a->set[set].used &= ~(UINT64_C(1) << way);
 	a->key[e - a->e] = 0;
+	a->fp[e - a->e] = 0;
 	e->shift = 0;
 	if (a->mru == e)
 		a->mru = NULL;
@@ -262,6 +267,7 @@ struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *
 	slot = &a->e[base + way];
 	*slot = *tmpl;
 	a->key[base + way] = key;
+	a->fp[base + way] = tlb_fp(key);
 	if (!lru)
 		tlb_array_plru_touch(a, set, way);
 	return slot;

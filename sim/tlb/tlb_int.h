@@ -8,6 +8,9 @@
 #define TDPSIM_SIM_TLB_TLB_INT_H
 
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sim/tlb/tlb.h"
 
@@ -46,6 +49,14 @@ struct tlb_array {
 	 * key matches.
 	 */
 	uint64_t *key;
+	/*
+	 * And beside that, one byte per way: its key's fingerprint
+	 * (tlb_fp), 0 while empty, plus TLB_FP_PAD bytes after the last set
+	 * so that a set's fingerprints load as one 16-byte vector. A lookup
+	 * compares a set's fingerprints at once and reads a key only where
+	 * one matches.
+	 */
+	uint8_t *fp;
 	struct tlb_set *set;	/* sets */
 	struct tlb_way *way;	/* sets * ways (LRU only) */
 	uint64_t *plru;		/* one tree per set, bit n = node n (PLRU only) */
@@ -58,6 +69,7 @@ struct tlb_array {
 	struct tlb_entry *mru;
 	uint32_t sets, ways;	/* sets is a power of two */
 	uint64_t all_ways;	/* bits 0..ways-1 */
+	uint32_t fp_first;	/* the same, of the first 16 ways */
 	uint32_t latency;
 	enum tlb_repl repl;
 	enum tlb_kind kind;
@@ -138,22 +150,62 @@ static inline uint64_t tlb_key(uint64_t vpn, unsigned shift)
 	return vpn << 6 | shift;
 }
 
+/* A key's fingerprint: its top byte after a multiplicative hash, so that
+ * keys of one set (equal in their low, set-index bits) spread over all
+ * 256 values. Empty ways hold 0, which a key may hash to as well: the
+ * key compare behind the fingerprint tells them apart. */
+static inline uint8_t tlb_fp(uint64_t key)
+{
+	return (uint8_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 56);
+}
+
+#define TLB_FP_PAD 16u
+
 /* The index of the first way of the set that page number @vpn indexes. */
 static inline size_t tlb_array_set(const struct tlb_array *a, uint64_t vpn)
 {
 	return (size_t)(vpn & (a->sets - 1)) * a->ways;
 }
 
-/* The way of the set at @base holding @key under @t, or NULL. */
+/* Bit i: way @c + i of the set at @base has fingerprint @fp (i < 16). */
+static inline uint32_t tlb_fp_match(const struct tlb_array *a, size_t base, uint32_t c,
+				    uint8_t fp)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(a->fp + base + c));
+
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)fp)));
+#else
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < 16; i++)
+		m |= (uint32_t)(a->fp[base + c + i] == fp) << i;
+	return m;
+#endif
+}
+
+/* The way of the set at @base holding @key under @t, or NULL: the lowest
+ * such way, the fingerprints naming the candidates in way order. */
 static inline struct tlb_entry *tlb_set_find(const struct tlb_array *a, size_t base,
 					     uint64_t key, const struct tlb_tag *t)
 {
-	const uint64_t *k = a->key + base;
+	const uint8_t fp = tlb_fp(key);
+	uint32_t c = 0, m = tlb_fp_match(a, base, 0, fp) & a->fp_first;
 
-	for (uint32_t i = 0; i < a->ways; i++)
-		if (k[i] == key && tlb_tag_hits(&a->e[base + i], t))
-			return &a->e[base + i];
-	return NULL;
+	for (;;) {
+		for (; m; m &= m - 1) {
+			size_t i = base + c + (unsigned)__builtin_ctz(m);
+
+			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
+				return &a->e[i];
+		}
+		/* Sets of more than 16 ways (up to 64): the next 16. */
+		if ((c += 16) >= a->ways)
+			return NULL;
+		m = tlb_fp_match(a, base, c, fp);
+		if (a->ways - c < 16)
+			m &= (UINT32_C(1) << (a->ways - c)) - 1;
+	}
 }
 
 /*
