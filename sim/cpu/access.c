@@ -33,19 +33,12 @@
  * page_offset_base): the linear address of its page-table writes. */
 #define GUEST_DIRECT_MAP 0xffff888000000000ull
 
-static unsigned need_of(uint8_t kind)
+static inline unsigned need_of(uint8_t kind)
 {
-	switch (kind) {
-	case TRACE_WRITE:
-		return TLB_W;
-	case TRACE_FETCH:
-		return TLB_X;
-	default:
-		return TLB_R;
-	}
+	return kind == TRACE_WRITE ? TLB_W : kind == TRACE_FETCH ? TLB_X : TLB_R;
 }
 
-static enum walk_access walk_access_of(uint8_t kind)
+static inline enum walk_access walk_access_of(uint8_t kind)
 {
 	return kind == TRACE_WRITE ? WALK_WRITE
 	       : kind == TRACE_FETCH ? WALK_FETCH : WALK_READ;
@@ -89,16 +82,9 @@ static inline void count_access(struct vcpu *v, cycles_t now)
 	ks->cycles += now - v->gap_until;
 }
 
-static int guest_levels(const struct machine *m)
+static inline int guest_levels(const struct machine *m)
 {
-	switch (m->p->guest_paging) {
-	case GUEST_PAGING_4LEVEL:
-		return 4;
-	case GUEST_PAGING_5LEVEL:
-		return 5;
-	default:
-		return 0;
-	}
+	return m->glevels;
 }
 
 /*
@@ -1061,7 +1047,10 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 			exit_with(m, v, x, ENV_EXIT_HLT, 0, 0);
 			break;
 		}
-		if (v->retry == false && v->split_done == 0 && run_hits(m, v))
+		/* run_hits performs hits; an access it found missing goes on
+		 * to its walk here (v->retry), unless a kick came meanwhile. */
+		if (v->retry == false && v->split_done == 0 && run_hits(m, v) &&
+		    (!v->retry || kicked(m, v)))
 			continue;
 		/* The yield point that orders this access against everyone
 		 * else's shared operations (one comparison when no switch). */

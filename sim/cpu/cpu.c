@@ -84,6 +84,9 @@ struct machine *machine_new(struct sim *s, const struct cpu_params *p,
 	}
 	for (int a = TLB_L1D; a <= TLB_L2; a++)
 		m->tlb_has[a] = cfg.a[a].entries != 0;
+	m->glevels = m->p->guest_paging == GUEST_PAGING_4LEVEL   ? 4
+		     : m->p->guest_paging == GUEST_PAGING_5LEVEL ? 5
+								 : 0;
 	walk_stats_register(&m->walk_stats, st);
 	/* Every pCPU's TLB counters are summed under the contract names at
 	 * machine_finish(). */

@@ -113,6 +113,7 @@ struct machine {
 	/* Which TLB levels exist (a lookup probes only those): [TLB_L1D],
 	 * [TLB_L1I], [TLB_L2]; for the per-kind counts. */
 	bool tlb_has[3];
+	int glevels;		/* guest paging levels: 0 (none), 4 or 5 */
 	struct walk_stats walk_stats;
 	const uint64_t *data_freed_at; /* the host's, for the stale check */
 	/* Oracle 6: per guest page, the CPU_WRPROT_* promises in force and

@@ -309,7 +309,8 @@ struct walker {
 	int nlevels;
 	uint64_t nroot;
 	bool nad;		/* nested A/D flags are set (EPTP[6]; NPT always) */
-	unsigned maxpa;
+	/* Reserved bits of a present entry, [guest 0 / nested 1][leaf][level]. */
+	uint64_t rsvd[2][2][6];
 	unsigned pt_need;	/* nested need of a guest paging-structure access */
 	unsigned need;		/* the access's own: TLB_R, TLB_W or TLB_X */
 	uint8_t *mem;		/* sim_va(s, 0): entries are at mem + pa */

@@ -111,13 +111,13 @@ static inline uint8_t size_bit(unsigned shift)
  * each instance of the nested loop) its masks and rules fold away.
  */
 static inline enum pte_class pte_classify(const struct pt_format *f, uint64_t e,
-					  int level, unsigned maxpa)
+					  int level, const uint64_t rsvd[2][6])
 {
 	if (!(e & f->present))
 		return PTE_ABSENT;
 	/* PS in a PML4E/PML5E is not a page: the format reserves it. */
 	bool leaf = level == 1 || (level <= 3 && (e & f->ps));
-	if (e & f->rsvd(level, leaf, maxpa))
+	if (e & rsvd[leaf][level])
 		return PTE_INVALID;
 	if (f->misconfigured && f->misconfigured(e, leaf))
 		return PTE_INVALID;
@@ -286,14 +286,19 @@ static int set_ad_locked(struct walker *w, uint64_t pa, uint64_t *e,
 	return 0;
 }
 
-/* set_ad_locked, after the check that usually finds nothing to do. */
+/* set_ad_locked, after the check that usually finds nothing to do.  Its
+ * engine primitives (the locked update, the PML store) charge the current
+ * account: the walk's, for their duration. */
 static inline int set_ad(struct walker *w, uint64_t pa, uint64_t *e,
 			 uint64_t bits, bool nested, uint64_t d_bit,
 			 uint64_t gpa)
 {
 	if ((*e & bits) == bits)
 		return 0;
-	return set_ad_locked(w, pa, e, bits, nested, d_bit, gpa);
+	int old_acct = sim_set_acct(w->s, w->acct);
+	int r = set_ad_locked(w, pa, e, bits, nested, d_bit, gpa);
+	sim_set_acct(w->s, old_acct);
+	return r;
 }
 
 /* The architectural event for a nested walk that failed at @level. */
@@ -341,7 +346,6 @@ nested_walk_fmt(struct walker *w, const struct pt_format *f, uint64_t gpa,
 	/* Locals, not w's fields, which every store in the loop (the
 	 * event log's, the counters') could alias. */
 	struct tlb *tlb = w->tlb;
-	const unsigned maxpa = w->maxpa;
 	const bool nad = w->nad;
 	int level = w->nlevels, r;
 	uint64_t table = w->nroot, pa, e;
@@ -362,7 +366,7 @@ nested_walk_fmt(struct walker *w, const struct pt_format *f, uint64_t gpa,
 		pa = table + 8 * level_index(gpa, level);
 		if ((r = read_entry(w, pa, false, level, &e)))
 			return r;
-		cls = pte_classify(f, e, level, maxpa);
+		cls = pte_classify(f, e, level, w->rsvd[1]);
 		/* An absent entry's bits count in the AND too (EPT: 0). */
 		perms &= pte_perms(f, e);
 		if (cls == PTE_ABSENT || cls == PTE_INVALID)
@@ -584,7 +588,7 @@ static int walk_guest(struct walker *w)
 		pa = table_hpa + 8 * level_index(q->addr, level);
 		if ((r = read_entry(w, pa, true, level, &e)))
 			return r;
-		cls = pte_classify(g, e, level, w->maxpa);
+		cls = pte_classify(g, e, level, w->rsvd[0]);
 		if (cls == PTE_ABSENT || cls == PTE_INVALID)
 			return guest_fault(w, level, pte_gpa, cls);
 		gperms &= pte_perms(g, e);
@@ -641,9 +645,15 @@ int walk_prepare(struct walker *w, struct sim *s, const struct walk_req *q)
 	w->s = s;
 	w->st = q->stats;
 	w->p = p;
-	w->maxpa = p->walk_maxphyaddr < 12 || p->walk_maxphyaddr > 52
-			   ? 52
-			   : (unsigned)p->walk_maxphyaddr;
+	unsigned maxpa = p->walk_maxphyaddr < 12 || p->walk_maxphyaddr > 52
+				 ? 52
+				 : (unsigned)p->walk_maxphyaddr;
+	/* The formats' reserved bits at this MAXPHYADDR, per kind of entry. */
+	for (int leaf = 0; leaf < 2; leaf++)
+		for (int level = 1; level <= 5; level++) {
+			w->rsvd[0][leaf][level] = walk_fmt_x86.rsvd(level, leaf, maxpa);
+			w->rsvd[1][leaf][level] = w->nf->rsvd(level, leaf, maxpa);
+		}
 	w->pt_need = TLB_R | TLB_U | (w->nad ? TLB_W : 0);
 	w->need = access_need(q->access);
 	w->mem = sim_va(s, 0);
@@ -677,9 +687,6 @@ int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
 	w->need = access_need(access);
 	w->res = res;
 
-	/* The locked A/D updates are engine primitives charged to the current
-	 * account: make it the walk's for the walk's duration. */
-	int old_acct = sim_set_acct(s, w->acct);
 	cycles_t start = sim_now(s);
 	for (int tries = 0;; tries++) {
 		if (tries)	/* the first try has it zeroed already */
@@ -694,7 +701,6 @@ int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
 	}
 	res->cycles = sim_now(s) - start;
 	res->refs = res->refs_guest + res->refs_nested;
-	sim_set_acct(s, old_acct);
 	if (r >= 0)
 		res->status = (enum walk_status)r;
 

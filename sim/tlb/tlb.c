@@ -187,8 +187,9 @@ static inline struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1,
 	/* Only an exclusive L2 takes the displaced entry: in fill mode it is
 	 * merely counted, not copied out. */
 	if (tlb->cfg.l2_mode != TLB_L2_VICTIM || !tlb_array_present(l2)) {
-		slot = tlb_array_insert(a, e, &tlb->comb, fresh, NULL,
-					&tlb->hot.stats.evictions);
+		slot = fresh ? tlb_array_insert_new(a, e, &tlb->comb, &tlb->hot.stats.evictions)
+			     : tlb_array_insert(a, e, &tlb->comb, false, NULL,
+						&tlb->hot.stats.evictions);
 		tlb->hot.l1[l1].mru = slot;
 		return slot;
 	}
@@ -298,7 +299,11 @@ int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 		if (!fresh2)
 			tlb->hot.stats.evictions += tlb_array_purge_overlaps(a2, m->addr,
 									     &tlb->comb, e.shift);
-		tlb_array_insert(a2, &e, &tlb->comb, fresh2, NULL, &tlb->hot.stats.evictions);
+		if (fresh2)
+			tlb_array_insert_new(a2, &e, &tlb->comb, &tlb->hot.stats.evictions);
+		else
+			tlb_array_insert(a2, &e, &tlb->comb, false, NULL,
+					 &tlb->hot.stats.evictions);
 		n++;
 	}
 	return n;

@@ -181,23 +181,6 @@ static inline void lru_promote(struct tlb_array *a, uint32_t set, uint32_t way)
 	lru_push(a, set, way);
 }
 
-/* The oldest way of a full set becomes its newest: a fill's victim. */
-static inline void lru_rotate(struct tlb_array *a, uint32_t set)
-{
-	struct tlb_set *st = &a->set[set];
-	struct tlb_way *l = a->way + (size_t)set * a->ways;
-	uint8_t way = st->oldest, next = l[way].newer;
-
-	if (next == TLB_NO_WAY)		/* one way: it is the newest already */
-		return;
-	st->oldest = next;
-	l[next].older = TLB_NO_WAY;
-	l[way].newer = TLB_NO_WAY;
-	l[way].older = st->newest;
-	l[st->newest].newer = way;
-	st->newest = way;
-}
-
 void tlb_array_lru_promote(struct tlb_array *a, uint32_t set, uint32_t way)
 {
 	lru_promote(a, set, way);
@@ -262,7 +245,7 @@ struct tlb_entry *tlb_array_insert(struct tlb_array *a, const struct tlb_entry *
 		if (evictions)
 			++*evictions;
 		if (lru)	/* the oldest becomes the newest */
-			lru_rotate(a, set);
+			tlb_array_lru_rotate(a, set);
 	}
 	slot = &a->e[base + way];
 	*slot = *tmpl;

@@ -251,6 +251,23 @@ static inline void tlb_array_touch(struct tlb_array *a, struct tlb_entry *e)
 		tlb_array_lru_promote(a, set, way);
 }
 
+/* The oldest way of a full set becomes its newest: a fill's victim. */
+static inline void tlb_array_lru_rotate(struct tlb_array *a, uint32_t set)
+{
+	struct tlb_set *st = &a->set[set];
+	struct tlb_way *l = a->way + (size_t)set * a->ways;
+	uint8_t way = st->oldest, next = l[way].newer;
+
+	if (next == TLB_NO_WAY)		/* one way: it is the newest already */
+		return;
+	st->oldest = next;
+	l[next].older = TLB_NO_WAY;
+	l[way].newer = TLB_NO_WAY;
+	l[way].older = st->newest;
+	l[st->newest].newer = way;
+	st->newest = way;
+}
+
 /* Empty the way holding e (valid): the only way, besides a fill, to change one. */
 void tlb_array_drop(struct tlb_array *a, struct tlb_entry *e);
 
@@ -316,6 +333,34 @@ uint32_t tlb_array_set_of(const struct tlb_array *a, const struct tlb_entry *e);
 /* 0 if the set's LRU list holds exactly its ways in use, once each. */
 int tlb_array_check_lru(const struct tlb_array *a, uint32_t set);
 struct tlb_entry *tlb_array_end(const struct tlb_array *a);
+
+/*
+ * tlb_array_insert() of an entry that a lookup has just proved new to the
+ * array (fresh) and whose displaced entry nobody wants, inline for the
+ * miss path: a full LRU set's oldest way takes it. An empty way or PLRU
+ * goes the general way.
+ */
+static inline struct tlb_entry *tlb_array_insert_new(struct tlb_array *a,
+						     const struct tlb_entry *tmpl,
+						     const struct tlb_tag *t, uint64_t *evictions)
+{
+	uint32_t set = (uint32_t)(tmpl->vpn & (a->sets - 1));
+	struct tlb_set *st = &a->set[set];
+	uint64_t key = tlb_key(tmpl->vpn, tmpl->shift);
+	size_t i;
+
+	if (a->repl != TLB_REPL_LRU || (~st->used & a->all_ways))
+		return tlb_array_insert(a, tmpl, t, true, NULL, evictions);
+	a->seen |= UINT64_C(1) << tmpl->shift;
+	a->inserts++;
+	++*evictions;
+	i = (size_t)set * a->ways + st->oldest;
+	tlb_array_lru_rotate(a, set);
+	a->e[i] = *tmpl;
+	a->key[i] = key;
+	a->fp[i] = tlb_fp(key);
+	return &a->e[i];
+}
 
 /* tlb_psc.c */
 /* The hit counter of PSC level l (0 = PDE .. 3 = PML5E) of a kind. */
