@@ -405,14 +405,26 @@ void sim_poison_load(struct sim *s, const uint64_t *p);
 static inline uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct,
 				  cycles_t cost)
 {
+	struct sim_hot *h = (struct sim_hot *)s;
+	struct sim_hot_thread *t;
+	struct sim_event *e;
 	uint64_t v;
 
 	sim_sync(s);
 	v = *p;
 	if (__builtin_expect(v == SIM_POISON, 0))
 		sim_poison_load(s, p);
-	sim_log_fast(s, "load", sim_pa(s, p), v, v);
-	sim_charge(s, acct, cost);
+	/* sim_log_fast, for the running thread (there is one: it synced). */
+	t = h->cur;
+	e = &h->log[h->log_total++ & h->log_mask];
+	e->cycle = t->clock;
+	e->op = "load";
+	e->addr = sim_pa(s, p);
+	e->old = v;
+	e->new = v;
+	e->thread = t->id;
+	t->clock += cost;
+	t->acct[acct] += cost;
 	return v;
 }
 

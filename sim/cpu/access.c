@@ -51,7 +51,7 @@ static inline enum walk_access walk_access_of(uint8_t kind)
  * if there is one and the L1 did not hit.  A hit that needs a walk after
  * all (a dirty assist, a permission mismatch) is a hit.
  */
-static void count_lookup(const struct machine *m, struct cpu_kind_stats *ks,
+static inline void count_lookup(const struct machine *m, struct cpu_kind_stats *ks,
 			 unsigned need, const struct tlb_result *tr)
 {
 	unsigned l1 = need & TLB_X ? TLB_L1I : TLB_L1D;

@@ -82,6 +82,26 @@ struct tlb_entry *tlb_array_end(const struct tlb_array *a)
 	return a->e + (size_t)a->sets * a->ways;
 }
 
+struct tlb_entry *tlb_set_find_wide(const struct tlb_array *a, size_t base, uint64_t key,
+				    const struct tlb_tag *t)
+{
+	const uint8_t fp = tlb_fp(key);
+
+	for (uint32_t c = 0; c < a->ways; c += 16) {
+		uint32_t m = tlb_fp_match(a, base, c, fp);
+
+		if (a->ways - c < 16)
+			m &= (UINT32_C(1) << (a->ways - c)) - 1;
+		for (; m; m &= m - 1) {
+			size_t i = base + c + (unsigned)__builtin_ctz(m);
+
+			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
+				return &a->e[i];
+		}
+	}
+	return NULL;
+}
+
 uint32_t tlb_array_set_of(const struct tlb_array *a, const struct tlb_entry *e)
 {
 	return (uint32_t)((size_t)(e - a->e) / a->ways);

@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "sim/core/compiler.h"
 #include "sim/tlb/tlb.h"
 
 /* Upper bounds that keep tree-PLRU in one uint64_t and allocations sane. */
@@ -184,28 +185,24 @@ static inline uint32_t tlb_fp_match(const struct tlb_array *a, size_t base, uint
 #endif
 }
 
+struct tlb_entry *tlb_set_find_wide(const struct tlb_array *a, size_t base, uint64_t key,
+				    const struct tlb_tag *t);
+
 /* The way of the set at @base holding @key under @t, or NULL: the lowest
- * such way, the fingerprints naming the candidates in way order. */
+ * such way, the fingerprints naming the candidates in way order.  Sets of
+ * more than 16 ways (up to 64) take tlb_set_find_wide(). */
 static inline struct tlb_entry *tlb_set_find(const struct tlb_array *a, size_t base,
 					     uint64_t key, const struct tlb_tag *t)
 {
-	const uint8_t fp = tlb_fp(key);
-	uint32_t c = 0, m = tlb_fp_match(a, base, 0, fp) & a->fp_first;
+	if (unlikely(a->ways > 16))
+		return tlb_set_find_wide(a, base, key, t);
+	for (uint32_t m = tlb_fp_match(a, base, 0, tlb_fp(key)) & a->fp_first; m; m &= m - 1) {
+		size_t i = base + (unsigned)__builtin_ctz(m);
 
-	for (;;) {
-		for (; m; m &= m - 1) {
-			size_t i = base + c + (unsigned)__builtin_ctz(m);
-
-			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
-				return &a->e[i];
-		}
-		/* Sets of more than 16 ways (up to 64): the next 16. */
-		if ((c += 16) >= a->ways)
-			return NULL;
-		m = tlb_fp_match(a, base, c, fp);
-		if (a->ways - c < 16)
-			m &= (UINT32_C(1) << (a->ways - c)) - 1;
+		if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
+			return &a->e[i];
 	}
+	return NULL;
 }
 
 /*
