@@ -912,50 +912,67 @@ static bool ref_equal(const struct ref *o, int rc, const struct walk_res *r)
 /* Random worlds: guest 4 KiB / 2 MiB pages with random RW/US/NX, nested
  * 4 KiB / 2 MiB pages with random R/W/X (including absent and W-only),
  * some guest tables absent or read-only in EPT. */
-static void test_differential(void **state)
+enum { DIFF_N = 24 };
+
+/* A random world of seed @seed (below); its DIFF_N addresses in @va. */
+static void random_world(struct world *w, uint64_t seed, uint64_t va[DIFF_N])
 {
 	static const uint64_t nperm[] = { 0, EPT_R, EPT_R | EPT_W, EPT_R | EPT_X,
 					  EPT_RWX, EPT_X, EPT_W };
+	struct rng rg;
+	rng_seed(&rg, seed, 7);
+	world_init(w, WALK_EPT, 4, true, 4);
+	for (int i = 0; i < DIFF_N; i++) {
+		int gl = 1 + (int)rng_below(&rg, 2), nl = 1 + (int)rng_below(&rg, 2);
+		uint64_t region = 0x40000000 + ((uint64_t)i << 21);
+		uint64_t off = rng_below(&rg, gl == 2 ? 0x200000 : 0x1000) & ~UINT64_C(7);
+		va[i] = (UINT64_C(14) << 39) + ((uint64_t)i << 30) + off;
+		uint64_t gbits = X86_PTE_P | (rng_below(&rg, 4) ? X86_PTE_RW : 0) |
+				 (rng_below(&rg, 4) ? X86_PTE_US : 0) |
+				 (rng_below(&rg, 4) ? 0 : X86_PTE_NX);
+		uint64_t gpa_page = gl == 2 ? region : region + (rng_below(&rg, 512) << 12);
+		gmap(w, va[i] & ~((UINT64_C(1) << lshift(gl)) - 1), gpa_page, gl, gbits);
+		uint64_t final = gpa_page | (va[i] & ((UINT64_C(1) << lshift(gl)) - 1));
+		uint64_t bits = nperm[rng_below(&rg, 7)] | EPT_WB;
+		if (nl == 2)
+			nmap(w, region, data_frame(w, 9), 2, bits);
+		else
+			nmap(w, final & ADDR_MASK, data_frame(w, 0), 1, bits);
+		/* Now and then the guest PD is absent in EPT or read-only. */
+		uint64_t *pde = gentry(w, va[i], 2, false);
+		if (gl == 1 && rng_below(&rg, 6) == 0)
+			*nentry(w, *pde & ADDR_MASK, 1) &= ~EPT_W;
+		if (rng_below(&rg, 10) == 0)
+			*gentry(w, va[i], 3, false) &= ~X86_PTE_P;
+	}
+}
+
+/* Each address of @va, for each access kind and both CPLs: DIFF_N * 6 jobs. */
+static int random_jobs(struct world *w, const uint64_t va[DIFF_N], struct job *j)
+{
+	int n = 0;
+	for (int i = 0; i < DIFF_N; i++)
+		for (int a = 0; a < 3; a++)
+			for (int u = 0; u < 2; u++) {
+				j[n].q = world_req(w, va[i], (enum walk_access)a);
+				j[n].q.user = u;
+				n++;
+			}
+	return n;
+}
+
+/* Random worlds: guest 4 KiB / 2 MiB pages with random RW/US/NX, nested
+ * 4 KiB / 2 MiB pages with random R/W/X (including absent and W-only),
+ * some guest tables absent or read-only in EPT. */
+static void test_differential(void **state)
+{
 	unsigned mismatches = 0, broken_mismatches = 0, outcomes[8] = { 0 };
 	for (uint64_t seed = 1; seed <= 4; seed++) {
 		struct world w;
-		struct rng rg;
-		rng_seed(&rg, seed, 7);
-		world_init(&w, WALK_EPT, 4, true, 4);
-		enum { N = 24 };
-		uint64_t va[N];
-		for (int i = 0; i < N; i++) {
-			int gl = 1 + (int)rng_below(&rg, 2), nl = 1 + (int)rng_below(&rg, 2);
-			uint64_t region = 0x40000000 + ((uint64_t)i << 21);
-			uint64_t off = rng_below(&rg, gl == 2 ? 0x200000 : 0x1000) & ~UINT64_C(7);
-			va[i] = (UINT64_C(14) << 39) + ((uint64_t)i << 30) + off;
-			uint64_t gbits = X86_PTE_P | (rng_below(&rg, 4) ? X86_PTE_RW : 0) |
-					 (rng_below(&rg, 4) ? X86_PTE_US : 0) |
-					 (rng_below(&rg, 4) ? 0 : X86_PTE_NX);
-			uint64_t gpa_page = gl == 2 ? region : region + (rng_below(&rg, 512) << 12);
-			gmap(&w, va[i] & ~((UINT64_C(1) << lshift(gl)) - 1), gpa_page, gl, gbits);
-			uint64_t final = gpa_page | (va[i] & ((UINT64_C(1) << lshift(gl)) - 1));
-			uint64_t bits = nperm[rng_below(&rg, 7)] | EPT_WB;
-			if (nl == 2)
-				nmap(&w, region, data_frame(&w, 9), 2, bits);
-			else
-				nmap(&w, final & ADDR_MASK, data_frame(&w, 0), 1, bits);
-			/* Now and then the guest PD is absent in EPT or read-only. */
-			uint64_t *pde = gentry(&w, va[i], 2, false);
-			if (gl == 1 && rng_below(&rg, 6) == 0)
-				*nentry(&w, *pde & ADDR_MASK, 1) &= ~EPT_W;
-			if (rng_below(&rg, 10) == 0)
-				*gentry(&w, va[i], 3, false) &= ~X86_PTE_P;
-		}
-		struct job j[N * 6];
-		int n = 0;
-		for (int i = 0; i < N; i++)
-			for (int a = 0; a < 3; a++)
-				for (int u = 0; u < 2; u++) {
-					j[n].q = world_req(&w, va[i], (enum walk_access)a);
-					j[n].q.user = u;
-					n++;
-				}
+		uint64_t va[DIFF_N];
+		random_world(&w, seed, va);
+		struct job j[DIFF_N * 6];
+		int n = random_jobs(&w, va, j);
 		run_jobs(&w, j, (size_t)n);
 		for (int k = 0; k < n; k++) {
 			struct ref o;
@@ -976,6 +993,86 @@ static void test_differential(void **state)
 	assert_true(outcomes[WALK_EPT_VIOLATION] > 0);
 	assert_true(outcomes[WALK_EPT_MISCONFIG] > 0);
 	assert_true(outcomes[WALK_GUEST_PF] > 0);
+}
+
+/* The jobs of a batch through two walkers prepared once from the first
+ * job's request, one per CPL, as a vCPU's walker serves every access
+ * between a VM entry and its exit. */
+static void walker_thread(struct sim *s, void *arg)
+{
+	struct batch *b = arg;
+	struct walker wk[2];
+	int prep[2];
+	for (int u = 0; u < 2; u++) {
+		struct walk_req q = b->j[0].q;
+		q.user = u;
+		prep[u] = walk_prepare(&wk[u], s, &q);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct walk_req *q = &b->j[i].q;
+		b->j[i].rc = prep[q->user] ? prep[q->user]
+					   : walk_run(&wk[q->user], q->guest_cr3, q->addr,
+						      q->access, &b->j[i].r);
+	}
+}
+
+static bool same_res(const struct walk_res *a, const struct walk_res *b)
+{
+	return a->status == b->status && a->gpa == b->gpa && a->hpa == b->hpa &&
+	       a->pfn == b->pfn && a->page_gpa == b->page_gpa &&
+	       a->page_hpa == b->page_hpa && a->gen == b->gen && a->size == b->size &&
+	       a->perms == b->perms && a->dirty == b->dirty && a->global == b->global &&
+	       a->refs == b->refs && a->refs_guest == b->refs_guest &&
+	       a->refs_nested == b->refs_nested && a->cycles == b->cycles &&
+	       !memcmp(&a->fault, &b->fault, sizeof(a->fault));
+}
+
+/*
+ * A prepared walker walks as walk_2d does: the random worlds' 144 walks
+ * each (all outcomes, A/D updates in between), made once with walk_2d
+ * and once through walk_prepare/walk_run in an identical world, give the
+ * same results, the same walk counters and the same clock. And
+ * walk_prepare refuses what walk_2d refuses, with its error.
+ */
+static void test_walker_reuse(void **state)
+{
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct world w1, w2;
+		uint64_t va[DIFF_N];
+		struct job j1[DIFF_N * 6], j2[DIFF_N * 6];
+		random_world(&w1, seed, va);
+		random_world(&w2, seed, va);
+		int n = random_jobs(&w1, va, j1);
+		assert_int_equal(random_jobs(&w2, va, j2), n);
+		run_jobs(&w1, j1, (size_t)n);
+		struct batch b = { j2, (size_t)n };
+		sim_spawn(w2.s, "walker", walker_thread, &b, 0, 0);
+		assert_int_equal(sim_run(w2.s), SIM_DONE);
+		for (int k = 0; k < n; k++) {
+			assert_int_equal(j1[k].rc, j2[k].rc);
+			assert_true(same_res(&j1[k].r, &j2[k].r));
+		}
+		assert_int_equal(counter(&w1, "walk.walks"), (uint64_t)n);
+		assert_int_equal(counter(&w2, "walk.walks"), (uint64_t)n);
+		assert_int_equal(counter(&w1, "walk.refs"), counter(&w2, "walk.refs"));
+		assert_int_equal(counter(&w1, "walk.ad_updates"), counter(&w2, "walk.ad_updates"));
+		world_fini(&w1);
+		world_fini(&w2);
+	}
+
+	struct world w;
+	world_init(&w, WALK_EPT, 4, true, 0);
+	struct walker wk;
+	struct walk_req q = world_req(&w, 0, WALK_READ);
+	q.root = (q.root & ~EPTP_PWL) | (UINT64_C(2) << EPTP_PWL_SHIFT);
+	assert_int_equal(walk_prepare(&wk, w.s, &q), -EINVAL);
+	q = world_req(&w, 0, WALK_READ);
+	q.guest_levels = 3;
+	assert_int_equal(walk_prepare(&wk, w.s, &q), -EINVAL);
+	q = world_req(&w, 0, WALK_READ);
+	q.fmt = (enum walk_fmt)7;
+	assert_int_equal(walk_prepare(&wk, w.s, &q), -EINVAL);
+	world_fini(&w);
 }
 
 static void test_bad_requests(void **state)
@@ -1051,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(test_walk_freed_table),
 		cmocka_unit_test(test_zap_race),
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_walker_reuse),
 		cmocka_unit_test(test_bad_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 
 #include "sim/core/core.h"
 #include "sim/tlb/tlb.h"
+#include "sim/tlb/tlb_int.h"	/* tlb_fp, tlb_key: the fingerprint tests */
 #include "tests/sim/tlb/tlb_defaults.h"
 
 #define RW (TLB_R | TLB_W)
@@ -274,6 +275,85 @@ static void test_lru_victims(void **state)
 		    in(t, TLB_L1D, G));
 	assert_int_equal(tlb_stats(t)->evictions, 3);
 	checked(t);
+	tlb_destroy(t);
+}
+
+/*
+ * Sets wider than one 16-byte fingerprint vector: one set of 40 ways (the
+ * last vector only half used) and one of 64. Filling pages 1..W takes the
+ * empty ways in order, so page i sits in way i - 1; each of them must then
+ * be found the long way (only the last fill is the MRU). Page W + 1 was
+ * never filled: a miss. Looking pages 1..W up in order leaves page 1 the
+ * oldest, so filling W + 1 evicts it and nothing else (1 eviction).
+ */
+static void test_wide_sets(void **state)
+{
+	static const uint32_t widths[] = { 40, 64 };
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		const uint32_t w = widths[k];
+		struct tlb_config c = cfg_empty(TLB_VENDOR_INTEL);
+		struct tlb *t;
+
+		arr(&c, TLB_L1D, w, w, TLB_4K, TLB_REPL_LRU, 1);
+		t = mk(&c);
+		for (uint64_t i = 1; i <= w; i++)
+			fill4k(t, i << 12);
+		for (uint64_t i = 1; i <= w; i++)
+			assert_int_equal(look(t, TLB_R, i << 12), TLB_HIT);
+		assert_int_equal(look(t, TLB_R, (uint64_t)(w + 1) << 12), TLB_MISS);
+		assert_int_equal(tlb_stats(t)->l1d_hits, w);
+		fill4k(t, (uint64_t)(w + 1) << 12);
+		assert_false(in(t, TLB_L1D, 1 << 12));
+		for (uint64_t i = 2; i <= w + 1; i++)
+			assert_true(in(t, TLB_L1D, i << 12));
+		assert_int_equal(tlb_stats(t)->evictions, 1);
+		checked(t);
+		tlb_destroy(t);
+	}
+}
+
+/*
+ * Fingerprints only name candidates. Two pages whose keys share a
+ * fingerprint, in one 4-way set: each lookup finds its own entry (its
+ * own host address). And a page whose key's fingerprint is 0, the value
+ * of an empty way, misses a set with empty ways and of 40 ways (bytes
+ * past the last way are 0 too) without reading past the set.
+ */
+static void test_fingerprint_collisions(void **state)
+{
+	struct tlb *t = one_set(TLB_REPL_LRU);
+	struct tlb_result r;
+	uint64_t a = 1, b = 0, z = 0;
+
+	(void)state;
+	for (uint64_t v = 2; !b; v++)
+		if (tlb_fp(tlb_key(v, 12)) == tlb_fp(tlb_key(a, 12)))
+			b = v;
+	for (uint64_t v = 1; !z; v++)
+		if (tlb_fp(tlb_key(v, 12)) == 0)
+			z = v;
+	fill4k(t, a << 12);
+	fill4k(t, b << 12);
+	assert_int_equal(tlb_lookup(t, TLB_R, a << 12, &r), TLB_HIT);
+	assert_int_equal(r.e->vpn, a);
+	assert_int_equal(r.e->hpa, (a << 12) + (UINT64_C(1) << 32));
+	assert_int_equal(tlb_lookup(t, TLB_R, b << 12, &r), TLB_HIT);
+	assert_int_equal(r.e->vpn, b);
+	/* Ways 2 and 3 are empty (fingerprint 0): z still misses. */
+	if (z != a && z != b)
+		assert_int_equal(look(t, TLB_R, z << 12), TLB_MISS);
+	checked(t);
+	tlb_destroy(t);
+
+	struct tlb_config c = cfg_empty(TLB_VENDOR_INTEL);
+	arr(&c, TLB_L1D, 40, 40, TLB_4K, TLB_REPL_LRU, 1);
+	t = mk(&c);
+	for (uint64_t i = 1; i <= 40; i++)
+		if (i != z)
+			fill4k(t, i << 12);
+	assert_int_equal(look(t, TLB_R, z << 12), TLB_MISS);
 	tlb_destroy(t);
 }
 
@@ -1326,6 +1406,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_lru_victims),
+		cmocka_unit_test(test_wide_sets),
+		cmocka_unit_test(test_fingerprint_collisions),
 		cmocka_unit_test(test_plru_victims),
 		cmocka_unit_test(test_plru_8way),
 		cmocka_unit_test(test_set_mapping),
