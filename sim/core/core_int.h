@@ -24,6 +24,7 @@ struct sim_thread {
 	cycles_t key;       /* heap key: clock if runnable, wake time if blocked */
 	cycles_t lookahead; /* sim_set_lookahead: cycles of invisibility */
 	unsigned heap_pos;
+	unsigned nola_pos;  /* in sim.nola while queued without lookahead */
 	const char *wait;   /* wait reason while blocked */
 	int wait_acct;      /* account charged for the blocked time */
 	void *sp;           /* saved stack pointer while switched out */
@@ -69,6 +70,13 @@ struct sim {
 	 * The horizon cached from its top is in hot. */
 	struct sim_thread **heap;
 	unsigned heap_n;
+	/* For sim_lookahead_limit: the queued threads without a lookahead
+	 * (in no order), the one lookahead value set so far, and whether two
+	 * different values were ever set (then it scans the heap). */
+	struct sim_thread **nola;
+	unsigned nola_n;
+	cycles_t la_value;
+	bool la_mixed;
 
 	void *main_sp;
 #ifdef SIM_ASAN

@@ -85,6 +85,10 @@ static void heap_push(struct sim *s, struct sim_thread *t)
 {
 	heap_set(s, s->heap_n++, t);
 	t->in_heap = true;
+	if (!t->lookahead) {
+		t->nola_pos = s->nola_n;
+		s->nola[s->nola_n++] = t;
+	}
 	heap_up(s, t->heap_pos);
 	update_horizon(s);
 }
@@ -95,6 +99,11 @@ static struct sim_thread *heap_pop(struct sim *s)
 		return NULL;
 	struct sim_thread *t = s->heap[0];
 	t->in_heap = false;
+	if (!t->lookahead) {
+		struct sim_thread *last = s->nola[--s->nola_n];
+		s->nola[t->nola_pos] = last;
+		last->nola_pos = t->nola_pos;
+	}
 	if (--s->heap_n > 0) {
 		heap_set(s, 0, s->heap[s->heap_n]);
 		heap_down(s, 0);
@@ -207,33 +216,56 @@ void sim_sched_switch(struct sim *s)
 
 void sim_set_lookahead(struct sim *s, cycles_t c)
 {
+	/* The running thread is not queued: sim.nola does not change. */
 	s->cur->lookahead = c;
+	if (c && c != s->la_value) {
+		s->la_mixed |= s->la_value != 0;
+		s->la_value = c;
+	}
 }
 
 /*
  * The least, over the queued threads, of the time until which the current
  * thread comes first: a thread without lookahead at time k comes after a
  * clock below k, or at k if it has the larger id (as sim_sync_limit); one
- * with lookahead L only from k + L on.  A scan of the heap: callers batch
- * enough invisible work behind one call (hundreds of TLB hits per
- * lat.vmexit) to pay for it.
+ * with lookahead L only from k + L on.  While every lookahead set so far
+ * is one value L, that is the least of the heap top's time and the times
+ * of the threads without lookahead, few (the heap orders by key, then id,
+ * and L >= 1): no scan of the vCPUs in guest mode.  Else a scan of the
+ * heap: callers batch enough invisible work behind one call (hundreds of
+ * TLB hits per lat.vmexit) to pay for it.
  */
+static inline cycles_t thread_limit(const struct sim_thread *t, unsigned self)
+{
+	if (t->lookahead)
+		return t->key > SIM_NEVER - t->lookahead ? SIM_NEVER : t->key + t->lookahead;
+	return t->key + (self < t->hot.id);
+}
+
 cycles_t sim_lookahead_limit(struct sim *s)
 {
 	if (s->hot.explore)
 		return 0;
 	unsigned self = s->cur->hot.id;
 	cycles_t lim = SIM_NEVER;
-	for (unsigned i = 0; i < s->heap_n; i++) {
-		const struct sim_thread *t = s->heap[i];
-		cycles_t at;
-		if (t->lookahead)
-			at = t->key > SIM_NEVER - t->lookahead ? SIM_NEVER
-								: t->key + t->lookahead;
-		else
-			at = t->key + (self < t->hot.id);
-		if (at < lim)
-			lim = at;
+	if (!s->la_mixed) {
+		/* The top's time is the least of the threads with lookahead
+		 * (the least key); with none, of the others: a thread at the
+		 * top's key has its time, or one more, which the top has if
+		 * any at its key has (the larger id). */
+		if (s->heap_n)
+			lim = thread_limit(s->heap[0], self);
+		for (unsigned i = 0; i < s->nola_n; i++) {
+			cycles_t at = thread_limit(s->nola[i], self);
+			if (at < lim)
+				lim = at;
+		}
+	} else {
+		for (unsigned i = 0; i < s->heap_n; i++) {
+			cycles_t at = thread_limit(s->heap[i], self);
+			if (at < lim)
+				lim = at;
+		}
 	}
 	/* The quantum's bounded reordering applies as to sim_sync_limit. */
 	cycles_t q = s->p.sim_quantum;
@@ -340,6 +372,7 @@ void sim_free(struct sim *s)
 	}
 	free(s->threads);
 	free(s->heap);
+	free(s->nola);
 	free(s->change_points);
 	free(s->hot.log);
 	sim_mem_fini(s);
@@ -390,6 +423,10 @@ struct sim_thread *sim_spawn(struct sim *s, const char *name, sim_thread_fn *fn,
 			s->heap = hp;
 		if (!th || !hp)
 			return NULL;
+		struct sim_thread **nl = realloc(s->nola, cap * sizeof(*nl));
+		if (!nl)
+			return NULL;
+		s->nola = nl;
 		s->cap_threads = cap;
 	}
 	struct sim_thread *t = calloc(1, sizeof(*t));

@@ -285,6 +285,46 @@ static void test_lookahead_limit(void **state)
 	lookahead_case(MODE_EXPLORE, 0, 2000, 0, 0);
 }
 
+/*
+ * Many promises.  A (id 0) and B (id 1) promise La and Lb, work to 10 and
+ * 30 and yield to P (id 2, due at 5), which probes with both queued:
+ * lookahead_limit = min(10 + La, 30 + Lb).  With one value (100 and 100)
+ * the least key, A's, decides: 110.  With two (100 and 50) B's 80 is less
+ * though B is not the heap's top; so it is with 100 and 70 (100): a
+ * limit taken from the top alone would say 110 both times.
+ */
+static cycles_t PROMISE[2], WORK[2];
+static void promiser_n(struct sim *s, void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	sim_set_lookahead(s, PROMISE[i]);
+	sim_charge(s, SIM_ACCT_OTHER, WORK[i]);
+	sim_yield(s, SIM_ACCT_OTHER, 0);
+	sim_set_lookahead(s, 0);
+}
+static void many_case(cycles_t la, cycles_t lb, cycles_t want)
+{
+	params_defaults(&P);
+	P.host_mem = 1ull << 30;
+	P.sim_quantum = 0;
+	PROMISE[0] = la, PROMISE[1] = lb;
+	WORK[0] = 10, WORK[1] = 30;
+	struct sim *s = sim_new(&P.core);
+	assert_non_null(s);
+	sim_spawn(s, "a", promiser_n, (void *)0, 0, 0);
+	sim_spawn(s, "b", promiser_n, (void *)1, 0, 0);
+	sim_spawn(s, "p", prober, NULL, 5, 0);
+	assert_int_equal(sim_run(s), SIM_DONE);
+	assert_int_equal(LOOK_SEEN, want);
+	sim_free(s);
+}
+static void test_lookahead_many(void **state)
+{
+	many_case(100, 100, 110);
+	many_case(100, 50, 80);
+	many_case(100, 70, 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_log),
 		cmocka_unit_test(test_quantum_lookahead),
 		cmocka_unit_test(test_lookahead_limit),
+		cmocka_unit_test(test_lookahead_many),
 	};
 	return cmocka_run_group_tests_name("sim/core sched", tests, NULL, NULL);
 }
