@@ -167,6 +167,7 @@ bench: deps
 # Each figure is printed with its goal from README.md and whether it was met.
 bench-run: $(BENCH_BINS) $(TDPSIM)
 	@{ ( for b in $(BENCH_BINS); do $$b || exit 1; done; \
+	     scripts/bench-instr.sh $(O)/bench/replay && \
 	     scripts/bench-explore.sh $(TDPSIM) && \
 	     scripts/bench-linux.sh $(TDPSIM) $(O)/tdpsim-linux-6.12 ); \
 	   echo "bench-exit $$?"; } | scripts/bench-goals.sh README.md
