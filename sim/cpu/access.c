@@ -52,7 +52,7 @@ static inline enum walk_access walk_access_of(uint8_t kind)
  * all (a dirty assist, a permission mismatch) is a hit.
  */
 static inline void count_lookup(const struct machine *m, struct cpu_kind_stats *ks,
-			 unsigned need, const struct tlb_result *tr)
+				unsigned need, const struct tlb_result *tr)
 {
 	unsigned l1 = need & TLB_X ? TLB_L1I : TLB_L1D;
 	bool l1_hit = tr->outcome != TLB_MISS && tr->level == l1;
