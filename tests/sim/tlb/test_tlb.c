@@ -316,14 +316,17 @@ static void test_wide_sets(void **state)
 
 /*
  * Fingerprints only name candidates. Two pages whose keys share a
- * fingerprint, in one 4-way set: each lookup finds its own entry (its
- * own host address). And a page whose key's fingerprint is 0, the value
- * of an empty way, misses a set with empty ways and of 40 ways (bytes
- * past the last way are 0 too) without reading past the set.
+ * fingerprint, in one 8-way set (sets of up to 4 ways compare keys
+ * instead): each lookup finds its own entry (its own host address). And
+ * a page whose key's fingerprint is 0, the value of an empty way, misses
+ * the set with 6 empty ways, and one of 40 ways (bytes past the last way
+ * are 0 too) without reading past the set.
  */
 static void test_fingerprint_collisions(void **state)
 {
-	struct tlb *t = one_set(TLB_REPL_LRU);
+	struct tlb_config c8 = cfg_empty(TLB_VENDOR_INTEL);
+	arr(&c8, TLB_L1D, 8, 8, TLB_4K, TLB_REPL_LRU, 1);
+	struct tlb *t = mk(&c8);
 	struct tlb_result r;
 	uint64_t a = 1, b = 0, z = 0;
 
@@ -341,7 +344,7 @@ static void test_fingerprint_collisions(void **state)
 	assert_int_equal(r.e->hpa, (a << 12) + (UINT64_C(1) << 32));
 	assert_int_equal(tlb_lookup(t, TLB_R, b << 12, &r), TLB_HIT);
 	assert_int_equal(r.e->vpn, b);
-	/* Ways 2 and 3 are empty (fingerprint 0): z still misses. */
+	/* Ways 2..7 are empty (fingerprint 0): z still misses. */
 	if (z != a && z != b)
 		assert_int_equal(look(t, TLB_R, z << 12), TLB_MISS);
 	checked(t);
