@@ -373,6 +373,21 @@ static inline void sim_sync(struct sim *s)
 	sim_sync_slow(s);
 }
 
+/* Appends a record made by thread @thread at @cycle. */
+static inline void sim_log_at(struct sim *s, cycles_t cycle, uint32_t thread,
+			      const char *op, uint64_t addr, uint64_t old, uint64_t new)
+{
+	struct sim_hot *h = (struct sim_hot *)s;
+	struct sim_event *e = &h->log[h->log_total++ & h->log_mask];
+
+	e->cycle = cycle;
+	e->op = op;
+	e->addr = addr;
+	e->old = old;
+	e->new = new;
+	e->thread = thread;
+}
+
 /*
  * Appends a record for the running thread (or none).  It reads cur once:
  * every store it makes could otherwise alias it (the build does not
@@ -381,16 +396,9 @@ static inline void sim_sync(struct sim *s)
 static inline void sim_log_fast(struct sim *s, const char *op, uint64_t addr,
 				uint64_t old, uint64_t new)
 {
-	struct sim_hot *h = (struct sim_hot *)s;
-	const struct sim_hot_thread *t = h->cur;
-	struct sim_event *e = &h->log[h->log_total++ & h->log_mask];
+	const struct sim_hot_thread *t = ((struct sim_hot *)s)->cur;
 
-	e->cycle = t ? t->clock : 0;
-	e->op = op;
-	e->addr = addr;
-	e->old = old;
-	e->new = new;
-	e->thread = t ? t->id : UINT32_MAX;
+	sim_log_at(s, t ? t->clock : 0, t ? t->id : UINT32_MAX, op, addr, old, new);
 }
 
 static inline void sim_yield(struct sim *s, int acct, cycles_t cost)
@@ -405,24 +413,16 @@ void sim_poison_load(struct sim *s, const uint64_t *p);
 static inline uint64_t sim_load_c(struct sim *s, const uint64_t *p, int acct,
 				  cycles_t cost)
 {
-	struct sim_hot *h = (struct sim_hot *)s;
 	struct sim_hot_thread *t;
-	struct sim_event *e;
 	uint64_t v;
 
 	sim_sync(s);
 	v = *p;
 	if (__builtin_expect(v == SIM_POISON, 0))
 		sim_poison_load(s, p);
-	/* sim_log_fast, for the running thread (there is one: it synced). */
-	t = h->cur;
-	e = &h->log[h->log_total++ & h->log_mask];
-	e->cycle = t->clock;
-	e->op = "load";
-	e->addr = sim_pa(s, p);
-	e->old = v;
-	e->new = v;
-	e->thread = t->id;
+	/* The record is the running thread's: there is one, it synced. */
+	t = ((struct sim_hot *)s)->cur;
+	sim_log_at(s, t->clock, t->id, "load", sim_pa(s, p), v, v);
 	t->clock += cost;
 	t->acct[acct] += cost;
 	return v;

@@ -287,8 +287,8 @@ static int set_ad_locked(struct walker *w, uint64_t pa, uint64_t *e,
 }
 
 /* set_ad_locked, after the check that usually finds nothing to do.  Its
- * engine primitives (the locked update, the PML store) charge the current
- * account: the walk's, for their duration. */
+ * locked update, an engine primitive, charges the current account: the
+ * walk's, for its duration. */
 static inline int set_ad(struct walker *w, uint64_t pa, uint64_t *e,
 			 uint64_t bits, bool nested, uint64_t d_bit,
 			 uint64_t gpa)
