@@ -18,6 +18,7 @@
 #include "sim/check/check.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
+#include "sim/host/host_int.h" /* host_frame: which frames have metadata */
 
 #define SZ_2M (UINT64_C(1) << 21)
 #define SZ_1G (UINT64_C(1) << 30)
@@ -373,6 +374,37 @@ static void test_vma_pt_bytes(void **state)
 	hw_fini(&w);
 }
 
+/*
+ * A THP's tails get metadata only where something is recorded for them:
+ * the fault makes the head's chunk (frames head .. head + 255, a chunk
+ * being 256 frames), a write to head + 300 makes the second one, and a
+ * split makes every frame a head, so both halves then have theirs.
+ */
+static void test_thp_metadata_lazy(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(8) << 30);
+	uint64_t base = UINT64_C(1) << 40, head;
+	int level;
+	bool wr;
+	assert_int_equal(host_vma_create(w.h, base, 4 << 20, HOST_BACKING_THP, 0), 0);
+	assert_int_equal(host_faultin(w.h, base, true, &head, &level, &wr), 1);
+	assert_int_equal(level, 2);
+	assert_int_equal(head % 512, 0);
+	assert_non_null(host_frame(w.h, head));
+	assert_non_null(host_frame(w.h, head + 255));
+	assert_null(host_frame(w.h, head + 256));
+	assert_null(host_frame(w.h, head + 511));
+	/* Unwritten tails read version 0 and belong to the head's folio. */
+	assert_int_equal(host_frame_version(w.h, head + 300), 0);
+	assert_int_equal(host_frame_gen(w.h, head + 300), host_frame_gen(w.h, head));
+	assert_int_equal(host_frame_write(w.h, head + 300), 0);
+	assert_non_null(host_frame(w.h, head + 256));
+	assert_int_equal(host_frame_version(w.h, head + 300), 1);
+	assert_int_equal(host_frame_version(w.h, head + 299), 0);
+	hw_fini(&w);
+}
+
 /* A 1 TiB VMA touched in a few places costs a few frames and a few
  * metadata chunks, not 1 TiB of anything. */
 static void test_sparse(void **state)
@@ -550,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_faultin_backings),
 		cmocka_unit_test(test_vma_errors),
 		cmocka_unit_test(test_vma_pt_bytes),
+		cmocka_unit_test(test_thp_metadata_lazy),
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_folio_flags),
