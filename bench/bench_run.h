@@ -26,10 +26,13 @@ static inline double bench_now(void)
 }
 
 /* Runs the scenario @text under @sets (NULL-terminated KEY=VALUE list):
- * the seconds scenario_run() took, and its accesses in *@acc.  Exits 1
- * with a message naming @who on any error or violation. */
-static inline double bench_run_text(const char *who, const char *text,
-				    const char *const *sets, uint64_t *acc)
+ * the seconds scenario_run() took, and the values of the NULL-terminated
+ * list of counters @names in @vals (as the results file has them).  Exits
+ * 1 with a message naming @who on any error, violation or unknown name. */
+static inline double bench_run_text_stats(const char *who, const char *text,
+					  const char *const *sets,
+					  const char *const *names,
+					  uint64_t *vals)
 {
 	char err[512];
 	const struct scenario *sc = scenario_from_text(who, text, strlen(text),
@@ -56,10 +59,22 @@ static inline double bench_run_text(const char *who, const char *text,
 		fprintf(stderr, "bench %s failed: %s\n", who, r ? "violation" : err);
 		exit(1);
 	}
-	stats_get(sim_stats(r->sim), "accesses", acc);
+	for (; *names; names++, vals++)
+		if (stats_get(sim_stats(r->sim), *names, vals)) {
+			fprintf(stderr, "bench %s: no counter %s\n", who, *names);
+			exit(1);
+		}
 	run_free(r);
 	scenario_free_loaded(sc);
 	return el;
+}
+
+/* The same, reading only the accesses the run made. */
+static inline double bench_run_text(const char *who, const char *text,
+				    const char *const *sets, uint64_t *acc)
+{
+	static const char *const names[] = { "accesses", NULL };
+	return bench_run_text_stats(who, text, sets, names, acc);
 }
 
 #endif /* TDPSIM_BENCH_BENCH_RUN_H */

@@ -266,8 +266,8 @@ static bool flag_test_clear(struct host *h, struct frame *f, unsigned fl)
 
 /*
  * Walks the frames of a folio that the guest wrote since the folio was
- * made, a 512-frame chunk at a time where none was ever recorded (a 1 GiB
- * folio costs a chunk only where it was written).
+ * made, a chunk (CHUNK_FRAMES) at a time where none was ever recorded (a
+ * huge folio costs a chunk only where it was written).
  */
 #define FOR_EACH_CONTENT_FRAME(h, head, n, i, f)                             \
 	for (uint64_t i = 0; i < (n); i++)                                   \
@@ -623,7 +623,10 @@ static int split_one(struct host *h, const struct hmap *m)
 	host_yield(h, sim_params(h->s)->lat_store * 512);
 	uint64_t *pe = mpte(h, m);
 	uint64_t old = *pe;
-	if (host_pmd_to_ptes(h, base, (old & ~HPTE_PRESENT) | HPTE_MIGRATION)) {
+	/* The 512 new folios need a head each: metadata for tails that
+	 * were never written, and the PTE table. */
+	if (host_frames_mk(h, m->head, 512) ||
+	    host_pmd_to_ptes(h, base, (old & ~HPTE_PRESENT) | HPTE_MIGRATION)) {
 		mn_end(h, base, end);
 		h->st.ev_skipped++;
 		folio_unlock(h, f);

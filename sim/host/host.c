@@ -76,6 +76,13 @@ static struct chunk *chunk_get(const struct host *h, uint64_t pfn)
 	return h->grp[g]->chunk[(pfn >> CHUNK_SHIFT) & (GROUP_CHUNKS - 1)];
 }
 
+/* Frames of the chunk of @pfn with .poisoned set; the chunk must exist. */
+static uint16_t *chunk_npoisoned(const struct host *h, uint64_t pfn)
+{
+	return &h->grp[pfn >> GROUP_SHIFT]->npoisoned[(pfn >> CHUNK_SHIFT) &
+						      (GROUP_CHUNKS - 1)];
+}
+
 struct frame *host_frame_mk(struct host *h, uint64_t pfn)
 {
 	uint64_t g = pfn >> GROUP_SHIFT;
@@ -87,6 +94,14 @@ struct frame *host_frame_mk(struct host *h, uint64_t pfn)
 	if (!*c && !(*c = calloc(1, sizeof(struct chunk))))
 		return NULL;
 	return &(*c)->f[pfn & (CHUNK_FRAMES - 1)];
+}
+
+int host_frames_mk(struct host *h, uint64_t pfn, uint64_t n)
+{
+	for (uint64_t c = pfn; c < pfn + n; c += CHUNK_FRAMES)
+		if (!host_frame_mk(h, c))
+			return -ENOMEM;
+	return 0;
 }
 
 const struct frame_wb *host_frame_wb(const struct host *h, uint64_t pfn)
@@ -291,7 +306,7 @@ static void unpoison_range(struct host *h, uint64_t pfn, uint64_t n)
 {
 	for (uint64_t c = pfn; c < pfn + n; c += CHUNK_FRAMES) {
 		struct chunk *ch = chunk_get(h, c);
-		if (!ch || !ch->npoisoned)
+		if (!ch || !*chunk_npoisoned(h, c))
 			continue;
 		uint64_t end = c + (n < CHUNK_FRAMES ? n : CHUNK_FRAMES);
 		for (uint64_t p = c; p < end; p++) {
@@ -302,7 +317,7 @@ static void unpoison_range(struct host *h, uint64_t pfn, uint64_t n)
 					 HOST_PAGE_SIZE);
 			f->poisoned = 0;
 			f->bytes = 0;
-			ch->npoisoned--;
+			(*chunk_npoisoned(h, c))--;
 		}
 	}
 }
@@ -323,7 +338,7 @@ static void poison_range(struct host *h, uint64_t pfn, uint64_t n)
 			sim_mem_poison(h->s, sim_va(h->s, p << HOST_PAGE_SHIFT),
 				       HOST_PAGE_SIZE);
 			f->poisoned = 1;
-			ch->npoisoned++;
+			(*chunk_npoisoned(h, c))++;
 		}
 	}
 }
@@ -631,7 +646,8 @@ uint64_t host_frame_written_version(const struct host *h, uint64_t pfn)
  * that nothing was freed: a translation made before the split still names
  * the same memory, so it is not a stale-frame access; it is the host's
  * invalidation (and KVM's zap) that retires the 2 MiB translation.  The
- * one reference of the PMD mapping becomes one per PTE mapping.
+ * one reference of the PMD mapping becomes one per PTE mapping.  Every
+ * frame of the folio must have its metadata (host_frames_mk).
  */
 void host_folio_split_meta(struct host *h, uint64_t head)
 {
@@ -639,7 +655,7 @@ void host_folio_split_meta(struct host *h, uint64_t head)
 	uint64_t gen = hf->gen;
 	uint16_t flags = hf->flags;
 	for (unsigned i = 0; i < 512; i++) {
-		/* Same chunk as the head: a 2 MiB folio is one aligned chunk. */
+		/* The caller made the tails' metadata (host_frames_mk). */
 		struct frame *f = host_frame(h, head + i);
 		f->gen = gen;
 		f->order = 0;

@@ -377,6 +377,7 @@ int host_events_random(uint64_t seed, uint64_t hva, uint64_t len,
 	X(pt_in_use, "host.pt_pages", "page-table frames allocated now")          \
 	X(pt_allocated, "host.pt_pages.allocated", "page-table frames ever allocated") \
 	X(pt_freed, "host.pt_pages.freed", "page-table frames freed (and poisoned)") \
+	X(vma_pt_bytes, "host.vma_pt_bytes", "bytes of the host's own page tables for the VMAs now: per-GiB slots, PMD tables (entries and PTE-table pointers), PTE tables (gauge)") \
 	X(faults, "host.faults", "first-touch faults that mapped a folio")        \
 	X(thp_fallbacks, "host.thp_fallbacks", "THP faults that fell back to 4 KiB") \
 	X(mark_dirty, "folio.mark_dirty", "folio_mark_dirty calls")               \

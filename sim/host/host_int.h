@@ -6,13 +6,17 @@
 #include "sim/host/host.h"
 
 /*
- * Per-4 KiB-frame metadata, kept sparse: 512 frames (2 MiB) per chunk, 512
+ * Per-4 KiB-frame metadata, kept sparse: 256 frames (1 MiB) per chunk, 1,024
  * chunks (1 GiB) per group, chunks created on first use.  A folio's state
- * lives in its head frame; the tails of a 1 GiB folio get a chunk only when
- * something per-frame (a version, bytes) is recorded for them, so a huge
- * folio costs one chunk until its frames are written.
+ * lives in its head frame; the tails of a huge folio get a chunk only when
+ * something per-frame (a version, bytes) is recorded for them or a THP
+ * split makes them heads, so a 2 MiB or 1 GiB folio costs one chunk until
+ * its frames are written.  Half a 2 MiB folio per chunk keeps a guest that
+ * writes one frame of each THP at 4 KiB of metadata per folio, where a
+ * chunk per folio would take 8 KiB; a chunk still fills 4 KiB pages
+ * (256 frames of 16 bytes, one pointer of header).
  */
-#define CHUNK_SHIFT 9
+#define CHUNK_SHIFT 8
 #define CHUNK_FRAMES (1u << CHUNK_SHIFT)
 #define GROUP_SHIFT 18
 #define GROUP_CHUNKS (1u << (GROUP_SHIFT - CHUNK_SHIFT))
@@ -75,14 +79,18 @@ struct frame_wb {
 };
 
 struct chunk {
-	uint32_t npoisoned; /* frames with .poisoned set: skip the scan if 0 */
 	struct frame_wb *wb; /* CHUNK_FRAMES of them, or NULL: all zero */
 	struct frame f[CHUNK_FRAMES];
 };
 
 struct group {
 	struct chunk *chunk[GROUP_CHUNKS];
+	/* Per chunk, its frames with .poisoned set: skip the scan if 0.  Kept
+	 * here rather than in the chunk, whose header would then take two
+	 * words and its allocation a 16-byte step more. */
+	uint16_t npoisoned[GROUP_CHUNKS];
 };
+_Static_assert(CHUNK_FRAMES <= UINT16_MAX, "npoisoned counts a chunk's frames");
 
 /* A stack of block head pfns. */
 struct pfnvec {
@@ -176,6 +184,8 @@ struct host {
 /* host.c */
 struct frame *host_frame(const struct host *h, uint64_t pfn);
 struct frame *host_frame_mk(struct host *h, uint64_t pfn);
+/* Makes the metadata of frames [@pfn, @pfn + @n): 0, or -ENOMEM. */
+int host_frames_mk(struct host *h, uint64_t pfn, uint64_t n);
 struct frame *host_folio_head(const struct host *h, uint64_t pfn,
 			      uint64_t *head);
 /* The oracle's record of frame @pfn (zeroes when none was made), and the

@@ -18,6 +18,8 @@
 
 #define SZ_2M (UINT64_C(1) << 21)
 #define SZ_1G (UINT64_C(1) << 30)
+/* A 4 KiB table: 512 entries. */
+#define PTE_TABLE_BYTES (512 * sizeof(uint64_t))
 
 static uint64_t backing_align(enum host_backing b)
 {
@@ -86,6 +88,7 @@ int host_vma_create(struct host *h, uint64_t hva, uint64_t len,
 	v.pud = calloc(v.npud, sizeof(*v.pud));
 	if (!v.pud)
 		return -ENOMEM;
+	h->st.vma_pt_bytes += v.npud * sizeof(*v.pud);
 	memmove(&h->vma[i + 1], &h->vma[i], (h->nvma - i) * sizeof(v));
 	h->vma[i] = v;
 	h->nvma++;
@@ -155,8 +158,11 @@ int host_pmd_to_ptes(struct host *h, uint64_t base, uint64_t pte0)
 	if (!pmd)
 		return -EINVAL;
 	uint64_t *t = pmd->pte[i];
-	if (!t && !(t = calloc(512, sizeof(*t))))
-		return -ENOMEM;
+	if (!t) {
+		if (!(t = calloc(512, sizeof(*t))))
+			return -ENOMEM;
+		h->st.vma_pt_bytes += PTE_TABLE_BYTES;
+	}
 	for (unsigned k = 0; k < 512; k++)
 		t[k] = pte0 + ((uint64_t)k << HOST_PAGE_SHIFT);
 	pmd->pte[i] = t;
@@ -171,6 +177,8 @@ void host_ptes_to_pmd(struct host *h, uint64_t base, uint64_t e)
 	if (!pmd)
 		return;
 	unsigned i = (base >> 21) & 511;
+	if (pmd->pte[i])
+		h->st.vma_pt_bytes -= PTE_TABLE_BYTES;
 	free(pmd->pte[i]);
 	pmd->pte[i] = NULL;
 	pmd->e[i] = e;
@@ -208,10 +216,10 @@ int host_mapping_level(const struct host *h, uint64_t hva)
 	return host_lookup(h, hva, NULL, &level, NULL) ? 1 : level;
 }
 
-static struct hpmd *pmd_get(struct hpud *pud)
+static struct hpmd *pmd_get(struct host *h, struct hpud *pud)
 {
-	if (!pud->pmd)
-		pud->pmd = calloc(1, sizeof(*pud->pmd));
+	if (!pud->pmd && (pud->pmd = calloc(1, sizeof(*pud->pmd))))
+		h->st.vma_pt_bytes += sizeof(*pud->pmd);
 	return pud->pmd;
 }
 
@@ -234,16 +242,18 @@ static int map_new(struct host *h, struct vma *v, uint64_t hva, int level,
 	if (level == 3) {
 		slot = &pud->e;
 	} else {
-		struct hpmd *pmd = pmd_get(pud);
+		struct hpmd *pmd = pmd_get(h, pud);
 		if (!pmd)
 			return -ENOMEM;
 		unsigned i = (hva >> 21) & 511;
 		if (level == 2) {
 			slot = &pmd->e[i];
 		} else {
-			if (!pmd->pte[i] &&
-			    !(pmd->pte[i] = calloc(512, sizeof(uint64_t))))
-				return -ENOMEM;
+			if (!pmd->pte[i]) {
+				if (!(pmd->pte[i] = calloc(512, sizeof(uint64_t))))
+					return -ENOMEM;
+				h->st.vma_pt_bytes += PTE_TABLE_BYTES;
+			}
 			slot = &pmd->pte[i][(hva >> 12) & 511];
 		}
 	}
@@ -364,6 +374,7 @@ void host_vma_free_all(struct host *h)
 		}
 		free(v->pud);
 	}
+	h->st.vma_pt_bytes = 0;
 	free(h->vma);
 	h->vma = NULL;
 	h->nvma = h->capvma = 0;

@@ -629,6 +629,7 @@ static void test_thp_split_collapse(void **state)
 	assert_int_equal(guest_write(&w.m, T + 5 * SZ_4K), 0);
 	assert_int_equal(host_mapping_level(w.h, T), 2);
 	uint64_t H = pfn_of(&w, T), gen = host_frame_gen(w.h, H);
+	uint64_t tables = counter(&w, "host.vma_pt_bytes");
 
 	/* Split: two start/end pairs over the 2 MiB, __split_huge_pmd's and
 	 * try_to_migrate_one's. */
@@ -661,6 +662,8 @@ static void test_thp_split_collapse(void **state)
 	assert_int_equal(host_frame_version(w.h, H + 3), 1);
 	assert_int_equal(host_frame_version(w.h, H + 5), 2);
 	assert_int_equal(counter(&w, "host.thp.splits"), 1);
+	/* The 2 MiB entry became a table of 512 8-byte PTEs. */
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), tables + 4096);
 	/* Split again: nothing mapped at 2 MiB. */
 	assert_int_equal(host_thp_split(w.h, T, SZ_2M), 0);
 
@@ -689,6 +692,7 @@ static void test_thp_split_collapse(void **state)
 	for (unsigned k = 0; k < 512; k++)
 		assert_int_equal(host_frame_gen(w.h, H + k), 0);
 	assert_int_equal(counter(&w, "host.thp.collapses"), 1);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), tables); /* table freed */
 	/* Collapse again: nothing is mapped at 4 KiB any more. */
 	assert_int_equal(host_thp_collapse(w.h, T, SZ_2M), 0);
 	/* The guest goes on through the new THP; the collapse made the PMD

@@ -18,6 +18,7 @@
 #include "sim/check/check.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
+#include "sim/host/host_int.h" /* host_frame: which frames have metadata */
 
 #define SZ_2M (UINT64_C(1) << 21)
 #define SZ_1G (UINT64_C(1) << 30)
@@ -330,6 +331,80 @@ static void test_vma_errors(void **state)
 	hw_fini(&w);
 }
 
+/*
+ * host.vma_pt_bytes follows the host's own tables as they are made.  By
+ * hand: a VMA takes one 16-byte slot per GiB it spans (an entry and a
+ * PMD-table pointer); the first mapping below 1 GiB adds a PMD table of
+ * 512 entries and 512 PTE-table pointers (8,192 bytes); the first 4 KiB
+ * mapping below 2 MiB adds a PTE table (4,096 bytes); 2 MiB and 1 GiB
+ * mappings add no PTE table, 1 GiB ones not even a PMD table.
+ */
+static void test_vma_pt_bytes(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(8) << 30);
+	uint64_t base = UINT64_C(1) << 40, pfn;
+	int level;
+	bool wr;
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 0);
+	assert_int_equal(host_vma_create(w.h, base, 3 * SZ_1G, HOST_BACKING_4K, 0), 0);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 3 * 16);
+	assert_int_equal(host_faultin(w.h, base + 0x5000, true, &pfn, &level, &wr), 1);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 48 + 8192 + 4096);
+	/* Same PTE table. */
+	assert_int_equal(host_faultin(w.h, base + 0x6000, true, &pfn, &level, &wr), 1);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 12336);
+	/* Next 2 MiB: a PTE table; next GiB: a PMD table and a PTE table. */
+	assert_int_equal(host_faultin(w.h, base + SZ_2M, true, &pfn, &level, &wr), 1);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 12336 + 4096);
+	assert_int_equal(host_faultin(w.h, base + SZ_1G, true, &pfn, &level, &wr), 1);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 16432 + 8192 + 4096);
+	/* THP: a slot, then a PMD table for the 2 MiB entry. */
+	uint64_t t = base + 4 * SZ_1G;
+	assert_int_equal(host_vma_create(w.h, t, 4 << 20, HOST_BACKING_THP, 0), 0);
+	assert_int_equal(host_faultin(w.h, t, true, &pfn, &level, &wr), 1);
+	assert_int_equal(level, 2);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 28720 + 16 + 8192);
+	/* HugeTLB 1 GiB: the slot's own entry maps it. */
+	uint64_t g = base + 5 * SZ_1G;
+	assert_int_equal(host_vma_create(w.h, g, SZ_1G, HOST_BACKING_HUGETLB_1G, 0), 0);
+	assert_int_equal(host_faultin(w.h, g, true, &pfn, &level, &wr), 1);
+	assert_int_equal(level, 3);
+	assert_int_equal(counter(&w, "host.vma_pt_bytes"), 36928 + 16);
+	hw_fini(&w);
+}
+
+/*
+ * A THP's tails get metadata only where something is recorded for them:
+ * the fault makes the head's chunk (frames head .. head + 255, a chunk
+ * being 256 frames), a write to head + 300 makes the second one, and a
+ * split makes every frame a head, so both halves then have theirs.
+ */
+static void test_thp_metadata_lazy(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(8) << 30);
+	uint64_t base = UINT64_C(1) << 40, head;
+	int level;
+	bool wr;
+	assert_int_equal(host_vma_create(w.h, base, 4 << 20, HOST_BACKING_THP, 0), 0);
+	assert_int_equal(host_faultin(w.h, base, true, &head, &level, &wr), 1);
+	assert_int_equal(level, 2);
+	assert_int_equal(head % 512, 0);
+	assert_non_null(host_frame(w.h, head));
+	assert_non_null(host_frame(w.h, head + 255));
+	assert_null(host_frame(w.h, head + 256));
+	assert_null(host_frame(w.h, head + 511));
+	/* Unwritten tails read version 0 and belong to the head's folio. */
+	assert_int_equal(host_frame_version(w.h, head + 300), 0);
+	assert_int_equal(host_frame_gen(w.h, head + 300), host_frame_gen(w.h, head));
+	assert_int_equal(host_frame_write(w.h, head + 300), 0);
+	assert_non_null(host_frame(w.h, head + 256));
+	assert_int_equal(host_frame_version(w.h, head + 300), 1);
+	assert_int_equal(host_frame_version(w.h, head + 299), 0);
+	hw_fini(&w);
+}
+
 /* A 1 TiB VMA touched in a few places costs a few frames and a few
  * metadata chunks, not 1 TiB of anything. */
 static void test_sparse(void **state)
@@ -506,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_faultin_backings),
 		cmocka_unit_test(test_vma_errors),
+		cmocka_unit_test(test_vma_pt_bytes),
+		cmocka_unit_test(test_thp_metadata_lazy),
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_folio_flags),
