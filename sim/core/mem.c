@@ -9,10 +9,13 @@
  * so a large sparse guest costs only its page tables.
  *
  * Poison.  Freed memory is filled with SIM_POISON and its 8-byte words are
- * remembered in a hash of per-page bitmaps.  A shared load compares the value
- * with the poison word first (one compare in the common case); only a match
- * consults the set, so a genuine read-after-free is told apart from a value
- * that merely looks like poison.
+ * remembered in a hash of pages, each with a bitmap of its words: shared
+ * all-set and all-clear maps for the pages poisoned or unpoisoned whole
+ * (freed page tables: nearly all of them), a map of its own for a page
+ * partly poisoned.  A shared load compares the value with the poison word
+ * first (one compare in the common case); only a match consults the set,
+ * so a genuine read-after-free is told apart from a value that merely
+ * looks like poison.
  */
 #include "sim/core/core_int.h"
 
@@ -23,10 +26,44 @@
 #define PAGE_SHIFT 12
 #define WORDS_PER_PAGE 512
 
+#define MAP_WORDS (WORDS_PER_PAGE / 64)
+
 struct poison_page {
-	uint64_t pfn;     /* UINT64_MAX: empty slot */
-	uint64_t bits[WORDS_PER_PAGE / 64];
+	uint64_t pfn;		/* UINT64_MAX: empty slot */
+	const uint64_t *bits;	/* page_all, page_none, or its own map */
 };
+
+static const uint64_t page_all[MAP_WORDS] = {
+	~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull,
+};
+static const uint64_t page_none[MAP_WORDS];
+
+static bool page_map_owned(const struct poison_page *pp)
+{
+	return pp->bits != page_all && pp->bits != page_none;
+}
+
+/* Makes @pp's map one of the shared ones. */
+static void page_map_share(struct poison_page *pp, const uint64_t *shared)
+{
+	if (page_map_owned(pp))
+		free((void *)pp->bits);
+	pp->bits = shared;
+}
+
+/* @pp's map, its own (copied from a shared one first), to change; NULL
+ * when out of memory. */
+static uint64_t *page_map_own(struct poison_page *pp)
+{
+	if (page_map_owned(pp))
+		return (uint64_t *)pp->bits;
+	uint64_t *m = malloc(sizeof(page_all));
+	if (!m)
+		return NULL;
+	memcpy(m, pp->bits, sizeof(page_all));
+	pp->bits = m;
+	return m;
+}
 
 struct poison_set {
 	struct poison_page *slot;
@@ -84,7 +121,7 @@ static struct poison_page *pset_get(struct poison_set *ps, uint64_t pfn)
 		i = (i + 1) & (ps->cap - 1);
 	ps->used++;
 	ps->slot[i].pfn = pfn;
-	memset(ps->slot[i].bits, 0, sizeof(ps->slot[i].bits));
+	ps->slot[i].bits = page_none;
 	return &ps->slot[i];
 }
 
@@ -107,8 +144,12 @@ void sim_mem_fini(struct sim *s)
 {
 	if (s->hot.mem)
 		munmap(s->hot.mem, s->mem_size);
-	if (s->poison)
+	if (s->poison) {
+		for (size_t i = 0; i < s->poison->cap; i++)
+			if (s->poison->slot[i].pfn != UINT64_MAX)
+				page_map_share(&s->poison->slot[i], page_none);
 		free(s->poison->slot);
+	}
 	free(s->poison);
 }
 
@@ -126,21 +167,37 @@ uint64_t sim_mem_size(const struct sim *s) { return s->mem_size; }
 
 /* ---------------------------------------------------------------- poison */
 
+/* Sets (@on) or clears the poison bits of the words of [p, p + len), a page
+ * at a time. */
 static void poison_mark(struct sim *s, void *p, size_t len, bool on)
 {
 	uint64_t pa = sim_pa(s, p) & ~7ull;
 	uint64_t end = sim_pa(s, p) + len;
-	for (; pa < end; pa += 8) {
+	while (pa < end) {
 		uint64_t pfn = pa >> PAGE_SHIFT;
-		unsigned w = (unsigned)(pa >> 3) & (WORDS_PER_PAGE - 1);
+		uint64_t next = (pfn + 1) << PAGE_SHIFT;
+		uint64_t stop = end < next ? end : next;
+		unsigned w0 = (unsigned)(pa >> 3) & (WORDS_PER_PAGE - 1);
+		unsigned w1 = w0 + (unsigned)((stop - pa + 7) >> 3);	/* past the last */
 		struct poison_page *pp = on ? pset_get(s->poison, pfn)
 					    : pset_find(s->poison, pfn);
-		if (!pp)
+		const uint64_t *done = on ? page_all : page_none;
+		pa = stop;
+		if (!pp || pp->bits == done)
 			continue;
-		if (on)
-			pp->bits[w / 64] |= 1ull << (w % 64);
-		else
-			pp->bits[w / 64] &= ~(1ull << (w % 64));
+		if (w0 == 0 && w1 == WORDS_PER_PAGE) {
+			page_map_share(pp, done);
+			continue;
+		}
+		uint64_t *m = page_map_own(pp);
+		if (!m)
+			continue;
+		for (unsigned w = w0; w < w1; w++) {
+			if (on)
+				m[w / 64] |= 1ull << (w % 64);
+			else
+				m[w / 64] &= ~(1ull << (w % 64));
+		}
 	}
 }
 

@@ -242,6 +242,42 @@ static void test_poison_lookalike_is_not_reported(void **state)
 	sim_free(s);
 }
 
+/*
+ * The poison map, word by word, through whole and partial pages.  Three
+ * pages A, B, C (12 KiB, page-aligned).  Poison all of A and B: every word
+ * of both is poisoned, none of C.  Unpoison words 10..19 of B (80 bytes
+ * from byte 80): those only are clear.  Poison the last 3 words of B and
+ * the first 2 of C (40 bytes across the boundary).  Unpoison A whole:
+ * none of A.  Poison 1 byte at word 7 of C: that word, whole.
+ */
+static void test_poison_pages(void **state)
+{
+	struct sim *s = mk();
+	uint8_t *base = sim_mem_alloc(s, 3 * 4096);
+	uint64_t a = sim_pa(s, base), b = a + 4096, c = b + 4096;
+	sim_mem_poison(s, base, 2 * 4096);
+	for (uint64_t w = 0; w < 512; w++) {
+		assert_true(sim_mem_poisoned(s, a + 8 * w));
+		assert_true(sim_mem_poisoned(s, b + 8 * w));
+		assert_false(sim_mem_poisoned(s, c + 8 * w));
+	}
+	sim_mem_unpoison(s, base + 4096 + 80, 80);
+	for (uint64_t w = 0; w < 512; w++)
+		assert_int_equal(sim_mem_poisoned(s, b + 8 * w), w < 10 || w > 19);
+	sim_mem_poison(s, base + 2 * 4096 - 24, 40);
+	for (uint64_t w = 0; w < 512; w++) {
+		assert_int_equal(sim_mem_poisoned(s, b + 8 * w), w < 10 || w > 19);
+		assert_int_equal(sim_mem_poisoned(s, c + 8 * w), w < 2);
+	}
+	sim_mem_unpoison(s, base, 4096);
+	sim_mem_poison(s, base + 2 * 4096 + 56, 1);
+	for (uint64_t w = 0; w < 512; w++) {
+		assert_false(sim_mem_poisoned(s, a + 8 * w));
+		assert_int_equal(sim_mem_poisoned(s, c + 8 * w), w < 2 || w == 7);
+	}
+	sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_synchronize_rcu_waits_preexisting_only),
 		cmocka_unit_test(test_synchronize_rcu_no_readers),
 		cmocka_unit_test(test_poison_lookalike_is_not_reported),
+		cmocka_unit_test(test_poison_pages),
 	};
 	return cmocka_run_group_tests_name("sim/core sync", tests, NULL, NULL);
 }
