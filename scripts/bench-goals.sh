@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Reads "bench NAME VALUE UNIT" lines (make bench) and prints each with its
-# goal and whether this run met it, so that the figures read without the
-# README.  The goals are README's: any table with a "goal" column whose
-# first column is a figure's name in backquotes ("≥ 100 M acc/s", "≤ 2",
-# "≤ 30 ns/spte"; K, M and G scale by 10^3, 10^6, 10^9).  Lines of other
+# Reads "bench NAME VALUE UNIT" lines (make bench; the benchmark programs
+# add "goal none" or "goal OP GOAL") and prints each with its goal and
+# whether this run met it, so that the figures read without the README.
+# The goals are README's where it has one, else the program's own.
+# README's: any table with a "goal" column whose first column is a
+# figure's name in backquotes ("≥ 100 M acc/s", "≤ 2", "≤ 30 ns/spte";
+# K, M and G scale by 10^3, 10^6, 10^9).  Lines of other
 # forms pass through.  Ends with a count of the goals met.  A last input
 # line "bench-exit N" (the benchmarks' exit status) is not printed: the
 # script exits N, so a pipe into it still fails when a benchmark did.
@@ -34,8 +36,27 @@ BEGIN {
 		want[name] = v * mult; wop[name] = op; text[name] = goal
 	}
 }
+function judge(v, op, g) {
+	return op == ">=" ? v >= g : op == "<=" ? v <= g : op == "<" ? v < g : v > g
+}
+# The form of the benchmark programs, "bench NAME VALUE UNIT goal none"
+# or "... goal OP GOAL" (bench/bench.h): judged as the four fields are, by
+# the goal in the README if it has one, else by the goal printed.
+$1 == "bench" && NF >= 6 && $5 == "goal" {
+	fig = $1 " " $2 " " $3 " " $4
+	if ($2 in want) {
+		met = judge($3 + 0, wop[$2], want[$2])
+		printf "%s  [goal %s: %s]\n", fig, text[$2], met ? "met" : "NOT met"
+	} else if (NF == 7 && $6 ~ /^(>=|<=|<|>)$/) {
+		met = judge($3 + 0, $6, $7 + 0)
+		printf "%s  [goal %s %s: %s]\n", fig, $6, $7, met ? "met" : "NOT met"
+	} else {
+		printf "%s  [no goal]\n", fig; next
+	}
+	ngoals++; nmet += met; next
+}
 $1 == "bench" && NF == 4 && ($2 in want) {
-	met = wop[$2] == ">=" ? $3 + 0 >= want[$2] : $3 + 0 <= want[$2]
+	met = judge($3 + 0, wop[$2], want[$2])
 	printf "%s  [goal %s: %s]\n", $0, text[$2], met ? "met" : "NOT met"
 	ngoals++; nmet += met; next
 }
