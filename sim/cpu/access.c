@@ -33,15 +33,24 @@
  * page_offset_base): the linear address of its page-table writes. */
 #define GUEST_DIRECT_MAP 0xffff888000000000ull
 
+/* What an access of a kind needs of a translation, and the walk it makes:
+ * a read R, a write W, a fetch X (any other kind, which is no access,
+ * reads). */
+static const uint8_t kind_need[] = {
+	[TRACE_READ] = TLB_R, [TRACE_WRITE] = TLB_W, [TRACE_FETCH] = TLB_X,
+};
+static const uint8_t kind_walk[] = {
+	[TRACE_READ] = WALK_READ, [TRACE_WRITE] = WALK_WRITE, [TRACE_FETCH] = WALK_FETCH,
+};
+
 static inline unsigned need_of(uint8_t kind)
 {
-	return kind == TRACE_WRITE ? TLB_W : kind == TRACE_FETCH ? TLB_X : TLB_R;
+	return kind < ARRAY_SIZE(kind_need) ? kind_need[kind] : TLB_R;
 }
 
 static inline enum walk_access walk_access_of(uint8_t kind)
 {
-	return kind == TRACE_WRITE ? WALK_WRITE
-	       : kind == TRACE_FETCH ? WALK_FETCH : WALK_READ;
+	return kind < ARRAY_SIZE(kind_walk) ? (enum walk_access)kind_walk[kind] : WALK_READ;
 }
 
 /*
@@ -457,14 +466,14 @@ stale_translation(struct machine *m, struct vcpu *v, uint64_t addr, uint8_t kind
 		     (unsigned long long)host_frame_gen(m->host, pfn));
 }
 
-/* Translates and performs one piece of an access (inside one page).
- * Returns ENV_EXIT_NONE when done, else the exit reason (x filled). */
+/* Translates and performs one piece of an access (inside one page), through
+ * @tlb, its pCPU's.  Returns ENV_EXIT_NONE when done, else the exit reason
+ * (x filled). */
 static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
-				     uint64_t addr, uint8_t kind,
+				     struct tlb *tlb, uint64_t addr, uint8_t kind,
 				     struct env_exit *x)
 {
 	struct sim *s = m->sim;
-	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	unsigned need = need_of(kind) | (guest_levels(m) ? TLB_U : 0);
 	struct tlb_result tr;
 	uint64_t pfn, gpa;
@@ -750,12 +759,10 @@ static bool hits_invisible(const struct machine *m, const struct vcpu *v)
  * L1 does not answer it: the long way, before the runs' setup.  True when
  * it missed (counted; the access walks next), which is all run_hits has
  * to do then: the miss path's case.  Otherwise @pre holds the hit (or no
- * entry: run_hits looks the access up itself).  Out of line, to leave
- * the hit path's code as it was.
+ * entry: run_hits looks the access up itself).
  */
-static bool __attribute__((noinline))
-first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb, unsigned upage,
-	     struct tlb_result *pre)
+static inline bool first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb,
+				unsigned upage, struct tlb_result *pre)
 {
 	unsigned need = need_of(v->cur.kind) | upage;
 	uint32_t lat;
@@ -786,10 +793,9 @@ first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb, unsigned upage,
  * same page, permissions it grants, for the dTLB or the iTLB alike — go in
  * a run that only compares addresses, counted as MRU hits at its end.
  */
-static bool run_hits(struct machine *m, struct vcpu *v)
+static bool run_hits(struct machine *m, struct vcpu *v, struct tlb *tlb)
 {
 	struct sim *s = m->sim;
-	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	cycles_t now = sim_now(s);
 	/* Nothing else runs inside this loop (it has no yield point), so
 	 * neither the horizon nor a kick's arrival can move meanwhile, and
@@ -995,6 +1001,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 	v->pml.index = v->vmcs.pml_index;
 	v->pml.enabled = v->vmcs.pml_enabled;
 	/* Until the exit, the EPTP (nCR3) and the pCPU stay as loaded. */
+	struct tlb *tlb = m->pcpus[v->pcpu].tlb;
 	struct walk_req rq;
 	fill_walk_req(m, v, &rq, 0, TRACE_READ, guest_levels(m));
 	v->walk_prep = walk_prepare(&v->walker, s, &rq);
@@ -1049,7 +1056,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		}
 		/* run_hits performs hits; an access it found missing goes on
 		 * to its walk here (v->retry), unless a kick came meanwhile. */
-		if (v->retry == false && v->split_done == 0 && run_hits(m, v) &&
+		if (v->retry == false && v->split_done == 0 && run_hits(m, v, tlb) &&
 		    (!v->retry || kicked(m, v)))
 			continue;
 		/* The yield point that orders this access against everyone
@@ -1059,7 +1066,7 @@ void env_vcpu_run_guest(struct env *e, struct env_vcpu *ev, struct env_exit *x)
 		uint64_t left = v->cur.size - v->split_done;
 		uint64_t in_page = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
 		uint64_t len = left < in_page ? left : in_page;
-		enum env_exit_reason r = do_piece(m, v, addr, v->cur.kind, x);
+		enum env_exit_reason r = do_piece(m, v, tlb, addr, v->cur.kind, x);
 		if (r != ENV_EXIT_NONE)
 			break;
 		v->split_done += len;
