@@ -313,6 +313,7 @@ struct walker {
 	uint64_t rsvd[2][2][6];
 	unsigned pt_need;	/* nested need of a guest paging-structure access */
 	unsigned need;		/* the access's own: TLB_R, TLB_W or TLB_X */
+	unsigned gneed;		/* what it needs of the guest's entries: need, U at CPL 3 */
 	uint8_t *mem;		/* sim_va(s, 0): entries are at mem + pa */
 	uint64_t mem_size;
 	/* Copied from the request, read on every reference. */

@@ -480,9 +480,12 @@ static int guest_pt_writable(struct walker *w, uint64_t pte_gpa, unsigned *tperm
 	return r;
 }
 
-static unsigned access_need(enum walk_access a)
+static inline unsigned access_need(enum walk_access a)
 {
-	return a == WALK_WRITE ? TLB_W : a == WALK_FETCH ? TLB_X : TLB_R;
+	static const uint8_t need[] = {
+		[WALK_READ] = TLB_R, [WALK_WRITE] = TLB_W, [WALK_FETCH] = TLB_X,
+	};
+	return (unsigned)a < sizeof(need) ? need[a] : TLB_R;
 }
 
 /* The guest's #PF for its entry at @level. */
@@ -604,7 +607,7 @@ static int walk_guest(struct walker *w)
 		fill_level = level;
 		fill_perms = gperms;
 	}
-	if ((w->need | (q->user ? TLB_U : 0)) & ~gperms)
+	if (w->gneed & ~gperms)
 		return guest_fault(w, level, pte_gpa, PTE_PAGE);
 	unsigned gshift = level_shift(level);
 	uint64_t gpa = (e & g->addr & ~low_mask(gshift)) | (q->addr & low_mask(gshift));
@@ -685,6 +688,7 @@ int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
 	w->q.addr = addr;
 	w->q.access = access;
 	w->need = access_need(access);
+	w->gneed = w->need | (w->q.user ? TLB_U : 0);
 	w->res = res;
 
 	cycles_t start = sim_now(s);
