@@ -173,24 +173,30 @@ static long solo_read(struct feed *f, struct trace_rec *recs, size_t max)
 	}
 }
 
-static int fq_push(struct fq *q, const struct trace_rec *r)
+/* Doubles a full ring (or makes the first): 0, or -1 out of memory. */
+static int __attribute__((noinline)) fq_grow(struct fq *q)
 {
-	if (q->len == q->cap) {
-		size_t cap = q->cap ? 2 * q->cap : 64;
-		struct trace_rec *v = malloc(cap * sizeof(*v));
-		if (!v)
-			return -1;
-		/* Unwrap the ring into the new array. */
-		size_t first = q->cap - q->head < q->len ? q->cap - q->head : q->len;
-		if (q->len) {
-			memcpy(v, q->v + q->head, first * sizeof(*v));
-			memcpy(v + first, q->v, (q->len - first) * sizeof(*v));
-		}
-		free(q->v);
-		q->v = v;
-		q->cap = cap;
-		q->head = 0;
+	size_t cap = q->cap ? 2 * q->cap : 64;
+	struct trace_rec *v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -1;
+	/* Unwrap the ring into the new array. */
+	size_t first = q->cap - q->head < q->len ? q->cap - q->head : q->len;
+	if (q->len) {
+		memcpy(v, q->v + q->head, first * sizeof(*v));
+		memcpy(v + first, q->v, (q->len - first) * sizeof(*v));
 	}
+	free(q->v);
+	q->v = v;
+	q->cap = cap;
+	q->head = 0;
+	return 0;
+}
+
+static inline int fq_push(struct fq *q, const struct trace_rec *r)
+{
+	if (q->len == q->cap && fq_grow(q))
+		return -1;
 	q->v[(q->head + q->len) & (q->cap - 1)] = *r;
 	q->len++;
 	return 0;
@@ -246,17 +252,26 @@ static long deal(struct feed *f, unsigned rank)
 			f->eof = true;
 		return got;
 	}
-	for (long k = 0; k < got; k++) {
-		const struct trace_rec *r = &f->batch[k];
-		if (r->vcpu >= f->nline)
-			return bad_vcpu(f, r->vcpu);
-		struct fq *q = &f->q[r->vcpu];
+	/* Locals: the stores into the queues could alias @f's fields. */
+	struct fq *const qs = f->q;
+	const unsigned nline = f->nline;
+	const struct trace_rec *r = f->batch, *const end = f->batch + got;
+	size_t pushed = 0;
+	for (; r != end; r++) {
+		if (r->vcpu >= nline) {
+			got = bad_vcpu(f, r->vcpu);
+			break;
+		}
+		struct fq *q = &qs[r->vcpu];
 		if (q->solo || q->left)
 			continue;
-		if (fq_push(q, r))
-			return fail(f, "out of memory for a vCPU's records");
-		f->queued++;
+		if (fq_push(q, r)) {
+			got = fail(f, "out of memory for a vCPU's records");
+			break;
+		}
+		pushed++;
 	}
+	f->queued += pushed;
 	return got;
 }
 
