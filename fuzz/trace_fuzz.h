@@ -3,7 +3,8 @@
  * The body of the trace-parser fuzz harnesses (fuzz/trace_*.c).
  *
  * Whatever the input, a reader must either fail with a message naming the
- * input, or hand out only valid records and end.  The first input byte picks
+ * input, or hand out only valid records (accesses, or a native trace's
+ * guest TLB invalidations: any kind up to TRACE_KIND_LAST) and end.  The first input byte picks
  * the batch size, so that the paths for records that do not fit a batch are
  * exercised too.
  */
@@ -41,7 +42,7 @@ static int fuzz_trace(const uint8_t *data, size_t size, enum trace_format fmt)
 		if ((size_t)got > batch)
 			abort();
 		for (long i = 0; i < got; i++)
-			if (recs[i].kind > TRACE_FETCH || recs[i].size == 0 ||
+			if (recs[i].kind > TRACE_KIND_LAST || recs[i].size == 0 ||
 			    recs[i].size > TRACE_MAX_SIZE)
 				abort();
 	}
