@@ -183,7 +183,12 @@ static int walk_psc_once(const char *count)
 	uint64_t acc;
 	replay(miss, sets, &acc);
 	unlink(miss);
-	return acc == n ? 0 : 1;
+	if (acc != n) {
+		fprintf(stderr, "bench replay: %llu of %llu accesses replayed\n",
+			(unsigned long long)acc, n);
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
