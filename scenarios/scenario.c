@@ -144,6 +144,17 @@ struct run *scenario_run_progress(const struct scenario *sc,
 	stats_freeze(sim_stats(r->sim));
 	if (sc->destroy)
 		sc->destroy(r);
+	/* Freed memory the engine could not mark (teardown frees most of
+	 * it): a read of it would have gone unreported, so the run proves
+	 * less than it claims. */
+	if (sim_poison_lost(r->sim)) {
+		snprintf(err, errlen,
+			 "out of memory: the poison marks of %llu freed pages were not "
+			 "recorded, so reads of them would go unreported",
+			 (unsigned long long)sim_poison_lost(r->sim));
+		run_free(r);
+		return NULL;
+	}
 	return r;
 }
 

@@ -323,6 +323,12 @@ bool sim_mem_poisoned(const struct sim *s, uint64_t pa);
 typedef void sim_poison_hook(void *ctx, struct sim *s, uint64_t pa);
 void sim_set_poison_hook(struct sim *s, sim_poison_hook *fn, void *ctx);
 uint64_t sim_poison_reads(const struct sim *s);
+/*
+ * Pages whose poison marks (or the clearing of part of them) could not be
+ * recorded for want of memory: a read of such freed memory would go
+ * unreported, so a run with any is not a clean run (scenario_run fails it).
+ */
+uint64_t sim_poison_lost(const struct sim *s);
 
 /* -------------------------------------------------------------- event log */
 

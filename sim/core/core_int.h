@@ -119,6 +119,8 @@ struct sim {
 	struct {
 		uint64_t switches, explore_delays, poison_reads,
 			deadlocks, rcu_gps, rcu_callbacks;
+		/* Pages whose poison marks were not recorded: out of memory. */
+		uint64_t poison_lost;
 	} ctr;
 };
 

@@ -183,15 +183,23 @@ static void poison_mark(struct sim *s, void *p, size_t len, bool on)
 					    : pset_find(s->poison, pfn);
 		const uint64_t *done = on ? page_all : page_none;
 		pa = stop;
-		if (!pp || pp->bits == done)
+		if (!pp) {
+			/* Unpoisoning a page never poisoned is nothing to do;
+			 * a page to poison without a record is a record lost. */
+			s->ctr.poison_lost += on;
+			continue;
+		}
+		if (pp->bits == done)
 			continue;
 		if (w0 == 0 && w1 == WORDS_PER_PAGE) {
 			page_map_share(pp, done);
 			continue;
 		}
 		uint64_t *m = page_map_own(pp);
-		if (!m)
+		if (!m) {
+			s->ctr.poison_lost++;
 			continue;
+		}
 		for (unsigned w = w0; w < w1; w++) {
 			if (on)
 				m[w / 64] |= 1ull << (w % 64);
@@ -229,6 +237,8 @@ void sim_set_poison_hook(struct sim *s, sim_poison_hook *fn, void *ctx)
 }
 
 uint64_t sim_poison_reads(const struct sim *s) { return s->ctr.poison_reads; }
+
+uint64_t sim_poison_lost(const struct sim *s) { return s->ctr.poison_lost; }
 
 /* Out of line: the inline sim_load_c calls it too. */
 void __attribute__((noinline)) sim_poison_load(struct sim *s, const uint64_t *p)
