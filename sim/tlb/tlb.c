@@ -205,6 +205,32 @@ static inline struct tlb_entry *l1_insert(struct tlb *tlb, unsigned l1,
 	return slot;
 }
 
+/* tlb_lookup_slow's hit in L2 @e, which L1 array @l1 has just missed.
+ * Out of line: the miss path, which walks next, is the one to keep lean. */
+static enum tlb_outcome __attribute__((noinline))
+l2_hit(struct tlb *tlb, unsigned l1, unsigned need, uint64_t addr, struct tlb_entry *e,
+       struct tlb_result *r)
+{
+	struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
+	struct tlb_stats *st = &tlb->hot.stats;
+
+	st->l2_hits++;
+	r->level = TLB_L2;
+	r->outcome = (uint8_t)tlb_classify(st, e, need, &st->dirty_assists);
+	tlb_array_touch(a2, e);
+	if (tlb_array_present(a1) && tlb_array_holds(a1, e->shift)) {
+		struct tlb_entry copy = *e;
+
+		/* Exclusive L2: the entry moves up, L1's victim down. */
+		if (tlb->cfg.l2_mode == TLB_L2_VICTIM)
+			tlb_array_drop(a2, e);
+		/* L1 has just missed addr: the copy is new there. */
+		e = l1_insert(tlb, l1, &copy, addr, true);
+	}
+	r->e = e;
+	return (enum tlb_outcome)r->outcome;
+}
+
 enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 				 struct tlb_result *r)
 {
@@ -234,23 +260,8 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 	if (tlb_array_present(a2)) {
 		r->cycles += a2->latency;
 		e = tlb_array_find(a2, addr, &tlb->comb);
-		if (e) {
-			st->l2_hits++;
-			r->level = TLB_L2;
-			r->outcome = (uint8_t)tlb_classify(st, e, need, &st->dirty_assists);
-			tlb_array_touch(a2, e);
-			if (tlb_array_present(a1) && tlb_array_holds(a1, e->shift)) {
-				struct tlb_entry copy = *e;
-
-				/* Exclusive L2: the entry moves up, L1's victim down. */
-				if (tlb->cfg.l2_mode == TLB_L2_VICTIM)
-					tlb_array_drop(a2, e);
-				/* L1 has just missed addr: the copy is new there. */
-				e = l1_insert(tlb, l1, &copy, addr, true);
-			}
-			r->e = e;
-			return (enum tlb_outcome)r->outcome;
-		}
+		if (e)
+			return l2_hit(tlb, l1, need, addr, e, r);
 		st->l2_misses++;
 	}
 	tlb->miss.addr = addr;

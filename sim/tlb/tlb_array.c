@@ -44,6 +44,8 @@ int tlb_array_init(struct tlb_array *a, const struct tlb_array_config *c,
 	a->sets = c->entries / c->ways;
 	a->all_ways = ~UINT64_C(0) >> (64 - a->ways);	/* ways is 1..64 */
 	a->fp_first = (uint32_t)(a->all_ways & 0xffff);
+	for (uint32_t w = 0; w < 4 && w < a->ways; w++)
+		a->fp_top |= UINT32_C(0x80) << (8 * w);
 	a->e = calloc(c->entries, sizeof(*a->e));
 	a->key = calloc(c->entries, sizeof(*a->key));
 	a->fp = calloc((size_t)c->entries + TLB_FP_PAD, 1);

@@ -8,6 +8,7 @@
 #define TDPSIM_SIM_TLB_TLB_INT_H
 
 #include <errno.h>
+#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -71,6 +72,7 @@ struct tlb_array {
 	uint32_t sets, ways;	/* sets is a power of two */
 	uint64_t all_ways;	/* bits 0..ways-1 */
 	uint32_t fp_first;	/* the same, of the first 16 ways */
+	uint32_t fp_top;	/* the top bit of each of the first 4 ways' bytes */
 	uint32_t latency;
 	enum tlb_repl repl;
 	enum tlb_kind kind;
@@ -199,10 +201,21 @@ static inline __attribute__((always_inline)) struct tlb_entry *
 tlb_set_find(const struct tlb_array *a, size_t base, uint64_t key, const struct tlb_tag *t)
 {
 	if (a->ways <= 4) {
-		const uint64_t *k = a->key + base;
-		for (uint32_t i = 0; i < a->ways; i++)
-			if (k[i] == key && tlb_tag_hits(&a->e[base + i], t))
-				return &a->e[base + i];
+		/* The set's fingerprints as one word, each byte that equals
+		 * @key's turned into 0: a zero byte sets its top bit below
+		 * (a byte above a zero one may too, which the key compare
+		 * then rules out; a zero byte is never missed). */
+		uint32_t w;
+
+		memcpy(&w, a->fp + base, sizeof(w));
+		w ^= tlb_fp(key) * 0x01010101u;
+		for (uint32_t m = (w - 0x01010101u) & ~w & a->fp_top; m;
+		     m &= m - 1) {
+			size_t i = base + ((unsigned)__builtin_ctz(m) >> 3);
+
+			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
+				return &a->e[i];
+		}
 		return NULL;
 	}
 	if (unlikely(a->ways > 16))
