@@ -97,6 +97,14 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg, char *msg, size_t
 				break;
 			}
 	}
+	for (unsigned l1 = TLB_L1D; l1 <= TLB_L1I; l1++) {
+		const struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
+
+		tlb->fill_4k[l1] = cfg->l2_mode == TLB_L2_FILL &&
+				   tlb_array_present(a1) && tlb_array_present(a2) &&
+				   a1->repl == TLB_REPL_LRU && a2->repl == TLB_REPL_LRU &&
+				   tlb_array_holds(a1, 12) && tlb_array_holds(a2, 12);
+	}
 	tlb->hot.l1[TLB_L1D].hits = &tlb->hot.stats.l1d_hits;
 	tlb->hot.l1[TLB_L1D].latency = tlb->a[TLB_L1D].latency;
 	tlb->hot.l1[TLB_L1I].hits = &tlb->hot.stats.l1i_hits;
@@ -275,9 +283,62 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 	return TLB_MISS;
 }
 
+/*
+ * tlb_fill()'s short way: a 4 KiB translation that the lookup before it
+ * proved new to L1 array @l1 and to L2 (tlb->miss), both LRU and filled
+ * together (tlb->fill_4k).  When both of its sets are full, each one's
+ * oldest way takes the entry, as tlb_array_insert_new() does, and it
+ * returns true; else false, having changed nothing.
+ */
+static inline bool fill_fresh_4k(struct tlb *tlb, unsigned l1, const struct tlb_map *m)
+{
+	struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
+	uint64_t vpn = m->addr >> 12, key = tlb_key(vpn, 12);
+	uint32_t s1 = (uint32_t)(vpn & (a1->sets - 1)), s2 = (uint32_t)(vpn & (a2->sets - 1));
+	const struct tlb_set *t1 = &a1->set[s1], *t2 = &a2->set[s2];
+
+	if (t1->used != a1->all_ways || t2->used != a2->all_ways)
+		return false;
+	size_t i1 = (size_t)s1 * a1->ways + t1->oldest;
+	size_t i2 = (size_t)s2 * a2->ways + t2->oldest;
+	struct tlb_entry n;
+
+	tlb_make_entry(&n, m, &tlb->comb, true);	/* a 4 KiB size is valid */
+	a1->e[i1] = n;
+	a2->e[i2] = n;
+	a1->key[i1] = key;
+	a2->key[i2] = key;
+	a1->fp[i1] = a2->fp[i2] = tlb_fp(key);
+	tlb_array_lru_rotate(a1, s1);
+	tlb_array_lru_rotate(a2, s2);
+	a1->seen |= UINT64_C(1) << 12;
+	a2->seen |= UINT64_C(1) << 12;
+	a1->inserts++;
+	a2->inserts++;
+	tlb->hot.stats.evictions += 2;
+	tlb->hot.stats.fills++;
+	tlb->hot.l1[l1].mru = &a1->e[i1];
+	return true;
+}
+
+static int __attribute__((noinline)) fill_any(struct tlb *tlb, unsigned l1,
+					       const struct tlb_map *m);
+
 int tlb_fill(struct tlb *tlb, unsigned need, const struct tlb_map *m)
 {
 	unsigned l1 = (need & TLB_X) ? TLB_L1I : TLB_L1D;
+
+	if (tlb->fill_4k[l1] && m->size == TLB_4K && tlb->miss.valid &&
+	    tlb->miss.addr == m->addr && tlb->miss.l1 == l1 &&
+	    tlb->miss.inserts[0] == tlb->a[l1].inserts &&
+	    tlb->miss.inserts[1] == tlb->a[TLB_L2].inserts && fill_fresh_4k(tlb, l1, m))
+		return 2;
+	return fill_any(tlb, l1, m);
+}
+
+/* tlb_fill() of any size, fresh or not, in any mode. */
+static int fill_any(struct tlb *tlb, unsigned l1, const struct tlb_map *m)
+{
 	struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
 	unsigned shift = tlb_size_shift(m->size);
 	bool in_l1 = tlb_array_present(a1) && tlb_array_holds(a1, shift);

@@ -111,6 +111,10 @@ struct tlb {
 		unsigned l1;
 		bool valid;
 	} miss;
+	/* Per L1 array (TLB_L1D, TLB_L1I): it and L2 are present, LRU and
+	 * hold 4 KiB pages, and L2 is filled alongside (TLB_L2_FILL), so a
+	 * fresh 4 KiB fill into full sets may take tlb_fill's short way. */
+	bool fill_4k[2];
 	struct tlb_array a[TLB_NARRAYS];
 };
 

@@ -550,6 +550,67 @@ static void test_l2_fill_mode(void **state)
 }
 
 /*
+ * The fill right after a lookup that missed both levels, into full sets:
+ * each level's oldest way takes the page.  L1: one set of 4 ways; L2: two
+ * sets of 4, and every page here is even, so all go to L2's set 0.  Pages
+ * 2, 4, 6, 8 fill the empty ways of both, oldest first.  A lookup of 2
+ * hits L1 and makes it L1's newest; L2 is not looked at, so there 2 stays
+ * the oldest.  A miss of 10 and its fill: L1 evicts 4, L2 evicts 2
+ * (2 evictions), and 10 is L1's MRU entry.  A miss of 12 and its fill:
+ * L1's order is now 6, 8, 2, 10, L2's 4, 6, 8, 10, so 6 and 4 go (4
+ * evictions in all).  Fills: 6; L2 misses: 6 (every page once).
+ */
+static void test_fresh_fill_full_sets(void **state)
+{
+	struct tlb_config c = cfg_empty(TLB_VENDOR_INTEL);
+	const struct tlb_stats *st;
+	struct tlb_result r;
+	struct tlb *t;
+
+	(void)state;
+	arr(&c, TLB_L1D, 4, 4, TLB_4K, TLB_REPL_LRU, 1);
+	arr(&c, TLB_L2, 8, 4, TLB_4K, TLB_REPL_LRU, 8);
+	t = mk(&c);
+	st = tlb_stats(t);
+	for (uint64_t p = 2; p <= 8; p += 2) {
+		assert_int_equal(look(t, TLB_R, p << 12), TLB_MISS);
+		assert_int_equal(fill4k(t, p << 12), 2);
+	}
+	assert_int_equal(look(t, TLB_R, 2 << 12), TLB_HIT);
+	assert_int_equal(st->l1d_hits, 1);
+	assert_int_equal(st->evictions, 0);
+
+	assert_int_equal(look(t, TLB_R, 10 << 12), TLB_MISS);
+	assert_int_equal(fill4k(t, 10 << 12), 2);
+	assert_int_equal(st->evictions, 2);
+	assert_false(in(t, TLB_L1D, 4 << 12));
+	assert_true(in(t, TLB_L1D, 2 << 12) && in(t, TLB_L1D, 6 << 12) &&
+		    in(t, TLB_L1D, 8 << 12) && in(t, TLB_L1D, 10 << 12));
+	assert_false(in(t, TLB_L2, 2 << 12));
+	assert_true(in(t, TLB_L2, 4 << 12) && in(t, TLB_L2, 6 << 12) &&
+		    in(t, TLB_L2, 8 << 12) && in(t, TLB_L2, 10 << 12));
+	/* The MRU entry: an L1 hit that the slow path does not see. */
+	assert_int_equal(tlb_lookup(t, TLB_R, (10 << 12) + 8, &r), TLB_HIT);
+	assert_int_equal(r.level, TLB_L1D);
+	assert_int_equal(st->l1d_hits, 2);
+	assert_int_equal(st->l1d_misses, 5);
+
+	assert_int_equal(look(t, TLB_R, 12 << 12), TLB_MISS);
+	assert_int_equal(fill4k(t, 12 << 12), 2);
+	assert_int_equal(st->evictions, 4);
+	assert_false(in(t, TLB_L1D, 6 << 12));
+	assert_true(in(t, TLB_L1D, 8 << 12) && in(t, TLB_L1D, 2 << 12) &&
+		    in(t, TLB_L1D, 10 << 12) && in(t, TLB_L1D, 12 << 12));
+	assert_false(in(t, TLB_L2, 4 << 12));
+	assert_true(in(t, TLB_L2, 6 << 12) && in(t, TLB_L2, 8 << 12) &&
+		    in(t, TLB_L2, 10 << 12) && in(t, TLB_L2, 12 << 12));
+	assert_int_equal(st->fills, 6);
+	assert_int_equal(st->l2_misses, 6);
+	checked(t);
+	tlb_destroy(t);
+}
+
+/*
  * victim mode: walks fill L1 only; L1's victims drop into L2; an L2 hit
  * moves the entry up and L1's LRU entry down.
  */
@@ -1416,6 +1477,7 @@ int main(void)
 		cmocka_unit_test(test_set_mapping),
 		cmocka_unit_test(test_page_sizes),
 		cmocka_unit_test(test_l2_fill_mode),
+		cmocka_unit_test(test_fresh_fill_full_sets),
 		cmocka_unit_test(test_l2_victim_mode),
 		cmocka_unit_test(test_itlb),
 		cmocka_unit_test(test_dirty_assist),
