@@ -173,6 +173,7 @@ static bool next_access(struct machine *m, struct vcpu *v, bool *bad)
 		v->blen = (size_t)n;
 	}
 	v->cur = v->batch[v->bpos++];
+	v->cur_need = need_of(v->cur.kind) | m->upage;
 	if (v->cur.size == 0)
 		v->cur.size = 1;
 	if ((v->cur.addr & (PAGE_SIZE - 1)) + v->cur.size > PAGE_SIZE)
@@ -474,7 +475,7 @@ static enum env_exit_reason do_piece(struct machine *m, struct vcpu *v,
 				     struct env_exit *x)
 {
 	struct sim *s = m->sim;
-	unsigned need = need_of(kind) | (guest_levels(m) ? TLB_U : 0);
+	unsigned need = v->cur_need;
 	struct tlb_result tr;
 	uint64_t pfn, gpa;
 
@@ -762,9 +763,9 @@ static bool hits_invisible(const struct machine *m, const struct vcpu *v)
  * entry: run_hits looks the access up itself).
  */
 static inline bool first_misses(struct machine *m, struct vcpu *v, struct tlb *tlb,
-				unsigned upage, struct tlb_result *pre)
+				struct tlb_result *pre)
 {
-	unsigned need = need_of(v->cur.kind) | upage;
+	unsigned need = v->cur_need;
 	uint32_t lat;
 	const struct tlb_entry *e = tlb_mru(tlb, need, &lat);
 	if (e && (v->cur.addr >> e->shift) == e->vpn && !(need & ~e->fast_perms))
@@ -809,7 +810,7 @@ static bool run_hits(struct machine *m, struct vcpu *v, struct tlb *tlb)
 		return false;
 	const unsigned upage = guest_levels(m) ? TLB_U : 0;
 	struct tlb_result pre = { .e = NULL };
-	if (first_misses(m, v, tlb, upage, &pre))
+	if (first_misses(m, v, tlb, &pre))
 		return true;
 	const cycles_t budget = stop - now;
 	const cycles_t access_cost = m->p->lat_access;
@@ -941,6 +942,7 @@ static bool run_hits(struct machine *m, struct vcpu *v, struct tlb *tlb)
 			/* A record of the batch: it becomes the current one,
 			 * issued when the loop reached it. */
 			v->cur = *r;
+			v->cur_need = need_of(r->kind) | m->upage;
 			v->split_done = 0;
 			v->gap_done = true;
 			v->gap_until = now + miss_at;

@@ -87,6 +87,7 @@ struct machine *machine_new(struct sim *s, const struct cpu_params *p,
 	m->glevels = m->p->guest_paging == GUEST_PAGING_4LEVEL   ? 4
 		     : m->p->guest_paging == GUEST_PAGING_5LEVEL ? 5
 								 : 0;
+	m->upage = m->glevels ? TLB_U : 0;
 	walk_stats_register(&m->walk_stats, st);
 	/* Every pCPU's TLB counters are summed under the contract names at
 	 * machine_finish(). */

@@ -53,6 +53,7 @@ struct vcpu {
 	cycles_t gap_until;       /* the guest's work before it ends here */
 	bool retry;               /* it exited: skip the TLB lookup next time */
 	struct trace_rec cur;
+	unsigned cur_need;        /* what cur needs of a translation (need_of, | upage) */
 	uint64_t split_done;      /* bytes of cur already performed */
 
 	/* Minimal guest OS (guest.paging != none). */
@@ -114,6 +115,7 @@ struct machine {
 	 * [TLB_L1I], [TLB_L2]; for the per-kind counts. */
 	bool tlb_has[3];
 	int glevels;		/* guest paging levels: 0 (none), 4 or 5 */
+	unsigned upage;		/* TLB_U with guest paging (accesses at CPL 3), else 0 */
 	struct walk_stats walk_stats;
 	const uint64_t *data_freed_at; /* the host's, for the stale check */
 	/* Oracle 6: per guest page, the CPU_WRPROT_* promises in force and

@@ -311,6 +311,8 @@ struct walker {
 	bool nad;		/* nested A/D flags are set (EPTP[6]; NPT always) */
 	/* Reserved bits of a present entry, [guest 0 / nested 1][leaf][level]. */
 	uint64_t rsvd[2][2][6];
+	/* walk.refs_saved of a PSC hit at level L, [guest 0 / nested 1][L]. */
+	uint64_t saved[2][6];
 	unsigned pt_need;	/* nested need of a guest paging-structure access */
 	unsigned need;		/* the access's own: TLB_R, TLB_W or TLB_X */
 	unsigned gneed;		/* what it needs of the guest's entries: need, U at CPL 3 */

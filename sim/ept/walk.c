@@ -358,7 +358,7 @@ nested_walk_fmt(struct walker *w, const struct pt_format *f, uint64_t gpa,
 			table = hit.e->hpa;
 			perms = hit.e->perms;
 			level = hit.level - 1;
-			w->st->refs_saved += (uint64_t)(w->nlevels - hit.level + 1);
+			w->st->refs_saved += w->saved[1][hit.level];
 		}
 		sim_charge(w->s, w->acct, hit.cycles);
 	}
@@ -562,10 +562,7 @@ static int walk_guest(struct walker *w)
 			/* Skipped: the guest entries above, each with the
 			 * nested walk that located it, and the nested walk
 			 * of the next table. */
-			w->st->refs_saved +=
-				(uint64_t)(q->guest_levels - hit.level + 1) *
-					(uint64_t)(w->nlevels + 1) +
-				(uint64_t)w->nlevels;
+			w->st->refs_saved += w->saved[0][hit.level];
 		}
 		sim_charge(w->s, q->acct, hit.cycles);
 	}
@@ -657,6 +654,16 @@ int walk_prepare(struct walker *w, struct sim *s, const struct walk_req *q)
 			w->rsvd[0][leaf][level] = walk_fmt_x86.rsvd(level, leaf, maxpa);
 			w->rsvd[1][leaf][level] = w->nf->rsvd(level, leaf, maxpa);
 		}
+	/* What a PSC hit at level L saves.  Guest: the guest entries from
+	 * the root down to L, each with the nested walk that located it, and
+	 * the nested walk of the next table.  Nested: the entries from the
+	 * root down to L. */
+	for (int l = 0; l <= 5; l++) {
+		w->saved[0][l] = (uint64_t)(q->guest_levels - l + 1) *
+					 (uint64_t)(w->nlevels + 1) +
+				 (uint64_t)w->nlevels;
+		w->saved[1][l] = (uint64_t)(w->nlevels - l + 1);
+	}
 	w->pt_need = TLB_R | TLB_U | (w->nad ? TLB_W : 0);
 	w->need = access_need(q->access);
 	w->mem = sim_va(s, 0);
