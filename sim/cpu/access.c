@@ -75,6 +75,19 @@ static inline void count_lookup(const struct machine *m, struct cpu_kind_stats *
 	}
 }
 
+/* count_lookup() of a lookup that missed every level. */
+static inline void count_miss(const struct machine *m, struct cpu_kind_stats *ks,
+			      unsigned need)
+{
+	uint64_t l1 = m->tlb_has[need & TLB_X ? TLB_L1I : TLB_L1D];
+	uint64_t l2 = m->tlb_has[TLB_L2];
+
+	ks->l1_lookups += l1;
+	ks->l1_misses += l1;
+	ks->l2_lookups += l2;
+	ks->l2_misses += l2;
+}
+
 /* A walk on behalf of the current access of @v. */
 static inline void count_walk(struct vcpu *v, const struct walk_res *wr)
 {
@@ -771,9 +784,13 @@ static inline bool first_misses(struct machine *m, struct vcpu *v, struct tlb *t
 	if (e && (v->cur.addr >> e->shift) == e->vpn && !(need & ~e->fast_perms))
 		return false;
 	enum tlb_outcome o = tlb_lookup_slow(tlb, need, v->cur.addr, pre);
-	count_lookup(m, &v->kst[v->cur.kind], need, pre);
-	if (o == TLB_HIT)
-		return false;
+	if (o == TLB_MISS) {
+		count_miss(m, &v->kst[v->cur.kind], need);
+	} else {
+		count_lookup(m, &v->kst[v->cur.kind], need, pre);
+		if (o == TLB_HIT)
+			return false;
+	}
 	/* Counted as a miss (or an assist): walk next. */
 	sim_charge(m->sim, m->acct.tlb, pre->cycles);
 	v->retry = true;

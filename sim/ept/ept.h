@@ -317,7 +317,7 @@ struct walker {
 	unsigned need;		/* the access's own: TLB_R, TLB_W or TLB_X */
 	unsigned gneed;		/* what it needs of the guest's entries: need, U at CPL 3 */
 	uint8_t *mem;		/* sim_va(s, 0): entries are at mem + pa */
-	uint64_t mem_size;
+	uint64_t mem_last;	/* the last address an entry may start at */
 	/* Copied from the request, read on every reference. */
 	struct tlb *tlb;
 	struct walk_cache *ptc;

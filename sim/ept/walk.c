@@ -221,7 +221,7 @@ static inline __attribute__((always_inline)) int
 read_entry(struct walker *w, uint64_t pa, bool guest, int level, uint64_t *e)
 {
 	cycles_t cost = w->lat_ref;
-	if (pa > w->mem_size - 8)
+	if (pa > w->mem_last)
 		return -EFAULT;
 	if (w->ptc) {
 		if (ptc_access(w->ptc, pa)) {
@@ -667,7 +667,7 @@ int walk_prepare(struct walker *w, struct sim *s, const struct walk_req *q)
 	w->pt_need = TLB_R | TLB_U | (w->nad ? TLB_W : 0);
 	w->need = access_need(q->access);
 	w->mem = sim_va(s, 0);
-	w->mem_size = sim_mem_size(s);
+	w->mem_last = sim_mem_size(s) - 8;	/* the arena is whole pages */
 	w->tlb = q->tlb;
 	w->ptc = q->ptc;
 	w->acct = q->acct;

@@ -100,6 +100,9 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg, char *msg, size_t
 	for (unsigned l1 = TLB_L1D; l1 <= TLB_L1I; l1++) {
 		const struct tlb_array *a1 = &tlb->a[l1], *a2 = &tlb->a[TLB_L2];
 
+		tlb->lookup_4k[l1] = tlb_array_present(a1) && tlb_array_present(a2) &&
+				     a1->ways <= 4 && a2->ways > 4 && a2->ways <= 16;
+
 		tlb->fill_4k[l1] = cfg->l2_mode == TLB_L2_FILL &&
 				   tlb_array_present(a1) && tlb_array_present(a2) &&
 				   a1->repl == TLB_REPL_LRU && a2->repl == TLB_REPL_LRU &&
@@ -239,6 +242,36 @@ l2_hit(struct tlb *tlb, unsigned l1, unsigned need, uint64_t addr, struct tlb_en
 	return (enum tlb_outcome)r->outcome;
 }
 
+/* tlb_lookup_slow()'s hit in L1 array @l1. */
+static inline enum tlb_outcome l1_hit(struct tlb *tlb, unsigned l1, unsigned need,
+				      struct tlb_entry *e, struct tlb_result *r)
+{
+	struct tlb_stats *st = &tlb->hot.stats;
+
+	tlb_array_touch(&tlb->a[l1], e);
+	tlb->hot.l1[l1].mru = e;
+	++*tlb->hot.l1[l1].hits;
+	r->e = e;
+	r->level = (uint8_t)l1;
+	r->outcome = (uint8_t)tlb_classify(st, e, need, &st->dirty_assists);
+	return (enum tlb_outcome)r->outcome;
+}
+
+/* tlb_lookup_slow()'s miss in every level: what it proves, for the fill. */
+static inline enum tlb_outcome missed(struct tlb *tlb, unsigned l1, uint64_t addr,
+				      struct tlb_result *r)
+{
+	tlb->miss.addr = addr;
+	tlb->miss.l1 = l1;
+	tlb->miss.inserts[0] = tlb->a[l1].inserts;
+	tlb->miss.inserts[1] = tlb->a[TLB_L2].inserts;
+	tlb->miss.valid = true;
+	r->e = NULL;
+	r->level = 0;
+	r->outcome = TLB_MISS;
+	return TLB_MISS;
+}
+
 enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 				 struct tlb_result *r)
 {
@@ -247,19 +280,33 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 	struct tlb_stats *st = &tlb->hot.stats;
 	struct tlb_entry *e;
 
+	/* The common case, straight: one set of each level to probe, with
+	 * one key and fingerprint (only 4 KiB pages were ever cached). */
+	if (tlb->lookup_4k[l1] && (a1->seen | a2->seen) == UINT64_C(1) << 12) {
+		uint64_t vpn = addr >> 12, key = tlb_key(vpn, 12);
+		uint8_t fp = tlb_fp(key);
+
+		r->cycles = a1->latency;
+		e = tlb_set_find_small(a1, tlb_array_set(a1, vpn), key, fp, &tlb->comb);
+		if (e)
+			return l1_hit(tlb, l1, need, e, r);
+		if (l1 == TLB_L1I)
+			st->l1i_misses++;
+		else
+			st->l1d_misses++;
+		r->cycles += a2->latency;
+		e = tlb_set_find_mid(a2, tlb_array_set(a2, vpn), key, fp, &tlb->comb);
+		if (e)
+			return l2_hit(tlb, l1, need, addr, e, r);
+		st->l2_misses++;
+		return missed(tlb, l1, addr, r);
+	}
 	r->cycles = 0;
 	if (tlb_array_present(a1)) {
 		r->cycles += a1->latency;
 		e = tlb_array_find(a1, addr, &tlb->comb);
-		if (e) {
-			tlb_array_touch(a1, e);
-			tlb->hot.l1[l1].mru = e;
-			++*tlb->hot.l1[l1].hits;
-			r->e = e;
-			r->level = (uint8_t)l1;
-			r->outcome = (uint8_t)tlb_classify(st, e, need, &st->dirty_assists);
-			return (enum tlb_outcome)r->outcome;
-		}
+		if (e)
+			return l1_hit(tlb, l1, need, e, r);
 		if (l1 == TLB_L1I)
 			st->l1i_misses++;
 		else
@@ -272,15 +319,7 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 			return l2_hit(tlb, l1, need, addr, e, r);
 		st->l2_misses++;
 	}
-	tlb->miss.addr = addr;
-	tlb->miss.l1 = l1;
-	tlb->miss.inserts[0] = a1->inserts;
-	tlb->miss.inserts[1] = a2->inserts;
-	tlb->miss.valid = true;
-	r->e = NULL;
-	r->level = 0;
-	r->outcome = TLB_MISS;
-	return TLB_MISS;
+	return missed(tlb, l1, addr, r);
 }
 
 /*
@@ -301,11 +340,10 @@ static inline bool fill_fresh_4k(struct tlb *tlb, unsigned l1, const struct tlb_
 		return false;
 	size_t i1 = (size_t)s1 * a1->ways + t1->oldest;
 	size_t i2 = (size_t)s2 * a2->ways + t2->oldest;
-	struct tlb_entry n;
+	struct tlb_entry *e = &a1->e[i1];
 
-	tlb_make_entry(&n, m, &tlb->comb, true);	/* a 4 KiB size is valid */
-	a1->e[i1] = n;
-	a2->e[i2] = n;
+	tlb_make_entry(e, m, &tlb->comb, true);	/* a 4 KiB size is valid */
+	tlb_entry_copy(&a2->e[i2], e);
 	a1->key[i1] = key;
 	a2->key[i2] = key;
 	a1->fp[i1] = a2->fp[i2] = tlb_fp(key);
@@ -317,7 +355,7 @@ static inline bool fill_fresh_4k(struct tlb *tlb, unsigned l1, const struct tlb_
 	a2->inserts++;
 	tlb->hot.stats.evictions += 2;
 	tlb->hot.stats.fills++;
-	tlb->hot.l1[l1].mru = &a1->e[i1];
+	tlb->hot.l1[l1].mru = e;
 	return true;
 }
 

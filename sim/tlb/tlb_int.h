@@ -115,6 +115,10 @@ struct tlb {
 	 * hold 4 KiB pages, and L2 is filled alongside (TLB_L2_FILL), so a
 	 * fresh 4 KiB fill into full sets may take tlb_fill's short way. */
 	bool fill_4k[2];
+	/* Per L1 array: it and L2 are present, it of up to 4 ways and L2 of
+	 * 5 to 16, so that a lookup of a 4 KiB page probes each with one
+	 * search (tlb_lookup_slow's common case). */
+	bool lookup_4k[2];
 	struct tlb_array a[TLB_NARRAYS];
 };
 
@@ -194,43 +198,57 @@ static inline uint32_t tlb_fp_match(const struct tlb_array *a, size_t base, uint
 struct tlb_entry *tlb_set_find_wide(const struct tlb_array *a, size_t base, uint64_t key,
 				    const struct tlb_tag *t);
 
-/* The way of the set at @base holding @key under @t, or NULL: the lowest
- * such way.  Sets of up to 4 ways (the L1 dTLB's) compare their keys,
- * which costs a hit fewer instructions than the fingerprints; up to 16
- * ways, the fingerprints name the candidates in way order; sets of more
- * (up to 64) take tlb_set_find_wide().  Forced inline: the lookups, the
- * walker's caches and the fills all come here, and a call would cost
- * more than the search. */
+/* tlb_set_find() of a set of up to 4 ways, @fp = tlb_fp(@key): the set's
+ * fingerprints as one word, each byte that equals @fp turned into 0.  A
+ * zero byte sets its top bit below (a byte above a zero one may too, which
+ * the key compare then rules out; a zero byte is never missed). */
 static inline __attribute__((always_inline)) struct tlb_entry *
-tlb_set_find(const struct tlb_array *a, size_t base, uint64_t key, const struct tlb_tag *t)
+tlb_set_find_small(const struct tlb_array *a, size_t base, uint64_t key, uint8_t fp,
+		   const struct tlb_tag *t)
 {
-	if (a->ways <= 4) {
-		/* The set's fingerprints as one word, each byte that equals
-		 * @key's turned into 0: a zero byte sets its top bit below
-		 * (a byte above a zero one may too, which the key compare
-		 * then rules out; a zero byte is never missed). */
-		uint32_t w;
+	uint32_t w;
 
-		memcpy(&w, a->fp + base, sizeof(w));
-		w ^= tlb_fp(key) * 0x01010101u;
-		for (uint32_t m = (w - 0x01010101u) & ~w & a->fp_top; m;
-		     m &= m - 1) {
-			size_t i = base + ((unsigned)__builtin_ctz(m) >> 3);
+	memcpy(&w, a->fp + base, sizeof(w));
+	w ^= fp * 0x01010101u;
+	for (uint32_t m = (w - 0x01010101u) & ~w & a->fp_top; m; m &= m - 1) {
+		size_t i = base + ((unsigned)__builtin_ctz(m) >> 3);
 
-			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
-				return &a->e[i];
-		}
-		return NULL;
+		if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
+			return &a->e[i];
 	}
-	if (unlikely(a->ways > 16))
-		return tlb_set_find_wide(a, base, key, t);
-	for (uint32_t m = tlb_fp_match(a, base, 0, tlb_fp(key)) & a->fp_first; m; m &= m - 1) {
+	return NULL;
+}
+
+/* tlb_set_find() of a set of 5 to 16 ways: the fingerprints name the
+ * candidates in way order. */
+static inline __attribute__((always_inline)) struct tlb_entry *
+tlb_set_find_mid(const struct tlb_array *a, size_t base, uint64_t key, uint8_t fp,
+		 const struct tlb_tag *t)
+{
+	for (uint32_t m = tlb_fp_match(a, base, 0, fp) & a->fp_first; m; m &= m - 1) {
 		size_t i = base + (unsigned)__builtin_ctz(m);
 
 		if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
 			return &a->e[i];
 	}
 	return NULL;
+}
+
+/* The way of the set at @base holding @key under @t, or NULL: the lowest
+ * such way.  Candidates are the ways whose fingerprint matches @key's,
+ * its key compared only there: sets of up to 4 ways (the L1 dTLB's, the
+ * PSC levels') compare their fingerprints as one word, up to 16 ways as
+ * one vector; sets of more (up to 64) take tlb_set_find_wide().  Forced
+ * inline: the lookups, the walker's caches and the fills all come here,
+ * and a call would cost more than the search. */
+static inline __attribute__((always_inline)) struct tlb_entry *
+tlb_set_find(const struct tlb_array *a, size_t base, uint64_t key, const struct tlb_tag *t)
+{
+	if (a->ways <= 4)
+		return tlb_set_find_small(a, base, key, tlb_fp(key), t);
+	if (unlikely(a->ways > 16))
+		return tlb_set_find_wide(a, base, key, t);
+	return tlb_set_find_mid(a, base, key, tlb_fp(key), t);
 }
 
 /*
@@ -313,6 +331,24 @@ static inline enum tlb_outcome tlb_classify(struct tlb_stats *st, const struct t
 		return TLB_HIT_DIRTY;
 	}
 	return TLB_HIT;
+}
+
+/* *@dst = *@src (distinct entries) in three 16-byte moves: a plain
+ * assignment between two array slots compiles to a string move, slow to
+ * start. */
+static inline void tlb_entry_copy(struct tlb_entry *dst, const struct tlb_entry *src)
+{
+	_Static_assert(sizeof(struct tlb_entry) == 48, "tlb_entry_copy copies 48 bytes");
+#ifdef __SSE2__
+	const __m128i *s = (const __m128i *)(const void *)src;
+	__m128i *d = (__m128i *)(void *)dst;
+
+	_mm_storeu_si128(d, _mm_loadu_si128(s));
+	_mm_storeu_si128(d + 1, _mm_loadu_si128(s + 1));
+	_mm_storeu_si128(d + 2, _mm_loadu_si128(s + 2));
+#else
+	*dst = *src;
+#endif
 }
 
 /* Build the entry a fill stores, tagged with tag. */

@@ -611,6 +611,60 @@ static void test_fresh_fill_full_sets(void **state)
 }
 
 /*
+ * Lookups through an L1 of up to 4 ways and an L2 of 5 to 16 (the default
+ * shapes), while only 4 KiB pages are cached: one probe of each level.
+ * L1: one set of 4 ways; L2: two sets of 8, 4K and 2M.  Pages 1..6 fill
+ * L2 whole (three a set) and leave 3, 4, 5, 6 in L1, oldest first.  Page
+ * 3 (not the MRU entry, 6): an L1 hit, 1 cycle, 3 becomes L1's newest.
+ * Page 1: L1 misses, L2 hits (1 + 8 cycles), and 1 moves up into L1 over
+ * its oldest, 4.  Page 9: a miss in both, 9 cycles.  Then a 2 MiB page at
+ * 1 GiB goes to L2 only, and a lookup inside it must still find it in L2
+ * (L2 has now cached a 2 MiB page: no longer the one-probe case).
+ */
+static void test_lookup_4k_sets(void **state)
+{
+	struct tlb_config c = cfg_empty(TLB_VENDOR_INTEL);
+	const struct tlb_stats *st;
+	struct tlb_result r;
+	struct tlb *t;
+
+	(void)state;
+	arr(&c, TLB_L1D, 4, 4, TLB_4K, TLB_REPL_LRU, 1);
+	arr(&c, TLB_L2, 16, 8, TLB_4K | TLB_2M, TLB_REPL_LRU, 8);
+	t = mk(&c);
+	st = tlb_stats(t);
+	for (uint64_t p = 1; p <= 6; p++)
+		assert_int_equal(fill4k(t, p << 12), 2);
+	assert_int_equal(tlb_lookup(t, TLB_R, (3 << 12) + 0x10, &r), TLB_HIT);
+	assert_int_equal(r.level, TLB_L1D);
+	assert_int_equal(r.cycles, 1);
+	assert_int_equal(st->l1d_hits, 1);
+
+	assert_int_equal(tlb_lookup(t, TLB_R, 1 << 12, &r), TLB_HIT);
+	assert_int_equal(r.level, TLB_L2);
+	assert_int_equal(r.cycles, 9);
+	assert_int_equal(st->l1d_misses, 1);
+	assert_int_equal(st->l2_hits, 1);
+	assert_true(in(t, TLB_L1D, 1 << 12));
+	assert_false(in(t, TLB_L1D, 4 << 12));
+
+	assert_int_equal(tlb_lookup(t, TLB_R, 9 << 12, &r), TLB_MISS);
+	assert_null(r.e);
+	assert_int_equal(r.cycles, 9);
+	assert_int_equal(st->l1d_misses, 2);
+	assert_int_equal(st->l2_misses, 1);
+
+	assert_int_equal(fillx(t, TLB_R, UINT64_C(1) << 30, TLB_2M, RW, true, false), 1);
+	assert_int_equal(tlb_lookup(t, TLB_R, (UINT64_C(1) << 30) + 0x1234, &r), TLB_HIT);
+	assert_int_equal(r.level, TLB_L2);
+	assert_int_equal(r.e->shift, 21);
+	assert_int_equal(st->l1d_misses, 3);
+	assert_int_equal(st->l2_hits, 2);
+	checked(t);
+	tlb_destroy(t);
+}
+
+/*
  * victim mode: walks fill L1 only; L1's victims drop into L2; an L2 hit
  * moves the entry up and L1's LRU entry down.
  */
@@ -1478,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(test_page_sizes),
 		cmocka_unit_test(test_l2_fill_mode),
 		cmocka_unit_test(test_fresh_fill_full_sets),
+		cmocka_unit_test(test_lookup_4k_sets),
 		cmocka_unit_test(test_l2_victim_mode),
 		cmocka_unit_test(test_itlb),
 		cmocka_unit_test(test_dirty_assist),
