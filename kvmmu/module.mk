@@ -15,4 +15,4 @@ $(O)/bench/kvmmu_zap: $(O)/tests/kvmmu/mock_env.o
 TESTS    += tests/kvmmu/test_alloc_fail
 tests/kvmmu/test_alloc_fail_UNITS := kvmmu sim/core
 tests/kvmmu/test_alloc_fail_OBJS  := tests/kvmmu/mock_env.o scenarios/params.o
-$(O)/tests/kvmmu/test_alloc_fail: LDFLAGS += -Wl,--wrap=calloc -Wl,--wrap=realloc
+$(O)/tests/kvmmu/test_alloc_fail: private LDFLAGS += -Wl,--wrap=calloc -Wl,--wrap=realloc

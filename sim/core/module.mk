@@ -11,4 +11,4 @@ tests/sim/core/test_sched_OBJS  := scenarios/params.o
 tests/sim/core/test_sync_UNITS  := sim/core
 tests/sim/core/test_sync_OBJS   := scenarios/params.o
 # test_poison_lost makes the engine's mallocs fail (-Wl,--wrap).
-$(O)/tests/sim/core/test_sync: LDFLAGS += -Wl,--wrap=malloc
+$(O)/tests/sim/core/test_sync: private LDFLAGS += -Wl,--wrap=malloc

@@ -314,6 +314,10 @@ struct walker {
 	/* walk.refs_saved of a PSC hit at level L, [guest 0 / nested 1][L]. */
 	uint64_t saved[2][6];
 	unsigned pt_need;	/* nested need of a guest paging-structure access */
+	/* walk_guest_fast() may take the walk; the walks it took since
+	 * walk_prepare() (the tests compare it with the general way). */
+	bool fast;
+	uint64_t fast_walks;
 	unsigned need;		/* the access's own: TLB_R, TLB_W or TLB_X */
 	unsigned gneed;		/* what it needs of the guest's entries: need, U at CPL 3 */
 	uint8_t *mem;		/* sim_va(s, 0): entries are at mem + pa */

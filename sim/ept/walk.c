@@ -506,9 +506,9 @@ static int guest_fault(struct walker *w, int level, uint64_t pte_gpa,
 }
 
 /* Fills the result of a successful walk. */
-static inline void walk_done(struct walker *w, uint64_t gpa, unsigned gshift,
-			     unsigned gperms, bool gdirty, bool global,
-			     const struct ntrans *t)
+static inline __attribute__((always_inline)) void
+walk_done(struct walker *w, uint64_t gpa, unsigned gshift, unsigned gperms, bool gdirty,
+	  bool global, const struct ntrans *t)
 {
 	struct walk_res *res = w->res;
 	unsigned shift = gshift < t->shift ? gshift : t->shift;
@@ -533,6 +533,73 @@ static int walk_direct(struct walker *w)
 		return r;
 	walk_done(w, w->q.addr, 30, TLB_PERMS, true, false, &t);
 	return 0;
+}
+
+/*
+ * walk_guest()'s common case, straight: the guest PSC's inline path maps
+ * the address at its PDE level, the PTE under that is a present, valid
+ * page with A set (and D, for a write) that allows the access; the nested
+ * PSC's inline path maps the page's GPA at its PDE level, and the leaf
+ * under that allows the access with A (and D, for a write) set when A/D
+ * is on.  Each entry is judged on its current value first; only then is
+ * anything done, in walk_guest()'s order and through the same steps: the
+ * guest PSC hit, the PTE's reference, the nested PSC hit, the leaf's
+ * reference.  No other thread runs in between (both references' yield
+ * points fall below the engine's horizon, so neither switches), so the
+ * values judged are the values read.  Returns 1 when it walked, 0, having
+ * done nothing, for walk_guest() to walk the general way.  @nf is
+ * w->nf, a constant in each instance.
+ */
+static inline __attribute__((always_inline)) int
+walk_guest_fast(struct walker *w, const struct pt_format *nf)
+{
+	const struct pt_format *g = &walk_fmt_x86;
+	const struct walk_req *q = &w->q;
+	struct tlb_psc_hit gh, nh;
+	uint64_t ge, ne, gpa, pa_g, pa_n;
+
+	if (!tlb_psc_peek(w->tlb, TLB_PSC_GUEST, q->addr, &gh) || gh.level != 2)
+		return 0;
+	pa_g = gh.e->hpa + 8 * level_index(q->addr, 1);
+	if (pa_g > w->mem_last)
+		return 0;
+	ge = *(const uint64_t *)(w->mem + pa_g);
+	unsigned gperms = gh.e->perms & pte_perms(g, ge);
+	if (ge == SIM_POISON || pte_classify(g, ge, 1, w->rsvd[0]) != PTE_PAGE ||
+	    !(ge & g->a) || (w->gneed & ~gperms) ||
+	    (q->access == WALK_WRITE && !(ge & g->d)))
+		return 0;
+	gpa = (ge & g->addr & ~low_mask(12)) | (q->addr & low_mask(12));
+	if (!tlb_psc_peek(w->tlb, TLB_PSC_NESTED, gpa, &nh) || nh.level != 2)
+		return 0;
+	pa_n = nh.e->hpa + 8 * level_index(gpa, 1);
+	if (pa_n > w->mem_last)
+		return 0;
+	ne = *(const uint64_t *)(w->mem + pa_n);
+	unsigned need = w->need | TLB_U, perms = nh.e->perms & pte_perms(nf, ne);
+	uint64_t bits = !w->nad ? 0 : nf->a | (need & TLB_W ? nf->d : 0);
+	if (ne == SIM_POISON || pte_classify(nf, ne, 1, w->rsvd[1]) != PTE_PAGE ||
+	    (need & ~perms) || (ne & bits) != bits)
+		return 0;
+	if (sim_now(w->s) + gh.cycles + w->lat_ref + nh.cycles >= sim_sync_limit(w->s))
+		return 0;
+
+	tlb_psc_count_hit(w->tlb, TLB_PSC_GUEST);
+	w->st->refs_saved += w->saved[0][2];
+	sim_charge(w->s, q->acct, gh.cycles);
+	read_entry(w, pa_g, true, 1, &ge);
+	tlb_psc_count_hit(w->tlb, TLB_PSC_NESTED);
+	w->st->refs_saved += w->saved[1][2];
+	sim_charge(w->s, w->acct, nh.cycles);
+	read_entry(w, pa_n, false, 1, &ne);
+	struct ntrans t = {
+		.hpa = (ne & nf->addr & ~low_mask(12)) | (gpa & low_mask(12)),
+		.shift = 12,
+		.perms = perms,
+		.dirty = !w->nad || (ne & nf->d),
+	};
+	walk_done(w, gpa, 12, gperms, ge & g->d, ge & g->g, &t);
+	return 1;
 }
 
 static int walk_guest(struct walker *w)
@@ -665,6 +732,9 @@ int walk_prepare(struct walker *w, struct sim *s, const struct walk_req *q)
 		w->saved[1][l] = (uint64_t)(w->nlevels - l + 1);
 	}
 	w->pt_need = TLB_R | TLB_U | (w->nad ? TLB_W : 0);
+	/* walk_guest_fast() reads entries without the line cache. */
+	w->fast = q->tlb && !q->ptc;
+	w->fast_walks = 0;
 	w->need = access_need(q->access);
 	w->mem = sim_va(s, 0);
 	w->mem_last = sim_mem_size(s) - 8;	/* the arena is whole pages */
@@ -702,7 +772,15 @@ int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
 	for (int tries = 0;; tries++) {
 		if (tries)	/* the first try has it zeroed already */
 			memset(&res->fault, 0, sizeof(res->fault));
-		r = w->q.guest_levels ? walk_guest(w) : walk_direct(w);
+		if (!w->q.guest_levels)
+			r = walk_direct(w);
+		else if (w->fast && (w->nf == &walk_fmt_ept ? walk_guest_fast(w, &walk_fmt_ept)
+							   : walk_guest_fast(w, &walk_fmt_x86))) {
+			w->fast_walks++;
+			r = WALK_OK;
+		}
+		else
+			r = walk_guest(w);
 		if (r != WALK_RESTART)
 			break;
 		if (tries == WALK_MAX_RESTARTS) {

@@ -455,18 +455,40 @@ int tlb_psc_lookup_slow(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
  * level or one miss. Inline for the common case of a walk resuming where
  * the one before did.
  */
+/*
+ * What tlb_psc_lookup() finds on its inline path, without counting it or
+ * changing anything: the kind's deepest present level's newest entry, if
+ * it maps @addr (that level in hit->level), else NULL (the lookup would
+ * take its slow path, which may find another level).  A caller that goes
+ * on with the hit counts it with tlb_psc_count_hit() before the TLB
+ * changes, which makes it the same as tlb_psc_lookup().
+ */
+static inline const struct tlb_entry *tlb_psc_peek(const struct tlb *tlb,
+						   enum tlb_psc_kind kind, uint64_t addr,
+						   struct tlb_psc_hit *hit)
+{
+	const struct tlb_hot_psc *h = &((const struct tlb_hot *)tlb)->psc[kind];
+	const struct tlb_entry *e = h->mru ? *h->mru : NULL;
+
+	if (!e || (addr >> e->shift) != e->vpn)
+		return NULL;
+	hit->e = e;
+	hit->cycles = h->cycles;
+	hit->level = h->level;
+	return e;
+}
+
+static inline void tlb_psc_count_hit(struct tlb *tlb, enum tlb_psc_kind kind)
+{
+	++*((struct tlb_hot *)tlb)->psc[kind].hits;
+}
+
 static inline int tlb_psc_lookup(struct tlb *tlb, enum tlb_psc_kind kind, uint64_t addr,
 				 struct tlb_psc_hit *hit)
 {
-	const struct tlb_hot_psc *h = &((struct tlb_hot *)tlb)->psc[kind];
-	const struct tlb_entry *e = h->mru ? *h->mru : NULL;
-
-	if (e && (addr >> e->shift) == e->vpn) {
-		++*h->hits;
-		hit->e = e;
-		hit->cycles = h->cycles;
-		hit->level = h->level;
-		return h->level;
+	if (tlb_psc_peek(tlb, kind, addr, hit)) {
+		tlb_psc_count_hit(tlb, kind);
+		return hit->level;
 	}
 	return tlb_psc_lookup_slow(tlb, kind, addr, hit);
 }

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include "sim/core/compiler.h"
 #include "tests/sim/ept/world.h"
 
 /* Guest linear addresses whose table indices are 1, 2, 3, 4 (and 1 at
@@ -1075,6 +1076,282 @@ static void test_walker_reuse(void **state)
 	world_fini(&w);
 }
 
+/* A batch through two walkers, one per CPL, as walker_thread, with the
+ * straight way (walk_guest_fast) off when @general. */
+struct fast_batch {
+	struct batch b;
+	bool general;
+	uint64_t fast_walks;	/* the straight way's walks, both walkers */
+	cycles_t clock;		/* the thread's at the end */
+};
+
+static void fast_thread(struct sim *s, void *arg)
+{
+	struct fast_batch *fb = arg;
+	struct walker wk[2];
+	int prep[2];
+	for (int u = 0; u < 2; u++) {
+		struct walk_req q = fb->b.j[0].q;
+		q.user = u;
+		prep[u] = walk_prepare(&wk[u], s, &q);
+		if (fb->general)
+			wk[u].fast = false;
+	}
+	for (size_t i = 0; i < fb->b.n; i++) {
+		struct job *j = &fb->b.j[i];
+		j->rc = prep[j->q.user] ? prep[j->q.user]
+					: walk_run(&wk[j->q.user], j->q.guest_cr3, j->q.addr,
+						   j->q.access, &j->r);
+	}
+	fb->fast_walks = wk[0].fast_walks + wk[1].fast_walks;
+	fb->clock = sim_now(s);
+}
+
+/*
+ * The straight way is the general way, faster: the random worlds' 144
+ * walks each, with paging-structure caches, made once with the straight
+ * way off and once with it on in an identical world, give the same
+ * results, the same walk and TLB counters, the same clock and the same
+ * event log, record by record.  The worlds' repeated walks of one address
+ * (three access kinds, two CPLs) find the caches warm, so the straight
+ * way takes some of them (more than none: counted).
+ */
+static void test_fast_walks_same(void **state)
+{
+	uint64_t fast = 0;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct world w[2];
+		uint64_t va[DIFF_N];
+		struct job j[2][DIFF_N * 6];
+		struct fast_batch fb[2];
+		int n = 0;
+		for (int k = 0; k < 2; k++) {
+			random_world(&w[k], seed, va);
+			attach_tlb(&w[k], NULL);
+			n = random_jobs(&w[k], va, j[k]);
+			fb[k] = (struct fast_batch){ .b = { j[k], (size_t)n }, .general = k == 0 };
+			sim_spawn(w[k].s, "walker", fast_thread, &fb[k], 0, 0);
+			assert_int_equal(sim_run(w[k].s), SIM_DONE);
+		}
+		assert_int_equal(fb[0].fast_walks, 0);
+		fast += fb[1].fast_walks;
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(j[0][i].rc, j[1][i].rc);
+			assert_true(same_res(&j[0][i].r, &j[1][i].r));
+		}
+		assert_int_equal(fb[0].clock, fb[1].clock);
+		static const char *const names[] = {
+			"walk.walks", "walk.refs", "walk.refs.guest", "walk.refs.nested",
+			"walk.refs_saved", "walk.ad_updates", "walk.refs.guest.l1",
+			"walk.refs.nested.l1", "walk.guest_pfs", "walk.ept_violations",
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			assert_int_equal(counter(&w[0], names[i]), counter(&w[1], names[i]));
+		assert_memory_equal(tlb_stats(w[0].tlb), tlb_stats(w[1].tlb),
+				    sizeof(struct tlb_stats));
+		assert_int_equal(sim_log_total(w[0].s), sim_log_total(w[1].s));
+		assert_int_equal(sim_log_count(w[0].s), sim_log_count(w[1].s));
+		for (size_t i = 0; i < sim_log_count(w[0].s); i++) {
+			const struct sim_event *a = sim_log_get(w[0].s, i);
+			const struct sim_event *b = sim_log_get(w[1].s, i);
+			assert_int_equal(a->cycle, b->cycle);
+			assert_string_equal(a->op, b->op);
+			assert_int_equal(a->addr - wpa(&w[0], w[0].nroot),
+					 b->addr - wpa(&w[1], w[1].nroot));
+			assert_int_equal(a->old, b->old);
+			assert_int_equal(a->new, b->new);
+			assert_int_equal(a->thread, b->thread);
+		}
+		for (int k = 0; k < 2; k++)
+			world_fini(&w[k]);
+	}
+	assert_true(fast > 0);
+}
+
+/* Thread A of test_fast_walk_horizon: walks VA4 (cold), sleeps until
+ * HORIZON_T, walks it again; the second walk's outcome and whether the
+ * straight way took it. */
+#define HORIZON_T UINT64_C(1000000)
+struct horizon {
+	struct walk_req q;
+	int rc[2];
+	uint64_t fast_walks;
+	uint64_t *pte;		/* the guest PTE of VA4, for thread B */
+};
+
+static void horizon_a(struct sim *s, void *arg)
+{
+	struct horizon *h = arg;
+	struct walker wk;
+	struct walk_res r;
+	assert_int_equal(walk_prepare(&wk, s, &h->q), 0);
+	h->rc[0] = walk_run(&wk, h->q.guest_cr3, VA4, WALK_READ, &r);
+	sim_sleep_until(s, SIM_ACCT_OTHER, HORIZON_T);
+	h->rc[1] = walk_run(&wk, h->q.guest_cr3, VA4, WALK_READ, &r);
+	h->fast_walks = wk.fast_walks;
+}
+
+/* Thread B: the guest unmaps VA4's page. */
+static void horizon_b(struct sim *s, void *arg)
+{
+	struct horizon *h = arg;
+	(void)s;
+	*h->pte &= ~X86_PTE_P;
+}
+
+/*
+ * The straight way judges entries before reading them, so it may only
+ * walk when no other thread runs in between.  A's second walk of VA4 has
+ * warm caches (its first filled them) and would go the straight way.
+ * B, due at HORIZON_T + 1, clears the guest PTE.  The second walk starts
+ * at HORIZON_T; its guest PSC hit costs 2 cycles before its first
+ * reference, whose yield point (HORIZON_T + 2) lets B run first: the
+ * reference reads the cleared PTE, a guest #PF, and the straight way,
+ * which would have translated through the PTE it saw, must not take it.
+ * With B due at HORIZON_T + 100000, well after the walk, the straight way
+ * takes it (1 walk) and it translates.
+ */
+static void test_fast_walk_horizon(void **state)
+{
+	for (int late = 0; late < 2; late++) {
+		struct world w;
+		struct w2d x;
+		world_init(&w, WALK_EPT, 4, true, 4);
+		build_2d(&w, &x, VA4);
+		attach_tlb(&w, NULL);
+		struct horizon h = { .q = world_req(&w, VA4, WALK_READ), .pte = x.g[1] };
+		sim_spawn(w.s, "a", horizon_a, &h, 0, 0);
+		sim_spawn(w.s, "b", horizon_b, &h, HORIZON_T + (late ? 100000 : 1), 0);
+		assert_int_equal(sim_run(w.s), SIM_DONE);
+		assert_int_equal(h.rc[0], WALK_OK);
+		assert_int_equal(h.rc[1], late ? WALK_OK : WALK_GUEST_PF);
+		assert_int_equal(h.fast_walks, late ? 1 : 0);
+		world_fini(&w);
+	}
+}
+
+static void no_gpsc_pde(struct tlb_config *c)
+{
+	c->a[TLB_GPSC_PDE].entries = 0;
+}
+
+static void no_npsc_pde(struct tlb_config *c)
+{
+	c->a[TLB_NPSC_PDE].entries = 0;
+}
+
+/* Thread of test_fast_walk_declines: a warm-up read of VA4, then the
+ * case's change to the entries, then one walk of kind @access. */
+struct decline {
+	struct walk_req q;
+	struct w2d *x;
+	int c;			/* the case */
+	enum walk_access access;
+	bool general;
+	int rc;
+	struct walk_res r;
+	uint64_t fast_walks;	/* of the second walk */
+	cycles_t clock;
+};
+
+static void decline_thread(struct sim *s, void *arg)
+{
+	struct decline *d = arg;
+	struct walker wk;
+	struct walk_res r;
+	assert_int_equal(walk_prepare(&wk, s, &d->q), 0);
+	if (d->general)
+		wk.fast = false;
+	assert_int_equal(walk_run(&wk, d->q.guest_cr3, VA4, WALK_READ, &r), WALK_OK);
+	uint64_t before = wk.fast_walks;
+	switch (d->c) {
+	case 1: *d->x->g[1] &= ~X86_PTE_A; break;
+	case 3: *d->x->g[1] |= X86_PTE_D; break;
+	case 4: *d->x->ndata &= ~EPT_A; break;
+	case 5: *d->x->ndata |= EPT_D; break;
+	case 6: *d->x->ndata = (*d->x->ndata & ~EPT_MT) | (UINT64_C(2) << EPT_MT_SHIFT); break;
+	case 7: *d->x->g[1] |= UINT64_C(1) << 51; break;
+	case 8: *d->x->g[1] &= ~X86_PTE_P; break;
+	default: break;
+	}
+	d->rc = walk_run(&wk, d->q.guest_cr3, VA4, d->access, &d->r);
+	d->fast_walks = wk.fast_walks - before;
+	d->clock = sim_now(s);
+}
+
+/*
+ * The straight way takes only walks that set no A or D bit.  After a read
+ * of VA4 has warmed the caches (and set every A bit on the way), a second
+ * walk, made once with the straight way off and once with it on:
+ *   0. a read: nothing to set, the straight way takes it (the control);
+ *   1. a read after the guest cleared its PTE's A: A is set again;
+ *   2. a write: the guest PTE's D and the EPT leaf's D are set;
+ *   3. a write with the guest PTE's D already set: the EPT leaf's D;
+ *   4. a read after the EPT leaf's A was cleared: A again;
+ *   5. a write with the EPT leaf's D already set: the guest PTE's D;
+ *   6. a read after the EPT leaf got a reserved memory type (2): an EPT
+ *      misconfiguration;
+ *   7. a read after the guest PTE got bit 51 set, reserved at the
+ *      default MAXPHYADDR (46): a guest #PF;
+ *   8. a read after the guest cleared its PTE's P: a guest #PF;
+ *   9. a read without a guest PDE cache: the guest PSC's deepest level
+ *      is the PDPTE's, whose entry points at VA4's page directory, where
+ *      the entry at VA4's PT index (4) maps GPA 0x11000 (A set, and A
+ *      set in its EPT leaf): read as if it were the PTE it would
+ *      translate VA4 there;
+ *  10. a read without a nested PDE cache: the nested PSC's deepest level
+ *      is the PDPTE's, whose entry points at the EPT page directory,
+ *      where the entry at the data GPA's PT index (16) is a 2 MiB leaf
+ *      with A set.
+ * In 1-10 the straight way must decline, so both give the same result,
+ * A/D updates, clock and entries.
+ */
+static void test_fast_walk_declines(void **state)
+{
+	static const enum walk_access acc[] = { WALK_READ, WALK_READ, WALK_WRITE, WALK_WRITE,
+						WALK_READ, WALK_WRITE, WALK_READ, WALK_READ,
+						WALK_READ, WALK_READ, WALK_READ };
+	static const int rc[] = { WALK_OK, WALK_OK, WALK_OK, WALK_OK, WALK_OK,
+				  WALK_OK, WALK_EPT_MISCONFIG, WALK_GUEST_PF, WALK_GUEST_PF,
+				  WALK_OK, WALK_OK };
+	for (int c = 0; c < 11; c++) {
+		struct world w[2];
+		struct w2d x[2];
+		struct decline d[2];
+		for (int k = 0; k < 2; k++) {
+			world_init(&w[k], WALK_EPT, 4, true, 4);
+			build_2d(&w[k], &x[k], VA4);
+			attach_tlb(&w[k], c == 9 ? no_gpsc_pde : c == 10 ? no_npsc_pde : NULL);
+			if (c == 9) {
+				*nmap(&w[k], DATA_GPA + 0x1000, data_frame(&w[k], 0), 1,
+				      npage_bits(&w[k])) |= EPT_A;
+				*gentry(&w[k], VA4 + (UINT64_C(1) << 21), 2, false) =
+					(DATA_GPA + 0x1000) | X86_PAGE | X86_PTE_A;
+			}
+			if (c == 10)
+				*nmap(&w[k], UINT64_C(16) << 21, data_frame(&w[k], 9), 2,
+				      npage_bits(&w[k])) |= EPT_A;
+			d[k] = (struct decline){ .q = world_req(&w[k], VA4, WALK_READ),
+						 .x = &x[k], .c = c, .access = acc[c],
+						 .general = k == 0 };
+			sim_spawn(w[k].s, "walker", decline_thread, &d[k], 0, 0);
+			assert_int_equal(sim_run(w[k].s), SIM_DONE);
+		}
+		assert_int_equal(d[0].fast_walks, 0);
+		assert_int_equal(d[1].fast_walks, c == 0 ? 1 : 0);
+		assert_int_equal(d[0].rc, rc[c]);
+		assert_int_equal(d[1].rc, rc[c]);
+		assert_true(same_res(&d[0].r, &d[1].r));
+		assert_int_equal(d[0].clock, d[1].clock);
+		assert_int_equal(counter(&w[0], "walk.ad_updates"),
+				 counter(&w[1], "walk.ad_updates"));
+		assert_int_equal(*x[0].g[1], *x[1].g[1]);
+		assert_int_equal(*x[0].ndata, *x[1].ndata);
+		for (int k = 0; k < 2; k++)
+			world_fini(&w[k]);
+	}
+}
+
 static void test_bad_requests(void **state)
 {
 	struct world w;
@@ -1149,6 +1426,9 @@ int main(void)
 		cmocka_unit_test(test_zap_race),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_walker_reuse),
+		cmocka_unit_test(test_fast_walks_same),
+		cmocka_unit_test(test_fast_walk_horizon),
+		cmocka_unit_test(test_fast_walk_declines),
 		cmocka_unit_test(test_bad_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
