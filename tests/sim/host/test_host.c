@@ -231,7 +231,7 @@ static void test_versions(void **state)
 	assert_int_equal(host_frame_version(w.h, g + 5), 1);
 	/* A run of writes: the first through the host, the rest by the
 	 * counter it returns, all seen as versions. */
-	uint64_t *c = host_frame_write_counter(w.h, g + 5);
+	uint32_t *c = host_frame_write_counter(w.h, g + 5);
 	assert_non_null(c);
 	assert_int_equal(host_frame_version(w.h, g + 5), 2);
 	++*c;
