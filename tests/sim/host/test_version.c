@@ -215,33 +215,63 @@ static void test_reuse_clears(void **state)
 }
 
 /*
- * The lost-folio-write oracle compares whole versions.  A page written 5
- * times is written back (5 out).  Then 2^32 more writes reach it with no
- * dirty mark (set here: version 2^32 + 5, the same low half as the 5
- * written out): the next writeback finds the folio clean and reports one
- * lost write.  Marked dirty, the writeback after that writes 2^32 + 5 out.
+ * The lost-folio-write oracle compares whole versions.  Page A written 5
+ * times and page B never written are written back (5 and 0 out).  Then
+ * 2^32 more writes reach each with no dirty mark (set here: A at 2^32 + 5,
+ * B at 2^32, each with the low half it had when written out; B's low half
+ * is even 0, as if never written): the next writeback finds both folios
+ * clean and reports one lost write each.  Marked dirty, the writeback
+ * after that writes the whole versions out.
  */
 static void test_oracle_full_compare(void **state)
 {
 	struct tv w;
 	tv_init(&w);
-	uint64_t pa = fault_write(&w, BASE);
+	uint64_t A = BASE, B = BASE + SZ_4K;
+	uint64_t pa = fault_write(&w, A), pb = fault_write(&w, B);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(host_frame_write(w.h, pa), 0);
-	assert_int_equal(host_writeback(w.h, BASE, SZ_4K), 1);
+	assert_int_equal(host_writeback(w.h, A, 2 * SZ_4K), 2);
 	assert_int_equal(host_frame_written_version(w.h, pa), 5);
+	assert_int_equal(host_frame_written_version(w.h, pb), 0);
 	set_version(&w, pa, P32 + 5);
-	assert_int_equal(host_writeback(w.h, BASE, SZ_4K), 0);
-	assert_int_equal(counter(&w, "host.lost_folio_writes"), 1);
-	assert_int_equal(check_count(w.chk), 1);
+	set_version(&w, pb, P32);
+	assert_int_equal(host_writeback(w.h, A, 2 * SZ_4K), 0);
+	assert_int_equal(counter(&w, "host.lost_folio_writes"), 2);
+	assert_int_equal(check_count(w.chk), 2);
 	const struct violation *v = check_get(w.chk, 0);
 	assert_int_equal(v->kind, CHECK_LOST_FOLIO_WRITE);
 	assert_int_equal(v->addr, pa << 12);
 	assert_non_null(strstr(v->detail, "holds version 4294967301, written out 5"));
+	v = check_get(w.chk, 1);
+	assert_int_equal(v->kind, CHECK_LOST_FOLIO_WRITE);
+	assert_int_equal(v->addr, pb << 12);
+	assert_non_null(strstr(v->detail, "holds version 4294967296, written out 0"));
 	assert_int_equal(host_folio_mark_dirty(w.h, pa), 0);
-	assert_int_equal(host_writeback(w.h, BASE, SZ_4K), 1);
+	assert_int_equal(host_folio_mark_dirty(w.h, pb), 0);
+	assert_int_equal(host_writeback(w.h, A, 2 * SZ_4K), 2);
 	assert_true(host_frame_written_version(w.h, pa) == P32 + 5);
-	assert_int_equal(counter(&w, "host.lost_folio_writes"), 1);
+	assert_true(host_frame_written_version(w.h, pb) == P32);
+	assert_int_equal(counter(&w, "host.lost_folio_writes"), 2);
+	tv_fini(&w);
+}
+
+/*
+ * MADV_FREE gives up the whole version: a page at 2^32 + 5 made lazyfree
+ * and then reclaimed is discarded without writeback, and nothing is lost
+ * (the oracle's ok_version is 2^32 + 5, not its low half 5).
+ */
+static void test_madv_free_high(void **state)
+{
+	struct tv w;
+	tv_init(&w);
+	uint64_t pa = fault_write(&w, BASE);
+	set_version(&w, pa, P32 + 5);
+	assert_int_equal(host_madvise(w.h, BASE, SZ_4K, HOST_MADV_FREE), 1);
+	assert_int_equal(host_reclaim(w.h, BASE, SZ_4K), 1);
+	assert_int_equal(counter(&w, "host.reclaim.lazyfree"), 1);
+	assert_int_equal(counter(&w, "host.lost_folio_writes"), 0);
+	assert_int_equal(check_count(w.chk), 0);
 	tv_fini(&w);
 }
 
@@ -253,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_high),
 		cmocka_unit_test(test_reuse_clears),
 		cmocka_unit_test(test_oracle_full_compare),
+		cmocka_unit_test(test_madv_free_high),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
