@@ -15,8 +15,8 @@
  * its frames are written.  Half a 2 MiB folio per chunk keeps a guest that
  * writes one frame of each THP at about 3 KiB of metadata per folio, where
  * a chunk per folio would take 6 KiB.  A chunk is 3,096 bytes (256 frames
- * of 12 bytes, two pointers and a count of header), 3,104 with malloc's
- * header: 12.1 bytes a frame.
+ * of 12 bytes after a header of two pointers and a count, padded), 3,104
+ * with malloc's header: 12.1 bytes a frame.
  */
 #define CHUNK_SHIFT 8
 #define CHUNK_FRAMES (1u << CHUNK_SHIFT)
@@ -70,8 +70,8 @@ _Static_assert(sizeof(struct frame) == 12, "struct frame grew");
 
 /*
  * Ground truth of the lost-folio-write oracle for one frame, valid like
- * its content version (and reset with it).  @wb_version: the version the last
- * writeback or pageout wrote out.  @ok_version: the newest version the
+ * its content version (and reset with it).  @wb_version: the version the
+ * last writeback or pageout wrote out.  @ok_version: the newest version the
  * host may drop without losing a guest write: written out, given up by
  * MADV_FREE, saved by the copy of a migration or collapse, or already
  * reported lost (so that one lost write is reported once).
@@ -143,13 +143,13 @@ static inline int frame_version_set(struct host *h, struct frame *f,
 }
 
 /* One more write: the low half counts, and its wrap to 0 carries into the
- * high half.  0, or -ENOMEM as above. */
+ * high half (host_frame_write_carry).  0, or -ENOMEM as above. */
 static inline int frame_version_inc(struct host *h, struct frame *f,
 				    uint64_t pfn)
 {
 	if (likely(++f->version_lo != 0))
 		return 0;
-	return host_frame_version_hi_set(h, f, pfn, frame_version_hi(f, pfn) + 1);
+	return host_frame_write_carry(h, pfn);
 }
 
 /* A stack of block head pfns. */

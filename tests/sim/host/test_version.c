@@ -47,7 +47,8 @@ static void tv_init(struct tv *w)
 	w->chk = check_new(w->s);
 	assert_non_null(w->chk);
 	host_set_check(w->h, w->chk);
-	assert_int_equal(host_vma_create(w->h, BASE, 2 * SZ_2M, HOST_BACKING_4K, 0), 0);
+	assert_int_equal(host_vma_create(w->h, BASE, 2 * SZ_2M, HOST_BACKING_4K, 0),
+			 0);
 }
 
 static void tv_fini(struct tv *w)
