@@ -3,11 +3,8 @@
 # host kernel events (writeback, reclaim, MADV_*, migration, THP) and the
 # lost-folio-write oracle.
 LIB_SRCS += sim/host/host.c sim/host/host_vma.c sim/host/events.c
-TESTS    += tests/sim/host/test_host tests/sim/host/test_events \
-            tests/sim/host/test_version
+TESTS    += tests/sim/host/test_host tests/sim/host/test_events
 tests/sim/host/test_host_UNITS   := sim/host sim/check sim/core
 tests/sim/host/test_host_OBJS    := scenarios/params.o
 tests/sim/host/test_events_UNITS := sim/host sim/check sim/core
 tests/sim/host/test_events_OBJS  := scenarios/params.o
-tests/sim/host/test_version_UNITS := sim/host sim/check sim/core
-tests/sim/host/test_version_OBJS  := scenarios/params.o
