@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -356,6 +357,78 @@ static void test_version_reuse_clears(void **state)
 	hw_fini(&w);
 }
 
+/* The host's callocs fail while this is set: this binary links with
+ * -Wl,--wrap=calloc (cmocka's own, in its shared library, are not
+ * wrapped). */
+static bool FAIL_CALLOC;
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return FAIL_CALLOC ? NULL : __real_calloc(n, size);
+}
+
+/* A test that failed with callocs failing leaves the next ones memory. */
+static int calloc_restore(void **state)
+{
+	FAIL_CALLOC = false;
+	return 0;
+}
+
+/*
+ * A carry that finds no memory for its chunk's high halves is reported,
+ * never a silent wrap: the version stays at 2^32 - 1 and the run gets a
+ * model-assert violation each time.  Frames a and b of one chunk, a at
+ * 2^32 - 2 and written once: 2^32 - 1.  With calloc failing: a write
+ * (1 report), a counter's first write (2) and its carry (3) each leave a
+ * at 2^32 - 1; setting b to 2^32 + 7 (4) leaves b at 2^32 - 1.  With
+ * memory again the counter's next carry makes a 2^32, and b can be set.
+ */
+static void test_version_carry_oom(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	struct check *chk = check_new(w.s);
+	assert_non_null(chk);
+	host_set_check(w.h, chk);
+	uint64_t a, b;
+	assert_int_equal(host_folio_alloc(w.h, 0, &a), 0);
+	assert_int_equal(host_folio_alloc(w.h, 0, &b), 0);
+	set_version(&w, a, P32 - 2);
+	assert_int_equal(host_frame_write(w.h, a), 0);
+
+	FAIL_CALLOC = true;
+	assert_int_equal(host_frame_write(w.h, a), -ENOMEM);
+	assert_true(host_frame_version(w.h, a) == P32 - 1);
+	uint32_t *c = host_frame_write_counter(w.h, a);
+	assert_non_null(c);
+	assert_int_equal(*c, UINT32_MAX);
+	assert_int_equal(++*c, 0);
+	assert_int_equal(host_frame_write_carry(w.h, a), -ENOMEM);
+	assert_int_equal(*c, UINT32_MAX);
+	assert_true(host_frame_version(w.h, a) == P32 - 1);
+	struct frame *fb = host_frame(w.h, b);
+	assert_int_equal(frame_version_set(w.h, fb, b, P32 + 7), -ENOMEM);
+	assert_true(host_frame_version(w.h, b) == P32 - 1);
+	FAIL_CALLOC = false;
+
+	assert_int_equal(check_count(chk), 4);
+	assert_int_equal(check_nkept(chk), 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct violation *v = check_get(chk, i);
+		assert_int_equal(v->kind, CHECK_MODEL_ASSERT);
+		assert_int_equal(v->addr, (i < 3 ? a : b) << 12);
+		assert_non_null(strstr(v->detail, "no memory for the high half"));
+	}
+	assert_int_equal(++*c, 0);
+	assert_int_equal(host_frame_write_carry(w.h, a), 0);
+	assert_true(host_frame_version(w.h, a) == P32);
+	set_version(&w, b, P32 + 7);
+	assert_int_equal(check_count(chk), 4);
+	hw_fini(&w);
+	check_free(chk);
+}
+
 /* ------------------------------------------------------------ VMAs */
 
 static void test_faultin_backings(void **state)
@@ -695,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_version_write_across),
 		cmocka_unit_test(test_version_counter_across),
 		cmocka_unit_test(test_version_reuse_clears),
+		cmocka_unit_test_teardown(test_version_carry_oom, calloc_restore),
 		cmocka_unit_test(test_faultin_backings),
 		cmocka_unit_test(test_vma_errors),
 		cmocka_unit_test(test_vma_pt_bytes),
