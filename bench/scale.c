@@ -195,7 +195,7 @@ static struct child in_child(const char *text, const char *const *sets)
  * mem.frame.K: the peak RSS of a guest written over FRAMES frames less that
  * of the same guest written once, per frame; .tables: the same difference
  * of table_bytes(); .meta: the rest, what a populated frame costs besides
- * its tables (struct frame is 16 bytes).  The event log is one entry in
+ * its tables (struct frame is 12 bytes).  The event log is one entry in
  * both runs: its ring (sim.evlog, 4,096 entries by default) is touched as
  * events are logged, so it would show up as 192 KiB spread over the
  * frames of whichever run logs more events.

@@ -723,11 +723,12 @@ static void mru_runs_take(struct mru_runs *mr, struct tlb *tlb, int i,
 	}
 }
 
-/* The frame a run of writes wrote last, and its version counter
- * (host_frame_write_counter): the next write to it only increments. */
+/* The frame a run of writes wrote last, and the low half of its version
+ * (host_frame_write_counter): the next write to it only increments, and
+ * carries when that wraps. */
 struct write_cache {
 	uint64_t pfn;
-	uint64_t *version;
+	uint32_t *version;
 };
 
 /* Performs access @r, which hit @e in the L1 TLB. */
@@ -743,7 +744,8 @@ static inline void land_hit(struct machine *m, struct vcpu *v,
 		if (unlikely(m->wrprot != NULL))
 			stale_permission(m, v, tlb_entry_gpa(e, r->addr), pfn);
 		if (pfn == wc->pfn && wc->version) {
-			++*wc->version;
+			if (unlikely(++*wc->version == 0))
+				host_frame_write_carry(m->host, pfn);
 		} else {
 			wc->pfn = pfn;
 			wc->version = host_frame_write_counter(m->host, pfn);

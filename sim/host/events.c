@@ -273,7 +273,7 @@ static bool flag_test_clear(struct host *h, struct frame *f, unsigned fl)
 	for (uint64_t i = 0; i < (n); i++)                                   \
 		if (!((f) = host_frame((h), (head) + i))) {                  \
 			i |= CHUNK_FRAMES - 1;                               \
-		} else if ((f)->version)
+		} else if (frame_version((f), (head) + i))
 
 /*
  * The oracle: every frame of the folio whose content is newer than what
@@ -288,19 +288,20 @@ static uint64_t lost_scan(struct host *h, uint64_t head, unsigned order,
 	struct frame *f;
 	FOR_EACH_CONTENT_FRAME(h, head, UINT64_C(1) << order, i, f) {
 		const struct frame_wb *w = host_frame_wb(h, head + i);
-		if (f->version <= w->ok_version)
+		uint64_t ver = frame_version(f, head + i);
+		if (ver <= w->ok_version)
 			continue;
 		uint64_t pa = (head + i) << HOST_PAGE_SHIFT;
 		h->st.lost_folio_writes++;
 		lost++;
-		sim_log(h->s, "host.lost_write", pa, w->ok_version, f->version);
+		sim_log(h->s, "host.lost_write", pa, w->ok_version, ver);
 		if (h->chk && copy)
 			check_report(h->chk, CHECK_LOST_FOLIO_WRITE, pa,
 				     "%s: frame %#llx (hva %#llx, gen %llu) reached version %llu after the copy took %llu",
 				     why, (unsigned long long)(head + i),
 				     (unsigned long long)(hva + (i << HOST_PAGE_SHIFT)),
 				     (unsigned long long)gen,
-				     (unsigned long long)f->version,
+				     (unsigned long long)ver,
 				     (unsigned long long)w->ok_version);
 		else if (h->chk)
 			check_report(h->chk, CHECK_LOST_FOLIO_WRITE, pa,
@@ -308,11 +309,11 @@ static uint64_t lost_scan(struct host *h, uint64_t head, unsigned order,
 				     why, (unsigned long long)(head + i),
 				     (unsigned long long)(hva + (i << HOST_PAGE_SHIFT)),
 				     (unsigned long long)gen,
-				     (unsigned long long)f->version,
+				     (unsigned long long)ver,
 				     (unsigned long long)w->wb_version);
 		struct frame_wb *mw = host_frame_wb_mk(h, head + i);
 		if (mw)
-			mw->ok_version = f->version;
+			mw->ok_version = ver;
 	}
 	return lost;
 }
@@ -335,11 +336,12 @@ static void write_out(struct host *h, struct frame *hf, uint64_t head,
 		struct frame_wb *w = host_frame_wb_mk(h, head + i);
 		if (!w)
 			continue; /* host OOM for metadata: reads as never written out */
-		if (f->version != w->wb_version)
+		uint64_t ver = frame_version(f, head + i);
+		if (ver != w->wb_version)
 			sim_log(h->s, "host.write_out", (head + i) << HOST_PAGE_SHIFT,
-				w->wb_version, f->version);
-		w->wb_version = f->version;
-		w->ok_version = f->version;
+				w->wb_version, ver);
+		w->wb_version = ver;
+		w->ok_version = ver;
 	}
 	h->st.wb_pages += n;
 	flag_clear(h, hf, FOLIO_WRITEBACK);
@@ -360,7 +362,8 @@ static void copy_frames(struct host *h, uint64_t dst, uint64_t src, uint64_t n)
 			i |= CHUNK_FRAMES - 1;
 			continue;
 		}
-		bool content = sf->version != 0;
+		uint64_t ver = frame_version(sf, src + i);
+		bool content = ver != 0;
 		if (!content && !sf->bytes)
 			continue;
 		struct frame *df = host_frame_mk(h, dst + i);
@@ -368,7 +371,7 @@ static void copy_frames(struct host *h, uint64_t dst, uint64_t src, uint64_t n)
 			continue; /* host OOM for metadata: the copy reads 0 */
 		if (content) {
 			const struct frame_wb *sw = host_frame_wb(h, src + i);
-			df->version = sf->version;
+			frame_version_set(h, df, dst + i, ver);
 			if (sw->wb_version || sw->ok_version) {
 				struct frame_wb *dw = host_frame_wb_mk(h, dst + i);
 				if (dw)
@@ -379,7 +382,7 @@ static void copy_frames(struct host *h, uint64_t dst, uint64_t src, uint64_t n)
 			}
 			struct frame_wb *w = host_frame_wb_mk(h, src + i);
 			if (w)
-				w->ok_version = sf->version;
+				w->ok_version = ver;
 		}
 		if (sf->bytes) {
 			memcpy(sim_va(h->s, (dst + i) << HOST_PAGE_SHIFT),
@@ -788,7 +791,7 @@ static int free_range(struct host *h, uint64_t s, uint64_t e)
 		FOR_EACH_CONTENT_FRAME(h, m.head, UINT64_C(1) << f->order, i, fr) {
 			struct frame_wb *w = host_frame_wb_mk(h, m.head + i);
 			if (w)
-				w->ok_version = fr->version;
+				w->ok_version = frame_version(fr, m.head + i);
 		}
 		folio_unlock(h, f);
 		n++;

@@ -76,13 +76,6 @@ static struct chunk *chunk_get(const struct host *h, uint64_t pfn)
 	return h->grp[g]->chunk[(pfn >> CHUNK_SHIFT) & (GROUP_CHUNKS - 1)];
 }
 
-/* Frames of the chunk of @pfn with .poisoned set; the chunk must exist. */
-static uint16_t *chunk_npoisoned(const struct host *h, uint64_t pfn)
-{
-	return &h->grp[pfn >> GROUP_SHIFT]->npoisoned[(pfn >> CHUNK_SHIFT) &
-						      (GROUP_CHUNKS - 1)];
-}
-
 struct frame *host_frame_mk(struct host *h, uint64_t pfn)
 {
 	uint64_t g = pfn >> GROUP_SHIFT;
@@ -101,6 +94,28 @@ int host_frames_mk(struct host *h, uint64_t pfn, uint64_t n)
 	for (uint64_t c = pfn; c < pfn + n; c += CHUNK_FRAMES)
 		if (!host_frame_mk(h, c))
 			return -ENOMEM;
+	return 0;
+}
+
+int host_frame_version_hi_set(struct host *h, struct frame *f, uint64_t pfn,
+			      uint32_t hi)
+{
+	struct chunk *c = frame_chunk(f, pfn);
+	if (!c->version_hi && hi &&
+	    !(c->version_hi = calloc(CHUNK_FRAMES, sizeof(*c->version_hi)))) {
+		/* Never a wrong version unannounced: the run fails with a
+		 * model error, and the version stays the largest the low
+		 * half holds, so it never reads as going back. */
+		f->version_lo = UINT32_MAX;
+		if (h->chk)
+			check_report(h->chk, CHECK_MODEL_ASSERT, pfn << HOST_PAGE_SHIFT,
+				     "frame %#llx: no memory for the high half of its "
+				     "content version: it stays at 2^32 - 1",
+				     (unsigned long long)pfn);
+		return -ENOMEM;
+	}
+	if (c->version_hi)
+		c->version_hi[pfn & (CHUNK_FRAMES - 1)] = hi;
 	return 0;
 }
 
@@ -306,7 +321,7 @@ static void unpoison_range(struct host *h, uint64_t pfn, uint64_t n)
 {
 	for (uint64_t c = pfn; c < pfn + n; c += CHUNK_FRAMES) {
 		struct chunk *ch = chunk_get(h, c);
-		if (!ch || !*chunk_npoisoned(h, c))
+		if (!ch || !ch->npoisoned)
 			continue;
 		uint64_t end = c + (n < CHUNK_FRAMES ? n : CHUNK_FRAMES);
 		for (uint64_t p = c; p < end; p++) {
@@ -317,7 +332,7 @@ static void unpoison_range(struct host *h, uint64_t pfn, uint64_t n)
 					 HOST_PAGE_SIZE);
 			f->poisoned = 0;
 			f->bytes = 0;
-			(*chunk_npoisoned(h, c))--;
+			ch->npoisoned--;
 		}
 	}
 }
@@ -338,7 +353,7 @@ static void poison_range(struct host *h, uint64_t pfn, uint64_t n)
 			sim_mem_poison(h->s, sim_va(h->s, p << HOST_PAGE_SHIFT),
 				       HOST_PAGE_SIZE);
 			f->poisoned = 1;
-			(*chunk_npoisoned(h, c))++;
+			ch->npoisoned++;
 		}
 	}
 }
@@ -354,7 +369,9 @@ static void content_reset(struct host *h, uint64_t pfn, uint64_t n)
 		size_t first = c & (CHUNK_FRAMES - 1);
 		size_t k = n < CHUNK_FRAMES ? n : CHUNK_FRAMES;
 		for (size_t i = first; i < first + k; i++)
-			ch->f[i].version = 0;
+			ch->f[i].version_lo = 0;
+		if (ch->version_hi)
+			memset(ch->version_hi + first, 0, k * sizeof(*ch->version_hi));
 		if (ch->wb)
 			memset(ch->wb + first, 0, k * sizeof(*ch->wb));
 	}
@@ -594,12 +611,14 @@ uint64_t host_frame_version(const struct host *h, uint64_t pfn)
 	struct frame *f = host_frame(h, pfn);
 	if (!head || !f)
 		return 0;
-	return f->version;
+	return frame_version(f, pfn);
 }
 
-/* One guest write to frame @pfn: its content version, or NULL with -ENOENT
- * (in no folio) or -ENOMEM in *@rc. */
-static uint64_t *frame_write(struct host *h, uint64_t pfn, int *rc)
+/* One guest write to frame @pfn: the low half of its content version, or
+ * NULL with -ENOENT (in no folio) or -ENOMEM (no metadata) in *@rc; a
+ * carry that found no memory also sets -ENOMEM (reported), the write
+ * made. */
+static uint32_t *frame_write(struct host *h, uint64_t pfn, int *rc)
 {
 	struct frame *head = host_folio_head(h, pfn, NULL);
 	if (!head) {
@@ -611,9 +630,8 @@ static uint64_t *frame_write(struct host *h, uint64_t pfn, int *rc)
 		*rc = -ENOMEM;
 		return NULL;
 	}
-	f->version++;
-	*rc = 0;
-	return &f->version;
+	*rc = frame_version_inc(h, f, pfn);
+	return &f->version_lo;
 }
 
 int host_frame_write(struct host *h, uint64_t pfn)
@@ -623,10 +641,18 @@ int host_frame_write(struct host *h, uint64_t pfn)
 	return rc;
 }
 
-uint64_t *host_frame_write_counter(struct host *h, uint64_t pfn)
+uint32_t *host_frame_write_counter(struct host *h, uint64_t pfn)
 {
 	int rc;
 	return frame_write(h, pfn, &rc);
+}
+
+int host_frame_write_carry(struct host *h, uint64_t pfn)
+{
+	struct frame *f = host_frame(h, pfn);
+	if (!f)
+		return -ENOENT;
+	return host_frame_version_hi_set(h, f, pfn, frame_version_hi(f, pfn) + 1);
 }
 
 uint64_t host_frame_written_version(const struct host *h, uint64_t pfn)
@@ -737,8 +763,10 @@ void host_destroy(struct host *h)
 		if (!h->grp[g])
 			continue;
 		for (unsigned c = 0; c < GROUP_CHUNKS; c++) {
-			if (h->grp[g]->chunk[c])
+			if (h->grp[g]->chunk[c]) {
 				free(h->grp[g]->chunk[c]->wb);
+				free(h->grp[g]->chunk[c]->version_hi);
+			}
 			free(h->grp[g]->chunk[c]);
 		}
 		free(h->grp[g]);

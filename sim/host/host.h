@@ -133,9 +133,10 @@ unsigned host_folio_test_clear(struct host *h, uint64_t pfn, unsigned flags);
 /*
  * Per-4 KiB-frame ground truth.  The generation of a frame is the
  * generation of the folio containing it, 0 while the frame is free.  The
- * version is bumped by each guest write (the caller makes the write a yield
- * point); it is 0 in a freshly allocated folio.  Writing a free frame is a
- * model bug and returns -ENOENT.
+ * version, 64 bits, is bumped by each guest write (the caller makes the
+ * write a yield point); it is 0 in a freshly allocated folio.  Writing a
+ * free frame is a model bug and returns -ENOENT; a write that finds no
+ * memory for the frame's metadata returns -ENOMEM.
  */
 uint64_t host_frame_gen(const struct host *h, uint64_t pfn);
 /*
@@ -153,12 +154,30 @@ uint64_t host_frame_version(const struct host *h, uint64_t pfn);
 int host_frame_write(struct host *h, uint64_t pfn);
 /*
  * host_frame_write() for a run of guest writes: makes the first write to
- * frame @pfn and returns the counter each further write to the same frame
- * increments instead (++*counter).  Valid until the host's frames change
- * (an event, a fault-in, an allocation or a free); writes and lookups
- * leave it valid.  NULL, writing nothing, where host_frame_write() fails.
+ * frame @pfn and returns the low 32 bits of its content version, which
+ * each further write to the same frame increments instead.  An increment
+ * that wraps it to 0 carries: the caller calls host_frame_write_carry()
+ * for the frame then, before anything reads its version, so that the
+ * version stays exact across 2^32 writes:
+ *
+ *	if (unlikely(++*counter == 0))
+ *		host_frame_write_carry(h, pfn);
+ *
+ * Valid until the host's frames change (an event, a fault-in, an
+ * allocation or a free); writes, carries and lookups leave it valid.
+ * NULL, writing nothing, where host_frame_write() fails with -ENOENT or
+ * finds no memory for the frame's metadata.
  */
-uint64_t *host_frame_write_counter(struct host *h, uint64_t pfn);
+uint32_t *host_frame_write_counter(struct host *h, uint64_t pfn);
+/*
+ * The carry of a counter that just wrapped to 0: adds 2^32 to frame @pfn's
+ * version (the high half counts, made on first need).  0, -ENOENT if the
+ * frame has no metadata, or -ENOMEM: reported to the run's check as a
+ * model error, the version then stays at 2^32 - 1 (host_frame_write()
+ * fails alike when its own increment cannot carry).  Cold: a caller's
+ * counting stays an add and a branch, the call out of its way.
+ */
+int __attribute__((cold)) host_frame_write_carry(struct host *h, uint64_t pfn);
 /* The version the last writeback (or reclaim's pageout) of frame @pfn
  * wrote out in its current generation; 0 if none, or if the frame is free. */
 uint64_t host_frame_written_version(const struct host *h, uint64_t pfn);

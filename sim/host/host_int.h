@@ -3,6 +3,7 @@
 #ifndef TDPSIM_SIM_HOST_INT_H
 #define TDPSIM_SIM_HOST_INT_H
 
+#include "sim/core/compiler.h"
 #include "sim/host/host.h"
 
 /*
@@ -12,9 +13,10 @@
  * something per-frame (a version, bytes) is recorded for them or a THP
  * split makes them heads, so a 2 MiB or 1 GiB folio costs one chunk until
  * its frames are written.  Half a 2 MiB folio per chunk keeps a guest that
- * writes one frame of each THP at 4 KiB of metadata per folio, where a
- * chunk per folio would take 8 KiB; a chunk still fills 4 KiB pages
- * (256 frames of 16 bytes, one pointer of header).
+ * writes one frame of each THP at about 3 KiB of metadata per folio, where
+ * a chunk per folio would take 6 KiB.  A chunk is 3,096 bytes (256 frames
+ * of 12 bytes after a header of two pointers and a count, padded), 3,104
+ * with malloc's header: 12.1 bytes a frame.
  */
 #define CHUNK_SHIFT 8
 #define CHUNK_FRAMES (1u << CHUNK_SHIFT)
@@ -28,14 +30,17 @@ enum frame_kind {
 };
 
 struct frame {
-	/* Content version: guest writes since the frame's folio was made (0
-	 * when it was allocated: folio_alloc() clears the versions of the
-	 * frames that have metadata, so a reused folio reads zero-filled). */
-	uint64_t version;
+	/* The low 32 bits of the content version: guest writes since the
+	 * frame's folio was made (0 when it was allocated: folio_alloc()
+	 * clears the versions of the frames that have metadata, so a reused
+	 * folio reads zero-filled).  The high 32 bits live in the chunk
+	 * (chunk.version_hi): read and change the version only through
+	 * frame_version() and its setters below. */
+	uint32_t version_lo;
 	/* Head only: the folio's generation (0 when this frame heads no
 	 * folio; the generation clock stops at HOST_GEN_MAX, see
 	 * folio_alloc), reference and map counts, FOLIO_* flags, order,
-	 * kind.  The counts are narrow so that a frame is 16 bytes: a
+	 * kind.  The counts are narrow so that a frame is 12 bytes: a
 	 * populated 4 KiB frame costs that plus its host PTE and SPTE.  Only
 	 * pins (host_folio_get) and mappings raise them, one VMM mapping
 	 * each, and an increment past FRAME_REF_MAX / FRAME_MAP_MAX is
@@ -54,18 +59,19 @@ struct frame {
 
 #define FRAME_REF_MAX ((1u << 11) - 1)
 #define FRAME_MAP_MAX ((1u << 6) - 1)
-/* 16 bytes a frame: a populated 4 KiB frame's whole metadata. */
+/* 12 bytes a frame: a populated 4 KiB frame's whole metadata but its
+ * share of the chunk's header. */
 _Static_assert((FOLIO_DIRTY | FOLIO_YOUNG | FOLIO_WRITEBACK | FOLIO_PT |
 		FOLIO_LOCKED | FOLIO_LAZYFREE) < (1u << 6), "FOLIO_* flags fit 6 bits");
 _Static_assert(HOST_ORDER_1G < (1u << 5), "an order fits 5 bits");
-_Static_assert(sizeof(struct frame) == 16, "struct frame grew");
+_Static_assert(sizeof(struct frame) == 12, "struct frame grew");
 /* The last generation a folio can get (struct frame's gen field). */
 #define HOST_GEN_MAX UINT32_MAX
 
 /*
  * Ground truth of the lost-folio-write oracle for one frame, valid like
- * its @version (and reset with it).  @wb_version: the version the last
- * writeback or pageout wrote out.  @ok_version: the newest version the
+ * its content version (and reset with it).  @wb_version: the version the
+ * last writeback or pageout wrote out.  @ok_version: the newest version the
  * host may drop without losing a guest write: written out, given up by
  * MADV_FREE, saved by the copy of a migration or collapse, or already
  * reported lost (so that one lost write is reported once).
@@ -80,17 +86,71 @@ struct frame_wb {
 
 struct chunk {
 	struct frame_wb *wb; /* CHUNK_FRAMES of them, or NULL: all zero */
+	/* The high 32 bits of each frame's content version (CHUNK_FRAMES of
+	 * them), made when a frame of the chunk first counts past 2^32
+	 * writes; NULL: all zero.  A guest needs 2^32 writes to one 4 KiB
+	 * frame within one folio's life to pay for it. */
+	uint32_t *version_hi;
+	/* Frames with .poisoned set: skip the scan if 0.  It fits in what
+	 * malloc rounds a chunk up to anyway. */
+	uint16_t npoisoned;
 	struct frame f[CHUNK_FRAMES];
 };
+_Static_assert(CHUNK_FRAMES <= UINT16_MAX, "npoisoned counts a chunk's frames");
 
 struct group {
 	struct chunk *chunk[GROUP_CHUNKS];
-	/* Per chunk, its frames with .poisoned set: skip the scan if 0.  Kept
-	 * here rather than in the chunk, whose header would then take two
-	 * words and its allocation a 16-byte step more. */
-	uint16_t npoisoned[GROUP_CHUNKS];
 };
-_Static_assert(CHUNK_FRAMES <= UINT16_MAX, "npoisoned counts a chunk's frames");
+
+/*
+ * A frame's content version is 64 bits everywhere it is read or compared;
+ * only its storage is split (struct frame keeps the low half, the chunk
+ * the high one).  These take @f, the metadata of frame @pfn
+ * (host_frame(h, @pfn)), and find its chunk from the two.
+ */
+static inline struct chunk *frame_chunk(const struct frame *f, uint64_t pfn)
+{
+	/* @f less its index is &chunk->f[0]. */
+	uintptr_t f0 = (uintptr_t)(f - (pfn & (CHUNK_FRAMES - 1)));
+	return (struct chunk *)(f0 - offsetof(struct chunk, f));
+}
+
+static inline uint32_t frame_version_hi(const struct frame *f, uint64_t pfn)
+{
+	const uint32_t *hi = frame_chunk(f, pfn)->version_hi;
+	return unlikely(hi != NULL) ? hi[pfn & (CHUNK_FRAMES - 1)] : 0;
+}
+
+static inline uint64_t frame_version(const struct frame *f, uint64_t pfn)
+{
+	return (uint64_t)frame_version_hi(f, pfn) << 32 | f->version_lo;
+}
+
+/* host.c: sets the high half, making the chunk's array on first need.
+ * 0, or -ENOMEM: reported to the oracles' check as a model error, and the
+ * version is left at 2^32 - 1, the most the low half holds alone. */
+int host_frame_version_hi_set(struct host *h, struct frame *f, uint64_t pfn,
+			      uint32_t hi);
+
+/* Sets the version: 0, or -ENOMEM as above. */
+static inline int frame_version_set(struct host *h, struct frame *f,
+				    uint64_t pfn, uint64_t v)
+{
+	f->version_lo = (uint32_t)v;
+	if (likely(v >> 32 == 0 && frame_chunk(f, pfn)->version_hi == NULL))
+		return 0;
+	return host_frame_version_hi_set(h, f, pfn, (uint32_t)(v >> 32));
+}
+
+/* One more write: the low half counts, and its wrap to 0 carries into the
+ * high half (host_frame_write_carry).  0, or -ENOMEM as above. */
+static inline int frame_version_inc(struct host *h, struct frame *f,
+				    uint64_t pfn)
+{
+	if (likely(++f->version_lo != 0))
+		return 0;
+	return host_frame_write_carry(h, pfn);
+}
 
 /* A stack of block head pfns. */
 struct pfnvec {

@@ -26,11 +26,13 @@
 #include "scenarios/params.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
+#include "sim/host/host_int.h" /* frame_version_set: a frame near 2^32 */
 
 #define SZ_4K UINT64_C(4096)
 #define SZ_2M (UINT64_C(1) << 21)
 #define BASE (UINT64_C(1) << 40)
 #define NPAGES 1024 /* the mock covers 4 MiB from BASE */
+#define P32 (UINT64_C(1) << 32)
 
 /* ---------------------------------------------------------------- mock */
 
@@ -221,6 +223,17 @@ static uint64_t pfn_of(struct tw *w, uint64_t hva)
 	return pfn;
 }
 
+/* The version of the frame mapped at @hva becomes @v, as if the guest had
+ * written it so (through no dirty mark): a frame near or past 2^32 writes,
+ * reached without making them. */
+static void set_version_at(struct tw *w, uint64_t hva, uint64_t v)
+{
+	uint64_t pfn = pfn_of(w, hva);
+	struct frame *f = host_frame_mk(w->h, pfn);
+	assert_non_null(f);
+	assert_int_equal(frame_version_set(w->h, f, pfn, v), 0);
+}
+
 static unsigned folio_flags(struct tw *w, uint64_t pfn)
 {
 	struct host_folio f;
@@ -331,6 +344,48 @@ static void test_writeback_skip_notifier(void **state)
 	assert_int_equal(v->addr, check_get(w.chk, 0)->addr);
 	/* And the mock still maps the freed frame: a stale translation. */
 	assert_int_equal(guest_write(&w.m, A), -ENOENT);
+	tw_fini(&w);
+}
+
+/*
+ * The oracle compares whole versions.  Page A written 5 times and page B
+ * mapped but never written are written back (5 and 0 out).  Then 2^32
+ * more writes reach each with no dirty mark (set here: A at 2^32 + 5, B at
+ * 2^32, each with the low half it had when written out; B's is even 0, as
+ * if never written): the next writeback finds both folios clean and
+ * reports one lost write each.  Marked dirty, the writeback after that
+ * writes the whole versions out.
+ */
+static void test_writeback_past_2_32(void **state)
+{
+	struct tw w;
+	tw_init(&w, HOST_BACKING_4K, SZ_2M, false);
+	uint64_t A = BASE, B = BASE + SZ_4K;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(guest_write(&w.m, A), 0);
+	assert_int_equal(mock_fault(&w.m, B, true), 0);
+	uint64_t pa = pfn_of(&w, A), pb = pfn_of(&w, B);
+	assert_int_equal(host_writeback(w.h, A, 2 * SZ_4K), 2);
+	assert_int_equal(host_frame_written_version(w.h, pa), 5);
+	assert_int_equal(host_frame_written_version(w.h, pb), 0);
+	set_version_at(&w, A, P32 + 5);
+	set_version_at(&w, B, P32);
+	assert_int_equal(host_writeback(w.h, A, 2 * SZ_4K), 0);
+	assert_int_equal(counter(&w, "host.lost_folio_writes"), 2);
+	assert_int_equal(check_count(w.chk), 2);
+	const struct violation *v = check_get(w.chk, 0);
+	assert_int_equal(v->kind, CHECK_LOST_FOLIO_WRITE);
+	assert_int_equal(v->addr, pa << 12);
+	assert_non_null(strstr(v->detail, "holds version 4294967301, written out 5"));
+	v = check_get(w.chk, 1);
+	assert_int_equal(v->addr, pb << 12);
+	assert_non_null(strstr(v->detail, "holds version 4294967296, written out 0"));
+	assert_int_equal(host_folio_mark_dirty(w.h, pa), 0);
+	assert_int_equal(host_folio_mark_dirty(w.h, pb), 0);
+	assert_int_equal(host_writeback(w.h, A, 2 * SZ_4K), 2);
+	assert_true(host_frame_written_version(w.h, pa) == P32 + 5);
+	assert_true(host_frame_written_version(w.h, pb) == P32);
+	assert_int_equal(counter(&w, "host.lost_folio_writes"), 2);
 	tw_fini(&w);
 }
 
@@ -551,6 +606,36 @@ static void test_migrate_thp(void **state)
 	tw_fini(&w);
 }
 
+/*
+ * Migration copies the whole version.  Page A holds exactly 2^32 (low half
+ * 0: the copy must still see content there), page B 2^32 + 9.  Both
+ * folios move to new frames with the same versions, and the copy counts
+ * as saved: freeing the old frames loses nothing.  The next write goes on
+ * from the copy: 2^32 + 10.
+ */
+static void test_migrate_past_2_32(void **state)
+{
+	struct tw w;
+	tw_init(&w, HOST_BACKING_4K, SZ_2M, false);
+	uint64_t A = BASE, B = BASE + SZ_4K;
+	assert_int_equal(guest_write(&w.m, A), 0);
+	assert_int_equal(guest_write(&w.m, B), 0);
+	uint64_t pa = pfn_of(&w, A), pb = pfn_of(&w, B);
+	set_version_at(&w, A, P32);
+	set_version_at(&w, B, P32 + 9);
+	assert_int_equal(host_migrate(w.h, A, 2 * SZ_4K), 2);
+	uint64_t na = pfn_of(&w, A), nb = pfn_of(&w, B);
+	assert_int_not_equal(na, pa);
+	assert_int_not_equal(nb, pb);
+	assert_true(host_frame_version(w.h, na) == P32);
+	assert_true(host_frame_version(w.h, nb) == P32 + 9);
+	assert_int_equal(counter(&w, "host.lost_folio_writes"), 0);
+	assert_int_equal(guest_write(&w.m, B), 0);
+	assert_true(host_frame_version(w.h, nb) == P32 + 10);
+	assert_int_equal(check_count(w.chk), 0);
+	tw_fini(&w);
+}
+
 /* A fault that meets the migration entry waits, then lands on the new
  * frame; no write is lost on the way. */
 static void migrate_guest(struct sim *s, void *arg)
@@ -761,14 +846,17 @@ static void test_dontneed_then_access(void **state)
 }
 
 /* MADV_FREE, then reclaim with no write in between: discarded without
- * writeback, nothing lost. */
-static void test_madv_free_discard(void **state)
+ * writeback, nothing lost.  The page holds version 1, or @version when
+ * not 0: MADV_FREE gives up the whole version, past 2^32 too. */
+static void madv_free_discard(uint64_t version)
 {
 	struct tw w;
 	tw_init(&w, HOST_BACKING_4K, SZ_2M, false);
 	uint64_t A = BASE;
 	assert_int_equal(guest_write(&w.m, A), 0);
 	uint64_t pfn = pfn_of(&w, A);
+	if (version)
+		set_version_at(&w, A, version);
 	assert_int_equal(host_madvise(w.h, A, SZ_4K, HOST_MADV_FREE), 1);
 	assert_int_equal(folio_flags(&w, pfn), FOLIO_LAZYFREE);
 	bool wr;
@@ -781,6 +869,12 @@ static void test_madv_free_discard(void **state)
 	assert_int_equal(counter(&w, "host.lost_folio_writes"), 0);
 	assert_int_equal(host_frame_gen(w.h, pfn), 0);
 	tw_fini(&w);
+}
+
+static void test_madv_free_discard(void **state)
+{
+	madv_free_discard(0);
+	madv_free_discard(P32 + 5);
 }
 
 /*
@@ -974,12 +1068,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writeback_intact),
 		cmocka_unit_test(test_writeback_skip_notifier),
+		cmocka_unit_test(test_writeback_past_2_32),
 		cmocka_unit_test(test_writeback_concurrent),
 		cmocka_unit_test(test_event_timing),
 		cmocka_unit_test(test_reclaim_dirty),
 		cmocka_unit_test(test_reclaim_skips),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_migrate_thp),
+		cmocka_unit_test(test_migrate_past_2_32),
 		cmocka_unit_test(test_migration_wait),
 		cmocka_unit_test(test_migrate_write_after_copy),
 		cmocka_unit_test(test_thp_split_collapse),

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,10 +19,13 @@
 #include "sim/check/check.h"
 #include "sim/core/core.h"
 #include "sim/host/host.h"
-#include "sim/host/host_int.h" /* host_frame: which frames have metadata */
+/* host_frame: which frames have metadata; frame_version_set: a frame
+ * near 2^32 writes. */
+#include "sim/host/host_int.h"
 
 #define SZ_2M (UINT64_C(1) << 21)
 #define SZ_1G (UINT64_C(1) << 30)
+#define P32 (UINT64_C(1) << 32)
 
 struct hw {
 	struct params p;
@@ -231,7 +235,7 @@ static void test_versions(void **state)
 	assert_int_equal(host_frame_version(w.h, g + 5), 1);
 	/* A run of writes: the first through the host, the rest by the
 	 * counter it returns, all seen as versions. */
-	uint64_t *c = host_frame_write_counter(w.h, g + 5);
+	uint32_t *c = host_frame_write_counter(w.h, g + 5);
 	assert_non_null(c);
 	assert_int_equal(host_frame_version(w.h, g + 5), 2);
 	++*c;
@@ -241,6 +245,188 @@ static void test_versions(void **state)
 	host_folio_put(w.h, g);
 	assert_null(host_frame_write_counter(w.h, g + 5));
 	hw_fini(&w);
+}
+
+/*
+ * Versions past 2^32 writes: a frame keeps the low 32 bits and its chunk
+ * the high 32, made on the first carry.  No test makes 2^32 writes: each
+ * starts a frame a few short of the boundary through the internal setter,
+ * then crosses it the way the model does, so every expectation is a small
+ * sum done by hand.
+ */
+static void set_version(struct hw *w, uint64_t pfn, uint64_t v)
+{
+	struct frame *f = host_frame_mk(w->h, pfn);
+	assert_non_null(f);
+	assert_int_equal(frame_version_set(w->h, f, pfn, v), 0);
+	assert_true(host_frame_version(w->h, pfn) == v);
+}
+
+/*
+ * host_frame_write across the boundary: from 2^32 - 3, five writes make
+ * 2^32 + 2 (the third one wraps the low half to 0 and carries 1 into the
+ * high half).  The high half is per chunk: a neighbour in the same chunk
+ * still counts from 0.
+ */
+static void test_version_write_across(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	uint64_t a, b;
+	assert_int_equal(host_folio_alloc(w.h, 0, &a), 0);
+	assert_int_equal(host_folio_alloc(w.h, 0, &b), 0);
+	assert_int_equal(a >> CHUNK_SHIFT, b >> CHUNK_SHIFT);
+	assert_int_equal(host_frame_write(w.h, b), 0);
+	set_version(&w, a, P32 - 3);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(host_frame_write(w.h, a), 0);
+	assert_true(host_frame_version(w.h, a) == P32 + 2);
+	/* Stored split: low half 2, high half 1. */
+	assert_int_equal(host_frame(w.h, a)->version_lo, 2);
+	assert_int_equal(frame_version_hi(host_frame(w.h, a), a), 1);
+	assert_int_equal(host_frame_version(w.h, b), 1);
+	assert_int_equal(host_frame_write(w.h, b), 0);
+	assert_int_equal(host_frame_version(w.h, b), 2);
+	hw_fini(&w);
+}
+
+/*
+ * host_frame_write_counter across the boundary, used as host.h says: the
+ * caller increments the low half and carries when it wraps to 0.  From
+ * 2^32 - 2: the counter's own first write makes 2^32 - 1 (low half all
+ * ones), the next increment wraps and carries: 2^32; three more: 2^32 + 3,
+ * the low half 3.  A write through the host after that: 2^32 + 4.
+ */
+static void test_version_counter_across(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	uint64_t a;
+	assert_int_equal(host_folio_alloc(w.h, 0, &a), 0);
+	set_version(&w, a, P32 - 2);
+	uint32_t *c = host_frame_write_counter(w.h, a);
+	assert_non_null(c);
+	assert_int_equal(*c, UINT32_MAX);
+	assert_true(host_frame_version(w.h, a) == P32 - 1);
+	unsigned carries = 0;
+	for (int i = 0; i < 4; i++)
+		if (++*c == 0) {
+			assert_int_equal(host_frame_write_carry(w.h, a), 0);
+			carries++;
+			assert_true(host_frame_version(w.h, a) == P32);
+		}
+	assert_int_equal(carries, 1);
+	assert_int_equal(*c, 3);
+	assert_true(host_frame_version(w.h, a) == P32 + 3);
+	assert_int_equal(host_frame_write(w.h, a), 0);
+	assert_true(host_frame_version(w.h, a) == P32 + 4);
+	assert_int_equal(*c, 4); /* the counter is the frame's low half */
+	/* A frame without metadata has nothing to carry into. */
+	assert_int_equal(host_frame_write_carry(w.h, a + 100000), -ENOENT);
+	hw_fini(&w);
+}
+
+/*
+ * A reused folio reads zero-filled: both halves of every frame's version
+ * go back to 0.  A 4 KiB folio at 2^32 + 3 and a 2 MiB folio whose frame
+ * 300 (the second chunk of the folio) is at 2^32 + 1 are freed and
+ * allocated again (LIFO: the same frames); each reads 0, and one write
+ * reads 1, not 2^32 + 1.
+ */
+static void test_version_reuse_clears(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	uint64_t a, a2, t, t2;
+	assert_int_equal(host_folio_alloc(w.h, 0, &a), 0);
+	assert_int_equal(host_folio_alloc(w.h, 9, &t), 0);
+	set_version(&w, a, P32 + 3);
+	set_version(&w, t + 300, P32 + 1);
+	host_folio_put(w.h, a);
+	host_folio_put(w.h, t);
+	assert_int_equal(host_folio_alloc(w.h, 0, &a2), 0);
+	assert_int_equal(host_folio_alloc(w.h, 9, &t2), 0);
+	assert_int_equal(a2, a);
+	assert_int_equal(t2, t);
+	assert_int_equal(host_frame_version(w.h, a), 0);
+	assert_int_equal(host_frame_version(w.h, t + 300), 0);
+	assert_int_equal(host_frame_write(w.h, a), 0);
+	assert_int_equal(host_frame_write(w.h, t + 300), 0);
+	assert_int_equal(host_frame_version(w.h, a), 1);
+	assert_int_equal(host_frame_version(w.h, t + 300), 1);
+	hw_fini(&w);
+}
+
+/* The host's callocs fail while this is set: this binary links with
+ * -Wl,--wrap=calloc (cmocka's own, in its shared library, are not
+ * wrapped). */
+static bool FAIL_CALLOC;
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return FAIL_CALLOC ? NULL : __real_calloc(n, size);
+}
+
+/* A test that failed with callocs failing leaves the next ones memory. */
+static int calloc_restore(void **state)
+{
+	FAIL_CALLOC = false;
+	return 0;
+}
+
+/*
+ * A carry that finds no memory for its chunk's high halves is reported,
+ * never a silent wrap: the version stays at 2^32 - 1 and the run gets a
+ * model-assert violation each time.  Frames a and b of one chunk, a at
+ * 2^32 - 2 and written once: 2^32 - 1.  With calloc failing: a write
+ * (1 report), a counter's first write (2) and its carry (3) each leave a
+ * at 2^32 - 1; setting b to 2^32 + 7 (4) leaves b at 2^32 - 1.  With
+ * memory again the counter's next carry makes a 2^32, and b can be set.
+ */
+static void test_version_carry_oom(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	struct check *chk = check_new(w.s);
+	assert_non_null(chk);
+	host_set_check(w.h, chk);
+	uint64_t a, b;
+	assert_int_equal(host_folio_alloc(w.h, 0, &a), 0);
+	assert_int_equal(host_folio_alloc(w.h, 0, &b), 0);
+	set_version(&w, a, P32 - 2);
+	assert_int_equal(host_frame_write(w.h, a), 0);
+
+	FAIL_CALLOC = true;
+	assert_int_equal(host_frame_write(w.h, a), -ENOMEM);
+	assert_true(host_frame_version(w.h, a) == P32 - 1);
+	uint32_t *c = host_frame_write_counter(w.h, a);
+	assert_non_null(c);
+	assert_int_equal(*c, UINT32_MAX);
+	assert_int_equal(++*c, 0);
+	assert_int_equal(host_frame_write_carry(w.h, a), -ENOMEM);
+	assert_int_equal(*c, UINT32_MAX);
+	assert_true(host_frame_version(w.h, a) == P32 - 1);
+	struct frame *fb = host_frame(w.h, b);
+	assert_int_equal(frame_version_set(w.h, fb, b, P32 + 7), -ENOMEM);
+	assert_true(host_frame_version(w.h, b) == P32 - 1);
+	FAIL_CALLOC = false;
+
+	assert_int_equal(check_count(chk), 4);
+	assert_int_equal(check_nkept(chk), 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct violation *v = check_get(chk, i);
+		assert_int_equal(v->kind, CHECK_MODEL_ASSERT);
+		assert_int_equal(v->addr, (i < 3 ? a : b) << 12);
+		assert_non_null(strstr(v->detail, "no memory for the high half"));
+	}
+	assert_int_equal(++*c, 0);
+	assert_int_equal(host_frame_write_carry(w.h, a), 0);
+	assert_true(host_frame_version(w.h, a) == P32);
+	set_version(&w, b, P32 + 7);
+	assert_int_equal(check_count(chk), 4);
+	hw_fini(&w);
+	check_free(chk);
 }
 
 /* ------------------------------------------------------------ VMAs */
@@ -579,6 +765,10 @@ int main(void)
 		cmocka_unit_test(test_pt_poison_and_alias),
 		cmocka_unit_test(test_data_bytes),
 		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_version_write_across),
+		cmocka_unit_test(test_version_counter_across),
+		cmocka_unit_test(test_version_reuse_clears),
+		cmocka_unit_test_teardown(test_version_carry_oom, calloc_restore),
 		cmocka_unit_test(test_faultin_backings),
 		cmocka_unit_test(test_vma_errors),
 		cmocka_unit_test(test_vma_pt_bytes),
