@@ -390,6 +390,34 @@ static void test_split_access(void **state)
  *   R 1038  L1d hit, not the last used entry (looked up in its set)
  *   R 1040  L1d hit
  */
+/*
+ * A run of writes hits in the L1 dTLB and counts through the host's write
+ * counter (the low half of the frame's version): across 2^32 it carries.
+ * The page's frame starts at 2^32 - 4 (its counter set by hand); eight
+ * writes, the first a miss and walk, the other seven hits, make 2^32 + 4.
+ */
+static void test_hit_writes_carry(void **state)
+{
+	setup(VENDOR_INTEL, 1, 1);
+	static struct trace_rec st[8];
+	for (int i = 0; i < 8; i++)
+		st[i] = W(0x1000 + 8 * (uint64_t)i);
+	M.stream[0] = st;
+	M.len[0] = 8;
+	map_page(0, 0x1000);
+	uint64_t pfn = EPT_ADDR & *leaf_of(0, 0x1000);
+	pfn >>= 12;
+	uint32_t *c = host_frame_write_counter(M.h, pfn);
+	assert_non_null(c);
+	*c = UINT32_MAX - 3;
+	assert_true(host_frame_version(M.h, pfn) == (UINT64_C(1) << 32) - 4);
+	run_machine();
+	assert_int_equal(stat("accesses"), 8);
+	assert_int_equal(stat("tlb.l1d.hits"), 7);
+	assert_true(host_frame_version(M.h, pfn) == (UINT64_C(1) << 32) + 4);
+	teardown();
+}
+
 static void test_hit_runs(void **state)
 {
 	setup(VENDOR_INTEL, 1, 1);
@@ -555,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_intel_ep4ta_alias),
 		cmocka_unit_test(test_split_access),
 		cmocka_unit_test(test_hit_runs),
+		cmocka_unit_test(test_hit_writes_carry),
 		cmocka_unit_test(test_hits_run_ahead),
 		cmocka_unit_test(test_stale_permission_missing_flush),
 		cmocka_unit_test(test_stale_permission_after_flush),
