@@ -798,13 +798,15 @@ int walk_run(struct walker *w, uint64_t guest_cr3, uint64_t addr,
 	st->refs += res->refs;
 	st->refs_guest += res->refs_guest;
 	st->refs_nested += res->refs_nested;
-	switch (r) {
-	case WALK_EPT_VIOLATION: st->ept_violations++; break;
-	case WALK_EPT_MISCONFIG: st->ept_misconfigs++; break;
-	case WALK_NPF: st->npfs++; break;
-	case WALK_PML_FULL: st->pml_full++; break;
-	case WALK_GUEST_PF: st->guest_pfs++; break;
-	default: break;
+	if (r != WALK_OK) {
+		switch (r) {
+		case WALK_EPT_VIOLATION: st->ept_violations++; break;
+		case WALK_EPT_MISCONFIG: st->ept_misconfigs++; break;
+		case WALK_NPF: st->npfs++; break;
+		case WALK_PML_FULL: st->pml_full++; break;
+		case WALK_GUEST_PF: st->guest_pfs++; break;
+		default: break;
+		}
 	}
 	if (st != &w->sink)
 		hist_add(&st->refs_per_walk, res->refs);
