@@ -257,6 +257,14 @@ static inline enum tlb_outcome l1_hit(struct tlb *tlb, unsigned l1, unsigned nee
 	return (enum tlb_outcome)r->outcome;
 }
 
+static inline void l1_missed(struct tlb_stats *st, unsigned l1)
+{
+	if (l1 == TLB_L1I)
+		st->l1i_misses++;
+	else
+		st->l1d_misses++;
+}
+
 /* tlb_lookup_slow()'s miss in every level: what it proves, for the fill. */
 static inline enum tlb_outcome missed(struct tlb *tlb, unsigned l1, uint64_t addr,
 				      struct tlb_result *r)
@@ -290,10 +298,7 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 		e = tlb_set_find_small(a1, tlb_array_set(a1, vpn), key, fp, &tlb->comb);
 		if (e)
 			return l1_hit(tlb, l1, need, e, r);
-		if (l1 == TLB_L1I)
-			st->l1i_misses++;
-		else
-			st->l1d_misses++;
+		l1_missed(st, l1);
 		r->cycles += a2->latency;
 		e = tlb_set_find_mid(a2, tlb_array_set(a2, vpn), key, fp, &tlb->comb);
 		if (e)
@@ -307,10 +312,7 @@ enum tlb_outcome tlb_lookup_slow(struct tlb *tlb, unsigned need, uint64_t addr,
 		e = tlb_array_find(a1, addr, &tlb->comb);
 		if (e)
 			return l1_hit(tlb, l1, need, e, r);
-		if (l1 == TLB_L1I)
-			st->l1i_misses++;
-		else
-			st->l1d_misses++;
+		l1_missed(st, l1);
 	}
 	if (tlb_array_present(a2)) {
 		r->cycles += a2->latency;
