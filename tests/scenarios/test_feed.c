@@ -73,15 +73,20 @@ static bool same(const struct trace_rec *a, size_t na,
 
 static unsigned blocks(unsigned i) { return i / 10000; }
 static unsigned round_robin(unsigned i) { return i % 3; }
+static unsigned alternate(unsigned i) { return i % 2; }
 
 /*
  * vCPU 0's 10,000 records, then vCPU 1's, then vCPU 2's, with room for
  * 4,096 queued records: rank 0 reads all of its records first.  By hand,
- * in batches of FEED_BATCH = 4,096: batches 1-2 are rank 0's; batch 3
- * (records 8,192..12,287) queues 2,288 of rank 1, so the next batch would
- * exceed the room: rank 1 is detached (1).  Batches 4-5 reach record
- * 20,479; the 480 of rank 2 in batch 5 are queued, and the next batch
- * detaches rank 2 (2).  Ranks 1 and 2 then read streams of their own.
+ * in batches of FEED_BATCH = 512 (batch k holds records 512k..512k+511):
+ * rank 0 takes the first 7 of each of its batches straight from the decode
+ * and the rest from its queue, which it empties before the next batch.
+ * Batch 19 (9,728..10,239) queues 240 of rank 1; with rank 0's queue empty
+ * again, each batch to 26 queues 512 more of rank 1: 240 + 7 * 512 =
+ * 3,824, and 3,824 + 512 > 4,096, so rank 1 is detached before batch 27
+ * (1).  Batch 39 (19,968..20,479) queues 480 of rank 2, batches 40-46
+ * bring them to 4,064, and rank 2 is detached before batch 47 (2).
+ * Ranks 1 and 2 then read streams of their own.
  */
 static void test_detach(void **state)
 {
@@ -135,6 +140,93 @@ static void test_round_robin(void **state)
 	unlink(path);
 }
 
+/*
+ * A rank detached after it took records straight from the decode must
+ * skip them on its own stream.  Records alternate between vCPUs 0 and 1,
+ * room for 4,096 queued.  Rank 1 reads 7: batch 0 gives it 7 straight and
+ * queues its other 249 and rank 0's 256 (505).  Rank 0 then reads all of
+ * its records; before each batch k >= 1 its own queue is empty and rank
+ * 1's holds 249 + 256 (k - 1).  Before batch 15 that is 3,833, and 3,833 +
+ * 512 > 4,096 (batch 14: 3,577 + 512 = 4,089 fits): rank 1 is detached
+ * (1) having taken 7, and its stream skips its first 7 records.  Rank 0
+ * reads each of its batches in 7 + 35 * 7 + 4 records, so it has 15 * 256
+ * = 3,840 when the detach is next.  (Counting the records taken straight
+ * as queued would detach before batch 14.)
+ */
+static void test_detach_after_direct(void **state)
+{
+	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
+	close(mkstemp(path));
+	write_trace(path, alternate);
+	char err[256];
+	struct feed_src src = { .path = path, .nline = 2, .max_queued = 4096 };
+	struct feed *f = feed_open(&src, err, sizeof(err));
+	assert_non_null(f);
+	static struct trace_rec got[NREC], want[NREC];
+	assert_int_equal(feed_read(f, 1, got, 7), 7);
+	size_t n = 0;
+	long k;
+	while (n < 3840 && (k = feed_read(f, 0, want + n, 7)) > 0)
+		n += (size_t)k;
+	assert_int_equal(n, 3840);
+	assert_int_equal(feed_detached(f), 0);
+	n += take_all(f, 0, want + n);
+	assert_int_equal(n, NREC / 2);
+	assert_int_equal(feed_detached(f), 1);
+	n = 7 + take_all(f, 1, got + 7);
+	assert_true(same(got, n, want, reference(path, 1, want, false)));
+	feed_free(f);
+	unlink(path);
+}
+
+/* Takes @count records of @rank from @f in reads of 100. */
+static void take(struct feed *f, unsigned rank, struct trace_rec *out,
+		 size_t *n, size_t count)
+{
+	for (size_t end = *n + count; *n < end;) {
+		long got = feed_read(f, rank, out + *n, 100);
+		assert_true(got > 0);
+		*n += (size_t)got;
+	}
+}
+
+/*
+ * A queue read in part and then appended to past its buffer's end moves
+ * its records to the buffer's front.  Records alternate between vCPUs 0
+ * and 1.  By hand, in reads of 100: each of rank 0's batches gives it 100
+ * straight, then 100 and 56 from its queue, and queues 256 of rank 1's,
+ * whose buffer grows 64, 128, 256 in batch 0 and doubles in batches 1 and
+ * 2 to 1,024, which batch 3 fills.  Rank 0 stops there (1,024 records);
+ * rank 1 reads 900, leaving 124 at the buffer's end; rank 0's next batch
+ * finds rank 1's buffer full with 124 <= 512 in it: they move to the front
+ * and its 256 follow them.  Then each rank reads the rest.
+ */
+static void test_queue_compaction(void **state)
+{
+	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
+	close(mkstemp(path));
+	write_trace(path, alternate);
+	char err[256];
+	struct feed_src src = { .path = path, .nline = 2 };
+	struct feed *f = feed_open(&src, err, sizeof(err));
+	assert_non_null(f);
+	static struct trace_rec got[2][NREC], want[NREC];
+	size_t n[2] = { 0 };
+	take(f, 0, got[0], &n[0], 1024);
+	assert_int_equal(n[0], 1024);
+	take(f, 1, got[1], &n[1], 900);
+	assert_int_equal(n[1], 900);
+	take(f, 0, got[0], &n[0], 100);
+	for (unsigned rank = 0; rank < 2; rank++) {
+		n[rank] += take_all(f, rank, got[rank] + n[rank]);
+		assert_true(same(got[rank], n[rank], want,
+				 reference(path, rank, want, false)));
+	}
+	assert_int_equal(feed_detached(f), 0);
+	feed_free(f);
+	unlink(path);
+}
+
 /* A record of vCPU 3 in a line of 3 vCPUs: an error naming vCPU 3. */
 static void test_bad_vcpu(void **state)
 {
@@ -160,6 +252,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_round_robin),
+		cmocka_unit_test(test_detach_after_direct),
+		cmocka_unit_test(test_queue_compaction),
 		cmocka_unit_test(test_bad_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
