@@ -4,12 +4,12 @@
  * queues (see feed.h for the contract).
  *
  * A feed is in one of two modes.  Shared: it decodes FEED_BATCH records at
- * a time and appends each to its rank's queue; ranks take from their
- * queues.  Solo: it serves one rank only,
- * reading straight into the caller's buffer and filtering in place, after
- * skipping the records of the rank that were handed out before (a rank
- * detached from a shared feed).  A line of one vCPU is a solo feed from the
- * start.
+ * a time and appends each to its rank's queue, except that the rank that
+ * asked, with none queued, gets its own in its array; ranks take from their
+ * queues.  Solo: it serves one rank only, reading straight into the
+ * caller's buffer and filtering in place, after skipping the records of the
+ * rank that were handed out before (a rank detached from a shared feed).  A
+ * line of one vCPU is a solo feed from the start.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,8 +203,10 @@ static void fq_drop(struct fq *q)
  * room; 1: the rank takes no records (the one at hand is dropped); -1: out
  * of memory.  A buffer at most half full has its records moved to the
  * front (rp was past the middle: at most one move per record appended);
- * a fuller one is doubled (or made, 64 records): a buffer holds at most
- * four times the records it ever held at once.
+ * a fuller one is doubled (or made, 64 records).  So a buffer has room
+ * for at most four times the most records it held at once, or 64 (a ring
+ * that doubles when full: twice), and queues that empty keep refilling
+ * their buffers' first lines, as a ring would not.
  */
 static int __attribute__((noinline)) fq_room(struct fq *q)
 {
