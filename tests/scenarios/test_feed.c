@@ -35,6 +35,21 @@ static void write_trace(const char *path, unsigned (*vcpu_of)(unsigned))
 	assert_int_equal(trace_finish(w, err, sizeof(err)), 0);
 }
 
+/* A feed of @nline ranks (room for @max_queued records, 0: the default)
+ * on a new trace at @path (a mkstemp() template) written by write_trace(). */
+static struct feed *open_trace(char *path, unsigned (*vcpu_of)(unsigned),
+			       unsigned nline, size_t max_queued)
+{
+	close(mkstemp(path));
+	write_trace(path, vcpu_of);
+	char err[256];
+	struct feed_src src = { .path = path, .nline = nline,
+				.max_queued = max_queued };
+	struct feed *f = feed_open(&src, err, sizeof(err));
+	assert_non_null(f);
+	return f;
+}
+
 /* The reference: rank @rank's records, by reading the whole trace. */
 static size_t reference(const char *path, unsigned rank, struct trace_rec *out,
 			bool broken)
@@ -91,12 +106,7 @@ static unsigned alternate(unsigned i) { return i % 2; }
 static void test_detach(void **state)
 {
 	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
-	close(mkstemp(path));
-	write_trace(path, blocks);
-	char err[256];
-	struct feed_src src = { .path = path, .nline = 3, .max_queued = 4096 };
-	struct feed *f = feed_open(&src, err, sizeof(err));
-	assert_non_null(f);
+	struct feed *f = open_trace(path, blocks, 3, 4096);
 	static struct trace_rec got[NREC], want[NREC];
 	for (unsigned rank = 0; rank < 3; rank++) {
 		size_t n = take_all(f, rank, got);
@@ -115,12 +125,7 @@ static void test_detach(void **state)
 static void test_round_robin(void **state)
 {
 	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
-	close(mkstemp(path));
-	write_trace(path, round_robin);
-	char err[256];
-	struct feed_src src = { .path = path, .nline = 3 };
-	struct feed *f = feed_open(&src, err, sizeof(err));
-	assert_non_null(f);
+	struct feed *f = open_trace(path, round_robin, 3, 0);
 	static struct trace_rec got[3][NREC], want[NREC];
 	size_t n[3] = { 0 };
 	for (bool more = true; more;) {
@@ -156,12 +161,7 @@ static void test_round_robin(void **state)
 static void test_detach_after_direct(void **state)
 {
 	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
-	close(mkstemp(path));
-	write_trace(path, alternate);
-	char err[256];
-	struct feed_src src = { .path = path, .nline = 2, .max_queued = 4096 };
-	struct feed *f = feed_open(&src, err, sizeof(err));
-	assert_non_null(f);
+	struct feed *f = open_trace(path, alternate, 2, 4096);
 	static struct trace_rec got[NREC], want[NREC];
 	assert_int_equal(feed_read(f, 1, got, 7), 7);
 	size_t n = 0;
@@ -204,12 +204,7 @@ static void take(struct feed *f, unsigned rank, struct trace_rec *out,
 static void test_queue_compaction(void **state)
 {
 	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
-	close(mkstemp(path));
-	write_trace(path, alternate);
-	char err[256];
-	struct feed_src src = { .path = path, .nline = 2 };
-	struct feed *f = feed_open(&src, err, sizeof(err));
-	assert_non_null(f);
+	struct feed *f = open_trace(path, alternate, 2, 0);
 	static struct trace_rec got[2][NREC], want[NREC];
 	size_t n[2] = { 0 };
 	take(f, 0, got[0], &n[0], 1024);
@@ -227,16 +222,11 @@ static void test_queue_compaction(void **state)
 	unlink(path);
 }
 
-/* A record of vCPU 3 in a line of 3 vCPUs: an error naming vCPU 3. */
+/* A record of vCPU 2 in a line of 2 vCPUs: an error naming vCPU 2. */
 static void test_bad_vcpu(void **state)
 {
 	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
-	close(mkstemp(path));
-	write_trace(path, blocks);	/* vCPUs 0, 1, 2 */
-	char err[256];
-	struct feed_src src = { .path = path, .nline = 2 };
-	struct feed *f = feed_open(&src, err, sizeof(err));
-	assert_non_null(f);
+	struct feed *f = open_trace(path, blocks, 2, 0);	/* vCPUs 0, 1, 2 */
 	static struct trace_rec got[NREC];
 	long k;
 	while ((k = feed_read(f, 0, got, 100)) > 0)
