@@ -246,7 +246,9 @@ static size_t fq_pop(struct fq *q, struct trace_rec *recs, size_t max)
 }
 
 /* Gives the rank with the longest queue (not @keep) a stream of its own,
- * so that its queue can go. */
+ * so that its queue can go.  There is one while anything is queued (@keep's
+ * queue is empty); a count out of step with the queues would otherwise
+ * have deal() call here forever. */
 static int detach_longest(struct feed *f, unsigned keep)
 {
 	unsigned best = UINT32_MAX;
@@ -255,7 +257,8 @@ static int detach_longest(struct feed *f, unsigned keep)
 		    (best == UINT32_MAX || fq_len(&f->q[i]) > fq_len(&f->q[best])))
 			best = i;
 	if (best == UINT32_MAX)
-		return 0;
+		return (int)fail(f, "feed: the count of queued records is out of "
+				 "step with the queues");
 	struct fq *q = &f->q[best];
 	char err[512];
 	q->solo = open_stream(f->path, &f->gp, f->nline, err, sizeof(err));
@@ -356,24 +359,16 @@ long feed_read(struct feed *f, unsigned rank, struct trace_rec *recs, size_t max
 		f->queued -= n;
 		return (long)n;
 	}
-	/* Nothing queued: deal until the rank has records, and until
-	 * FEED_AHEAD records were decoded (so that each call hands out about
-	 * as many as a decode of FEED_AHEAD would give the rank) or @recs
-	 * is full.  Past the first batch, the rank's own records go to its
-	 * queue only once @recs is full. */
-	size_t n = 0;
-	for (size_t dealt = 0; n < max && (n == 0 || dealt < FEED_AHEAD);
-	     dealt += FEED_BATCH) {
+	/* Nothing queued: deal until a batch has records of the rank. */
+	for (;;) {
 		if (f->failed)
 			return -1;
 		if (f->eof)
-			break;
-		long k = deal(f, rank, recs + n, max - n);
-		if (k < 0)
-			return -1;
-		n += (size_t)k;
+			return 0;
+		long n = deal(f, rank, recs, max);
+		if (n)
+			return n;
 	}
-	return (long)n;
 }
 
 const char *feed_error(const struct feed *f)

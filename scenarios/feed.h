@@ -30,13 +30,10 @@
 #include "traces/trace.h"
 #include "workloads/workload.h"
 
-/* Records queued over all ranks of a feed, at most (16 MiB); records
- * decoded at a time (8 KiB: the batch stays in the L1 cache between its
- * decode and its dealing); and records decoded for a rank that asks with
- * none queued, at least, unless its array fills first. */
+/* Records queued over all ranks of a feed, at most (16 MiB), and the
+ * records decoded at a time. */
 #define FEED_MAX_QUEUED (1u << 20)
-#define FEED_BATCH 512
-#define FEED_AHEAD 4096
+#define FEED_BATCH 4096
 
 struct feed;
 

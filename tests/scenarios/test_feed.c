@@ -93,15 +93,13 @@ static unsigned alternate(unsigned i) { return i % 2; }
 /*
  * vCPU 0's 10,000 records, then vCPU 1's, then vCPU 2's, with room for
  * 4,096 queued records: rank 0 reads all of its records first.  By hand,
- * in batches of FEED_BATCH = 512 (batch k holds records 512k..512k+511):
- * rank 0 takes the first 7 of each of its batches straight from the decode
- * and the rest from its queue, which it empties before the next batch.
- * Batch 19 (9,728..10,239) queues 240 of rank 1; with rank 0's queue empty
- * again, each batch to 26 queues 512 more of rank 1: 240 + 7 * 512 =
- * 3,824, and 3,824 + 512 > 4,096, so rank 1 is detached before batch 27
- * (1).  Batch 39 (19,968..20,479) queues 480 of rank 2, batches 40-46
- * bring them to 4,064, and rank 2 is detached before batch 47 (2).
- * Ranks 1 and 2 then read streams of their own.
+ * in batches of FEED_BATCH = 4,096: rank 0 takes the first 7 of each of
+ * its batches straight from the decode and the rest from its queue, which
+ * it empties before the next batch.  Batch 3 (records 8,192..12,287)
+ * queues 2,288 of rank 1, so the next batch would exceed the room: rank 1
+ * is detached (1).  Batches 4-5 reach record 20,479; the 480 of rank 2 in
+ * batch 5 are queued, and the next batch detaches rank 2 (2).  Ranks 1
+ * and 2 then read streams of their own.
  */
 static void test_detach(void **state)
 {
@@ -148,27 +146,26 @@ static void test_round_robin(void **state)
 /*
  * A rank detached after it took records straight from the decode must
  * skip them on its own stream.  Records alternate between vCPUs 0 and 1,
- * room for 4,096 queued.  Rank 1 reads 7: batch 0 gives it 7 straight and
- * queues its other 249 and rank 0's 256 (505).  Rank 0 then reads all of
- * its records; before each batch k >= 1 its own queue is empty and rank
- * 1's holds 249 + 256 (k - 1).  Before batch 15 that is 3,833, and 3,833 +
- * 512 > 4,096 (batch 14: 3,577 + 512 = 4,089 fits): rank 1 is detached
- * (1) having taken 7, and its stream skips its first 7 records.  Rank 0
- * reads each of its batches in 7 + 35 * 7 + 4 records, so it has 15 * 256
- * = 3,840 when the detach is next.  (Counting the records taken straight
- * as queued would detach before batch 14.)
+ * room for 2,041 + 4,096 = 6,137 queued.  Rank 1 reads 7: batch 0 gives
+ * it 7 straight and queues its other 2,041 and rank 0's 2,048.  Rank 0
+ * then reads all of its records in reads of 7: batch 0's 2,048 from its
+ * queue (292 * 7 + 4); batch 1 fits beside rank 1's 2,041 (6,137), gives
+ * rank 0 7 straight and 2,041 queued (4,096 in all), and brings rank 1's
+ * to 4,089; batch 2 would not fit, and rank 1 is detached (1) having
+ * taken 7: its stream skips its first 7 records.  (Counting the 7 as
+ * queued would detach it before batch 1, at 2,048.)
  */
 static void test_detach_after_direct(void **state)
 {
 	char path[] = "/tmp/tdpsim-test-feed-XXXXXX";
-	struct feed *f = open_trace(path, alternate, 2, 4096);
+	struct feed *f = open_trace(path, alternate, 2, 6137);
 	static struct trace_rec got[NREC], want[NREC];
 	assert_int_equal(feed_read(f, 1, got, 7), 7);
 	size_t n = 0;
 	long k;
-	while (n < 3840 && (k = feed_read(f, 0, want + n, 7)) > 0)
+	while (n < 4096 && (k = feed_read(f, 0, want + n, 7)) > 0)
 		n += (size_t)k;
-	assert_int_equal(n, 3840);
+	assert_int_equal(n, 4096);
 	assert_int_equal(feed_detached(f), 0);
 	n += take_all(f, 0, want + n);
 	assert_int_equal(n, NREC / 2);
@@ -193,13 +190,12 @@ static void take(struct feed *f, unsigned rank, struct trace_rec *out,
 /*
  * A queue read in part and then appended to past its buffer's end moves
  * its records to the buffer's front.  Records alternate between vCPUs 0
- * and 1.  By hand, in reads of 100: each of rank 0's batches gives it 100
- * straight, then 100 and 56 from its queue, and queues 256 of rank 1's,
- * whose buffer grows 64, 128, 256 in batch 0 and doubles in batches 1 and
- * 2 to 1,024, which batch 3 fills.  Rank 0 stops there (1,024 records);
- * rank 1 reads 900, leaving 124 at the buffer's end; rank 0's next batch
- * finds rank 1's buffer full with 124 <= 512 in it: they move to the front
- * and its 256 follow them.  Then each rank reads the rest.
+ * and 1.  By hand, in reads of 100: batch 0 gives rank 0 100 straight and
+ * queues its other 1,948 (19 reads of 100 and one of 48: 2,048) and rank
+ * 1's 2,048, whose buffer grows 64, 128, ... to 2,048, full.  Rank 1 reads
+ * 1,900, leaving 148 at the buffer's end; rank 0's next read deals batch
+ * 1, which finds rank 1's buffer full with 148 <= 1,024 in it: they move
+ * to the front and its 2,048 follow them.  Then each rank reads the rest.
  */
 static void test_queue_compaction(void **state)
 {
@@ -207,10 +203,10 @@ static void test_queue_compaction(void **state)
 	struct feed *f = open_trace(path, alternate, 2, 0);
 	static struct trace_rec got[2][NREC], want[NREC];
 	size_t n[2] = { 0 };
-	take(f, 0, got[0], &n[0], 1024);
-	assert_int_equal(n[0], 1024);
-	take(f, 1, got[1], &n[1], 900);
-	assert_int_equal(n[1], 900);
+	take(f, 0, got[0], &n[0], 2048);
+	assert_int_equal(n[0], 2048);
+	take(f, 1, got[1], &n[1], 1900);
+	assert_int_equal(n[1], 1900);
 	take(f, 0, got[0], &n[0], 100);
 	for (unsigned rank = 0; rank < 2; rank++) {
 		n[rank] += take_all(f, rank, got[rank] + n[rank]);
