@@ -23,7 +23,7 @@
  * dealing loop appends through wp until it meets end, which is lim; only
  * then does it call out (fq_room()), to move the records to the front of
  * the buffer, grow it, or drop the record of a rank that takes none.  So a
- * rank that is detached or has left keeps no buffer (all four NULL), and
+ * rank that is detached or has left keeps no buffer (all five NULL), and
  * the loop needs no test of its own for it.
  *
  * While the feed deals to the rank that asked for records and has none
