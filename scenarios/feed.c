@@ -4,23 +4,36 @@
  * queues (see feed.h for the contract).
  *
  * A feed is in one of two modes.  Shared: it decodes FEED_BATCH records at
- * a time and appends each to its rank's queue (a ring that grows by
- * doubling); ranks take from their queues.  Solo: it serves one rank only,
- * reading straight into the caller's buffer and filtering in place, after
- * skipping the records of the rank that were handed out before (a rank
- * detached from a shared feed).  A line of one vCPU is a solo feed from the
- * start.
+ * a time and appends each to its rank's queue, except that the rank that
+ * asked, with none queued, gets its own in its array; ranks take from their
+ * queues.  Solo: it serves one rank only, reading straight into the
+ * caller's buffer and filtering in place, after skipping the records of the
+ * rank that were handed out before (a rank detached from a shared feed).  A
+ * line of one vCPU is a solo feed from the start.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scenarios/feed.h"
+#include "sim/core/compiler.h"
 
-/* One rank's queue. */
+/*
+ * One rank's queue: its records are rp..wp of the buffer base..lim.  The
+ * dealing loop appends through wp until it meets end, which is lim; only
+ * then does it call out (fq_room()), to move the records to the front of
+ * the buffer, grow it, or drop the record of a rank that takes none.  So a
+ * rank that is detached or has left keeps no buffer (all five NULL), and
+ * the loop needs no test of its own for it.
+ *
+ * While the feed deals to the rank that asked for records and has none
+ * queued, wp..end is the caller's array instead (see deal()): that rank's
+ * records go there straight from the decode, skipping its queue.
+ */
 struct fq {
-	struct trace_rec *v;	/* ring of @cap records (a power of 2) */
-	size_t head, len, cap;
+	struct trace_rec *wp, *end;	/* first of the loop's two (hot) */
+	struct trace_rec *rp;		/* next record to hand out */
+	struct trace_rec *base, *lim;	/* the buffer */
 	uint64_t taken;		/* records handed to the rank so far */
 	struct feed *solo;	/* detached: its own stream, or NULL */
 	bool left;		/* the rank has left the feed */
@@ -173,74 +186,98 @@ static long solo_read(struct feed *f, struct trace_rec *recs, size_t max)
 	}
 }
 
-/* Doubles a full ring (or makes the first): 0, or -1 out of memory. */
-static int __attribute__((noinline)) fq_grow(struct fq *q)
+static size_t fq_len(const struct fq *q)
 {
-	size_t cap = q->cap ? 2 * q->cap : 64;
-	struct trace_rec *v = malloc(cap * sizeof(*v));
-	if (!v)
-		return -1;
-	/* Unwrap the ring into the new array. */
-	size_t first = q->cap - q->head < q->len ? q->cap - q->head : q->len;
-	if (q->len) {
-		memcpy(v, q->v + q->head, first * sizeof(*v));
-		memcpy(v + first, q->v, (q->len - first) * sizeof(*v));
-	}
-	free(q->v);
-	q->v = v;
-	q->cap = cap;
-	q->head = 0;
-	return 0;
+	return (size_t)(q->wp - q->rp);
 }
 
-static inline int fq_push(struct fq *q, const struct trace_rec *r)
+/* Drops @q's records and buffer. */
+static void fq_drop(struct fq *q)
 {
-	if (q->len == q->cap && fq_grow(q))
-		return -1;
-	q->v[(q->head + q->len) & (q->cap - 1)] = *r;
-	q->len++;
+	free(q->base);
+	q->wp = q->end = q->rp = q->base = q->lim = NULL;
+}
+
+/*
+ * @q's wp has met its end: makes room for one more record.  0: there is
+ * room; 1: the rank takes no records (the one at hand is dropped); -1: out
+ * of memory.  A buffer at most half full has its records moved to the
+ * front (rp was past the middle: at most one move per record appended);
+ * a fuller one is doubled (or made, 64 records).  So a buffer has room
+ * for at most four times the most records it held at once, or 64 (a ring
+ * that doubles when full: twice), and queues that empty keep refilling
+ * their buffers' first lines, as a ring would not.
+ */
+static int __attribute__((noinline)) fq_room(struct fq *q)
+{
+	if (q->solo || q->left)
+		return 1;
+	size_t len = fq_len(q), cap = (size_t)(q->lim - q->base);
+	if (cap && len <= cap / 2) {
+		memmove(q->base, q->rp, len * sizeof(*q->rp));
+	} else {
+		size_t ncap = cap ? 2 * cap : 64;
+		struct trace_rec *v = malloc(ncap * sizeof(*v));
+		if (!v)
+			return -1;
+		if (len)
+			memcpy(v, q->rp, len * sizeof(*v));
+		free(q->base);
+		q->base = v;
+		q->lim = v + ncap;
+	}
+	q->rp = q->base;
+	q->wp = q->base + len;
+	q->end = q->lim;
 	return 0;
 }
 
 static size_t fq_pop(struct fq *q, struct trace_rec *recs, size_t max)
 {
-	size_t n = q->len < max ? q->len : max;
-	size_t first = q->cap - q->head < n ? q->cap - q->head : n;
-	memcpy(recs, q->v + q->head, first * sizeof(*recs));
-	memcpy(recs + first, q->v, (n - first) * sizeof(*recs));
-	q->head = (q->head + n) & (q->cap - 1);
-	q->len -= n;
+	size_t len = fq_len(q), n = len < max ? len : max;
+	memcpy(recs, q->rp, n * sizeof(*recs));
+	q->rp += n;
+	/* Empty: the next records go to the front again, whose lines the
+	 * last ones warmed. */
+	if (q->rp == q->wp)
+		q->rp = q->wp = q->base;
 	q->taken += n;
 	return n;
 }
 
 /* Gives the rank with the longest queue (not @keep) a stream of its own,
- * so that its queue can go. */
+ * so that its queue can go.  There is one while anything is queued (@keep's
+ * queue is empty); a count out of step with the queues would otherwise
+ * have deal() call here forever. */
 static int detach_longest(struct feed *f, unsigned keep)
 {
 	unsigned best = UINT32_MAX;
 	for (unsigned i = 0; i < f->nline; i++)
-		if (i != keep && f->q[i].len &&
-		    (best == UINT32_MAX || f->q[i].len > f->q[best].len))
+		if (i != keep && fq_len(&f->q[i]) &&
+		    (best == UINT32_MAX || fq_len(&f->q[i]) > fq_len(&f->q[best])))
 			best = i;
 	if (best == UINT32_MAX)
-		return 0;
+		return (int)fail(f, "feed: the count of queued records is out of "
+				 "step with the queues");
 	struct fq *q = &f->q[best];
 	char err[512];
 	q->solo = open_stream(f->path, &f->gp, f->nline, err, sizeof(err));
 	if (!q->solo)
 		return (int)fail(f, err);
 	make_solo(q->solo, best, q->taken);
-	f->queued -= q->len;
-	free(q->v);
-	q->v = NULL;
-	q->len = q->cap = q->head = 0;
+	f->queued -= fq_len(q);
+	fq_drop(q);
 	f->ndetached++;
 	return 0;
 }
 
-/* Shared: decodes one batch into the queues. */
-static long deal(struct feed *f, unsigned rank)
+/*
+ * Shared: decodes one batch into the queues, but the records of @rank
+ * (whose queue is empty) into @recs, up to @max of them: how many went
+ * there, or -1.  The loop below is the feed's hot path: per record, a
+ * bounds check, a compare with the queue's end and a copy.
+ */
+static long deal(struct feed *f, unsigned rank, struct trace_rec *recs, size_t max)
 {
 	/* @rank's queue is empty: the queued records are other ranks'. */
 	while (f->queued && f->queued + FEED_BATCH > f->max_queued)
@@ -252,27 +289,56 @@ static long deal(struct feed *f, unsigned rank)
 			f->eof = true;
 		return got;
 	}
+	/* @rank's records go to @recs while they fit (its queue is empty,
+	 * so its order is kept); the rest to its queue.  A rank that has
+	 * left or is detached has no queue, and its records are dropped. */
+	struct fq *const me = &f->q[rank];
+	me->wp = recs;
+	me->end = recs + max;
 	/* Locals: the stores into the queues could alias @f's fields. */
 	struct fq *const qs = f->q;
 	const unsigned nline = f->nline;
 	const struct trace_rec *r = f->batch, *const end = f->batch + got;
-	size_t pushed = 0;
+	size_t dropped = 0, direct = 0;
+	long ret = 0;
 	for (; r != end; r++) {
-		if (r->vcpu >= nline) {
-			got = bad_vcpu(f, r->vcpu);
+		if (unlikely(r->vcpu >= nline)) {
+			ret = bad_vcpu(f, r->vcpu);
 			break;
 		}
 		struct fq *q = &qs[r->vcpu];
-		if (q->solo || q->left)
-			continue;
-		if (fq_push(q, r)) {
-			got = fail(f, "out of memory for a vCPU's records");
-			break;
+		if (unlikely(q->wp == q->end)) {
+			if (q == me && !direct) {
+				/* @recs is full: on to the queue (empty, so
+				 * rp is its buffer's start). */
+				direct = max;
+				me->wp = me->rp;
+				me->end = me->lim;
+				if (me->wp != me->end)
+					goto push;
+			}
+			int rc = fq_room(q);
+			if (rc > 0) {
+				dropped++;
+				continue;
+			}
+			if (rc < 0) {
+				ret = fail(f, "out of memory for a vCPU's records");
+				break;
+			}
 		}
-		pushed++;
+push:
+		*q->wp++ = *r;
 	}
-	f->queued += pushed;
-	return got;
+	if (!direct) {
+		/* Still dealing into @recs: take the queue back. */
+		direct = (size_t)(me->wp - recs);
+		me->wp = me->rp;
+		me->end = me->lim;
+	}
+	me->taken += direct;
+	f->queued += (size_t)(r - f->batch) - dropped - direct;
+	return ret < 0 ? ret : (long)direct;
 }
 
 long feed_read(struct feed *f, unsigned rank, struct trace_rec *recs, size_t max)
@@ -288,17 +354,21 @@ long feed_read(struct feed *f, unsigned rank, struct trace_rec *recs, size_t max
 		}
 		return n;
 	}
-	while (q->len == 0) {
+	if (fq_len(q)) {
+		size_t n = fq_pop(q, recs, max);
+		f->queued -= n;
+		return (long)n;
+	}
+	/* Nothing queued: deal until a batch has records of the rank. */
+	for (;;) {
 		if (f->failed)
 			return -1;
 		if (f->eof)
 			return 0;
-		if (deal(f, rank) < 0)
-			return -1;
+		long n = deal(f, rank, recs, max);
+		if (n)
+			return n;
 	}
-	size_t n = fq_pop(q, recs, max);
-	f->queued -= n;
-	return (long)n;
 }
 
 const char *feed_error(const struct feed *f)
@@ -341,10 +411,8 @@ bool feed_leave(struct feed *f, unsigned rank)
 	if (q->left)
 		return false;
 	q->left = true;
-	f->queued -= q->len;
-	free(q->v);
-	q->v = NULL;
-	q->len = 0;
+	f->queued -= fq_len(q);
+	fq_drop(q);
 	feed_free(q->solo);
 	q->solo = NULL;
 	if (--f->nleft)
@@ -358,7 +426,7 @@ void feed_free(struct feed *f)
 	if (!f)
 		return;
 	for (unsigned i = 0; f->q && i < f->nline; i++) {
-		free(f->q[i].v);
+		free(f->q[i].base);
 		feed_free(f->q[i].solo);
 	}
 	free(f->q);

@@ -5,10 +5,11 @@
  * A trace or generator interleaves the records of several vCPUs (record
  * vCPU k belongs to the line's k-th vCPU, its "rank").  A feed reads the
  * stream once and appends each record to its rank's queue; a vCPU takes its
- * records from its queue.  Each rank sees exactly the records of the stream
- * that carry its number, in stream order: what filtering a reader of its own
- * would give, at the cost of one decode for the whole line instead of one
- * per vCPU.
+ * records from its queue, or, when that is empty, straight from the decode
+ * (its own records go to the caller's array, the others' to their queues).
+ * Each rank sees exactly the records of the stream that carry its number,
+ * in stream order: what filtering a reader of its own would give, at the
+ * cost of one decode for the whole line instead of one per vCPU.
  *
  * Memory is bounded: the queues hold at most FEED_MAX_QUEUED records in all
  * (records a fast vCPU made the feed decode before a slow one wants them).
