@@ -615,9 +615,9 @@ uint64_t host_frame_version(const struct host *h, uint64_t pfn)
 }
 
 /* One guest write to frame @pfn: the low half of its content version, or
- * NULL with -ENOENT (in no folio) or -ENOMEM (no metadata) in *@rc; a
- * carry that found no memory also sets -ENOMEM (reported), the write
- * made. */
+ * NULL with -ENOENT (in no folio) or -ENOMEM (no metadata, reported: the
+ * write goes uncounted) in *@rc; a carry that found no memory also sets
+ * -ENOMEM (reported), the write made. */
 static uint32_t *frame_write(struct host *h, uint64_t pfn, int *rc)
 {
 	struct frame *head = host_folio_head(h, pfn, NULL);
@@ -627,6 +627,11 @@ static uint32_t *frame_write(struct host *h, uint64_t pfn, int *rc)
 	}
 	struct frame *f = host_frame_mk(h, pfn);
 	if (!f) {
+		if (h->chk)
+			check_report(h->chk, CHECK_MODEL_ASSERT, pfn << HOST_PAGE_SHIFT,
+				     "frame %#llx: no memory for its metadata: a guest "
+				     "write to it goes uncounted",
+				     (unsigned long long)pfn);
 		*rc = -ENOMEM;
 		return NULL;
 	}

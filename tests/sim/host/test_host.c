@@ -376,6 +376,42 @@ static int calloc_restore(void **state)
 }
 
 /*
+ * A guest write to a frame that has no metadata yet, with no memory to
+ * make it, is reported, never dropped silently.  A 2 MiB folio's tail
+ * frames get metadata (a chunk of 256 frames) only when written: frame
+ * 300 of it is the first of its chunk written.  With calloc failing the
+ * write (1 report) and a write counter's first write (2) fail with
+ * -ENOMEM and count nothing; with memory again the write counts, once.
+ */
+static void test_write_no_metadata(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	struct check *chk = check_new(w.s);
+	assert_non_null(chk);
+	host_set_check(w.h, chk);
+	uint64_t head;
+	assert_int_equal(host_folio_alloc(w.h, HOST_ORDER_2M, &head), 0);
+	FAIL_CALLOC = true;
+	assert_int_equal(host_frame_write(w.h, head + 300), -ENOMEM);
+	assert_null(host_frame_write_counter(w.h, head + 300));
+	FAIL_CALLOC = false;
+	assert_true(host_frame_version(w.h, head + 300) == 0);
+	assert_int_equal(check_count(chk), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct violation *v = check_get(chk, i);
+		assert_int_equal(v->kind, CHECK_MODEL_ASSERT);
+		assert_int_equal(v->addr, (head + 300) << 12);
+	}
+	assert_int_equal(host_frame_write(w.h, head + 300), 0);
+	assert_true(host_frame_version(w.h, head + 300) == 1);
+	assert_int_equal(check_count(chk), 2);
+	host_set_check(w.h, NULL);
+	check_free(chk);
+	hw_fini(&w);
+}
+
+/*
  * A carry that finds no memory for its chunk's high halves is reported,
  * never a silent wrap: the version stays at 2^32 - 1 and the run gets a
  * model-assert violation each time.  Frames a and b of one chunk, a at
@@ -769,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_version_counter_across),
 		cmocka_unit_test(test_version_reuse_clears),
 		cmocka_unit_test_teardown(test_version_carry_oom, calloc_restore),
+		cmocka_unit_test_teardown(test_write_no_metadata, calloc_restore),
 		cmocka_unit_test(test_faultin_backings),
 		cmocka_unit_test(test_vma_errors),
 		cmocka_unit_test(test_vma_pt_bytes),
