@@ -827,7 +827,7 @@ static bool run_hits(struct machine *m, struct vcpu *v, struct tlb *tlb)
 		stop = v->kick_at;
 	if (now >= stop || !in_page(&v->cur))
 		return false;
-	const unsigned upage = guest_levels(m) ? TLB_U : 0;
+	const unsigned upage = m->upage;
 	struct tlb_result pre = { .e = NULL };
 	if (first_misses(m, v, tlb, &pre))
 		return true;

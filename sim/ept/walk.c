@@ -333,6 +333,24 @@ static int nested_fault(struct walker *w, uint64_t gpa, unsigned need,
 	return WALK_NPF;
 }
 
+/* The A/D bits a nested leaf gets for an access needing @need: A (the
+ * entry was used) and, for an allowed (@ok) write, D; none with A/D off. */
+static inline uint64_t leaf_ad_bits(const struct pt_format *f, bool nad, bool ok,
+				    unsigned need)
+{
+	return !nad ? 0 : f->a | (ok && (need & TLB_W) ? f->d : 0);
+}
+
+/* The translation of @gpa through nested leaf @e at @level. */
+static inline void leaf_trans(const struct pt_format *f, bool nad, uint64_t e,
+			      uint64_t gpa, int level, unsigned perms, struct ntrans *t)
+{
+	t->shift = level_shift(level);
+	t->hpa = (e & f->addr & ~low_mask(t->shift)) | (gpa & low_mask(t->shift));
+	t->perms = perms;
+	t->dirty = !nad || (e & f->d);
+}
+
 /*
  * Translates @gpa through the EPT/NPT tables for an access needing @need
  * (TLB_R/W/X, plus U: every guest access is a user access on NPT, and EPT
@@ -390,15 +408,12 @@ nested_walk_fmt(struct walker *w, const struct pt_format *f, uint64_t gpa,
 	/* The leaf's A (the entry was used) and, for an allowed write, D go
 	 * in one locked update, as a CPU does. */
 	bool ok = !(need & ~perms);
-	uint64_t bits = !nad ? 0 : f->a | (ok && (need & TLB_W) ? f->d : 0);
+	uint64_t bits = leaf_ad_bits(f, nad, ok, need);
 	if (bits && (r = set_ad(w, pa, &e, bits, true, f->d, gpa)))
 		return r;
 	if (!ok)
 		return nested_fault(w, gpa, need, perms, level, PTE_PAGE, final);
-	t->shift = level_shift(level);
-	t->hpa = (e & f->addr & ~low_mask(t->shift)) | (gpa & low_mask(t->shift));
-	t->perms = perms;
-	t->dirty = !nad || (e & f->d);
+	leaf_trans(f, nad, e, gpa, level, perms, t);
 	return 0;
 }
 
@@ -577,7 +592,7 @@ walk_guest_fast(struct walker *w, const struct pt_format *nf)
 		return 0;
 	ne = *(const uint64_t *)(w->mem + pa_n);
 	unsigned need = w->need | TLB_U, perms = nh.e->perms & pte_perms(nf, ne);
-	uint64_t bits = !w->nad ? 0 : nf->a | (need & TLB_W ? nf->d : 0);
+	uint64_t bits = leaf_ad_bits(nf, w->nad, true, need);
 	if (ne == SIM_POISON || pte_classify(nf, ne, 1, w->rsvd[1]) != PTE_PAGE ||
 	    (need & ~perms) || (ne & bits) != bits)
 		return 0;
@@ -592,12 +607,8 @@ walk_guest_fast(struct walker *w, const struct pt_format *nf)
 	w->st->refs_saved += w->saved[1][2];
 	sim_charge(w->s, w->acct, nh.cycles);
 	read_entry(w, pa_n, false, 1, &ne);
-	struct ntrans t = {
-		.hpa = (ne & nf->addr & ~low_mask(12)) | (gpa & low_mask(12)),
-		.shift = 12,
-		.perms = perms,
-		.dirty = !w->nad || (ne & nf->d),
-	};
+	struct ntrans t;
+	leaf_trans(nf, w->nad, ne, gpa, 1, perms, &t);
 	walk_done(w, gpa, 12, gperms, ge & g->d, ge & g->g, &t);
 	return 1;
 }

@@ -91,7 +91,9 @@ struct frame *host_frame_mk(struct host *h, uint64_t pfn)
 
 int host_frames_mk(struct host *h, uint64_t pfn, uint64_t n)
 {
-	for (uint64_t c = pfn; c < pfn + n; c += CHUNK_FRAMES)
+	/* One frame of each chunk the range touches, the first included
+	 * however the range is aligned. */
+	for (uint64_t c = pfn & ~(uint64_t)(CHUNK_FRAMES - 1); c < pfn + n; c += CHUNK_FRAMES)
 		if (!host_frame_mk(h, c))
 			return -ENOMEM;
 	return 0;

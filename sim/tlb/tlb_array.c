@@ -91,15 +91,12 @@ struct tlb_entry *tlb_set_find_wide(const struct tlb_array *a, size_t base, uint
 
 	for (uint32_t c = 0; c < a->ways; c += 16) {
 		uint32_t m = tlb_fp_match(a, base, c, fp);
+		struct tlb_entry *e;
 
 		if (a->ways - c < 16)
 			m &= (UINT32_C(1) << (a->ways - c)) - 1;
-		for (; m; m &= m - 1) {
-			size_t i = base + c + (unsigned)__builtin_ctz(m);
-
-			if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
-				return &a->e[i];
-		}
+		if ((e = tlb_set_check(a, base + c, m, key, t)))
+			return e;
 	}
 	return NULL;
 }

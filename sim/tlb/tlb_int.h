@@ -219,19 +219,28 @@ tlb_set_find_small(const struct tlb_array *a, size_t base, uint64_t key, uint8_t
 	return NULL;
 }
 
+/* The lowest way @first + i, bit i of @m a candidate (its fingerprint
+ * matches), that holds @key under @t; NULL if none. */
+static inline __attribute__((always_inline)) struct tlb_entry *
+tlb_set_check(const struct tlb_array *a, size_t first, uint32_t m, uint64_t key,
+	      const struct tlb_tag *t)
+{
+	for (; m; m &= m - 1) {
+		size_t i = first + (unsigned)__builtin_ctz(m);
+
+		if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
+			return &a->e[i];
+	}
+	return NULL;
+}
+
 /* tlb_set_find() of a set of 5 to 16 ways: the fingerprints name the
  * candidates in way order. */
 static inline __attribute__((always_inline)) struct tlb_entry *
 tlb_set_find_mid(const struct tlb_array *a, size_t base, uint64_t key, uint8_t fp,
 		 const struct tlb_tag *t)
 {
-	for (uint32_t m = tlb_fp_match(a, base, 0, fp) & a->fp_first; m; m &= m - 1) {
-		size_t i = base + (unsigned)__builtin_ctz(m);
-
-		if (a->key[i] == key && tlb_tag_hits(&a->e[i], t))
-			return &a->e[i];
-	}
-	return NULL;
+	return tlb_set_check(a, base, tlb_fp_match(a, base, 0, fp) & a->fp_first, key, t);
 }
 
 /* The way of the set at @base holding @key under @t, or NULL: the lowest
