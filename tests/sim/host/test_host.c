@@ -376,6 +376,25 @@ static int calloc_restore(void **state)
 }
 
 /*
+ * host_frames_mk makes the metadata of every frame of a range, aligned or
+ * not: in a 2 MiB folio (chunks of 256 frames, only the head's made at
+ * allocation), frames 200..299 touch the chunks of frames 0..255 and
+ * 256..511, so frame 299 (and the rest of its chunk, 511) gets metadata.
+ */
+static void test_frames_mk_unaligned(void **state)
+{
+	struct hw w;
+	hw_init(&w, UINT64_C(1) << 30);
+	uint64_t head;
+	assert_int_equal(host_folio_alloc(w.h, HOST_ORDER_2M, &head), 0);
+	assert_null(host_frame(w.h, head + 299));
+	assert_int_equal(host_frames_mk(w.h, head + 200, 100), 0);
+	assert_non_null(host_frame(w.h, head + 299));
+	assert_non_null(host_frame(w.h, head + 511));
+	hw_fini(&w);
+}
+
+/*
  * A guest write to a frame that has no metadata yet, with no memory to
  * make it, is reported, never dropped silently.  A 2 MiB folio's tail
  * frames get metadata (a chunk of 256 frames) only when written: frame
@@ -806,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_version_reuse_clears),
 		cmocka_unit_test_teardown(test_version_carry_oom, calloc_restore),
 		cmocka_unit_test_teardown(test_write_no_metadata, calloc_restore),
+		cmocka_unit_test(test_frames_mk_unaligned),
 		cmocka_unit_test(test_faultin_backings),
 		cmocka_unit_test(test_vma_errors),
 		cmocka_unit_test(test_vma_pt_bytes),
